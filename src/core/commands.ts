@@ -1,0 +1,139 @@
+// The command service: one path for commands to every kind of device. A command is created
+// `queued`, becomes `sent` when its transport has put it on the wire, then `acked` or `failed`
+// by the device's answer, or `expired` when its time runs out first. Unanswered commands are
+// delivered again whenever the device reconnects. Every state change is stored and emitted.
+import { randomUUID } from 'node:crypto';
+import type { EventBus } from './events.js';
+import type { DeviceRegistry } from './devices.js';
+import type { Command, CommandState, TransportKind } from './model.js';
+import type { Store } from '../storage/store.js';
+import type { HubLogger } from './logger.js';
+
+/** A transport's way to put a command on the wire; false when the device cannot be reached now. */
+export interface CommandSink {
+  deliver(command: Command): Promise<boolean>;
+}
+
+export interface CommandRequest {
+  deviceId: string;
+  action: string;
+  params?: Record<string, unknown>;
+  timeoutMs: number;
+}
+
+export class CommandError extends Error {
+  constructor(readonly code: 'unknown_device' | 'no_transport', message: string) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}
+
+const FINAL: ReadonlySet<CommandState> = new Set(['acked', 'failed', 'expired']);
+
+export class CommandService {
+  private readonly sinks = new Map<TransportKind, CommandSink>();
+  private readonly open = new Map<string, Command>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly deps: {
+      devices: DeviceRegistry;
+      bus: EventBus;
+      store: Pick<Store, 'saveCommand' | 'loadCommands'>;
+      log: HubLogger;
+      clock?: () => number;
+    },
+  ) {}
+
+  registerSink(transport: TransportKind, sink: CommandSink): void {
+    this.sinks.set(transport, sink);
+  }
+
+  async start(): Promise<void> {
+    for (const cmd of await this.deps.store.loadCommands({ states: ['queued', 'sent'], limit: 10_000 })) this.open.set(cmd.id, cmd);
+    this.timer = setInterval(() => void this.expireDue(), 500);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  async create(req: CommandRequest): Promise<Command> {
+    const device = this.deps.devices.get(req.deviceId);
+    if (!device) throw new CommandError('unknown_device', `unknown device ${req.deviceId}`);
+    if (!this.sinks.has(device.transport)) throw new CommandError('no_transport', `no transport takes commands for ${device.transport} devices`);
+    const now = this.now();
+    const command: Command = {
+      id: randomUUID(), deviceId: req.deviceId, action: req.action, params: req.params ?? {},
+      state: 'queued', createdAt: now, updatedAt: now, expiresAt: now + req.timeoutMs,
+    };
+    this.open.set(command.id, command);
+    await this.transition(command, 'queued');
+    await this.deliver(command);
+    return command;
+  }
+
+  /** The device's answer. Unknown or already final commands are ignored (a resent ack). */
+  async ack(deviceId: string, commandId: string, result: { ok: boolean; error?: string }): Promise<Command | null> {
+    const command = this.open.get(commandId);
+    if (!command || command.deviceId !== deviceId) return null;
+    this.open.delete(commandId);
+    await this.transition(command, result.ok ? 'acked' : 'failed', result.ok ? undefined : result.error ?? 'device reported failure');
+    return command;
+  }
+
+  /** Called by a transport when a device (re)connects: resend what it has not answered. */
+  async redeliver(deviceId: string): Promise<void> {
+    for (const command of this.open.values()) {
+      if (command.deviceId === deviceId) await this.deliver(command);
+    }
+  }
+
+  get(id: string): Command | undefined {
+    return this.open.get(id);
+  }
+
+  pending(deviceId: string): Command[] {
+    return [...this.open.values()].filter((c) => c.deviceId === deviceId);
+  }
+
+  async expireDue(): Promise<void> {
+    const now = this.now();
+    for (const command of [...this.open.values()]) {
+      if (command.expiresAt > now) continue;
+      this.open.delete(command.id);
+      await this.transition(command, 'expired', 'no answer from the device before the command expired');
+    }
+  }
+
+  private async deliver(command: Command): Promise<void> {
+    if (command.expiresAt <= this.now()) return;
+    const device = this.deps.devices.get(command.deviceId);
+    const sink = device && this.sinks.get(device.transport);
+    if (!sink) return;
+    try {
+      if ((await sink.deliver(command)) && command.state === 'queued') await this.transition(command, 'sent');
+    } catch (err) {
+      this.deps.log.warn({ err, deviceId: command.deviceId, commandId: command.id }, 'command delivery failed; will retry on reconnect');
+    }
+  }
+
+  private async transition(command: Command, state: CommandState, error?: string): Promise<void> {
+    if (FINAL.has(command.state)) return;
+    command.state = state;
+    command.updatedAt = this.now();
+    if (error !== undefined) command.error = error;
+    try {
+      await this.deps.store.saveCommand(command);
+    } catch (err) {
+      this.deps.log.error({ err, commandId: command.id }, 'could not store command state');
+    }
+    this.deps.bus.emit('command', { ...command });
+  }
+
+  private now(): number {
+    return (this.deps.clock ?? Date.now)();
+  }
+}

@@ -1,0 +1,46 @@
+// The typed event bus stages talk through. Emitting never throws: a failing listener is
+// reported through the bus's error hook and the other listeners still run.
+import type { Command, Device, PresenceChange, Reading } from './model.js';
+
+export interface HubEvents {
+  /** Readings of one device message, emitted once they are durable. */
+  readings: { deviceId: string; readings: Reading[] };
+  presence: PresenceChange;
+  command: Command;
+  /** A device was registered or its description changed. */
+  device: Device;
+  /** A reading or a whole message was refused; transports count and log these too. */
+  rejected: { deviceId: string | null; source: string; reason: string };
+}
+
+export type HubEventName = keyof HubEvents;
+type Listener<K extends HubEventName> = (payload: HubEvents[K]) => void;
+
+export class EventBus {
+  private readonly listeners = new Map<HubEventName, Set<Listener<any>>>();
+
+  constructor(private readonly onListenerError: (event: string, err: unknown) => void = () => {}) {}
+
+  on<K extends HubEventName>(event: K, listener: Listener<K>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener);
+    return () => set!.delete(listener);
+  }
+
+  emit<K extends HubEventName>(event: K, payload: HubEvents[K]): void {
+    const set = this.listeners.get(event);
+    if (!set) return;
+    for (const listener of [...set]) {
+      try {
+        listener(payload);
+      } catch (err) {
+        this.onListenerError(event, err);
+      }
+    }
+  }
+
+  listenerCount(event: HubEventName): number {
+    return this.listeners.get(event)?.size ?? 0;
+  }
+}

@@ -1,0 +1,31 @@
+// The latest value of every (device, metric), kept from the bus so device listings can show
+// current figures without a store query.
+import type { EventBus } from './events.js';
+
+export type LatestValues = Record<string, { ts: number; value: number }>;
+
+export class LatestReadings {
+  private readonly byDevice = new Map<string, LatestValues>();
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly bus: EventBus) {}
+
+  start(): void {
+    this.unsubscribe = this.bus.on('readings', ({ deviceId, readings }) => {
+      let latest = this.byDevice.get(deviceId);
+      if (!latest) this.byDevice.set(deviceId, (latest = {}));
+      for (const r of readings) {
+        const known = latest[r.metric];
+        if (!known || r.ts >= known.ts) latest[r.metric] = { ts: r.ts, value: r.value };
+      }
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+  }
+
+  of(deviceId: string): LatestValues {
+    return this.byDevice.get(deviceId) ?? {};
+  }
+}

@@ -1,0 +1,8 @@
+// What the core reports about itself. observability/hub-metrics.ts turns these calls into
+// Prometheus series; the core does not know how they are exposed.
+export interface IngestMetrics {
+  rejected(source: string, reason: string, count: number): void;
+  duplicateMessages(source: string): void;
+  flushed(latencyMs: number, inserted: number, duplicates: number): void;
+  flushFailed(): void;
+}

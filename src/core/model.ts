@@ -1,0 +1,122 @@
+// The hub's vocabulary. Everything past the edges (codecs, HTTP schemas, config) speaks these
+// types, and the checks below are the single definition of what a valid id, metric or reading is.
+
+export type TransportKind = 'mqtt' | 'line' | 'firmata' | 'dsmr' | 'simulator';
+export type PresenceState = 'unknown' | 'online' | 'stale' | 'offline';
+export type CommandState = 'queued' | 'sent' | 'acked' | 'failed' | 'expired';
+
+export interface MetricSpec {
+  name: string;
+  unit?: string;
+}
+
+export interface ActuatorSpec {
+  name: string;
+  type: 'led' | 'relay' | 'pwm' | 'servo';
+}
+
+export interface Device {
+  id: string;
+  name: string;
+  transport: TransportKind;
+  metrics: MetricSpec[];
+  actuators: ActuatorSpec[];
+  firmware?: string;
+  /** How often the device says it samples; presence uses it to decide when silence means stale. */
+  sampleIntervalMs?: number;
+  presence: PresenceState;
+  lastSeen: number | null;
+  createdAt: number;
+}
+
+export interface Reading {
+  deviceId: string;
+  metric: string;
+  /** Unix time in milliseconds, UTC. */
+  ts: number;
+  value: number;
+}
+
+export interface Command {
+  id: string;
+  deviceId: string;
+  action: string;
+  params: Record<string, unknown>;
+  state: CommandState;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+  error?: string;
+}
+
+export interface PresenceChange {
+  deviceId: string;
+  state: PresenceState;
+  previous: PresenceState;
+  ts: number;
+  reason: string;
+}
+
+export const LIMITS = {
+  idMaxLength: 64,
+  metricMaxLength: 64,
+  maxAbsValue: 1e15,
+  /** Readings stamped before this are clock errors (an RTC that lost power reads 1970 or 2000). */
+  minTimestamp: Date.UTC(2000, 0, 1),
+  /** How far ahead of the hub's clock a device clock may run before its readings are refused. */
+  maxFutureSkewMs: 10 * 60_000,
+} as const;
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const METRIC_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+
+/** Each check returns null when the value is acceptable, otherwise the reason in words. */
+export function checkDeviceId(id: unknown): string | null {
+  if (typeof id !== 'string' || id.length === 0) return 'device id must be a non-empty string';
+  if (id.length > LIMITS.idMaxLength) return `device id longer than ${LIMITS.idMaxLength} characters`;
+  if (!ID_PATTERN.test(id)) return 'device id may hold only letters, digits, ".", "_" and "-", starting with a letter or digit';
+  return null;
+}
+
+export function checkMetricName(name: unknown): string | null {
+  if (typeof name !== 'string' || name.length === 0) return 'metric name must be a non-empty string';
+  if (name.length > LIMITS.metricMaxLength) return `metric name longer than ${LIMITS.metricMaxLength} characters`;
+  if (!METRIC_PATTERN.test(name)) return 'metric name must start with a letter and hold only letters, digits, ".", "_" and "-"';
+  return null;
+}
+
+export function checkValue(value: unknown): string | null {
+  if (typeof value !== 'number') return `value must be a number, got ${typeof value}`;
+  if (!Number.isFinite(value)) return 'value must be finite';
+  if (Math.abs(value) > LIMITS.maxAbsValue) return `value beyond ±${LIMITS.maxAbsValue}`;
+  return null;
+}
+
+export function checkTimestamp(ts: unknown, now: number): string | null {
+  if (typeof ts !== 'number' || !Number.isInteger(ts)) return 'timestamp must be an integer number of milliseconds';
+  if (ts < LIMITS.minTimestamp) return 'timestamp before 2000-01-01';
+  if (ts > now + LIMITS.maxFutureSkewMs) return 'timestamp more than 10 minutes in the future';
+  return null;
+}
+
+/** Serial-number arithmetic (RFC 1982) for the uint32 sequence numbers devices send. */
+export const SEQ_MODULO = 2 ** 32;
+
+export function isSeq(seq: unknown): seq is number {
+  return typeof seq === 'number' && Number.isInteger(seq) && seq >= 0 && seq < SEQ_MODULO;
+}
+
+/** Distance from a to b going forward, in [0, 2^32). */
+export function seqDistance(a: number, b: number): number {
+  return (b - a + SEQ_MODULO) % SEQ_MODULO;
+}
+
+/** True when b comes after a, treating the space as a circle split in two halves. */
+export function seqAfter(a: number, b: number): boolean {
+  const d = seqDistance(a, b);
+  return d !== 0 && d < SEQ_MODULO / 2;
+}
+
+export function seqNext(a: number): number {
+  return (a + 1) % SEQ_MODULO;
+}

@@ -1,0 +1,88 @@
+// Presence: transports report connects, disconnects and last wills; the bus reports readings.
+// A connected device silent for longer than `staleFactor` sample intervals becomes `stale`.
+// Each change is stored as history and emitted on the bus.
+import type { EventBus } from './events.js';
+import type { DeviceRegistry } from './devices.js';
+import type { PresenceChange, PresenceState } from './model.js';
+import type { Store } from '../storage/store.js';
+import type { HubLogger } from './logger.js';
+
+export interface PresenceOptions {
+  staleFactor: number;
+  /** Sample interval assumed for devices that declare none. */
+  defaultIntervalMs: number;
+  checkIntervalMs: number;
+}
+
+export class PresenceService {
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly deps: {
+      devices: DeviceRegistry;
+      bus: EventBus;
+      store: Pick<Store, 'appendPresence'>;
+      log: HubLogger;
+      clock?: () => number;
+    },
+    private readonly options: PresenceOptions,
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.deps.bus.on('readings', ({ deviceId }) => {
+      const state = this.deps.devices.get(deviceId)?.presence;
+      if (state !== 'online') this.set(deviceId, 'online', state === 'stale' ? 'data resumed' : 'data received');
+    });
+    this.timer = setInterval(() => this.checkStale(), this.options.checkIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  online(deviceId: string, reason: string): void {
+    this.deps.devices.touch(deviceId, this.now());
+    this.set(deviceId, 'online', reason);
+  }
+
+  offline(deviceId: string, reason: string): void {
+    this.set(deviceId, 'offline', reason);
+  }
+
+  /** A heartbeat or ping: proof of life without data. */
+  heard(deviceId: string): void {
+    this.deps.devices.touch(deviceId, this.now());
+    const state = this.deps.devices.get(deviceId)?.presence;
+    if (state !== 'online') this.set(deviceId, 'online', 'heartbeat');
+  }
+
+  checkStale(): void {
+    const now = this.now();
+    for (const device of this.deps.devices.list()) {
+      if (device.presence !== 'online' || device.lastSeen === null) continue;
+      const interval = device.sampleIntervalMs ?? this.options.defaultIntervalMs;
+      const silentFor = now - device.lastSeen;
+      if (silentFor > interval * this.options.staleFactor) {
+        this.set(device.id, 'stale', `silent for ${Math.round(silentFor / 1000)} s`);
+      }
+    }
+  }
+
+  private set(deviceId: string, state: PresenceState, reason: string): void {
+    const device = this.deps.devices.get(deviceId);
+    if (!device || device.presence === state) return;
+    const change: PresenceChange = { deviceId, state, previous: device.presence, ts: this.now(), reason };
+    this.deps.devices.setPresence(deviceId, state);
+    this.deps.bus.emit('presence', change);
+    this.deps.store.appendPresence(change).catch((err: unknown) =>
+      this.deps.log.error({ err, deviceId }, 'could not store presence change'));
+  }
+
+  private now(): number {
+    return (this.deps.clock ?? Date.now)();
+  }
+}

@@ -1,0 +1,35 @@
+// One error shape for the whole API: {error, message} with the fitting 4xx/5xx status.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { HubLogger } from '../core/logger.js';
+
+export class HttpError extends Error {
+  constructor(readonly statusCode: number, readonly code: string, message: string) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const badRequest = (message: string) => new HttpError(400, 'bad_request', message);
+export const notFound = (message: string) => new HttpError(404, 'not_found', message);
+
+export const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'string' }, message: { type: 'string' } },
+  required: ['error', 'message'],
+} as const;
+
+export function installErrorHandling(app: FastifyInstance, log: HubLogger): void {
+  app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
+    if (err instanceof HttpError) return reply.status(err.statusCode).send({ error: err.code, message: err.message });
+    if ((err as FastifyError).validation) return reply.status(400).send({ error: 'bad_request', message: err.message });
+    const status = (err as FastifyError).statusCode ?? 500;
+    if (status >= 500) {
+      log.error({ err, url: request.url }, 'request failed');
+      return reply.status(status).send({ error: 'internal', message: 'internal error; see the hub log' });
+    }
+    return reply.status(status).send({ error: (err as FastifyError).code?.toLowerCase() ?? 'error', message: err.message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+  });
+}

@@ -1,0 +1,55 @@
+// Health and Prometheus metrics. Components report health through small checks the composition
+// root hands in (store, broker, ...), so this route knows none of them.
+import type { FastifyPluginAsync } from 'fastify';
+
+export interface HealthCheck {
+  name: string;
+  check(): Promise<{ ok: boolean }>;
+}
+
+export interface HealthRouteDeps {
+  checks: HealthCheck[];
+  version: string;
+  startedAt: number;
+  renderMetrics: () => string;
+}
+
+export const healthRoutes: FastifyPluginAsync<HealthRouteDeps> = async (app, deps) => {
+  app.get('/api/health', {
+    schema: {
+      summary: 'Store and broker status, uptime and version',
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: ['ok', 'degraded'] },
+            version: { type: 'string' },
+            uptimeSeconds: { type: 'number' },
+            components: { type: 'object', additionalProperties: { type: 'object', additionalProperties: true } },
+          },
+        },
+      },
+    },
+  }, async () => {
+    const components: Record<string, { ok: boolean }> = {};
+    for (const c of deps.checks) {
+      try {
+        components[c.name] = await c.check();
+      } catch (err) {
+        components[c.name] = { ok: false, detail: (err as Error).message } as { ok: boolean };
+      }
+    }
+    const ok = Object.values(components).every((c) => c.ok);
+    return {
+      status: ok ? 'ok' : 'degraded',
+      version: deps.version,
+      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 100) / 10,
+      components,
+    };
+  });
+
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text format)', produces: ['text/plain'] } }, async (_request, reply) => {
+    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+    return deps.renderMetrics();
+  });
+};

@@ -1,0 +1,51 @@
+// The HTTP stage: one fastify instance carrying the REST API, OpenAPI docs and whatever route
+// plugins later stages register (live stream, control channel, dashboard).
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyPluginOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { HubLogger } from '../core/logger.js';
+import { installErrorHandling } from './errors.js';
+
+export interface RoutePlugin<O extends FastifyPluginOptions = any> {
+  plugin: FastifyPluginAsync<O>;
+  options: O;
+}
+
+export class HttpServer {
+  readonly app: FastifyInstance;
+
+  constructor(
+    private readonly options: { host: string; port: number; version: string; log: HubLogger },
+    private readonly plugins: RoutePlugin[],
+  ) {
+    this.app = Fastify({ logger: false, forceCloseConnections: true });
+  }
+
+  async start(): Promise<void> {
+    const { app } = this;
+    installErrorHandling(app, this.options.log);
+    await app.register(swagger, {
+      openapi: {
+        info: { title: 'telemetry-hub', version: this.options.version, description: 'Devices, readings, live stream and control of a telemetry hub.' },
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+    for (const { plugin, options } of this.plugins) await app.register(plugin, options);
+    await app.listen({ host: this.options.host, port: this.options.port });
+    this.options.log.info({ url: this.url }, 'HTTP server listening');
+  }
+
+  async stop(): Promise<void> {
+    await this.app.close();
+  }
+
+  get port(): number {
+    const address = this.app.server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  get url(): string {
+    const host = this.options.host === '0.0.0.0' || this.options.host === '::' ? '127.0.0.1' : this.options.host;
+    return `http://${host}:${this.port}`;
+  }
+}

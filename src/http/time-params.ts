@@ -1,0 +1,29 @@
+// Parsing of the time parameters the history routes share: instants as ISO-8601 or Unix ms, and
+// window sizes as "<n>s|m|h|d" or plain milliseconds.
+import { badRequest } from './errors.js';
+
+export const MIN_EVERY_MS = 1_000;
+export const MAX_EVERY_MS = 86_400_000;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export function parseInstant(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  if (/^-?\d+$/.test(value)) return Number(value);
+  // Only full ISO-8601 forms; Date.parse alone would also take "March 5" in local time.
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) {
+    throw badRequest(`${name} must be ISO-8601 (2026-01-31T12:00:00Z) or Unix milliseconds, got "${value}"`);
+  }
+  // A date-time without an offset is read as UTC: the hub keeps and answers in UTC only.
+  const withZone = /T.*(Z|[+-]\d{2}:?\d{2})$/.test(value) || !value.includes('T') ? value : `${value}Z`;
+  const ms = Date.parse(withZone);
+  if (Number.isNaN(ms)) throw badRequest(`${name} is not a valid date: "${value}"`);
+  return ms;
+}
+
+export function parseEvery(value: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(value);
+  if (!m) throw badRequest(`every must look like 30s, 5m, 1h, 1d or a number of milliseconds, got "${value}"`);
+  const ms = Number(m[1]) * UNIT_MS[m[2] ?? 'ms'];
+  if (ms < MIN_EVERY_MS || ms > MAX_EVERY_MS) throw badRequest(`every must be between 1s and 1d, got "${value}"`);
+  return ms;
+}

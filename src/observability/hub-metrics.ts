@@ -1,0 +1,37 @@
+// The hub's Prometheus series. Stages get the narrow interfaces they report through; the HTTP
+// layer renders the registry at /metrics.
+import type { IngestMetrics } from '../core/metrics.js';
+import { MetricsRegistry } from './prometheus.js';
+
+export class HubMetrics implements IngestMetrics {
+  readonly registry = new MetricsRegistry();
+  readonly readingsIngested = this.registry.counter('hub_readings_ingested_total', 'Readings written to the store.');
+  readonly readingsRejected = this.registry.counter('hub_readings_rejected_total', 'Readings or messages refused, by source and reason.');
+  readonly duplicates = this.registry.counter('hub_readings_duplicate_total', 'Readings not written again: resent sequence numbers and repeated timestamps.');
+  readonly flushLatency = this.registry.histogram('hub_batch_flush_seconds', 'Time to make one ingest batch durable.', [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
+  readonly flushFailures = this.registry.counter('hub_batch_flush_failures_total', 'Batch writes that failed and were retried.');
+
+  rejected(source: string, reason: string, count: number): void {
+    // Reasons name values ("unknown device x"); keep only the leading words as the label so the
+    // number of series stays bounded.
+    this.readingsRejected.inc({ source, reason: reasonClass(reason) }, count);
+  }
+
+  duplicateMessages(source: string): void {
+    this.duplicates.inc({ kind: 'sequence', source });
+  }
+
+  flushed(latencyMs: number, inserted: number, duplicates: number): void {
+    this.flushLatency.observe(latencyMs / 1000);
+    this.readingsIngested.inc({}, inserted);
+    if (duplicates > 0) this.duplicates.inc({ kind: 'timestamp', source: 'store' }, duplicates);
+  }
+
+  flushFailed(): void {
+    this.flushFailures.inc();
+  }
+}
+
+export function reasonClass(reason: string): string {
+  return reason.split(/[\s:]+/).slice(0, 2).join('_').toLowerCase().replace(/[^a-z0-9_]/g, '');
+}

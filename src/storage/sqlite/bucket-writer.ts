@@ -1,0 +1,106 @@
+// Appends samples to hour buckets. It keeps, for the hours being written, the timestamps already
+// stored and the open (last) segment, so a flush costs one row write per touched series instead
+// of a read-modify-write of the whole hour. The cache is only updated after the transaction
+// commits, so a failed flush leaves it matching the database.
+import type { Database, Statement } from 'better-sqlite3';
+import { SEGMENT_CAP, packSamples, summarize, unpackSamples, type Sample } from '../buckets.js';
+
+interface HourState {
+  lastSeg: number;
+  lastSamples: Sample[];
+  seen: Set<number>;
+}
+
+export interface BucketGroup {
+  deviceId: string;
+  metric: string;
+  start: number;
+  samples: Sample[];
+}
+
+export class BucketWriter {
+  private readonly cache = new Map<string, HourState>();
+  private readonly selectHour: Statement;
+  private readonly upsertSegment: Statement;
+
+  constructor(db: Database, private readonly maxCachedHours = 1024) {
+    this.selectHour = db.prepare('SELECT seg, samples FROM buckets WHERE device = ? AND metric = ? AND start = ? ORDER BY seg');
+    this.upsertSegment = db.prepare(`
+      INSERT INTO buckets (device, metric, start, seg, count, sum, min, max, first_t, first_v, last_t, last_v, samples)
+      VALUES (@device, @metric, @start, @seg, @count, @sum, @min, @max, @firstT, @firstV, @lastT, @lastV, @samples)
+      ON CONFLICT (device, metric, start, seg) DO UPDATE SET
+        count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
+        first_t = excluded.first_t, first_v = excluded.first_v, last_t = excluded.last_t,
+        last_v = excluded.last_v, samples = excluded.samples`);
+  }
+
+  /**
+   * Must run inside a transaction. Returns the cache updates to apply with commit() once the
+   * transaction has committed.
+   */
+  write(groups: Iterable<BucketGroup>): { inserted: number; duplicates: number; commit: () => void } {
+    let inserted = 0;
+    let duplicates = 0;
+    const updates: Array<[string, HourState]> = [];
+    for (const g of groups) {
+      const key = `${g.deviceId}\u0000${g.metric}\u0000${g.start}`;
+      const state = this.cache.get(key) ?? this.load(g);
+      const fresh = g.samples.filter((s) => !state.seen.has(s.t));
+      duplicates += g.samples.length - fresh.length;
+      if (fresh.length === 0) {
+        updates.push([key, state]);
+        continue;
+      }
+      inserted += fresh.length;
+      updates.push([key, this.append(g, state, fresh)]);
+    }
+    return { inserted, duplicates, commit: () => updates.forEach(([k, s]) => this.remember(k, s)) };
+  }
+
+  forget(): void {
+    this.cache.clear();
+  }
+
+  private append(g: BucketGroup, state: HourState, fresh: Sample[]): HourState {
+    const seen = new Set(state.seen);
+    let seg = state.lastSeg;
+    let samples = state.lastSamples;
+    let remaining = fresh;
+    while (remaining.length > 0) {
+      if (samples.length >= SEGMENT_CAP) {
+        seg += 1;
+        samples = [];
+      }
+      const room = SEGMENT_CAP - samples.length;
+      samples = samples.concat(remaining.slice(0, room));
+      remaining = remaining.slice(room);
+      this.upsertSegment.run({
+        device: g.deviceId, metric: g.metric, start: g.start, seg,
+        ...summarize(samples), samples: packSamples(g.start, samples),
+      });
+    }
+    for (const s of fresh) seen.add(s.t);
+    return { lastSeg: seg, lastSamples: samples, seen };
+  }
+
+  private load(g: BucketGroup): HourState {
+    const rows = this.selectHour.all(g.deviceId, g.metric, g.start) as Array<{ seg: number; samples: Buffer }>;
+    const seen = new Set<number>();
+    let lastSamples: Sample[] = [];
+    for (const row of rows) {
+      lastSamples = unpackSamples(g.start, row.samples);
+      for (const s of lastSamples) seen.add(s.t);
+    }
+    const lastSeg = rows.length > 0 ? rows[rows.length - 1].seg : 0;
+    return { lastSeg, lastSamples, seen };
+  }
+
+  private remember(key: string, state: HourState): void {
+    this.cache.delete(key); // re-insert so Map order doubles as least-recently-used order
+    this.cache.set(key, state);
+    while (this.cache.size > this.maxCachedHours) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cache.delete(oldest);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// SQLite schema of the embedded store. A bucket segment is one row; `seg` numbers the overflow
+// segments of an hour. WITHOUT ROWID keeps each table clustered on its primary key.
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS buckets (
+  device TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  start INTEGER NOT NULL,
+  seg INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  sum REAL NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  first_t INTEGER NOT NULL,
+  first_v REAL NOT NULL,
+  last_t INTEGER NOT NULL,
+  last_v REAL NOT NULL,
+  samples BLOB NOT NULL,
+  PRIMARY KEY (device, metric, start, seg)
+) WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS buckets_by_device_time ON buckets (device, start);
+CREATE INDEX IF NOT EXISTS buckets_by_start ON buckets (start);
+
+CREATE TABLE IF NOT EXISTS devices (
+  id TEXT PRIMARY KEY,
+  doc TEXT NOT NULL,
+  stream_h INTEGER,
+  last_seen INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS presence (
+  device TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  previous TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS presence_by_device ON presence (device, ts);
+
+CREATE TABLE IF NOT EXISTS commands (
+  id TEXT PRIMARY KEY,
+  device TEXT NOT NULL,
+  state TEXT NOT NULL,
+  updated INTEGER NOT NULL,
+  doc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS commands_by_device ON commands (device, updated);
+
+CREATE TABLE IF NOT EXISTS records (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+`;

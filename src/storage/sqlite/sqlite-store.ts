@@ -1,0 +1,167 @@
+// The embedded store: SQLite through better-sqlite3 in WAL mode. Calls are synchronous under the
+// hood; the async Store interface lets the MongoDB adapter stand in unchanged.
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import type { Command, CommandState, Device, PresenceChange } from '../../core/model.js';
+import { HOUR_MS, groupByBucket } from '../buckets.js';
+import type {
+  AggregatePoint, AggregateQuery, RawPage, RawQuery, Store, StoreHealth, StoredDevice, WriteBatch, WriteResult,
+} from '../store.js';
+import { BucketWriter } from './bucket-writer.js';
+import { SqliteQueries } from './queries.js';
+import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private db: Database | null = null;
+  private writer!: BucketWriter;
+  private queries!: SqliteQueries;
+
+  /** `dataDir` null keeps everything in memory (tests of pure logic only). */
+  constructor(private readonly dataDir: string | null) {}
+
+  async open(): Promise<void> {
+    let file = ':memory:';
+    if (this.dataDir !== null) {
+      fs.mkdirSync(this.dataDir, { recursive: true });
+      file = path.join(this.dataDir, 'telemetry.db');
+    }
+    const db = new BetterSqlite3(file);
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable across process crashes in WAL mode; only a power cut can lose the last commits.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    this.db = db;
+    this.writer = new BucketWriter(db);
+    this.queries = new SqliteQueries(db);
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    this.db?.close();
+    this.db = null;
+  }
+
+  async health(): Promise<StoreHealth> {
+    if (!this.db) return { ok: false, kind: this.kind, detail: 'closed' };
+    try {
+      this.db.prepare('SELECT 1').get();
+      return { ok: true, kind: this.kind };
+    } catch (err) {
+      return { ok: false, kind: this.kind, detail: (err as Error).message };
+    }
+  }
+
+  async writeBatch(batch: WriteBatch): Promise<WriteResult> {
+    const db = this.open_();
+    const setHead = this.statement('UPDATE devices SET stream_h = ? WHERE id = ?');
+    const setSeen = this.statement('UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE id = ?');
+    const run = db.transaction(() => {
+      const result = this.writer.write(groupByBucket(batch.readings).values());
+      for (const head of batch.heads) setHead.run(head.h, head.deviceId);
+      for (const seen of batch.lastSeen) setSeen.run(seen.ts, seen.deviceId);
+      return result;
+    });
+    const { inserted, commit } = run();
+    commit();
+    return { inserted, duplicates: batch.readings.length - inserted };
+  }
+
+  async queryRaw(query: RawQuery): Promise<RawPage> {
+    this.open_();
+    return this.queries.raw(query);
+  }
+
+  async queryAggregate(query: AggregateQuery): Promise<AggregatePoint[]> {
+    this.open_();
+    return this.queries.aggregate(query);
+  }
+
+  async dropBucketsBefore(cutoff: number): Promise<number> {
+    const info = this.statement('DELETE FROM buckets WHERE start + ? <= ?').run(HOUR_MS, cutoff);
+    this.writer.forget();
+    return info.changes;
+  }
+
+  async loadDevices(): Promise<StoredDevice[]> {
+    const rows = this.statement('SELECT doc, stream_h, last_seen FROM devices ORDER BY id').all() as Array<{
+      doc: string; stream_h: number | null; last_seen: number | null;
+    }>;
+    return rows.map((r) => {
+      const device = JSON.parse(r.doc) as Device;
+      return { ...device, lastSeen: r.last_seen ?? device.lastSeen, streamH: r.stream_h };
+    });
+  }
+
+  async saveDevice(device: Device): Promise<void> {
+    this.statement(`INSERT INTO devices (id, doc, last_seen) VALUES (?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET doc = excluded.doc,
+          last_seen = MAX(COALESCE(devices.last_seen, 0), COALESCE(excluded.last_seen, 0))`)
+      .run(device.id, JSON.stringify(device), device.lastSeen);
+  }
+
+  async appendPresence(change: PresenceChange): Promise<void> {
+    this.statement('INSERT INTO presence (device, ts, state, previous, reason) VALUES (?, ?, ?, ?, ?)')
+      .run(change.deviceId, change.ts, change.state, change.previous, change.reason);
+  }
+
+  async presenceHistory(deviceId: string, limit: number): Promise<PresenceChange[]> {
+    const rows = this.statement('SELECT device, ts, state, previous, reason FROM presence WHERE device = ? ORDER BY ts DESC, rowid DESC LIMIT ?')
+      .all(deviceId, limit) as Array<{ device: string; ts: number; state: string; previous: string; reason: string }>;
+    return rows.map((r) => ({
+      deviceId: r.device, ts: r.ts, reason: r.reason,
+      state: r.state as PresenceChange['state'], previous: r.previous as PresenceChange['previous'],
+    }));
+  }
+
+  async saveCommand(command: Command): Promise<void> {
+    this.statement(`INSERT INTO commands (id, device, state, updated, doc) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated = excluded.updated, doc = excluded.doc`)
+      .run(command.id, command.deviceId, command.state, command.updatedAt, JSON.stringify(command));
+  }
+
+  async loadCommands(filter: { deviceId?: string; states?: CommandState[]; limit?: number }): Promise<Command[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.deviceId !== undefined) { where.push('device = ?'); args.push(filter.deviceId); }
+    if (filter.states?.length) { where.push(`state IN (${filter.states.map(() => '?').join(', ')})`); args.push(...filter.states); }
+    const sql = `SELECT doc FROM commands ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated DESC LIMIT ?`;
+    const rows = this.statement(sql).all(...args, filter.limit ?? 1000) as Array<{ doc: string }>;
+    return rows.map((r) => JSON.parse(r.doc) as Command);
+  }
+
+  async putRecord(kind: string, id: string, doc: Record<string, unknown>): Promise<void> {
+    this.statement('INSERT INTO records (kind, id, doc) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc')
+      .run(kind, id, JSON.stringify(doc));
+  }
+
+  async getRecord(kind: string, id: string): Promise<Record<string, unknown> | null> {
+    const row = this.statement('SELECT doc FROM records WHERE kind = ? AND id = ?').get(kind, id) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as Record<string, unknown>) : null;
+  }
+
+  async deleteRecord(kind: string, id: string): Promise<boolean> {
+    return this.statement('DELETE FROM records WHERE kind = ? AND id = ?').run(kind, id).changes > 0;
+  }
+
+  async listRecords(kind: string): Promise<Array<{ id: string; doc: Record<string, unknown> }>> {
+    const rows = this.statement('SELECT id, doc FROM records WHERE kind = ? ORDER BY id').all(kind) as Array<{ id: string; doc: string }>;
+    return rows.map((r) => ({ id: r.id, doc: JSON.parse(r.doc) as Record<string, unknown> }));
+  }
+
+  private readonly statements = new Map<string, Statement>();
+
+  private statement(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.open_().prepare(sql)));
+    return st;
+  }
+
+  private open_(): Database {
+    if (!this.db) throw new Error('store is not open');
+    return this.db;
+  }
+}

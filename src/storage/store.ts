@@ -1,0 +1,106 @@
+// The one storage port. The SQLite adapter (default) and the MongoDB adapter implement it; the
+// contract tests under test/storage run the same cases against both.
+import type { Command, CommandState, Device, PresenceChange, Reading } from '../core/model.js';
+
+/** A raw-page cursor that does not decode; the HTTP layer answers 400. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor is not one this hub issued');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export type Aggregation = 'avg' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last';
+
+export interface StreamHead {
+  deviceId: string;
+  /** Highest sequence number such that it and every one before it is durable. */
+  h: number;
+}
+
+/** What one flush of the ingest pipeline makes durable, all or nothing. */
+export interface WriteBatch {
+  readings: Reading[];
+  /** New stream heads; written in the same transaction as the readings they cover. */
+  heads: StreamHead[];
+  /** Latest time each device was heard from. */
+  lastSeen: Array<{ deviceId: string; ts: number }>;
+}
+
+export interface WriteResult {
+  /** Readings actually stored: duplicates (same device, metric and timestamp) are not counted. */
+  inserted: number;
+  duplicates: number;
+}
+
+export interface RawQuery {
+  deviceId: string;
+  metric?: string;
+  from: number;
+  /** Exclusive. */
+  to: number;
+  limit: number;
+  cursor?: string;
+}
+
+export interface RawPage {
+  readings: Reading[];
+  /** Present when more readings match; pass it back as `cursor` for the next page. */
+  nextCursor?: string;
+}
+
+export interface AggregateQuery {
+  deviceId: string;
+  metric?: string;
+  from: number;
+  to: number;
+  everyMs: number;
+  agg: Aggregation;
+}
+
+export interface AggregatePoint {
+  metric: string;
+  /** Start of the window, UTC milliseconds, aligned to a multiple of everyMs since the epoch. */
+  ts: number;
+  value: number;
+  count: number;
+}
+
+export interface StoredDevice extends Device {
+  /** Stream head restored at start so a device resumes where the store left off. */
+  streamH: number | null;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  kind: 'sqlite' | 'mongodb';
+  detail?: string;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'mongodb';
+  open(): Promise<void>;
+  close(): Promise<void>;
+  health(): Promise<StoreHealth>;
+
+  writeBatch(batch: WriteBatch): Promise<WriteResult>;
+  queryRaw(query: RawQuery): Promise<RawPage>;
+  queryAggregate(query: AggregateQuery): Promise<AggregatePoint[]>;
+  /** Drops whole buckets that ended before `cutoff`; returns how many were dropped. */
+  dropBucketsBefore(cutoff: number): Promise<number>;
+
+  loadDevices(): Promise<StoredDevice[]>;
+  saveDevice(device: Device): Promise<void>;
+
+  appendPresence(change: PresenceChange): Promise<void>;
+  presenceHistory(deviceId: string, limit: number): Promise<PresenceChange[]>;
+
+  saveCommand(command: Command): Promise<void>;
+  loadCommands(filter: { deviceId?: string; states?: CommandState[]; limit?: number }): Promise<Command[]>;
+
+  /** Small named documents for credentials and tokens: `kind` is e.g. "device-key" or "api-token". */
+  putRecord(kind: string, id: string, doc: Record<string, unknown>): Promise<void>;
+  getRecord(kind: string, id: string): Promise<Record<string, unknown> | null>;
+  deleteRecord(kind: string, id: string): Promise<boolean>;
+  listRecords(kind: string): Promise<Array<{ id: string; doc: Record<string, unknown> }>>;
+}

@@ -1,0 +1,84 @@
+// Folding samples and bucket summaries into aggregation windows aligned to UTC multiples of
+// `everyMs` since the epoch. Both adapters feed it; it knows nothing about rows or documents.
+import { HOUR_MS, addToSummary, mergeSummaries, type Summary } from './buckets.js';
+import type { AggregatePoint, Aggregation } from './store.js';
+
+export function windowStart(ts: number, everyMs: number): number {
+  return ts - (((ts % everyMs) + everyMs) % everyMs);
+}
+
+/**
+ * A bucket may stand in for its samples when every window it touches contains it whole:
+ * the window size is a whole number of hours and the bucket lies inside [from, to).
+ */
+export function summaryCoversBucket(bucketStartMs: number, everyMs: number, from: number, to: number): boolean {
+  return everyMs % HOUR_MS === 0 && bucketStartMs >= from && bucketStartMs + HOUR_MS <= to;
+}
+
+export function pick(summary: Summary, agg: Aggregation): number {
+  switch (agg) {
+    case 'avg': return summary.sum / summary.count;
+    case 'min': return summary.min;
+    case 'max': return summary.max;
+    case 'sum': return summary.sum;
+    case 'count': return summary.count;
+    case 'first': return summary.firstV;
+    case 'last': return summary.lastV;
+  }
+}
+
+export class WindowFolder {
+  private readonly windows = new Map<string, { metric: string; ts: number; summary: Summary | null }>();
+
+  constructor(
+    private readonly everyMs: number,
+    private readonly from: number,
+    private readonly to: number,
+  ) {}
+
+  addSample(metric: string, t: number, v: number): void {
+    if (t < this.from || t >= this.to) return;
+    const w = this.window(metric, windowStart(t, this.everyMs));
+    if (w.summary) addToSummary(w.summary, t, v);
+    else w.summary = { count: 1, sum: v, min: v, max: v, firstT: t, firstV: v, lastT: t, lastV: v };
+  }
+
+  /** Only for buckets for which summaryCoversBucket() holds. */
+  addSummary(metric: string, bucketStartMs: number, summary: Summary): void {
+    const w = this.window(metric, windowStart(bucketStartMs, this.everyMs));
+    w.summary = w.summary ? mergeSummaries(w.summary, summary) : { ...summary };
+  }
+
+  points(agg: Aggregation): AggregatePoint[] {
+    return [...this.windows.values()]
+      .sort((a, b) => a.ts - b.ts || (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0))
+      .map((w) => ({ metric: w.metric, ts: w.ts, value: pick(w.summary!, agg), count: w.summary!.count }));
+  }
+
+  private window(metric: string, ts: number): { metric: string; ts: number; summary: Summary | null } {
+    const key = `${metric}\u0000${ts}`;
+    let w = this.windows.get(key);
+    if (!w) this.windows.set(key, (w = { metric, ts, summary: null }));
+    return w;
+  }
+}
+
+/** Raw-page cursors: the (ts, metric) of the last reading returned, opaque to clients. */
+export function encodeCursor(ts: number, metric: string): string {
+  return Buffer.from(JSON.stringify([ts, metric])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { ts: number; metric: string } | null {
+  try {
+    const [ts, metric] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof ts === 'number' && Number.isInteger(ts) && typeof metric === 'string') return { ts, metric };
+  } catch {
+    // fall through: a cursor that does not decode is a client error, reported by the caller
+  }
+  return null;
+}
+
+/** Order of raw readings: by time, then by metric name, so a cursor is a total position. */
+export function afterCursor(ts: number, metric: string, cursor: { ts: number; metric: string }): boolean {
+  return ts > cursor.ts || (ts === cursor.ts && metric > cursor.metric);
+}

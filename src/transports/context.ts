@@ -1,0 +1,26 @@
+// What a transport may use of the core. Transports never touch storage or HTTP: they register
+// devices, submit readings, report presence and carry commands.
+import type { CommandService } from '../core/commands.js';
+import type { DeviceRegistry } from '../core/devices.js';
+import type { EventBus } from '../core/events.js';
+import type { Ingest } from '../core/ingest.js';
+import type { HubLogger } from '../core/logger.js';
+import type { PresenceService } from '../core/presence.js';
+import type { StreamLedger } from '../core/streams.js';
+
+export interface TransportContext {
+  bus: EventBus;
+  devices: DeviceRegistry;
+  ingest: Pick<Ingest, 'submit'>;
+  presence: Pick<PresenceService, 'online' | 'offline' | 'heard'>;
+  commands: Pick<CommandService, 'registerSink' | 'ack' | 'redeliver'>;
+  streams: Pick<StreamLedger, 'head' | 'nextSeqFor'>;
+  log: HubLogger;
+}
+
+/** Every stage of the hub has this shape; the composition root starts them in order and stops them in reverse. */
+export interface Stage {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,57 @@
+// Starts a real hub for a test: ephemeral ports, a fresh data directory, logs silenced unless
+// HUB_TEST_LOG names a level. Always stop it (the returned stop() also removes the directory).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../src/config/settings.js';
+import { Hub } from '../../src/hub.js';
+import { createLogger } from '../../src/observability/logger.js';
+
+export interface TestHub {
+  hub: Hub;
+  url: string;
+  config: Config;
+  dataDir: string;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export async function startHub(overrides: Partial<Config> = {}): Promise<TestHub> {
+  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'hub-test-'));
+  const config: Config = {
+    ...loadConfig({}, []),
+    httpHost: '127.0.0.1',
+    httpPort: 0,
+    mqttPort: 0,
+    logLevel: (process.env.HUB_TEST_LOG as Config['logLevel']) ?? 'silent',
+    ...overrides,
+    dataDir,
+  };
+  const hub = new Hub(config, createLogger(config.logLevel));
+  await hub.start();
+  return {
+    hub,
+    url: hub.http.url,
+    config,
+    dataDir,
+    async stop(options = {}) {
+      await hub.stop();
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` returns a truthy value or the time runs out (then throws with `what`). */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 25): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function getJson<T = any>(url: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as T };
+}
