@@ -3,6 +3,7 @@
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyPluginOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import type { HubLogger } from '../core/logger.js';
 import { installErrorHandling } from './errors.js';
 
@@ -30,6 +31,8 @@ export class HttpServer {
       },
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
+    // Registered once here so every plugin can declare `{ websocket: true }` routes.
+    await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
     for (const { plugin, options } of this.plugins) await app.register(plugin, options);
     await app.listen({ host: this.options.host, port: this.options.port });
     this.options.log.info({ url: this.url }, 'HTTP server listening');
