@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { getJson, waitFor } from './helpers/hub.js';
+
+function runHub(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    env: { ...process.env, HUB_AUTH: 'off', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, lines, exited, stderr: () => stderr };
+}
+
+test('the hub runs with simulated devices and flushes pending readings on SIGTERM', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cli-test-'));
+  // A flush interval far longer than the run: everything stored got there through the shutdown flush.
+  const hub = runHub(['start', '--simulate', '2', '--simulate-interval-ms', '50', '--http-port', '0', '--mqtt-port', '0',
+    '--flush-interval-ms', '60000', '--batch-size', '100000', '--data-dir', dataDir]);
+  try {
+    const started = await waitFor('the started line', () => {
+      if (hub.child.exitCode !== null) throw new Error(`hub exited early: ${hub.stderr()}`);
+      return hub.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'telemetry-hub started');
+    }, 30_000);
+    const devices = await waitFor('both devices online', async () => {
+      const { body } = await getJson(`${started.http}/api/devices?presence=online`);
+      return body.devices.length === 2 && body.devices;
+    });
+    assert.deepEqual(devices.map((d: { id: string }) => d.id), ['sim-001', 'sim-002']);
+    await new Promise((r) => setTimeout(r, 500));
+  } finally {
+    hub.child.kill('SIGTERM');
+  }
+  assert.equal(await hub.exited, 0, hub.stderr());
+  assert.ok(hub.lines.some((l) => JSON.parse(l).msg === 'stopped'));
+  const store = new SqliteStore(dataDir);
+  await store.open();
+  const page = await store.queryRaw({ deviceId: 'sim-001', from: 0, to: Date.now() + 1, limit: 10_000 });
+  await store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  assert.ok(page.readings.length >= 10, `only ${page.readings.length} readings were flushed at shutdown`);
+  assert.deepEqual(new Set(page.readings.map((r) => r.metric)), new Set(['temperature', 'humidity']));
+});
+
+test('a bad setting stops the hub at once with exit code 2 and names the setting', async () => {
+  const hub = runHub(['--http-port', 'x']);
+  assert.equal(await hub.exited, 2);
+  assert.match(hub.stderr(), /configuration error: --http-port: must be a number, got "x"/);
+});
+
+test('--help lists every setting', async () => {
+  const hub = runHub(['--help']);
+  assert.equal(await hub.exited, 0);
+  const text = hub.lines.join('\n');
+  for (const name of ['HUB_HTTP_PORT', 'HUB_MQTT_PORT', 'HUB_DATA_DIR', 'HUB_SIMULATE', 'MONGODB_URI']) assert.match(text, new RegExp(name));
+});

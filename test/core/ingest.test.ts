@@ -1,0 +1,180 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeviceRegistry } from '../../src/core/devices.js';
+import { EventBus } from '../../src/core/events.js';
+import { Ingest, type IngestOptions } from '../../src/core/ingest.js';
+import { StreamLedger } from '../../src/core/streams.js';
+import { HubMetrics } from '../../src/observability/hub-metrics.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import type { Store, WriteBatch } from '../../src/storage/store.js';
+
+const NOW = Date.now();
+
+async function setup(options: Partial<IngestOptions> = {}, wrap: (s: Store) => Store = (s) => s) {
+  const dir = mkdtempSync(join(tmpdir(), 'ingest-test-'));
+  const sqlite = new SqliteStore(dir);
+  await sqlite.open();
+  const store = wrap(sqlite);
+  const bus = new EventBus();
+  const streams = new StreamLedger();
+  const devices = new DeviceRegistry(store, streams, bus);
+  const metrics = new HubMetrics();
+  const ingest = new Ingest(
+    { store, devices, streams, bus, metrics, log: createLogger('silent') },
+    { batchSize: 100, flushIntervalMs: 10, maxPending: 10_000, ...options },
+  );
+  await devices.register({ id: 'dev-1', name: 'Device 1', transport: 'mqtt' });
+  ingest.start();
+  const stored = async () => (await sqlite.queryRaw({ deviceId: 'dev-1', from: 0, to: NOW + 3_600_000, limit: 10_000 })).readings;
+  return {
+    ingest, bus, metrics, streams, devices, sqlite, stored,
+    async close() {
+      await ingest.stop();
+      await sqlite.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+test('a bad reading is rejected with its reason; the good ones of the same message are kept', async () => {
+  const h = await setup();
+  const outcome = h.ingest.submit({
+    deviceId: 'dev-1', source: 'test', readings: [
+      { metric: 'temp', value: 21.5, ts: NOW },
+      { metric: 'temp', value: Number.NaN, ts: NOW + 1 },
+      { metric: '9lives', value: 1, ts: NOW },
+      { metric: 'hum', value: 40, ts: Date.UTC(1999, 11, 31) },
+      { metric: 'hum', value: 41, ts: NOW + 86_400_000 },
+      { metric: 'hum', value: 1e16, ts: NOW },
+      { metric: 'hum', value: 42, ts: NOW },
+    ],
+  });
+  assert.equal(outcome.status, 'accepted');
+  assert.equal(outcome.accepted, 2);
+  assert.deepEqual(outcome.rejected.map((r) => r.reason), [
+    'value must be finite',
+    'metric name must start with a letter and hold only letters, digits, ".", "_" and "-"',
+    'timestamp before 2000-01-01',
+    'timestamp more than 10 minutes in the future',
+    'value beyond ±1000000000000000',
+  ]);
+  await outcome.durable;
+  assert.deepEqual((await h.stored()).map((r) => [r.metric, r.value]), [['hum', 42], ['temp', 21.5]]);
+  assert.equal(h.metrics.readingsRejected.get({ source: 'test', reason: 'value_must' }), 1);
+  assert.equal(h.metrics.readingsRejected.get({ source: 'test', reason: 'timestamp_more' }), 1);
+  await h.close();
+});
+
+test('messages from unknown devices are refused with a reason and nothing is written', async () => {
+  const h = await setup();
+  const outcome = h.ingest.submit({ deviceId: 'ghost', source: 'test', readings: [{ metric: 'x', value: 1 }] });
+  assert.equal(outcome.status, 'refused');
+  assert.equal(outcome.reason, 'unknown device ghost');
+  await assert.rejects(outcome.durable, /unknown device ghost/);
+  await h.close();
+});
+
+test('durable resolves only after the batch is committed, with the new stream head', async () => {
+  const h = await setup({ flushIntervalMs: 200, batchSize: 1_000 });
+  const outcome = h.ingest.submit({ deviceId: 'dev-1', seq: 7, source: 'test', readings: [{ metric: 't', value: 1, ts: NOW }] });
+  let resolved = false;
+  void outcome.durable.then(() => { resolved = true; });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(resolved, false, 'acked before the flush');
+  assert.equal((await h.stored()).length, 0);
+  assert.deepEqual(await outcome.durable, { h: 7 });
+  assert.equal((await h.stored()).length, 1);
+  const [device] = await h.sqlite.loadDevices();
+  assert.equal(device.streamH, 7, 'the head is stored with the readings');
+  await h.close();
+});
+
+test('a full batch is flushed at once without waiting for the interval', async () => {
+  const h = await setup({ flushIntervalMs: 60_000, batchSize: 5 });
+  const outcome = h.ingest.submit({
+    deviceId: 'dev-1', source: 'test', readings: [1, 2, 3, 4, 5].map((i) => ({ metric: 't', value: i, ts: NOW + i })),
+  });
+  await outcome.durable;
+  assert.equal((await h.stored()).length, 5);
+  await h.close();
+});
+
+test('a resent sequence number is dropped without a second write, also across wrap-around', async () => {
+  const h = await setup();
+  const send = (seq: number, value: number) =>
+    h.ingest.submit({ deviceId: 'dev-1', seq, source: 'test', readings: [{ metric: 't', value }] });
+  const first = send(2 ** 32 - 1, 1);
+  await first.durable;
+  await new Promise((r) => setTimeout(r, 2)); // receive time differs, so only the seq can catch the resend
+  const again = send(2 ** 32 - 1, 1);
+  assert.equal(again.status, 'duplicate');
+  assert.deepEqual(await again.durable, { h: 2 ** 32 - 1 });
+  const wrapped = send(0, 2);
+  assert.equal(wrapped.status, 'accepted');
+  assert.deepEqual(await wrapped.durable, { h: 0 });
+  assert.equal(send(2 ** 32 - 1, 1).status, 'duplicate');
+  assert.deepEqual((await h.stored()).map((r) => r.value), [1, 2]);
+  await h.close();
+});
+
+test('a failing store keeps the batch, acks nothing, and writes everything once it recovers', async () => {
+  // The one fake here: a wrapper around the real SQLite store that fails its first writes,
+  // standing in for a database that is briefly unreachable.
+  let failuresLeft = 2;
+  const h = await setup({}, (store) => Object.assign(Object.create(store) as Store, {
+    writeBatch: (batch: WriteBatch) => (failuresLeft-- > 0 ? Promise.reject(new Error('store down')) : store.writeBatch(batch)),
+  }));
+  let acked = false;
+  const outcome = h.ingest.submit({ deviceId: 'dev-1', seq: 1, source: 'test', readings: [{ metric: 't', value: 1, ts: NOW }] });
+  void outcome.durable.then(() => { acked = true; });
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(acked, false);
+  const second = h.ingest.submit({ deviceId: 'dev-1', seq: 2, source: 'test', readings: [{ metric: 't', value: 2, ts: NOW + 1 }] });
+  assert.deepEqual(await second.durable, { h: 2 });
+  assert.equal(acked, true);
+  assert.deepEqual((await h.stored()).map((r) => r.value), [1, 2]);
+  assert.equal(h.metrics.flushFailures.get(), 2);
+  await h.close();
+});
+
+test('past maxPending new messages are refused so devices keep them and resend', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const h = await setup({ maxPending: 3, batchSize: 1_000 }, (store) => Object.assign(Object.create(store) as Store, {
+    writeBatch: async (batch: WriteBatch) => { await gate; return store.writeBatch(batch); },
+  }));
+  const a = h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [1, 2].map((v) => ({ metric: 't', value: v, ts: NOW + v })) });
+  const b = h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [3, 4].map((v) => ({ metric: 't', value: v, ts: NOW + v })) });
+  assert.equal(a.status, 'accepted');
+  assert.equal(b.status, 'refused');
+  assert.match(b.reason!, /buffering too many/);
+  release();
+  await a.durable;
+  assert.equal((await h.stored()).length, 2);
+  await h.close();
+});
+
+test('stop() flushes what is pending and refuses what comes after', async () => {
+  const h = await setup({ flushIntervalMs: 60_000, batchSize: 1_000 });
+  h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [{ metric: 't', value: 1, ts: NOW }] });
+  await h.ingest.stop();
+  assert.equal((await h.stored()).length, 1);
+  assert.equal(h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [{ metric: 't', value: 2 }] }).status, 'refused');
+  await h.close();
+});
+
+test('readings events go out only after the write, with the readings of each message', async () => {
+  const h = await setup();
+  const seen: number[] = [];
+  h.bus.on('readings', async ({ readings }) => {
+    seen.push((await h.stored()).length, readings.length);
+  });
+  await h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [{ metric: 'a', value: 1, ts: NOW }, { metric: 'b', value: 2, ts: NOW }] }).durable;
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(seen, [2, 2]);
+  await h.close();
+});

@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandService } from '../../src/core/commands.js';
+import { DeviceRegistry } from '../../src/core/devices.js';
+import { EventBus } from '../../src/core/events.js';
+import type { Command, PresenceChange } from '../../src/core/model.js';
+import { PresenceService } from '../../src/core/presence.js';
+import { StreamLedger } from '../../src/core/streams.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { waitFor } from '../helpers/hub.js';
+
+async function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'core-test-'));
+  const store = new SqliteStore(dir);
+  await store.open();
+  const bus = new EventBus();
+  const devices = new DeviceRegistry(store, new StreamLedger(), bus);
+  await devices.register({ id: 'd1', name: 'D1', transport: 'line', sampleIntervalMs: 20 });
+  const log = createLogger('silent');
+  return { dir, store, bus, devices, log, close: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+test('presence goes online, stale after silence, online again on a heartbeat, offline on disconnect; all stored', async () => {
+  const s = await setup();
+  const presence = new PresenceService({ devices: s.devices, bus: s.bus, store: s.store, log: s.log }, { staleFactor: 2, defaultIntervalMs: 60_000, checkIntervalMs: 10 });
+  const changes: PresenceChange[] = [];
+  s.bus.on('presence', (c) => changes.push(c));
+  presence.start();
+  presence.online('d1', 'connected');
+  await waitFor('stale', () => s.devices.get('d1')?.presence === 'stale', 2_000);
+  presence.heard('d1');
+  presence.offline('d1', 'last will');
+  presence.offline('d1', 'again'); // no change, no event
+  presence.stop();
+  assert.deepEqual(changes.map((c) => `${c.previous}->${c.state}`), ['unknown->online', 'online->stale', 'stale->online', 'online->offline']);
+  assert.match(changes[1].reason, /^silent for \d+ s$/);
+  await waitFor('history stored', async () => (await s.store.presenceHistory('d1', 10)).length === 4);
+  const history = await s.store.presenceHistory('d1', 10);
+  assert.deepEqual(history.map((h) => h.state), ['offline', 'online', 'stale', 'online']);
+  await s.close();
+});
+
+test('commands: queued then sent by the sink, acked or failed by the device, expired without an answer; redelivered on reconnect', async () => {
+  const s = await setup();
+  const commands = new CommandService({ devices: s.devices, bus: s.bus, store: s.store, log: s.log });
+  const states: string[] = [];
+  s.bus.on('command', (c) => states.push(`${c.action}:${c.state}`));
+  let reachable = true;
+  const delivered: Command[] = [];
+  commands.registerSink('line', { deliver: async (c) => { delivered.push({ ...c }); return reachable; } });
+  await commands.start();
+
+  const a = await commands.create({ deviceId: 'd1', action: 'on', params: { led: true }, timeoutMs: 5_000 });
+  await commands.ack('d1', a.id, { ok: true });
+  await commands.ack('d1', a.id, { ok: false, error: 'late duplicate answer' }); // ignored
+  const b = await commands.create({ deviceId: 'd1', action: 'bad', timeoutMs: 5_000 });
+  await commands.ack('d1', b.id, { ok: false, error: 'unknown action' });
+
+  reachable = false;
+  const c = await commands.create({ deviceId: 'd1', action: 'later', timeoutMs: 5_000 });
+  assert.equal(commands.get(c.id)?.state, 'queued');
+  reachable = true;
+  await commands.redeliver('d1');
+  assert.equal(commands.get(c.id)?.state, 'sent');
+  assert.equal(delivered.filter((d) => d.id === c.id).length, 2);
+
+  const d = await commands.create({ deviceId: 'd1', action: 'never', timeoutMs: 30 });
+  await waitFor('expiry', async () => (await commands.expireDue(), !commands.get(d.id)), 2_000);
+  commands.stop();
+
+  assert.deepEqual(states, [
+    'on:queued', 'on:sent', 'on:acked',
+    'bad:queued', 'bad:sent', 'bad:failed',
+    'later:queued', 'later:sent',
+    'never:queued', 'never:sent', 'never:expired',
+  ]);
+  const stored = await s.store.loadCommands({ deviceId: 'd1' });
+  assert.equal(stored.find((x) => x.id === b.id)?.error, 'unknown action');
+  assert.equal(stored.find((x) => x.id === d.id)?.state, 'expired');
+  await assert.rejects(commands.create({ deviceId: 'ghost', action: 'x', timeoutMs: 10 }), /unknown device ghost/);
+  await s.close();
+});
+
+test('open commands survive a restart of the service', async () => {
+  const s = await setup();
+  const first = new CommandService({ devices: s.devices, bus: s.bus, store: s.store, log: s.log });
+  first.registerSink('line', { deliver: async () => true });
+  await first.start();
+  const cmd = await first.create({ deviceId: 'd1', action: 'x', timeoutMs: 60_000 });
+  first.stop();
+  const second = new CommandService({ devices: s.devices, bus: s.bus, store: s.store, log: s.log });
+  await second.start();
+  assert.equal(second.get(cmd.id)?.state, 'sent');
+  assert.equal((await second.ack('d1', cmd.id, { ok: true }))?.state, 'acked');
+  second.stop();
+  await s.close();
+});
