@@ -30,9 +30,12 @@ export class PresenceService {
   ) {}
 
   start(): void {
+    // Data revives a stale or never-seen device. It does not undo `offline`: readings written
+    // just after a disconnect were sent before it, and only the transport knows of a reconnect.
     this.unsubscribe = this.deps.bus.on('readings', ({ deviceId }) => {
       const state = this.deps.devices.get(deviceId)?.presence;
-      if (state !== 'online') this.set(deviceId, 'online', state === 'stale' ? 'data resumed' : 'data received');
+      if (state === 'stale') this.set(deviceId, 'online', 'data resumed');
+      else if (state === 'unknown') this.set(deviceId, 'online', 'data received');
     });
     this.timer = setInterval(() => this.checkStale(), this.options.checkIntervalMs);
     this.timer.unref();
