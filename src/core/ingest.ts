@@ -96,13 +96,19 @@ export class Ingest {
     };
     if (this.stopped) return silence(refuse('hub is shutting down'));
     if (!this.deps.devices.get(msg.deviceId)) return silence(refuse(`unknown device ${msg.deviceId}`));
-    if (this.pending.batch.readings.length + msg.readings.length > this.options.maxPending) {
-      return silence(refuse('hub is buffering too many unwritten readings; resend later'));
-    }
-    if (msg.seq !== undefined && this.deps.streams.accept(msg.deviceId, msg.seq) === 'duplicate') {
+    const verdict = msg.seq === undefined ? 'new' : this.deps.streams.classify(msg.deviceId, msg.seq);
+    if (verdict === 'duplicate') {
       this.deps.metrics.duplicateMessages(msg.source);
       return { status: 'duplicate', accepted: 0, rejected: [], durable: this.afterFlush(msg.deviceId) };
     }
+    if (verdict === 'gap') {
+      return silence(refuse('sequence gap after a refused message; resend everything after the last ack'));
+    }
+    if (this.pending.batch.readings.length + msg.readings.length > this.options.maxPending) {
+      if (msg.seq !== undefined) this.deps.streams.refused(msg.deviceId);
+      return silence(refuse('hub is buffering too many unwritten readings; resend later'));
+    }
+    if (msg.seq !== undefined) this.deps.streams.accept(msg.deviceId, msg.seq);
 
     const readings: Reading[] = [];
     const rejected: IngestOutcome['rejected'] = [];

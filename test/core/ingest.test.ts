@@ -178,3 +178,25 @@ test('readings events go out only after the write, with the readings of each mes
   assert.deepEqual(seen, [2, 2]);
   await h.close();
 });
+
+test('a message refused for a full buffer is not skipped by the next one: the device must resend it first', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const h = await setup({ maxPending: 2, batchSize: 1_000 }, (store) => Object.assign(Object.create(store) as Store, {
+    writeBatch: async (batch: WriteBatch) => { await gate; return store.writeBatch(batch); },
+  }));
+  const send = (seq: number, n: number) => h.ingest.submit({
+    deviceId: 'dev-1', seq, source: 'test', readings: Array.from({ length: n }, (_, i) => ({ metric: 't', value: seq * 10 + i, ts: NOW + seq * 10 + i })),
+  });
+  assert.equal(send(1, 2).status, 'accepted');
+  assert.equal(send(2, 1).status, 'refused');
+  release();
+  await h.ingest.flush();
+  const skipped = send(3, 1);
+  assert.equal(skipped.status, 'refused');
+  assert.match(skipped.reason!, /sequence gap after a refused message/);
+  assert.deepEqual(await send(2, 1).durable, { h: 2 });
+  assert.deepEqual(await send(3, 1).durable, { h: 3 });
+  assert.deepEqual((await h.stored()).map((r) => r.value), [10, 11, 20, 30]);
+  await h.close();
+});

@@ -36,3 +36,15 @@ test('a gap is jumped over and counted; a restored head resumes the stream', () 
   assert.equal(ledger.gapsSkipped, 1);
   assert.equal(ledger.accept('d', 0), 'duplicate');
 });
+
+test('after the hub refused a message, a later seq is not allowed to jump over it', () => {
+  const ledger = new StreamLedger();
+  assert.equal(ledger.accept('d', 1), 'new');
+  ledger.refused('d'); // seq 2 was refused (the hub was full)
+  assert.equal(ledger.classify('d', 3), 'gap');
+  assert.equal(ledger.accept('d', 3), 'gap');
+  assert.equal(ledger.accept('d', 2), 'new', 'the resend of the refused message');
+  assert.equal(ledger.accept('d', 3), 'new');
+  assert.equal(ledger.accept('d', 10), 'new', 'contiguous again: a device-made gap is jumped over as before');
+  assert.equal(ledger.gapsSkipped, 1);
+});
