@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(socat mosquitto mosquitto-clients chromium gcc-avr avr-libc arduino-core-avr docker-compose)
+DEBIAN_PACKAGES=(socat mosquitto mosquitto-clients chromium gcc-avr avr-libc arduino-core-avr docker-compose openssl)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -18,4 +18,7 @@ fi
 
 npm ci --no-audit --no-fund
 npm run build
+npm run typecheck
+# The serial-telemetry firmware (gcc-avr, avr-libc, arduino-core-avr); its tests run the hex in avr8js.
+bash scripts/build-firmware.sh
 npm test

@@ -3,13 +3,19 @@
 import { ConfigError, loadConfig, settingsTable } from './config/settings.js';
 import { Hub } from './hub.js';
 import { createLogger } from './observability/logger.js';
+import { portsCommand } from './commands/ports-command.js';
 import { VERSION } from './version.js';
+import { TOKEN_USAGE, tokenCommand } from './commands/token-command.js';
+import { DEVICE_USAGE, deviceCommand } from './commands/device-command.js';
 
 const HELP = `telemetry-hub ${VERSION}
 
 Usage:
   telemetry-hub [start] [options]   run the hub
   telemetry-hub settings            print the configuration table (Markdown)
+  ${TOKEN_USAGE}
+  ${DEVICE_USAGE}
+  telemetry-hub ports [--json]      list serial ports with their USB ids (for the devices file)
   telemetry-hub --version
   telemetry-hub --help
 
@@ -27,10 +33,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  if (first === 'token') return tokenCommand(rest);
+  if (first === 'device') return deviceCommand(rest);
   if (first === 'settings') {
     process.stdout.write(`${settingsTable()}\n`);
     return 0;
   }
+  if (first === 'ports') return portsCommand(rest);
   const args = first === 'start' ? rest : argv;
   if (first !== undefined && first !== 'start' && !first.startsWith('--')) {
     process.stderr.write(`unknown command "${first}"; see telemetry-hub --help\n`);

@@ -20,7 +20,22 @@ import { Retention } from './storage/retention.js';
 import type { Store } from './storage/store.js';
 import type { Stage, TransportContext } from './transports/context.js';
 import { Simulator } from './transports/simulator/simulator.js';
+import { SerialStage } from './transports/serial/serial-stage.js';
 import { VERSION } from './version.js';
+// MQTT devices: embedded broker, device keys, MQTT over WebSocket.
+import { DeviceCredentials } from './core/credentials.js';
+import { MqttBroker } from './transports/mqtt/broker.js';
+import { mqttWebSocketRoute } from './transports/mqtt/websocket-route.js';
+import { provisioningRoutes } from './http/routes/provisioning.js';
+// Live push and API auth.
+import { bootstrapAdminToken, TokenService } from './http/auth-tokens.js';
+import { AuthFailureLimiter, authPlugin } from './http/auth.js';
+import { controlRoutes } from './live/control-route.js';
+import { LiveService } from './live/live-service.js';
+import { pollRoutes } from './live/poll-route.js';
+import { sseRoutes } from './live/sse-route.js';
+// The browser dashboard (built into dashboard/dist), served at /.
+import { dashboardRoutes, DEFAULT_DASHBOARD_DIR } from './http/routes/dashboard.js';
 
 export class Hub {
   readonly bus: EventBus;
@@ -34,13 +49,18 @@ export class Hub {
   readonly latest: LatestReadings;
   readonly http: HttpServer;
   readonly simulator: Simulator | null;
+  readonly credentials: DeviceCredentials;
+  readonly mqtt: MqttBroker;
+  readonly serial: SerialStage;
+  readonly live: LiveService;
+  readonly tokens: TokenService;
   private readonly stages: Stage[];
   private started: Stage[] = [];
 
   constructor(readonly config: Config, readonly log: Logger, options: { store?: Store } = {}) {
     const startedAt = Date.now();
     this.bus = new EventBus((event, err) => log.error({ err, event }, 'event listener failed'));
-    this.store = options.store ?? createStore(config);
+    this.store = options.store ?? createStore(config, log.child({ stage: 'store' }));
     const store = this.store;
     this.devices = new DeviceRegistry(store, this.streams, this.bus);
     const coreLog = log.child({ stage: 'core' });
@@ -55,21 +75,60 @@ export class Hub {
     this.commands = new CommandService({ devices: this.devices, bus: this.bus, store, log: coreLog.child({ part: 'commands' }) });
     this.latest = new LatestReadings(this.bus);
 
+    this.credentials = new DeviceCredentials(store);
     const transportContext = (name: string): TransportContext => ({
       bus: this.bus, devices: this.devices, ingest: this.ingest, presence: this.presence,
       commands: this.commands, streams: this.streams, log: log.child({ stage: name }),
+      metrics: this.metrics,
+      credentials: this.credentials,
+    });
+    this.mqtt = new MqttBroker(transportContext('mqtt'), {
+      host: config.mqttHost, port: config.mqttPort, allowAnonymous: config.mqttAllowAnonymous, maxPayload: config.mqttMaxPayload,
+      tlsCert: config.mqttTlsCert || undefined, tlsKey: config.mqttTlsKey || undefined,
     });
     this.simulator = config.simulate > 0
-      ? new Simulator(transportContext('simulator'), { count: config.simulate, intervalMs: config.simulateIntervalMs })
+      ? new Simulator(transportContext('simulator'), {
+        count: config.simulate, intervalMs: config.simulateIntervalMs, broker: () => ({ url: this.mqtt.url, tls: this.mqtt.tls }),
+      })
       : null;
+    this.serial = new SerialStage(transportContext('serial'), {
+      devicesFile: config.devicesFile, dataDir: config.dataDir, reconnectMaxMs: config.serialReconnectMaxMs,
+    });
 
-    const healthChecks: HealthCheck[] = [{ name: 'store', check: () => store.health() }];
+    // Live push and API auth.
+    this.tokens = new TokenService(store);
+    this.live = new LiveService(this.bus, log.child({ stage: 'live' }), this.metrics.registry, {
+      heartbeatMs: config.liveHeartbeatMs, historySize: config.liveHistorySize, historyAgeMs: config.liveHistoryAgeMs,
+      clientQueue: config.liveClientQueue, retryMs: config.liveRetryMs,
+    });
+    const authRoutes: RoutePlugin = { plugin: authPlugin, options: {
+      mode: config.auth === 'off' ? 'off' : 'on', tokens: this.tokens, log: log.child({ stage: 'auth' }),
+      limiter: new AuthFailureLimiter(config.authFailureLimit, 60_000), registry: this.metrics.registry,
+    } };
+    const liveRoutes: RoutePlugin[] = [
+      { plugin: sseRoutes, options: { live: this.live } },
+      { plugin: pollRoutes, options: { live: this.live } },
+      { plugin: controlRoutes, options: {
+        commands: this.commands, tracker: this.live.commandTracker, bus: this.bus, log: log.child({ stage: 'control' }),
+        registry: this.metrics.registry, keepaliveMs: config.liveHeartbeatMs,
+        allowedOrigins: config.liveAllowedOrigins.split(',').map((o) => o.trim()).filter(Boolean),
+      } },
+    ];
+
+    const healthChecks: HealthCheck[] = [{ name: 'store', check: () => store.health() }, { name: 'broker', check: () => this.mqtt.health() }];
     const routes: RoutePlugin[] = [
+      authRoutes, // first: its hook guards every route registered after it
       { plugin: healthRoutes, options: { checks: healthChecks, version: VERSION, startedAt, renderMetrics: () => this.metrics.registry.render() } },
       { plugin: deviceRoutes, options: { devices: this.devices, latest: this.latest, store } },
       { plugin: readingRoutes, options: { devices: this.devices, store } },
+      { plugin: provisioningRoutes, options: { credentials: this.credentials, devices: this.devices } },
+      ...liveRoutes,
+      { plugin: mqttWebSocketRoute, options: { broker: this.mqtt } },
+      // last: its catch-all GET answers every path no other route claims
+      { plugin: dashboardRoutes, options: { root: DEFAULT_DASHBOARD_DIR } },
     ];
-    this.http = new HttpServer({ host: config.httpHost, port: config.httpPort, version: VERSION, log: log.child({ stage: 'http' }) }, routes);
+    this.http = new HttpServer({ host: config.httpHost, port: config.httpPort, version: VERSION, log: log.child({ stage: 'http' }),
+      tls: config.httpTlsCert && config.httpTlsKey ? { certFile: config.httpTlsCert, keyFile: config.httpTlsKey } : undefined }, routes);
     this.metrics.registry.gauge('hub_pending_readings', 'Readings accepted but not yet written.', () => this.ingest.pendingReadings);
     this.metrics.registry.gauge('hub_devices', 'Known devices by presence.', () => countBy(this.devices.list().map((d) => d.presence), 'presence'));
 
@@ -81,7 +140,13 @@ export class Hub {
       { name: 'latest', start: async () => this.latest.start(), stop: async () => this.latest.stop() },
       { name: 'presence', start: async () => this.presence.start(), stop: async () => this.presence.stop() },
       { name: 'commands', start: () => this.commands.start(), stop: async () => this.commands.stop() },
+      { name: 'auth', start: async () => {
+        if (config.auth === 'on') await bootstrapAdminToken(this.tokens, config.dataDir, log.child({ stage: 'auth' }), (line) => process.stdout.write(line));
+      }, stop: async () => {} },
+      this.live,
+      this.mqtt, // before the simulator: simulated devices are MQTT clients of this broker
       ...(this.simulator ? [this.simulator] : []),
+      this.serial,
       { name: 'http', start: () => this.http.start(), stop: () => this.http.stop() },
     ];
   }

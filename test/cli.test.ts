@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { getJson, waitFor } from './helpers/hub.js';
+import { startHubProcess } from './helpers/hub-process.js';
 
 function runHub(args: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
@@ -24,24 +25,18 @@ function runHub(args: string[], env: NodeJS.ProcessEnv = {}) {
 test('the hub runs with simulated devices and flushes pending readings on SIGTERM', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cli-test-'));
   // A flush interval far longer than the run: everything stored got there through the shutdown flush.
-  const hub = runHub(['start', '--simulate', '2', '--simulate-interval-ms', '50', '--http-port', '0', '--mqtt-port', '0',
-    '--flush-interval-ms', '60000', '--batch-size', '100000', '--data-dir', dataDir]);
+  const hub = await startHubProcess({ dataDir, args: ['--simulate', '2', '--simulate-interval-ms', '50', '--flush-interval-ms', '60000', '--batch-size', '100000'] });
   try {
-    const started = await waitFor('the started line', () => {
-      if (hub.child.exitCode !== null) throw new Error(`hub exited early: ${hub.stderr()}`);
-      return hub.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'telemetry-hub started');
-    }, 30_000);
     const devices = await waitFor('both devices online', async () => {
-      const { body } = await getJson(`${started.http}/api/devices?presence=online`);
+      const { body } = await getJson(`${hub.url}/api/devices?presence=online`);
       return body.devices.length === 2 && body.devices;
-    });
+    }, 30_000);
     assert.deepEqual(devices.map((d: { id: string }) => d.id), ['sim-001', 'sim-002']);
     await new Promise((r) => setTimeout(r, 500));
   } finally {
-    hub.child.kill('SIGTERM');
+    assert.equal(await hub.stop(), 0, hub.stderr());
   }
-  assert.equal(await hub.exited, 0, hub.stderr());
-  assert.ok(hub.lines.some((l) => JSON.parse(l).msg === 'stopped'));
+  assert.ok(hub.lines.some((l) => l.includes('"msg":"stopped"')));
   const store = new SqliteStore(dataDir);
   await store.open();
   const page = await store.queryRaw({ deviceId: 'sim-001', from: 0, to: Date.now() + 1, limit: 10_000 });

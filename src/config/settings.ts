@@ -19,8 +19,16 @@ export const SETTINGS = {
   httpPort: { env: 'HUB_HTTP_PORT', flag: '--http-port', kind: 'int', default: 8080, min: 0, max: 65535, doc: 'HTTP port for the REST API, the live stream and the dashboard (0 picks a free port).' },
   httpHost: { env: 'HUB_HTTP_HOST', flag: '--http-host', kind: 'string', default: '0.0.0.0', doc: 'Address the HTTP server listens on.' },
   mqttPort: { env: 'HUB_MQTT_PORT', flag: '--mqtt-port', kind: 'int', default: 1883, min: 0, max: 65535, doc: 'TCP port of the embedded MQTT broker (0 picks a free port).' },
+  // MQTT broker: TLS, anonymous access and payload limit.
+  mqttHost: { env: 'HUB_MQTT_HOST', flag: '--mqtt-host', kind: 'string', default: '0.0.0.0', doc: 'Address the embedded MQTT broker listens on.' },
+  mqttTlsCert: { env: 'HUB_MQTT_TLS_CERT', flag: '--mqtt-tls-cert', kind: 'string', default: '', doc: 'PEM certificate file; with HUB_MQTT_TLS_KEY the broker port speaks MQTT over TLS only.' },
+  mqttTlsKey: { env: 'HUB_MQTT_TLS_KEY', flag: '--mqtt-tls-key', kind: 'string', default: '', doc: 'PEM private key file for HUB_MQTT_TLS_CERT.' },
+  mqttAllowAnonymous: { env: 'HUB_MQTT_ALLOW_ANONYMOUS', flag: '--mqtt-allow-anonymous', kind: 'boolean', default: false, doc: 'Development only: MQTT clients may connect without a device key; the client id is the device id.' },
+  mqttMaxPayload: { env: 'HUB_MQTT_MAX_PAYLOAD', flag: '--mqtt-max-payload', kind: 'int', default: 262_144, min: 256, max: 16_777_216, doc: 'Largest MQTT payload in bytes the hub accepts from a device; larger ones are refused with a reason.' },
   dataDir: { env: 'HUB_DATA_DIR', flag: '--data-dir', kind: 'string', default: './data', doc: 'Directory of the embedded SQLite store and other hub state.' },
   mongodbUri: { env: 'MONGODB_URI', flag: '--mongodb-uri', kind: 'string', default: '', doc: 'When set, readings go to this MongoDB instead of the embedded store.' },
+  // MongoDB store: how long start waits for the server.
+  mongodbStartTimeoutMs: { env: 'HUB_MONGODB_START_TIMEOUT_MS', flag: '--mongodb-start-timeout-ms', kind: 'int', default: 30_000, min: 0, max: 3_600_000, doc: 'How long start retries an unreachable MongoDB (backoff from 250 ms up to 5 s) before it fails with an error.' },
   simulate: { env: 'HUB_SIMULATE', flag: '--simulate', kind: 'int', default: 0, min: 0, max: 10_000, doc: 'Number of simulated devices to start; they use the same ingest path as real ones.' },
   simulateIntervalMs: { env: 'HUB_SIMULATE_INTERVAL_MS', flag: '--simulate-interval-ms', kind: 'int', default: 1000, min: 10, max: 3_600_000, doc: 'Sample interval of each simulated device.' },
   retentionDays: { env: 'HUB_RETENTION_DAYS', flag: '--retention-days', kind: 'number', default: 0, min: 0, max: 36_500, doc: 'Buckets older than this many days are dropped (checked hourly); 0 keeps everything.' },
@@ -28,7 +36,21 @@ export const SETTINGS = {
   flushIntervalMs: { env: 'HUB_FLUSH_INTERVAL_MS', flag: '--flush-interval-ms', kind: 'int', default: 50, min: 1, max: 60_000, doc: 'Longest a reading waits before its batch is written (and acked).' },
   maxPending: { env: 'HUB_MAX_PENDING', flag: '--max-pending', kind: 'int', default: 100_000, min: 1, max: 10_000_000, doc: 'Unwritten readings held while the store is slow or down; beyond this messages are refused and devices resend.' },
   staleFactor: { env: 'HUB_STALE_FACTOR', flag: '--stale-factor', kind: 'number', default: 3, min: 1, max: 1000, doc: 'A connected device silent for this many sample intervals is shown as stale.' },
+  // Serial devices: the devices file and how hard a vanished port is retried.
+  devicesFile: { env: 'HUB_DEVICES_FILE', flag: '--devices-file', kind: 'string', default: '', doc: 'YAML or JSON file listing serial devices (Firmata boards, line-protocol firmware, DSMR meters); unset means `<HUB_DATA_DIR>/devices.yml`, a missing file means no serial devices.' },
+  serialReconnectMaxMs: { env: 'HUB_SERIAL_RECONNECT_MAX_MS', flag: '--serial-reconnect-max-ms', kind: 'int', default: 5000, min: 10, max: 600_000, doc: 'Longest wait between attempts to reopen a serial port that vanished (the wait doubles from 250 ms up to this).' },
   logLevel: { env: 'HUB_LOG_LEVEL', flag: '--log-level', kind: 'string', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], doc: 'Log level (pino), logs go to stdout as JSON lines.' },
+  // API auth, HTTPS/HTTP/2 and live push (SSE stream, long-poll, WebSocket control).
+  auth: { env: 'HUB_AUTH', flag: '--auth', kind: 'string', default: 'on', choices: ['on', 'off'], doc: 'API tokens required for /api (viewer, operator, admin); "off" is for development only: every caller is admin.' },
+  authFailureLimit: { env: 'HUB_AUTH_FAILURE_LIMIT', flag: '--auth-failure-limit', kind: 'int', default: 20, min: 1, max: 100_000, doc: 'Failed token checks per remote address and minute before that address gets 429 for the rest of the minute.' },
+  httpTlsCert: { env: 'HUB_HTTP_TLS_CERT', flag: '--http-tls-cert', kind: 'string', default: '', doc: 'PEM certificate file; with HUB_HTTP_TLS_KEY the HTTP port speaks HTTPS with HTTP/2 (HTTP/1.1 still accepted).' },
+  httpTlsKey: { env: 'HUB_HTTP_TLS_KEY', flag: '--http-tls-key', kind: 'string', default: '', doc: 'PEM private key file for HUB_HTTP_TLS_CERT.' },
+  liveHeartbeatMs: { env: 'HUB_LIVE_HEARTBEAT_MS', flag: '--live-heartbeat-ms', kind: 'int', default: 15_000, min: 100, max: 600_000, doc: 'Interval of the comment heartbeat on SSE streams and of the WebSocket keepalive ping.' },
+  liveHistorySize: { env: 'HUB_LIVE_HISTORY_SIZE', flag: '--live-history-size', kind: 'int', default: 10_000, min: 1, max: 1_000_000, doc: 'Live events kept for clients that resume with Last-Event-ID; older ones get a reset event.' },
+  liveHistoryAgeMs: { env: 'HUB_LIVE_HISTORY_AGE_MS', flag: '--live-history-age-ms', kind: 'int', default: 300_000, min: 1_000, max: 86_400_000, doc: 'Longest a live event is kept for resuming clients.' },
+  liveRetryMs: { env: 'HUB_LIVE_RETRY_MS', flag: '--live-retry-ms', kind: 'int', default: 3_000, min: 100, max: 600_000, doc: 'Reconnect delay the SSE stream announces to clients (its `retry` field).' },
+  liveClientQueue: { env: 'HUB_LIVE_CLIENT_QUEUE', flag: '--live-client-queue', kind: 'int', default: 1_000, min: 1, max: 1_000_000, doc: 'Events an SSE client may fall behind before the hub disconnects it (it reconnects and resumes).' },
+  liveAllowedOrigins: { env: 'HUB_LIVE_ALLOWED_ORIGINS', flag: '--live-allowed-origins', kind: 'string', default: '', doc: 'Comma-separated browser origins, besides the hub\'s own, allowed on the WebSocket control channel ("*" for any).' },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;

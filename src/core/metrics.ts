@@ -6,3 +6,8 @@ export interface IngestMetrics {
   flushed(latencyMs: number, inserted: number, duplicates: number): void;
   flushFailed(): void;
 }
+
+/** What transports report about input refused before it reaches ingest (bad frames, bad CRCs). */
+export interface TransportMetrics {
+  frameRejected(transport: string, reason: string): void;
+}

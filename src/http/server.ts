@@ -1,5 +1,7 @@
 // The HTTP stage: one fastify instance carrying the REST API, OpenAPI docs and whatever route
 // plugins later stages register (live stream, control channel, dashboard).
+import { readFileSync } from 'node:fs';
+import type { Server as TlsServer } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyPluginOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -16,14 +18,21 @@ export class HttpServer {
   readonly app: FastifyInstance;
 
   constructor(
-    private readonly options: { host: string; port: number; version: string; log: HubLogger },
+    private readonly options: { host: string; port: number; version: string; log: HubLogger; tls?: { certFile: string; keyFile: string } },
     private readonly plugins: RoutePlugin[],
   ) {
-    this.app = Fastify({ logger: false, forceCloseConnections: true });
+    // With a certificate the port speaks HTTPS with HTTP/2, so a browser's many live streams share
+    // one connection; HTTP/1.1 stays accepted (and WebSocket upgrades need it). The certificate
+    // itself is read in start().
+    this.app = options.tls
+      ? (Fastify({ logger: false, forceCloseConnections: true, http2: true, https: { allowHTTP1: true } }) as unknown as FastifyInstance)
+      : Fastify({ logger: false, forceCloseConnections: true });
   }
 
   async start(): Promise<void> {
     const { app } = this;
+    const { tls } = this.options;
+    if (tls) (app.server as unknown as TlsServer).setSecureContext({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) });
     installErrorHandling(app, this.options.log);
     await app.register(swagger, {
       openapi: {
@@ -49,6 +58,6 @@ export class HttpServer {
 
   get url(): string {
     const host = this.options.host === '0.0.0.0' || this.options.host === '::' ? '127.0.0.1' : this.options.host;
-    return `http://${host}:${this.port}`;
+    return `${this.options.tls ? 'https' : 'http'}://${host}:${this.port}`;
   }
 }

@@ -1,9 +1,9 @@
 // The hub's Prometheus series. Stages get the narrow interfaces they report through; the HTTP
 // layer renders the registry at /metrics.
-import type { IngestMetrics } from '../core/metrics.js';
+import type { IngestMetrics, TransportMetrics } from '../core/metrics.js';
 import { MetricsRegistry } from './prometheus.js';
 
-export class HubMetrics implements IngestMetrics {
+export class HubMetrics implements IngestMetrics, TransportMetrics {
   readonly registry = new MetricsRegistry();
   readonly readingsIngested = this.registry.counter('hub_readings_ingested_total', 'Readings written to the store.');
   readonly readingsRejected = this.registry.counter('hub_readings_rejected_total', 'Readings or messages refused, by source and reason.');
@@ -29,6 +29,13 @@ export class HubMetrics implements IngestMetrics {
 
   flushFailed(): void {
     this.flushFailures.inc();
+  }
+
+  // Transports: frames refused at the edge (bad checksum, broken framing) never reach ingest.
+  readonly framesRejected = this.registry.counter('hub_frames_rejected_total', 'Frames refused by a transport before ingest (bad CRC, broken framing), by transport and reason.');
+
+  frameRejected(transport: string, reason: string): void {
+    this.framesRejected.inc({ transport, reason: reasonClass(reason) });
   }
 }
 

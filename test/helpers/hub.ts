@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/settings.js';
 import { Hub } from '../../src/hub.js';
 import { createLogger } from '../../src/observability/logger.js';
+import type { Store } from '../../src/storage/store.js';
 
 export interface TestHub {
   hub: Hub;
@@ -15,7 +16,8 @@ export interface TestHub {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startHub(overrides: Partial<Config> = {}): Promise<TestHub> {
+/** `options.store` hands the hub a store instead of the one its config chooses (store outage tests). */
+export async function startHub(overrides: Partial<Config> = {}, options: { store?: Store } = {}): Promise<TestHub> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'hub-test-'));
   const config: Config = {
     ...loadConfig({}, []),
@@ -23,10 +25,12 @@ export async function startHub(overrides: Partial<Config> = {}): Promise<TestHub
     httpPort: 0,
     mqttPort: 0,
     logLevel: (process.env.HUB_TEST_LOG as Config['logLevel']) ?? 'silent',
+    // API auth is off unless a test passes `auth: 'on'` (those tests make tokens through hub.tokens).
+    auth: 'off',
     ...overrides,
     dataDir,
   };
-  const hub = new Hub(config, createLogger(config.logLevel));
+  const hub = new Hub(config, createLogger(config.logLevel), options);
   await hub.start();
   return {
     hub,
@@ -41,11 +45,13 @@ export async function startHub(overrides: Partial<Config> = {}): Promise<TestHub
 }
 
 /** Polls until `check` returns a truthy value or the time runs out (then throws with `what`). */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 25): Promise<NonNullable<T>> {
+type Truthy<T> = T extends false | 0 | '' | null | undefined ? never : T;
+
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 25): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value as NonNullable<T>;
+    if (value) return value as Truthy<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }

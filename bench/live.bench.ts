@@ -1,0 +1,160 @@
+// Live push. The hub runs in its own process (auth off, anonymous MQTT), as in production.
+//  1. Latency from an MQTT device's publish to the SSE client's receipt: 10 devices publish
+//     QoS 1 telemetry (10 readings per message, stamped with the publish time) at 1k and 10k
+//     readings/s; one SSE client measures now − ts per event; p50 and p99 over RUNS runs (median).
+//     Latency includes the ingest batching (HUB_FLUSH_INTERVAL_MS, 50 ms): events are pushed once
+//     their readings are durable.
+//  2. Concurrent SSE clients: opened in steps; after each step one event must reach every client;
+//     the hub's resident memory growth per client is reported.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { median, percentile, report } from './stats.js';
+import { startHubProcess, type HubProcess } from '../test/helpers/hub-process.js';
+
+const DEVICES = 10;
+const READINGS_PER_MESSAGE = 10;
+const RATES = [1_000, 10_000];
+const SECONDS = 4;
+const RUNS = 3;
+const CLIENT_STEPS = [1_000, 5_000, 10_000];
+
+async function startHub(dir: string): Promise<HubProcess> {
+  return startHubProcess({ dataDir: dir, args: ['--mqtt-allow-anonymous', 'true', '--live-client-queue', '100000'] });
+}
+
+/** A minimal SSE client counting `reading` events and handing each data line to `onData`. */
+function openStream(url: string, onData: (data: string) => void): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false }, (res) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = frame.split('\n').find((l) => l.startsWith('data: '));
+          if (data && frame.includes('event: reading')) onData(data.slice(6));
+        }
+      });
+      res.on('error', () => {});
+      resolve(() => req.destroy());
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function connectDevices(mqttUrl: string): Promise<MqttClient[]> {
+  return Promise.all(Array.from({ length: DEVICES }, async (_, d) => {
+    const id = `live-bench-${d}`;
+    const client = await mqtt.connectAsync(mqttUrl, { clientId: id, reconnectPeriod: 0, clean: true });
+    const metrics = Array.from({ length: READINGS_PER_MESSAGE }, (_, k) => ({ name: `m${k}` }));
+    await client.publishAsync(`devices/${id}/meta`, JSON.stringify({ name: id, sampleIntervalMs: 10, metrics }), { qos: 1, retain: true });
+    return client;
+  }));
+}
+
+/** Publishes at `rate` readings/s for SECONDS and returns each event's publish-to-receipt latency. */
+async function latencyRun(hub: HubProcess, devices: MqttClient[], rate: number, seqBase: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const close = await openStream(`${hub.url}/api/stream?types=reading`, (data) => {
+    const { readings } = JSON.parse(data) as { readings: Array<{ ts: number }> };
+    latencies.push(Date.now() - readings[0].ts);
+  });
+  const messagesPerTick = rate / READINGS_PER_MESSAGE / 100; // ticks of 10 ms
+  let seq = seqBase;
+  let owed = 0;
+  const ticks = SECONDS * 100;
+  const started = Date.now();
+  for (let tick = 0; tick < ticks; tick++) {
+    owed += messagesPerTick;
+    for (; owed >= 1; owed--) {
+      const device = devices[seq % DEVICES];
+      const ts = Date.now();
+      const readings = Object.fromEntries(Array.from({ length: READINGS_PER_MESSAGE }, (_, k) => [`m${k}`, seq + k]));
+      device.publish(`devices/${device.options.clientId}/telemetry`, JSON.stringify({ seq: Math.floor(seq / DEVICES), ts, readings }), { qos: 1 });
+      seq++;
+    }
+    // Pace against the wall clock so a slow tick does not stretch the run.
+    const due = started + (tick + 1) * 10;
+    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
+  }
+  const expected = seq - seqBase;
+  const deadline = Date.now() + 10_000;
+  while (latencies.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  close();
+  if (latencies.length < expected) throw new Error(`only ${latencies.length} of ${expected} events arrived`);
+  return latencies;
+}
+
+function rssKb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) : NaN;
+}
+
+async function clientCapacity(hub: HubProcess, device: MqttClient): Promise<void> {
+  const closers: Array<() => void> = [];
+  let received = 0;
+  let seq = 1_000_000;
+  const baseline = rssKb(hub.child.pid!);
+  try {
+    for (const target of CLIENT_STEPS) {
+      while (closers.length < target) {
+        const batch = Math.min(200, target - closers.length);
+        closers.push(...await Promise.all(Array.from({ length: batch }, () => openStream(`${hub.url}/api/stream?types=reading&devices=${device.options.clientId}`, () => { received++; }))));
+      }
+      await new Promise((r) => setTimeout(r, 1_000));
+      const rss = rssKb(hub.child.pid!);
+      received = 0;
+      const began = performance.now();
+      device.publish(`devices/${device.options.clientId}/telemetry`, JSON.stringify({ seq: seq++, readings: { m0: 1 } }), { qos: 1 });
+      const deadline = Date.now() + 30_000;
+      while (received < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      report('live.sse-clients', {
+        clients: target, reached: received, fanoutMs: Math.round(performance.now() - began),
+        hubRssMb: Math.round(rss / 1024), rssPerClientKb: Math.round(((rss - baseline) / target) * 10) / 10,
+      });
+      if (received < target) break;
+    }
+  } finally {
+    for (const close of closers) close();
+  }
+}
+
+/** Starts a hub in a fresh data directory, runs `body` against it, and stops it. */
+async function withHub(body: (hub: Awaited<ReturnType<typeof startHub>>, devices: MqttClient[]) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-live-'));
+  const hub = await startHub(dir);
+  let devices: MqttClient[] = [];
+  try {
+    devices = await connectDevices(hub.mqttUrl);
+    await new Promise((r) => setTimeout(r, 500));
+    await body(hub, devices);
+  } finally {
+    await Promise.all(devices.map((d) => d.endAsync().catch(() => {})));
+    await hub.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await withHub(async (hub, devices) => {
+  let seqBase = 0;
+  for (const rate of RATES) {
+    const p50: number[] = [];
+    const p99: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const latencies = await latencyRun(hub, devices, rate, seqBase);
+      seqBase += rate * SECONDS / READINGS_PER_MESSAGE + DEVICES;
+      p50.push(percentile(latencies, 50));
+      p99.push(percentile(latencies, 99));
+    }
+    report('live.publish-to-sse', { readingsPerSecond: rate, runs: RUNS, seconds: SECONDS, p50Ms: median(p50), p99Ms: median(p99), p50Runs: p50, p99Runs: p99 });
+  }
+});
+// A fresh, idle hub for the client count, so memory per client is not blurred by the load above.
+await withHub((hub, devices) => clientCapacity(hub, devices[0]));

@@ -1,0 +1,139 @@
+// MQTT ingest: 100 devices publish telemetry at QoS 1 concurrently. Against the hub (its own
+// process, device keys checked, every message acked only once durable in SQLite) a run ends
+// when every device holds the ack for its last seq. The same load generator against Debian's
+// mosquitto (no persistence, no auth) ends when every PUBACK is in: the baseline a plain broker
+// sets. Each side runs once to warm up, then RUNS times; medians and the ratio are reported.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { DeviceCredentials } from '../src/core/credentials.js';
+import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { median, report } from './stats.js';
+import { freePort, startHubProcess } from '../test/helpers/hub-process.js';
+
+const DEVICES = 100;
+const MESSAGES_PER_DEVICE = 100;
+const READINGS_PER_MESSAGE = 10;
+const RUNS = 3;
+
+interface Target {
+  url: string;
+  keys?: Map<string, string>;
+  /** True when the run ends at the hub's durable ack rather than at the PUBACK. */
+  waitForHubAck: boolean;
+}
+
+function waitForOutput(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms; saw: ${seen.slice(-500)}`)), timeoutMs);
+    child[stream]!.on('data', (d) => {
+      seen += d;
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+/** One run: connect every device, publish everything at once, wait until each device is done. */
+async function loadRun(target: Target, run: number): Promise<number> {
+  const done: Promise<void>[] = [];
+  const clients: MqttClient[] = await Promise.all(Array.from({ length: DEVICES }, (_, d) => {
+    const id = `bench-${d}`;
+    const key = target.keys?.get(id);
+    return mqtt.connectAsync(target.url, { clientId: `${id}-r${run}`, reconnectPeriod: 0, ...(key && { username: id, password: key }) });
+  }));
+  const base = Date.now() - 3_600_000 + run * MESSAGES_PER_DEVICE * READINGS_PER_MESSAGE;
+  const seqBase = run * MESSAGES_PER_DEVICE;
+  const lastSeq = seqBase + MESSAGES_PER_DEVICE - 1;
+  if (target.waitForHubAck) {
+    await Promise.all(clients.map((c, d) => c.subscribeAsync(`devices/bench-${d}/ack`, { qos: 1 })));
+  }
+  const began = performance.now();
+  clients.forEach((client, d) => {
+    const topic = `devices/bench-${d}/telemetry`;
+    const acked = target.waitForHubAck
+      ? new Promise<void>((resolve) => client.on('message', (_t, payload) => { if (JSON.parse(payload.toString()).h === lastSeq) resolve(); }))
+      : null;
+    const pubacks: Promise<unknown>[] = [];
+    for (let i = 0; i < MESSAGES_PER_DEVICE; i++) {
+      const batch = Array.from({ length: READINGS_PER_MESSAGE }, (_, k) => ({ ts: base + i * READINGS_PER_MESSAGE + k, readings: { power: 100 + k } }));
+      pubacks.push(client.publishAsync(topic, JSON.stringify({ seq: seqBase + i, batch }), { qos: 1 }));
+    }
+    done.push(Promise.all(pubacks).then(() => acked ?? undefined));
+  });
+  await Promise.all(done);
+  const seconds = (performance.now() - began) / 1000;
+  await Promise.all(clients.map((c) => c.endAsync()));
+  return seconds;
+}
+
+/** A first run warms up both sides (JIT, key checks) and is not counted. */
+async function measure(target: Target): Promise<number[]> {
+  const seconds: number[] = [];
+  for (let run = 0; run <= RUNS; run++) {
+    const s = await loadRun(target, run);
+    if (run > 0) seconds.push(s);
+  }
+  return seconds;
+}
+
+async function benchHub(): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-mqtt-hub-'));
+  const keys = new Map<string, string>();
+  const store = new SqliteStore(dir);
+  await store.open();
+  const credentials = new DeviceCredentials(store);
+  await Promise.all(Array.from({ length: DEVICES }, async (_, d) => keys.set(`bench-${d}`, (await credentials.provision(`bench-${d}`)).key)));
+  await store.close();
+  const hub = await startHubProcess({ dataDir: dir });
+  try {
+    return await measure({ url: hub.mqttUrl, keys, waitForHubAck: true });
+  } finally {
+    await hub.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchMosquitto(): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-mosquitto-'));
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type information\n`);
+  const broker = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    await waitForOutput(broker, 'stderr', /running|Opening ipv4 listen socket/);
+    broker.stderr!.resume();
+    return await measure({ url: `mqtt://127.0.0.1:${port}`, waitForHubAck: false });
+  } finally {
+    await stopChild(broker);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const messages = DEVICES * MESSAGES_PER_DEVICE;
+const readings = messages * READINGS_PER_MESSAGE;
+const hubSeconds = await benchHub();
+const mosquittoSeconds = await benchMosquitto();
+const figures = (seconds: number[]) => ({
+  runs: seconds.length,
+  medianSeconds: Math.round(median(seconds) * 1000) / 1000,
+  messagesPerSecond: Math.round(messages / median(seconds)),
+  readingsPerSecond: Math.round(readings / median(seconds)),
+});
+const hub = figures(hubSeconds);
+const mosquitto = figures(mosquittoSeconds);
+const load = { devices: DEVICES, qos: 1, messagesPerRun: messages, readingsPerMessage: READINGS_PER_MESSAGE };
+report('mqtt-ingest-hub', { ...load, ackAfter: 'durable in SQLite', ...hub });
+report('mqtt-ingest-mosquitto', { ...load, ackAfter: 'PUBACK, no persistence', ...mosquitto });
+report('mqtt-ingest-ratio', { hubToMosquittoMessages: Math.round((hub.messagesPerSecond / mosquitto.messagesPerSecond) * 1000) / 1000 });

@@ -1,0 +1,146 @@
+// The device table: presence, last seen, transport, firmware and latest values, with search and
+// filters. Rows refresh twice a second at most (values arrive far more often than eyes can read).
+import { h, replaceChildren } from './dom.js';
+import type { DeviceStore } from './device-store.js';
+import { formatValue, relativeTime } from './format.js';
+import type { Device } from './types.js';
+
+const REFRESH_MS = 500;
+const PRESENCE_LABEL: Record<Device['presence'], string> = { online: 'online', stale: 'stale', offline: 'offline', unknown: 'unknown' };
+
+export interface DeviceFilter {
+  text: string;
+  presence: string;
+  transport: string;
+}
+
+export class DeviceList {
+  readonly element: HTMLElement;
+  private readonly body = h('tbody');
+  private readonly transportSelect: HTMLSelectElement;
+  private readonly count = h('p', { class: 'hint', 'aria-live': 'polite' });
+  private readonly filter: DeviceFilter = { text: '', presence: '', transport: '' };
+  private readonly shownListeners = new Set<() => void>();
+  private shownKey = '';
+  private timer: number | null = null;
+  private dirty = true;
+  private ticks = 0;
+  private readonly rows = new Map<string, HTMLTableRowElement>();
+
+  constructor(private readonly store: DeviceStore, private readonly onSelect: (deviceId: string) => void) {
+    const search = h('input', { id: 'device-search', type: 'search', placeholder: 'id, name or metric', autocomplete: 'off' });
+    search.addEventListener('input', () => this.setFilter({ text: search.value.trim().toLowerCase() }));
+    const presence = h('select', { id: 'presence-filter' },
+      h('option', { value: '' }, 'any'),
+      ...Object.keys(PRESENCE_LABEL).map((p) => h('option', { value: p }, p)));
+    presence.addEventListener('change', () => this.setFilter({ presence: presence.value }));
+    this.transportSelect = h('select', { id: 'transport-filter' }, h('option', { value: '' }, 'any'));
+    this.transportSelect.addEventListener('change', () => this.setFilter({ transport: this.transportSelect.value }));
+
+    this.element = h('section', { class: 'devices card', 'aria-labelledby': 'devices-title' },
+      h('h2', { id: 'devices-title' }, 'Devices'),
+      h('div', { class: 'filters', role: 'search' },
+        h('label', { for: 'device-search' }, 'Search'), search,
+        h('label', { for: 'presence-filter' }, 'Presence'), presence,
+        h('label', { for: 'transport-filter' }, 'Transport'), this.transportSelect),
+      this.count,
+      h('div', { class: 'table-scroll' },
+        h('table', {},
+          h('thead', {}, h('tr', {},
+            ...['Device', 'Presence', 'Last seen', 'Transport', 'Firmware', 'Latest values'].map((t) => h('th', { scope: 'col' }, t)))),
+          this.body)),
+    );
+    store.onChange(() => { this.dirty = true; });
+  }
+
+  start(): void {
+    this.render();
+    this.timer = window.setInterval(() => this.render(), REFRESH_MS);
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+  }
+
+  matches(device: Device): boolean {
+    const { text, presence, transport } = this.filter;
+    if (presence && device.presence !== presence) return false;
+    if (transport && device.transport !== transport) return false;
+    if (!text) return true;
+    const haystack = [device.id, device.name, ...device.metrics.map((m) => m.name)].join(' ').toLowerCase();
+    return haystack.includes(text);
+  }
+
+  /** Called when the set of devices shown changes: a filter, a new device, a presence change. */
+  onShownChange(listener: () => void): void {
+    this.shownListeners.add(listener);
+  }
+
+  private setFilter(change: Partial<DeviceFilter>): void {
+    Object.assign(this.filter, change);
+    this.dirty = true;
+    this.render();
+  }
+
+  private render(): void {
+    // Relative times age even without news, so refresh every few ticks regardless.
+    if (!this.dirty && ++this.ticks % 4 !== 0) return;
+    this.dirty = false;
+    const all = this.store.list();
+    this.syncTransports(all);
+    const shown = all.filter((d) => this.matches(d));
+    // Rows are kept and updated in place so keyboard focus on a row survives the refresh.
+    const rows = shown.map((d) => this.rowFor(d));
+    for (const [id, row] of this.rows) if (!shown.some((d) => d.id === id)) { row.remove(); this.rows.delete(id); }
+    rows.forEach((row, i) => { if (this.body.children[i] !== row) this.body.insertBefore(row, this.body.children[i] ?? null); });
+    setText(this.count, `${shown.length} of ${all.length} devices shown`);
+    const key = shown.map((d) => d.id).join();
+    if (key !== this.shownKey) {
+      this.shownKey = key;
+      for (const listener of this.shownListeners) listener();
+    }
+  }
+
+  private rowFor(device: Device): HTMLTableRowElement {
+    let row = this.rows.get(device.id);
+    if (!row) {
+      row = h('tr', { 'data-device-id': device.id },
+        h('th', { scope: 'row' },
+          h('button', { type: 'button', class: 'link', onclick: () => this.onSelect(device.id) },
+            h('span', { class: 'device-name' }), h('span', { class: 'device-id' }, device.id))),
+        h('td', {}, h('span', { 'data-presence': '' })), h('td', {}), h('td', {}), h('td', {}), h('td', { class: 'values' }));
+      this.rows.set(device.id, row);
+    }
+    const [head, presenceCell, seenCell, transportCell, firmwareCell, valuesCell] = [...row.children] as HTMLElement[];
+    setText(head.querySelector('.device-name')!, device.name);
+    const badge = presenceCell.firstElementChild as HTMLElement;
+    if (badge.dataset.presence !== device.presence) {
+      badge.dataset.presence = device.presence;
+      badge.className = `presence presence-${device.presence}`;
+      badge.textContent = PRESENCE_LABEL[device.presence];
+    }
+    setText(seenCell, relativeTime(device.lastSeen));
+    seenCell.title = device.lastSeen ? new Date(device.lastSeen).toLocaleString() : '';
+    setText(transportCell, device.transport);
+    setText(firmwareCell, device.firmware ?? '–');
+    const values = device.metrics.map((m) => {
+      const latest = device.latest?.[m.name];
+      return `${m.name} ${latest ? formatValue(latest.value, m.unit) : '–'}`;
+    });
+    setText(valuesCell, values.join(' · '));
+    return row;
+  }
+
+  private syncTransports(devices: Device[]): void {
+    const kinds = [...new Set(devices.map((d) => d.transport))].sort();
+    const have = [...this.transportSelect.options].slice(1).map((o) => o.value);
+    if (kinds.join() === have.join()) return;
+    const selected = this.transportSelect.value;
+    replaceChildren(this.transportSelect, h('option', { value: '' }, 'any'), ...kinds.map((k) => h('option', { value: k }, k)));
+    this.transportSelect.value = kinds.includes(selected) ? selected : '';
+  }
+}
+
+function setText(el: Element, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}

@@ -1,0 +1,127 @@
+// API authentication: every /api route needs a token of at least the role its route config
+// names (`config: { role }`), viewer when it names none; /api/health, /metrics and /docs are
+// open. Tokens come as `Authorization: Bearer <token>` or `?token=` (EventSource cannot set
+// headers). Refusals are JSON 401/403, counted and logged; an address that keeps presenting bad
+// tokens gets 429 for a while. With auth off (a development setting) every caller is admin.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { HubLogger } from '../core/logger.js';
+import type { MetricsRegistry } from '../observability/prometheus.js';
+import { roleAllows, type Principal, type Role, type TokenService } from './auth-tokens.js';
+
+export type RouteRole = Role | 'public';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The least role that may call this route; /api routes default to viewer. */
+    role?: RouteRole;
+  }
+  interface FastifyRequest {
+    /** Who called, set by the auth hook on every route that is not public. */
+    principal: Principal | null;
+  }
+}
+
+export interface AuthDeps {
+  mode: 'on' | 'off';
+  tokens: TokenService;
+  limiter: AuthFailureLimiter;
+  log: HubLogger;
+  registry: MetricsRegistry;
+}
+
+const OPEN_API_PATHS = new Set(['/api/health']);
+
+const authPlugin: FastifyPluginAsync<AuthDeps> = async (app, deps) => {
+  const failures = deps.registry.counter('hub_auth_failures_total', 'API requests refused by authentication, by reason.');
+  app.decorateRequest('principal', null);
+
+  const refuse = (request: FastifyRequest, reply: FastifyReply, status: 401 | 403 | 429, reason: string, message: string) => {
+    failures.inc({ reason });
+    deps.log[reason === 'invalid' ? 'warn' : 'info']({ remote: request.ip, url: request.url.split('?')[0], reason }, 'API request refused');
+    const error = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'too_many_requests';
+    return reply.code(status).send({ error, message });
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    const need = requiredRole(request);
+    if (need === 'public') return;
+    if (deps.mode === 'off') {
+      request.principal = { role: 'admin', tokenId: 'auth-off' };
+      return;
+    }
+    const wait = deps.limiter.blockedFor(request.ip);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      return refuse(request, reply, 429, 'rate_limited', `too many failed authentications from this address; retry in ${wait} s`);
+    }
+    const token = presentedToken(request);
+    if (token === null) return refuse(request, reply, 401, 'missing', 'an API token is required (Authorization: Bearer <token> or ?token=)');
+    const principal = await deps.tokens.verify(token);
+    if (!principal) {
+      deps.limiter.fail(request.ip);
+      return refuse(request, reply, 401, 'invalid', 'the API token is not valid');
+    }
+    if (!roleAllows(principal.role, need)) return refuse(request, reply, 403, 'forbidden', `this needs the ${need} role; the token has ${principal.role}`);
+    request.principal = principal;
+  });
+
+  app.get('/api/auth/whoami', {
+    config: { role: 'viewer' },
+    schema: {
+      summary: 'The role of the presented token',
+      response: { 200: { type: 'object', properties: { role: { type: 'string', enum: ['viewer', 'operator', 'admin'] } } } },
+    },
+  }, async (request) => ({ role: request.principal!.role }));
+};
+
+// Hooks of this plugin apply to every route of the server, not only to its own context.
+(authPlugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+export { authPlugin };
+
+function requiredRole(request: FastifyRequest): RouteRole {
+  const configured = request.routeOptions.config?.role;
+  if (configured) return configured;
+  const path = request.url.split('?')[0];
+  if (OPEN_API_PATHS.has(path)) return 'public';
+  return path === '/api' || path.startsWith('/api/') ? 'viewer' : 'public';
+}
+
+function presentedToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header === 'string') {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (match) return match[1];
+  }
+  const query = request.query as Record<string, unknown> | undefined;
+  const fromQuery = query?.token;
+  return typeof fromQuery === 'string' && fromQuery.length > 0 ? fromQuery : null;
+}
+
+// Failed-authentication limiter, per remote address and in memory: after `limit` failures within
+// `windowMs` an address is refused with 429 until its window ends. It slows token guessing
+// without state outside the process; a restart forgets it, which is acceptable for this purpose.
+export class AuthFailureLimiter {
+  private readonly failures = new Map<string, { count: number; windowEnds: number }>();
+
+  constructor(private readonly limit: number, private readonly windowMs: number, private readonly clock: () => number = Date.now) {}
+
+  /** Seconds the address must wait, or 0 when it may try. */
+  blockedFor(remote: string): number {
+    const entry = this.failures.get(remote);
+    const now = this.clock();
+    if (!entry || entry.windowEnds <= now) return 0;
+    return entry.count >= this.limit ? Math.ceil((entry.windowEnds - now) / 1000) : 0;
+  }
+
+  fail(remote: string): void {
+    const now = this.clock();
+    const entry = this.failures.get(remote);
+    if (!entry || entry.windowEnds <= now) this.failures.set(remote, { count: 1, windowEnds: now + this.windowMs });
+    else entry.count += 1;
+    if (this.failures.size > 10_000) this.prune(now);
+  }
+
+  private prune(now: number): void {
+    for (const [remote, entry] of this.failures) if (entry.windowEnds <= now) this.failures.delete(remote);
+  }
+}

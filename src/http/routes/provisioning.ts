@@ -1,0 +1,45 @@
+// Device provisioning for admins: `POST /api/admin/devices` makes a device key, registers the
+// device and answers the key, the only time it is ever shown. The route asks for the admin
+// role through its config; `preHandler` lets the composition root add its own guard as well.
+import type { FastifyPluginAsync, preHandlerHookHandler } from 'fastify';
+import type { DeviceCredentials } from '../../core/credentials.js';
+import type { DeviceRegistry } from '../../core/devices.js';
+import { checkDeviceId } from '../../core/model.js';
+import { badRequest, errorSchema } from '../errors.js';
+
+export interface ProvisioningDeps {
+  credentials: Pick<DeviceCredentials, 'provision'>;
+  devices: Pick<DeviceRegistry, 'get' | 'register'>;
+  preHandler?: preHandlerHookHandler;
+}
+
+export const provisioningRoutes: FastifyPluginAsync<ProvisioningDeps> = async (app, deps) => {
+  app.post('/api/admin/devices', {
+    config: { role: 'admin' },
+    ...(deps.preHandler && { preHandler: deps.preHandler }),
+    schema: {
+      summary: 'Provision an MQTT device: make its key (shown only in this answer) and register it',
+      body: {
+        type: 'object',
+        properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, name: { type: 'string', minLength: 1, maxLength: 200 } },
+        required: ['id'],
+        additionalProperties: false,
+      },
+      response: {
+        201: { type: 'object', properties: { id: { type: 'string' }, key: { type: 'string' } }, required: ['id', 'key'] },
+        400: errorSchema,
+      },
+    },
+  }, async (request, reply) => {
+    const { id, name } = request.body as { id: string; name?: string };
+    const invalid = checkDeviceId(id);
+    if (invalid) throw badRequest(invalid);
+    const { key } = await deps.credentials.provision(id);
+    const known = deps.devices.get(id);
+    if (!known || known.transport !== 'mqtt' || (name !== undefined && name !== known.name)) {
+      await deps.devices.register({ id, transport: 'mqtt', name: name ?? known?.name ?? id });
+    }
+    reply.status(201);
+    return { id, key };
+  });
+};

@@ -1,0 +1,126 @@
+// The live event log: every bus event a client may watch (readings, presence, commands, device
+// changes) gets an id and is kept in a bounded ring (by count and by age), so a client that
+// reconnects with the last id it saw receives exactly what it missed, or an explicit `reset`
+// when that id is older than what is kept. Ids start at the hub's start time in microseconds,
+// so a restarted hub never reuses the ids an earlier run handed out.
+import type { EventBus } from '../core/events.js';
+import type { Command, Device, PresenceChange } from '../core/model.js';
+
+export type LiveEventType = 'reading' | 'presence' | 'command' | 'device';
+export const LIVE_EVENT_TYPES: readonly LiveEventType[] = ['reading', 'presence', 'command', 'device'];
+
+export interface ReadingEventData {
+  deviceId: string;
+  readings: Array<{ metric: string; ts: number; value: number }>;
+}
+
+export type LiveEventData = ReadingEventData | PresenceChange | Command | Device;
+
+export interface LiveEvent {
+  id: number;
+  type: LiveEventType;
+  data: LiveEventData;
+  deviceId: string;
+  /** When the hub logged it (for the age bound), not the device's timestamp. */
+  at: number;
+}
+
+/** What a client that resumes after `lastId` gets: the events it missed, or a reset. */
+export type Resume = { events: LiveEvent[] } | { reset: { oldestId: number }; events: LiveEvent[] };
+
+export interface EventLogOptions {
+  maxEvents: number;
+  maxAgeMs: number;
+  clock?: () => number;
+}
+
+export class LiveEventLog {
+  private ring: LiveEvent[] = [];
+  /** Index of the oldest kept event in `ring`; trimming advances it and compacts now and then. */
+  private head = 0;
+  private nextId = 0;
+  private readonly listeners = new Set<(event: LiveEvent) => void>();
+  private unsubscribe: Array<() => void> = [];
+
+  constructor(private readonly bus: EventBus, private readonly options: EventLogOptions) {}
+
+  start(): void {
+    this.nextId = this.now() * 1000;
+    this.unsubscribe = [
+      this.bus.on('readings', ({ deviceId, readings }) => this.append('reading', deviceId, {
+        deviceId, readings: readings.map((r) => ({ metric: r.metric, ts: r.ts, value: r.value })),
+      })),
+      this.bus.on('presence', (change) => this.append('presence', change.deviceId, change)),
+      this.bus.on('command', (command) => this.append('command', command.deviceId, command)),
+      this.bus.on('device', (device) => this.append('device', device.id, device)),
+    ];
+  }
+
+  stop(): void {
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe = [];
+    this.listeners.clear();
+  }
+
+  /** Called synchronously for every new event, in id order. */
+  subscribe(listener: (event: LiveEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The id of the newest event handed out, or the one before the first when none was yet. */
+  get lastId(): number {
+    return this.nextId - 1;
+  }
+
+  /** Oldest id still kept; when nothing is kept, the id the next event will get. */
+  get oldestId(): number {
+    this.trimByAge();
+    return this.head < this.ring.length ? this.ring[this.head].id : this.nextId;
+  }
+
+  get size(): number {
+    return this.ring.length - this.head;
+  }
+
+  /** Events after `lastId`. An id older than the history, or one this hub never handed out, is a reset. */
+  since(lastId: number): Resume {
+    const oldestId = this.oldestId;
+    if (lastId < oldestId - 1 || lastId > this.lastId) return { reset: { oldestId }, events: this.ring.slice(this.head) };
+    // Ids are consecutive, so the position of lastId+1 is a subtraction away.
+    return { events: this.ring.slice(this.head + (lastId + 1 - oldestId)) };
+  }
+
+  private append(type: LiveEventType, deviceId: string, data: LiveEventData): void {
+    const event: LiveEvent = { id: this.nextId++, type, data, deviceId, at: this.now() };
+    this.ring.push(event);
+    this.trimBySize();
+    this.trimByAge();
+    for (const listener of [...this.listeners]) listener(event);
+  }
+
+  private trimBySize(): void {
+    const excess = this.size - this.options.maxEvents;
+    if (excess > 0) this.advance(excess);
+  }
+
+  private trimByAge(): void {
+    const cutoff = this.now() - this.options.maxAgeMs;
+    let drop = 0;
+    while (this.head + drop < this.ring.length && this.ring[this.head + drop].at < cutoff) drop++;
+    if (drop > 0) this.advance(drop);
+  }
+
+  private advance(count: number): void {
+    this.head += count;
+    // Compact once the dead prefix outweighs the live part, so trimming stays O(1) amortised.
+    if (this.head > 1024 && this.head > this.ring.length / 2) {
+      this.ring = this.ring.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private now(): number {
+    return (this.options.clock ?? Date.now)();
+  }
+}

@@ -1,0 +1,54 @@
+// The filters a live client may set (devices, metrics, event types), shared by the SSE stream and
+// long-poll. Parsed and checked at the edge; `select` then decides per event and, for readings
+// under a metric filter, keeps only the wanted metrics (an event left with none is skipped).
+import { HttpError } from '../http/errors.js';
+import { LIVE_EVENT_TYPES, type LiveEvent, type LiveEventData, type LiveEventType, type ReadingEventData } from './event-log.js';
+
+export interface LiveFilter {
+  devices: ReadonlySet<string> | null;
+  metrics: ReadonlySet<string> | null;
+  types: ReadonlySet<LiveEventType> | null;
+}
+
+export const filterQuerySchema = {
+  devices: { type: 'string', maxLength: 8192, description: 'Comma-separated device ids; all devices when absent.' },
+  metrics: { type: 'string', maxLength: 8192, description: 'Comma-separated metric names; reading events keep only these.' },
+  types: { type: 'string', maxLength: 200, description: `Comma-separated event types among ${LIVE_EVENT_TYPES.join(', ')}.` },
+} as const;
+
+export function parseFilter(query: { devices?: string; metrics?: string; types?: string }): LiveFilter {
+  const types = list(query.types);
+  for (const t of types ?? []) {
+    if (!(LIVE_EVENT_TYPES as readonly string[]).includes(t)) {
+      throw new HttpError(400, 'bad_request', `unknown event type "${t}"; known types are ${LIVE_EVENT_TYPES.join(', ')}`);
+    }
+  }
+  const devices = list(query.devices);
+  const metrics = list(query.metrics);
+  return {
+    devices: devices && new Set(devices),
+    metrics: metrics && new Set(metrics),
+    types: types && new Set(types as LiveEventType[]),
+  };
+}
+
+export function isUnfiltered(filter: LiveFilter): boolean {
+  return !filter.devices && !filter.metrics && !filter.types;
+}
+
+/** The data to send for this event under the filter, or null when the client does not want it. */
+export function select(filter: LiveFilter, event: LiveEvent): LiveEventData | null {
+  if (filter.types && !filter.types.has(event.type)) return null;
+  if (filter.devices && !filter.devices.has(event.deviceId)) return null;
+  if (!filter.metrics || event.type !== 'reading') return event.data;
+  const data = event.data as ReadingEventData;
+  const readings = data.readings.filter((r) => filter.metrics!.has(r.metric));
+  if (readings.length === 0) return null;
+  return readings.length === data.readings.length ? data : { deviceId: data.deviceId, readings };
+}
+
+function list(raw: string | undefined): string[] | null {
+  if (raw === undefined) return null;
+  const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return items.length > 0 ? items : null;
+}

@@ -1,0 +1,100 @@
+// GET /api/poll: the long-poll fallback for networks that break streaming. Answers at once with
+// the events after `since` that pass the filters, or waits up to `timeout` for the next ones.
+// `lastId` is where the client continues from, also when the filters skipped everything.
+import type { FastifyPluginAsync } from 'fastify';
+import { errorSchema } from '../http/errors.js';
+import type { LiveEvent } from './event-log.js';
+import { filterQuerySchema, parseFilter, select, type LiveFilter } from './filter.js';
+import type { LiveService } from './live-service.js';
+import { checked, parseEventId } from './sse-route.js';
+
+export interface PollRouteDeps {
+  live: LiveService;
+}
+
+interface PolledEvent {
+  id: number;
+  type: string;
+  data: unknown;
+}
+
+const MAX_EVENTS_PER_ANSWER = 5000;
+
+export const pollRoutes: FastifyPluginAsync<PollRouteDeps> = async (app, { live }) => {
+  const waiting = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const wake of [...waiting]) wake();
+  });
+
+  app.get('/api/poll', {
+    config: { role: 'viewer' },
+    schema: {
+      summary: 'Long-poll: events after `since`, waiting up to `timeout` ms for new ones',
+      querystring: {
+        type: 'object',
+        properties: {
+          ...filterQuerySchema,
+          since: { type: 'string', maxLength: 32, description: 'The lastId of the previous answer; without it, only new events.' },
+          timeout: { type: 'integer', minimum: 0, maximum: 60_000, default: 25_000 },
+          token: { type: 'string' },
+        },
+      },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            events: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' }, type: { type: 'string' }, data: {} } } },
+            lastId: { type: 'integer' },
+          },
+        },
+        400: errorSchema,
+      },
+    },
+  }, async (request, reply) => {
+    const query = request.query as { devices?: string; metrics?: string; types?: string; since?: string; timeout: number };
+    const { filter, since } = checked(live, '/api/poll', request.ip, () => ({
+      filter: parseFilter(query),
+      since: parseEventId(query.since) ?? live.log.lastId,
+    }));
+    const ready = collect(live, filter, since);
+    if (ready.events.length > 0 || query.timeout === 0) return ready;
+    return new Promise<{ events: PolledEvent[]; lastId: number }>((resolve) => {
+      let lastId = ready.lastId;
+      const finish = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        waiting.delete(finish);
+        resolve({ events: [], lastId });
+      };
+      const timer = setTimeout(finish, query.timeout);
+      const unsubscribe = live.log.subscribe((event) => {
+        lastId = event.id;
+        const data = select(filter, event);
+        if (data === null) return;
+        // Answer on the next turn so events emitted together (one flush) travel together.
+        unsubscribe();
+        clearTimeout(timer);
+        waiting.delete(finish);
+        setImmediate(() => resolve(collect(live, filter, since)));
+      });
+      waiting.add(finish);
+      // The client went away (or the answer went out): stop waiting either way.
+      reply.raw.on('close', finish);
+    });
+  });
+};
+
+/** Events after `since` under the filter; a reset leads when `since` is older than the history. */
+function collect(live: LiveService, filter: LiveFilter, since: number): { events: PolledEvent[]; lastId: number } {
+  const resume = live.log.since(since);
+  const events: PolledEvent[] = [];
+  if ('reset' in resume) events.push({ id: resume.reset.oldestId - 1, type: 'reset', data: resume.reset });
+  let lastId = 'reset' in resume ? resume.reset.oldestId - 1 : since;
+  for (const event of resume.events as LiveEvent[]) {
+    if (events.length >= MAX_EVENTS_PER_ANSWER) break;
+    lastId = event.id;
+    const data = select(filter, event);
+    if (data !== null) events.push({ id: event.id, type: event.type, data });
+  }
+  return { events, lastId };
+}

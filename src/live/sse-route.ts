@@ -1,0 +1,71 @@
+// GET /api/stream: the live Server-Sent Events stream. Filters and the resume id are checked
+// here at the edge; after that the reply is handed to the live service, which writes the frames.
+import type { FastifyPluginAsync } from 'fastify';
+import { badRequest, errorSchema } from '../http/errors.js';
+import { filterQuerySchema, parseFilter } from './filter.js';
+import type { LiveService } from './live-service.js';
+
+export interface SseRouteDeps {
+  live: LiveService;
+}
+
+export const sseRoutes: FastifyPluginAsync<SseRouteDeps> = async (app, { live }) => {
+  app.addHook('preClose', async () => live.closeAll());
+
+  app.get('/api/stream', {
+    config: { role: 'viewer' },
+    schema: {
+      summary: 'Live events as Server-Sent Events (reading, presence, command, device; reset on a resume gap)',
+      description: 'Resume with the Last-Event-ID header or the lastEventId query parameter. Every event has a numeric id increasing per hub.',
+      querystring: {
+        type: 'object',
+        properties: {
+          ...filterQuerySchema,
+          lastEventId: { type: 'string', maxLength: 32, description: 'For clients that cannot set the Last-Event-ID header.' },
+          token: { type: 'string', description: 'API token, for EventSource which cannot set headers.' },
+        },
+      },
+      response: { 200: { type: 'string', description: 'text/event-stream' }, 400: errorSchema },
+      produces: ['text/event-stream'],
+    },
+  }, (request, reply) => {
+    const query = request.query as { devices?: string; metrics?: string; types?: string; lastEventId?: string };
+    const { filter, lastEventId } = checked(live, '/api/stream', request.ip, () => ({
+      filter: parseFilter(query),
+      lastEventId: parseEventId(headerValue(request.headers['last-event-id']) ?? query.lastEventId),
+    }));
+    reply.hijack();
+    const http2 = request.raw.httpVersionMajor >= 2;
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      // no-transform keeps compressing proxies from holding events back; X-Accel-Buffering: no
+      // does the same for nginx.
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+      // Connection headers are forbidden in HTTP/2, where streams are long-lived anyway.
+      ...(http2 ? {} : { connection: 'keep-alive' }),
+    });
+    live.open(reply.raw, filter, lastEventId, request.ip);
+  });
+};
+
+/** Runs the edge checks of a live route; a refusal is counted and logged, then answered 400. */
+export function checked<T>(live: LiveService, route: string, remote: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    live.refused(route, remote, (err as Error).message);
+    throw err;
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Event ids are integers this hub handed out; anything else is the client's mistake. */
+export function parseEventId(raw: string | undefined): number | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  if (!/^\d{1,16}$/.test(raw.trim())) throw badRequest(`event id must be a non-negative integer, got "${raw.slice(0, 40)}"`);
+  return Number(raw.trim());
+}

@@ -1,0 +1,144 @@
+// The bucket collection's documents, filters, update documents and aggregation pipelines, built
+// as plain objects and nothing else. The adapter sends exactly these objects to MongoDB, and the
+// tests under test/storage execute the same objects with mingo (an independent implementation of
+// MongoDB's query language), so what only a live server can check stays small.
+//
+// One document is one segment of a (device, metric, UTC hour) bucket, with short field names:
+//   d device id, m metric, s bucket start (Unix ms), g segment number (0, 1, ... overflow),
+//   n count, u sum, lo min, hi max, f first {t, v}, l last {t, v},
+//   o sample offsets from s (ms), v sample values (parallel arrays, same order).
+// A segment holds at most SEGMENT_CAP samples (about 10 kB, far below the 16 MB document limit);
+// past the cap the next segment starts.
+import { HOUR_MS, SEGMENT_CAP, bucketStart, type Sample } from '../buckets.js';
+import type { AggregateQuery } from '../store.js';
+import type { IndexSpec } from './collection.js';
+
+export interface BucketDoc {
+  d: string;
+  m: string;
+  s: number;
+  g: number;
+  n: number;
+  u: number;
+  lo: number;
+  hi: number;
+  f: { t: number; v: number };
+  l: { t: number; v: number };
+  o: number[];
+  v: number[];
+}
+
+export type Filter = Record<string, unknown>;
+
+export const BUCKETS = 'buckets';
+
+export const BUCKET_INDEXES: IndexSpec[] = [
+  // One document per segment; also the guard that turns a stale write into an error (see below).
+  { key: { d: 1, m: 1, s: 1, g: 1 }, name: 'bucket_segment', unique: true },
+  // Queries over all metrics of a device.
+  { key: { d: 1, s: 1 }, name: 'device_time' },
+  // Retention deletes whole hours by start.
+  { key: { s: 1 }, name: 'start' },
+];
+
+/**
+ * Appends samples to one segment, creating it when it does not exist (upsert: the equality
+ * fields d, m, s, g seed the new document). Dedupe is decided before this by the writer's cache
+ * of stored timestamps; the filter repeats the decision so a stale cache cannot store a sample
+ * twice or overfill a segment: when the segment already holds one of these offsets, or has no
+ * room left, the filter matches nothing, the upsert tries to insert a second (d, m, s, g)
+ * document and the unique index refuses it (E11000). The writer then reloads and retries.
+ * `$min`/`$max` on {t, v} pick first/last by time because documents compare field by field.
+ */
+export function segmentAppend(deviceId: string, metric: string, start: number, seg: number, samples: readonly Sample[]): {
+  filter: Filter;
+  update: Record<string, unknown>;
+} {
+  const offsets = samples.map((x) => x.t - start);
+  const values = samples.map((x) => x.v);
+  let first = samples[0];
+  let last = samples[0];
+  for (const x of samples) {
+    if (x.t < first.t) first = x;
+    if (x.t > last.t) last = x;
+  }
+  return {
+    filter: { d: deviceId, m: metric, s: start, g: seg, n: { $lte: SEGMENT_CAP - samples.length }, o: { $nin: offsets } },
+    update: {
+      $inc: { n: samples.length, u: values.reduce((a, b) => a + b, 0) },
+      $min: { lo: Math.min(...values), f: { t: first.t, v: first.v } },
+      $max: { hi: Math.max(...values), l: { t: last.t, v: last.v } },
+      $push: { o: { $each: offsets }, v: { $each: values } },
+    },
+  };
+}
+
+/** One query for the stored state of every hour the writer has not cached yet. */
+export function hourStateQuery(hours: ReadonlyArray<{ deviceId: string; metric: string; start: number }>): {
+  filter: Filter;
+  projection: Record<string, 1 | 0>;
+} {
+  return {
+    filter: { $or: hours.map((h) => ({ d: h.deviceId, m: h.metric, s: h.start })) },
+    projection: { _id: 0, d: 1, m: 1, s: 1, g: 1, n: 1, o: 1 },
+  };
+}
+
+function seriesFilter(deviceId: string, metric: string | undefined): Filter {
+  return metric === undefined ? { d: deviceId } : { d: deviceId, m: metric };
+}
+
+/** Segments from the hour holding `from` up to `to`, in hour order; the reader sorts inside an hour. */
+export function rawRangeQuery(deviceId: string, metric: string | undefined, from: number, to: number): {
+  filter: Filter;
+  sort: Record<string, 1>;
+  projection: Record<string, 0 | 1>;
+} {
+  return {
+    filter: { ...seriesFilter(deviceId, metric), s: { $gte: bucketStart(from), $lt: to } },
+    sort: { s: 1 },
+    projection: { _id: 0, m: 1, s: 1, o: 1, v: 1 },
+  };
+}
+
+/**
+ * Whole buckets inside [from, to) stand in for their samples when windows are whole hours
+ * (summaryCoversBucket in windows.ts): the server folds their summaries into windows aligned to
+ * multiples of everyMs since the epoch. Null when no bucket can be covered.
+ */
+export function summaryPipeline(q: AggregateQuery): Array<Record<string, unknown>> | null {
+  const range = coveredRange(q);
+  if (!range) return null;
+  return [
+    { $match: { ...seriesFilter(q.deviceId, q.metric), s: { $gte: range.from, $lte: range.lastStart } } },
+    {
+      $group: {
+        _id: { m: '$m', w: { $subtract: ['$s', { $mod: ['$s', q.everyMs] }] } },
+        n: { $sum: '$n' }, u: { $sum: '$u' }, lo: { $min: '$lo' }, hi: { $max: '$hi' }, f: { $min: '$f' }, l: { $max: '$l' },
+      },
+    },
+  ];
+}
+
+/** The buckets the summary pipeline does not cover: their samples are folded one by one. */
+export function edgeSamplesQuery(q: AggregateQuery): { filter: Filter; projection: Record<string, 0 | 1> } {
+  const lo = bucketStart(q.from);
+  const range = coveredRange(q);
+  const s = range
+    ? { $or: [{ s: { $gte: lo, $lt: range.from } }, { s: { $gt: range.lastStart, $lt: q.to } }] }
+    : { s: { $gte: lo, $lt: q.to } };
+  return { filter: { ...seriesFilter(q.deviceId, q.metric), ...s }, projection: { _id: 0, m: 1, s: 1, o: 1, v: 1 } };
+}
+
+/** Bucket starts b with b >= from and b + HOUR_MS <= to; null when everyMs is not whole hours or none fit. */
+function coveredRange(q: AggregateQuery): { from: number; lastStart: number } | null {
+  if (q.everyMs % HOUR_MS !== 0) return null;
+  const from = Math.ceil(q.from / HOUR_MS) * HOUR_MS;
+  const lastStart = Math.floor(q.to / HOUR_MS) * HOUR_MS - HOUR_MS;
+  return lastStart >= from ? { from, lastStart } : null;
+}
+
+/** Whole buckets that ended at or before the cutoff (same rule as the embedded store). */
+export function retentionFilter(cutoff: number): Filter {
+  return { s: { $lte: cutoff - HOUR_MS } };
+}

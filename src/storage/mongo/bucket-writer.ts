@@ -1,0 +1,113 @@
+// Appends samples to bucket segments with one bulkWrite of upserts per flush.
+//
+// Duplicate suppression: MongoDB cannot tell from `$push` alone whether a sample is already in a
+// segment, so the writer keeps, per (device, metric, hour) it writes, the stored timestamps and
+// the open segment's number and fill, loaded with one query for all hours missing from the cache
+// (like the embedded store's BucketWriter). Only samples not in that set are pushed. Because a
+// bulkWrite is not one transaction, a failed flush may have been applied in part: the writer then
+// forgets the hours it touched, so the retry reloads what the server really holds. The update
+// filters repeat the decision ($nin on the offsets, room left in the segment) and the unique
+// index on (d, m, s, g) turns any write based on a stale cache into an error instead of a second
+// copy (see segmentAppend), after which the same reload-and-retry path applies.
+import { SEGMENT_CAP, groupByBucket, seriesKey, type Sample } from '../buckets.js';
+import type { Reading } from '../../core/model.js';
+import type { WriteResult } from '../store.js';
+import { hourStateQuery, segmentAppend } from './bucket-documents.js';
+import { toNumber, type BulkUpdate, type MongoCollection } from './collection.js';
+
+interface HourState {
+  lastSeg: number;
+  lastCount: number;
+  seen: Set<number>;
+}
+
+type Group = { deviceId: string; metric: string; start: number; samples: Sample[] };
+
+const HOURS_PER_STATE_QUERY = 500;
+
+export class MongoBucketWriter {
+  private readonly cache = new Map<string, HourState>();
+
+  constructor(private readonly buckets: MongoCollection, private readonly maxCachedHours = 4096) {}
+
+  async write(readings: readonly Reading[]): Promise<WriteResult> {
+    const groups = [...groupByBucket(readings).values()];
+    const states = await this.statesFor(groups);
+    const ops: BulkUpdate[] = [];
+    const after = new Map<string, HourState>();
+    let inserted = 0;
+    for (const g of groups) {
+      const key = seriesKey(g.deviceId, g.metric, g.start);
+      const state = states.get(key)!;
+      const fresh = g.samples.filter((x) => !state.seen.has(x.t));
+      inserted += fresh.length;
+      after.set(key, fresh.length === 0 ? state : this.append(g, state, fresh, ops));
+    }
+    if (ops.length > 0) {
+      try {
+        await this.buckets.bulkWrite(ops, { ordered: false });
+      } catch (err) {
+        for (const key of after.keys()) this.cache.delete(key);
+        throw err;
+      }
+    }
+    for (const [key, state] of after) this.remember(key, state);
+    return { inserted, duplicates: readings.length - inserted };
+  }
+
+  /** Retention deleted segments behind the cache's back. */
+  forget(): void {
+    this.cache.clear();
+  }
+
+  private append(g: Group, state: HourState, fresh: Sample[], ops: BulkUpdate[]): HourState {
+    let { lastSeg, lastCount } = state;
+    for (let i = 0; i < fresh.length;) {
+      if (lastCount >= SEGMENT_CAP) {
+        lastSeg += 1;
+        lastCount = 0;
+      }
+      const chunk = fresh.slice(i, i + SEGMENT_CAP - lastCount);
+      ops.push({ updateOne: { ...segmentAppend(g.deviceId, g.metric, g.start, lastSeg, chunk), upsert: true } });
+      lastCount += chunk.length;
+      i += chunk.length;
+    }
+    const seen = new Set(state.seen);
+    for (const x of fresh) seen.add(x.t);
+    return { lastSeg, lastCount, seen };
+  }
+
+  private async statesFor(groups: Group[]): Promise<Map<string, HourState>> {
+    const states = new Map<string, HourState>();
+    const missing: Group[] = [];
+    for (const g of groups) {
+      const key = seriesKey(g.deviceId, g.metric, g.start);
+      const cached = this.cache.get(key);
+      if (cached) states.set(key, cached);
+      else {
+        states.set(key, { lastSeg: 0, lastCount: 0, seen: new Set() });
+        missing.push(g);
+      }
+    }
+    for (let i = 0; i < missing.length; i += HOURS_PER_STATE_QUERY) {
+      const { filter, projection } = hourStateQuery(missing.slice(i, i + HOURS_PER_STATE_QUERY));
+      for (const doc of await this.buckets.find(filter, { projection }).toArray()) {
+        const start = toNumber(doc.s);
+        const state = states.get(seriesKey(doc.d as string, doc.m as string, start))!;
+        for (const offset of doc.o as unknown[]) state.seen.add(start + toNumber(offset));
+        const seg = toNumber(doc.g);
+        if (seg >= state.lastSeg) {
+          state.lastSeg = seg;
+          state.lastCount = toNumber(doc.n);
+        }
+      }
+    }
+    return states;
+  }
+
+  private remember(key: string, state: HourState): void {
+    this.cache.delete(key); // re-insert so Map order doubles as least-recently-used order
+    this.cache.set(key, state);
+    while (this.cache.size > this.maxCachedHours) this.cache.delete(this.cache.keys().next().value as string);
+  }
+}

@@ -1,0 +1,161 @@
+// The MongoDB store, chosen when MONGODB_URI is set. A thin adapter: every filter, update
+// document and pipeline comes from bucket-documents.ts and registry-documents.ts; this file only
+// sends them and maps the answers back to the hub's types.
+import type { Command, CommandState, Device, PresenceChange } from '../../core/model.js';
+import type { HubLogger } from '../../core/logger.js';
+import type {
+  AggregatePoint, AggregateQuery, RawPage, RawQuery, Store, StoreHealth, StoredDevice, WriteBatch, WriteResult,
+} from '../store.js';
+import { BUCKETS, BUCKET_INDEXES, retentionFilter } from './bucket-documents.js';
+import { MongoBucketWriter } from './bucket-writer.js';
+import type { Doc, MongoCollection, MongoConnection } from './collection.js';
+import { connectWithRetry } from './connect.js';
+import { MongoQueries } from './queries.js';
+import {
+  COMMANDS, DEVICES, PRESENCE, RECORDS, REGISTRY_INDEXES, commandReplacement, commandsQuery, deviceUpsert,
+  headUpdates, presenceChange, presenceDoc, presenceHistoryQuery, recordFilter, storedDevice, type DeviceDoc,
+} from './registry-documents.js';
+
+interface Open {
+  connection: MongoConnection;
+  buckets: MongoCollection;
+  devices: MongoCollection;
+  presence: MongoCollection;
+  commands: MongoCollection;
+  records: MongoCollection;
+  writer: MongoBucketWriter;
+  queries: MongoQueries;
+}
+
+export class MongoStore implements Store {
+  readonly kind = 'mongodb' as const;
+  private open_: Open | null = null;
+  /** Set while writes fail, so health() says degraded even when a ping gets through. */
+  private lastWriteError: string | null = null;
+
+  /** `connect` opens the connection; fromUri() gives the real one, tests hand in others. */
+  constructor(private readonly connect: () => Promise<MongoConnection>) {}
+
+  static fromUri(uri: string, options: { startTimeoutMs: number; databaseName?: string; log?: HubLogger }): MongoStore {
+    return new MongoStore(() => connectWithRetry(uri, options));
+  }
+
+  async open(): Promise<void> {
+    const connection = await this.connect();
+    const collection = (name: string) => connection.db.collection(name);
+    const buckets = collection(BUCKETS);
+    try {
+      await buckets.createIndexes(BUCKET_INDEXES);
+      for (const [name, indexes] of Object.entries(REGISTRY_INDEXES)) await collection(name).createIndexes(indexes);
+    } catch (err) {
+      await connection.close().catch(() => {});
+      throw err;
+    }
+    this.open_ = {
+      connection, buckets,
+      devices: collection(DEVICES), presence: collection(PRESENCE), commands: collection(COMMANDS), records: collection(RECORDS),
+      writer: new MongoBucketWriter(buckets), queries: new MongoQueries(buckets),
+    };
+  }
+
+  async close(): Promise<void> {
+    const open = this.open_;
+    this.open_ = null;
+    await open?.connection.close();
+  }
+
+  async health(): Promise<StoreHealth> {
+    if (!this.open_) return { ok: false, kind: this.kind, detail: 'closed' };
+    try {
+      await this.open_.connection.db.command({ ping: 1 });
+    } catch (err) {
+      return { ok: false, kind: this.kind, detail: `MongoDB unreachable: ${(err as Error).message}` };
+    }
+    if (this.lastWriteError !== null) return { ok: false, kind: this.kind, detail: `last write failed: ${this.lastWriteError}` };
+    return { ok: true, kind: this.kind };
+  }
+
+  async writeBatch(batch: WriteBatch): Promise<WriteResult> {
+    const c = this.collections();
+    try {
+      // Readings first, then the heads that cover them: a head is never stored ahead of its data.
+      const result = await c.writer.write(batch.readings);
+      const heads = headUpdates(batch);
+      if (heads.length > 0) await c.devices.bulkWrite(heads.map((h) => ({ updateOne: h })), { ordered: false });
+      this.lastWriteError = null;
+      return result;
+    } catch (err) {
+      this.lastWriteError = (err as Error).message;
+      throw err;
+    }
+  }
+
+  async queryRaw(query: RawQuery): Promise<RawPage> {
+    return this.collections().queries.raw(query);
+  }
+
+  async queryAggregate(query: AggregateQuery): Promise<AggregatePoint[]> {
+    return this.collections().queries.aggregate(query);
+  }
+
+  async dropBucketsBefore(cutoff: number): Promise<number> {
+    const c = this.collections();
+    const { deletedCount } = await c.buckets.deleteMany(retentionFilter(cutoff));
+    c.writer.forget();
+    return deletedCount;
+  }
+
+  async loadDevices(): Promise<StoredDevice[]> {
+    const docs = await this.collections().devices.find({}, { sort: { _id: 1 } }).toArray();
+    return docs.map((d) => storedDevice(d as unknown as DeviceDoc));
+  }
+
+  async saveDevice(device: Device): Promise<void> {
+    const { filter, update } = deviceUpsert(device);
+    await this.collections().devices.updateOne(filter, update, { upsert: true });
+  }
+
+  async appendPresence(change: PresenceChange): Promise<void> {
+    await this.collections().presence.insertOne(presenceDoc(change));
+  }
+
+  async presenceHistory(deviceId: string, limit: number): Promise<PresenceChange[]> {
+    const q = presenceHistoryQuery(deviceId, limit);
+    const docs = await this.collections().presence.find(q.filter, { sort: q.sort, limit: q.limit }).toArray();
+    return docs.map(presenceChange);
+  }
+
+  async saveCommand(command: Command): Promise<void> {
+    const { filter, replacement } = commandReplacement(command);
+    await this.collections().commands.replaceOne(filter, replacement, { upsert: true });
+  }
+
+  async loadCommands(filter: { deviceId?: string; states?: CommandState[]; limit?: number }): Promise<Command[]> {
+    const q = commandsQuery(filter);
+    const docs = await this.collections().commands.find(q.filter, { sort: q.sort, limit: q.limit }).toArray();
+    return docs.map((d) => d.cmd as Command);
+  }
+
+  async putRecord(kind: string, id: string, doc: Record<string, unknown>): Promise<void> {
+    await this.collections().records.updateOne(recordFilter(kind, id), { $set: { doc } }, { upsert: true });
+  }
+
+  async getRecord(kind: string, id: string): Promise<Record<string, unknown> | null> {
+    const found = await this.collections().records.findOne(recordFilter(kind, id));
+    return found ? (found.doc as Record<string, unknown>) : null;
+  }
+
+  async deleteRecord(kind: string, id: string): Promise<boolean> {
+    return (await this.collections().records.deleteOne(recordFilter(kind, id))).deletedCount > 0;
+  }
+
+  async listRecords(kind: string): Promise<Array<{ id: string; doc: Record<string, unknown> }>> {
+    const docs: Doc[] = await this.collections().records.find({ k: kind }, { sort: { i: 1 } }).toArray();
+    return docs.map((d) => ({ id: d.i as string, doc: d.doc as Record<string, unknown> }));
+  }
+
+  private collections(): Open {
+    if (!this.open_) throw new Error('store is not open');
+    return this.open_;
+  }
+}

@@ -1,0 +1,73 @@
+// Read side of the MongoDB store. Raw pages stream segments in hour order and sort each hour's
+// readings by (ts, metric); aggregates let the server fold whole-bucket summaries into windows
+// and fold only the edge buckets' samples here, with the same WindowFolder as the embedded store.
+import type { Reading } from '../../core/model.js';
+import { InvalidCursorError, type AggregatePoint, type AggregateQuery, type RawPage, type RawQuery } from '../store.js';
+import { WindowFolder, afterCursor, decodeCursor, encodeCursor } from '../windows.js';
+import { edgeSamplesQuery, rawRangeQuery, summaryPipeline } from './bucket-documents.js';
+import { toNumber, type Doc, type MongoCollection } from './collection.js';
+
+export class MongoQueries {
+  constructor(private readonly buckets: MongoCollection) {}
+
+  async raw(q: RawQuery): Promise<RawPage> {
+    const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
+    if (q.cursor !== undefined && cursor === null) throw new InvalidCursorError();
+    const from = cursor ? Math.max(q.from, cursor.ts) : q.from;
+    const { filter, sort, projection } = rawRangeQuery(q.deviceId, q.metric, from, q.to);
+    const out: Reading[] = [];
+    let hour: number | null = null;
+    let hourReadings: Reading[] = [];
+    for await (const doc of this.buckets.find(filter, { sort, projection })) {
+      const start = toNumber(doc.s);
+      if (start !== hour) {
+        out.push(...byTimeThenMetric(hourReadings));
+        hourReadings = [];
+        if (out.length > q.limit) break;
+        hour = start;
+      }
+      for (const s of samplesOf(doc)) {
+        if (s.t < from || s.t >= q.to) continue;
+        if (cursor && !afterCursor(s.t, doc.m as string, cursor)) continue;
+        hourReadings.push({ deviceId: q.deviceId, metric: doc.m as string, ts: s.t, value: s.v });
+      }
+    }
+    if (out.length <= q.limit) out.push(...byTimeThenMetric(hourReadings));
+    if (out.length <= q.limit) return { readings: out };
+    const page = out.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return { readings: page, nextCursor: encodeCursor(last.ts, last.metric) };
+  }
+
+  async aggregate(q: AggregateQuery): Promise<AggregatePoint[]> {
+    const folder = new WindowFolder(q.everyMs, q.from, q.to);
+    const pipeline = summaryPipeline(q);
+    if (pipeline) {
+      for (const w of await this.buckets.aggregate(pipeline).toArray()) {
+        const id = w._id as { m: string; w: unknown };
+        const first = w.f as { t: unknown; v: unknown };
+        const last = w.l as { t: unknown; v: unknown };
+        folder.addSummary(id.m, toNumber(id.w), {
+          count: toNumber(w.n), sum: toNumber(w.u), min: toNumber(w.lo), max: toNumber(w.hi),
+          firstT: toNumber(first.t), firstV: toNumber(first.v), lastT: toNumber(last.t), lastV: toNumber(last.v),
+        });
+      }
+    }
+    const edges = edgeSamplesQuery(q);
+    for await (const doc of this.buckets.find(edges.filter, { projection: edges.projection })) {
+      for (const s of samplesOf(doc)) folder.addSample(doc.m as string, s.t, s.v);
+    }
+    return folder.points(q.agg);
+  }
+}
+
+function samplesOf(doc: Doc): Array<{ t: number; v: number }> {
+  const start = toNumber(doc.s);
+  const offsets = doc.o as unknown[];
+  const values = doc.v as unknown[];
+  return offsets.map((o, i) => ({ t: start + toNumber(o), v: toNumber(values[i]) }));
+}
+
+function byTimeThenMetric(readings: Reading[]): Reading[] {
+  return readings.sort((a, b) => a.ts - b.ts || (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0));
+}

@@ -1,0 +1,165 @@
+// The embedded MQTT broker (aedes): devices connect over TCP (or TLS) on the MQTT port, or over
+// WebSocket at /mqtt on the hub's HTTP server. The broker authenticates devices, enforces the
+// topic ACL, feeds telemetry into ingest, acks streams once durable, tracks presence from
+// connections and last wills, and carries commands. See docs/protocol.md for the topics.
+import { readFile } from 'node:fs/promises';
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Aedes, type Client } from 'aedes';
+import type { Stage, TransportContext } from '../context.js';
+import { Connections } from './connections.js';
+import { DeviceMessages } from './device-messages.js';
+import { Gatekeeper } from './gatekeeper.js';
+import { Outbox } from './outbox.js';
+import { limitPacketSize } from './packet-limit.js';
+import { Rejections } from './rejections.js';
+import { QUARANTINE_PREFIX, topicFor } from './topics.js';
+
+export interface MqttBrokerOptions {
+  host: string;
+  port: number;
+  allowAnonymous: boolean;
+  maxPayload: number;
+  /** PEM files; when both are set the MQTT port speaks TLS only. */
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+export class MqttBroker implements Stage {
+  readonly name = 'mqtt';
+  private aedes: Aedes | null = null;
+  private server: Server | null = null;
+  private readonly connections: Connections;
+  private readonly outbox: Outbox;
+  private readonly rejections: Rejections;
+  private readonly gatekeeper: Gatekeeper;
+  private readonly messages: DeviceMessages;
+
+  constructor(private readonly ctx: TransportContext, private readonly options: MqttBrokerOptions) {
+    if (!ctx.credentials) throw new Error('the MQTT broker needs the device credentials in its transport context');
+    this.connections = new Connections(ctx.presence);
+    this.outbox = new Outbox(() => this.aedes, (id) => ctx.streams.head(id), ctx.log);
+    this.rejections = new Rejections({ metrics: ctx.metrics, bus: ctx.bus, log: ctx.log, outbox: this.outbox });
+    this.gatekeeper = new Gatekeeper({
+      credentials: ctx.credentials, devices: ctx.devices, connections: this.connections, rejections: this.rejections,
+      metrics: ctx.metrics, log: ctx.log, allowAnonymous: options.allowAnonymous,
+    });
+    this.messages = new DeviceMessages({
+      ctx, connections: this.connections, outbox: this.outbox, rejections: this.rejections, log: ctx.log, maxPayload: options.maxPayload,
+    });
+  }
+
+  async start(): Promise<void> {
+    const aedes = new Aedes({
+      authenticate: (client, username, password, done) => this.gatekeeper.authenticate(client, username, password, done),
+      authorizeSubscribe: (client, sub, done) => this.gatekeeper.authorizeSubscribe(client, sub, done),
+      authorizePublish: (client, packet, done) => this.messages.authorizePublish(client, packet, done),
+      authorizeForward: (_client, packet) => (packet.topic.startsWith(QUARANTINE_PREFIX) ? null : packet),
+      // Messages routed at once. Past this limit mqemitter queues them and drains the queue
+      // recursively, which overflows the stack under a burst of QoS 1 telemetry (the hub's own
+      // ack deliveries hold slots while devices publish); a high limit keeps that queue empty.
+      concurrency: 100_000,
+      // Longest a device may take to send CONNECT, and to drain what the hub sends it.
+      connectTimeout: 10_000,
+      drainTimeout: 30_000,
+    });
+    await aedes.listen();
+    this.aedes = aedes;
+    this.wireEvents(aedes);
+    this.ctx.commands.registerSink('mqtt', {
+      deliver: async (command) => this.connections.isConnected(command.deviceId) && this.outbox.command(command),
+    });
+    this.server = await this.listen();
+    this.ctx.log.info({ url: this.url, anonymous: this.options.allowAnonymous }, 'MQTT broker listening');
+  }
+
+  async stop(): Promise<void> {
+    this.outbox.cancel();
+    const server = this.server;
+    const aedes = this.aedes;
+    this.server = null;
+    const serverClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await serverClosed;
+    this.aedes = null;
+  }
+
+  /** Hands a connection (TCP, TLS or the WebSocket route's stream) to the broker. */
+  handle(stream: Duplex, request?: IncomingMessage): void {
+    if (!this.aedes || this.aedes.closed) {
+      stream.destroy();
+      return;
+    }
+    const client = this.aedes.handle(stream, request);
+    const limited = limitPacketSize(client, this.options.maxPayload, (bytes) => {
+      this.ctx.metrics?.frameRejected('mqtt', 'packet too large');
+      this.ctx.log.warn({ clientId: client.id, deviceId: this.connections.deviceId(client), bytes }, 'mqtt packet too large; connection closed');
+    });
+    if (!limited) this.ctx.log.debug({}, 'packet size cap unavailable with this aedes version');
+  }
+
+  get port(): number {
+    const address = this.server?.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  /** Where a client on this machine reaches the broker. */
+  get url(): string {
+    const host = this.options.host === '0.0.0.0' || this.options.host === '::' ? '127.0.0.1' : this.options.host;
+    return `${this.tls ? 'mqtts' : 'mqtt'}://${host}:${this.port}`;
+  }
+
+  get tls(): boolean {
+    return Boolean(this.options.tlsCert && this.options.tlsKey);
+  }
+
+  async health(): Promise<{ ok: boolean; detail?: string; clients?: number; devices?: number }> {
+    if (!this.aedes || this.aedes.closed || !this.server?.listening) return { ok: false, detail: 'broker not running' };
+    return { ok: true, clients: this.aedes.connectedClients, devices: this.connections.deviceCount };
+  }
+
+  private wireEvents(aedes: Aedes): void {
+    const log = this.ctx.log;
+    aedes.on('clientReady', (client) => this.connections.ready(client));
+    aedes.on('clientDisconnect', (client) => this.connections.disconnected(client));
+    aedes.on('keepaliveTimeout', (client) => this.connections.noteCloseReason(client, 'keepalive timeout'));
+    aedes.on('clientError', (client, err) => {
+      this.connections.noteCloseReason(client, `connection error: ${err.message}`);
+      log.debug({ clientId: client.id, deviceId: this.connections.deviceId(client), err: err.message }, 'mqtt client error');
+    });
+    aedes.on('connectionError', (client, err) => log.info({ clientId: client.id, err: err.message }, 'mqtt connection failed before CONNECT completed'));
+    aedes.on('subscribe', (subscriptions, client) => this.onSubscribe(client, subscriptions.map((s) => s.topic)));
+    (aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) => log.error({ err }, 'mqtt broker error'));
+  }
+
+  /** A device that (re)subscribes learns its stream head and gets the commands it has not answered. */
+  private onSubscribe(client: Client, topics: string[]): void {
+    const deviceId = this.connections.deviceId(client);
+    if (!deviceId) return;
+    if (topics.includes(topicFor(deviceId, 'ack'))) void this.outbox.resume(deviceId);
+    if (topics.includes(topicFor(deviceId, 'cmd'))) {
+      this.ctx.commands.redeliver(deviceId).catch((err: unknown) => this.ctx.log.error({ err, deviceId }, 'command redelivery failed'));
+    }
+  }
+
+  private async listen(): Promise<Server> {
+    const onConnection = (socket: Socket) => {
+      socket.on('error', () => {}); // reported through aedes' clientError; a reset socket must not crash the hub
+      this.handle(socket);
+    };
+    const server = this.tls
+      ? createTlsServer({ cert: await readFile(this.options.tlsCert!), key: await readFile(this.options.tlsKey!) }, onConnection)
+      : createTcpServer(onConnection);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.ctx.log.error({ err }, 'MQTT listener error'));
+    return server;
+  }
+}

@@ -1,0 +1,128 @@
+// Payload decoding for topic scheme v1. Everything a device sends is checked here; what comes
+// out is typed and trusted by the core. Each decoder returns either the value or the reason it
+// was refused, in words a device developer can act on.
+import type { ReadingInput } from '../../core/ingest.js';
+import { checkMetricName, isSeq, type ActuatorSpec, type MetricSpec } from '../../core/model.js';
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string; seq?: number };
+
+export interface Telemetry {
+  seq: number;
+  readings: ReadingInput[];
+  /** Readings the codec already refused (a value that is not a number), reported to the device. */
+  refused: Array<{ metric: string; reason: string }>;
+}
+
+export interface DeviceMeta {
+  name?: string;
+  firmware?: string;
+  sampleIntervalMs?: number;
+  metrics: MetricSpec[];
+  actuators: ActuatorSpec[];
+}
+
+export interface CommandAck {
+  id: string;
+  ok: boolean;
+  error?: string;
+}
+
+const ACTUATOR_TYPES: ReadonlySet<string> = new Set(['led', 'relay', 'pwm', 'servo']);
+const MAX_READINGS_PER_MESSAGE = 10_000;
+
+function parseObject(payload: Buffer): Record<string, unknown> | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    return `malformed JSON: ${(err as Error).message}`;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'payload must be a JSON object';
+  return value as Record<string, unknown>;
+}
+
+/**
+ * `{"seq": 7, "ts": 1763700000000, "readings": {"temperature": 21.5}}` or the batch form
+ * `{"seq": 8, "batch": [{"ts": ..., "readings": {...}}, ...]}`; `ts` (Unix ms) is optional.
+ */
+export function decodeTelemetry(payload: Buffer): Decoded<Telemetry> {
+  const body = parseObject(payload);
+  if (typeof body === 'string') return { ok: false, reason: body };
+  if (!isSeq(body.seq)) return { ok: false, reason: 'seq must be an integer from 0 to 4294967295' };
+  const seq = body.seq;
+  const groups = body.batch !== undefined ? body.batch : [{ ts: body.ts, readings: body.readings }];
+  if (!Array.isArray(groups) || groups.length === 0) return { ok: false, seq, reason: 'batch must be a non-empty array' };
+  const readings: ReadingInput[] = [];
+  const refused: Telemetry['refused'] = [];
+  for (const group of groups as unknown[]) {
+    if (typeof group !== 'object' || group === null) return { ok: false, seq, reason: 'each batch entry must be an object with readings' };
+    const { ts, readings: values } = group as Record<string, unknown>;
+    if (ts !== undefined && (typeof ts !== 'number' || !Number.isInteger(ts))) return { ok: false, seq, reason: 'ts must be an integer number of milliseconds since 1970 (UTC)' };
+    if (typeof values !== 'object' || values === null || Array.isArray(values)) return { ok: false, seq, reason: 'readings must be an object of {metric: number}' };
+    for (const [metric, value] of Object.entries(values)) {
+      if (typeof value !== 'number') refused.push({ metric, reason: `value must be a number, got ${value === null ? 'null' : typeof value}` });
+      else readings.push(ts === undefined ? { metric, value } : { metric, value, ts });
+    }
+  }
+  if (readings.length + refused.length === 0) return { ok: false, seq, reason: 'message holds no readings' };
+  if (readings.length > MAX_READINGS_PER_MESSAGE) return { ok: false, seq, reason: `more than ${MAX_READINGS_PER_MESSAGE} readings in one message` };
+  return { ok: true, value: { seq, readings, refused } };
+}
+
+/** `online` or `offline`, as plain text (what last wills and retained status messages carry). */
+export function decodeStatus(payload: Buffer): Decoded<'online' | 'offline'> {
+  const text = payload.toString('utf8').trim();
+  if (text === 'online' || text === 'offline') return { ok: true, value: text };
+  return { ok: false, reason: 'status must be "online" or "offline"' };
+}
+
+/** `{"name", "firmware", "sampleIntervalMs", "metrics": [{"name", "unit"}], "actuators": [{"name", "type"}]}`. */
+export function decodeMeta(payload: Buffer): Decoded<DeviceMeta> {
+  const body = parseObject(payload);
+  if (typeof body === 'string') return { ok: false, reason: body };
+  const { name, firmware, sampleIntervalMs, metrics = [], actuators = [] } = body;
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 200)) return { ok: false, reason: 'name must be a string of 1 to 200 characters' };
+  if (firmware !== undefined && (typeof firmware !== 'string' || firmware.length > 100)) return { ok: false, reason: 'firmware must be a string of at most 100 characters' };
+  if (sampleIntervalMs !== undefined && (!Number.isInteger(sampleIntervalMs) || (sampleIntervalMs as number) < 10 || (sampleIntervalMs as number) > 86_400_000)) {
+    return { ok: false, reason: 'sampleIntervalMs must be an integer from 10 to 86400000' };
+  }
+  if (!Array.isArray(metrics) || metrics.length > 500) return { ok: false, reason: 'metrics must be an array of at most 500 {name, unit}' };
+  const metricSpecs: MetricSpec[] = [];
+  for (const m of metrics as unknown[]) {
+    const { name: metric, unit } = (m ?? {}) as Record<string, unknown>;
+    const invalid = checkMetricName(metric);
+    if (invalid) return { ok: false, reason: `metrics: ${invalid}` };
+    if (unit !== undefined && (typeof unit !== 'string' || unit.length > 32)) return { ok: false, reason: `metrics: unit of ${String(metric)} must be a string of at most 32 characters` };
+    metricSpecs.push(unit === undefined ? { name: metric as string } : { name: metric as string, unit });
+  }
+  if (!Array.isArray(actuators) || actuators.length > 100) return { ok: false, reason: 'actuators must be an array of at most 100 {name, type}' };
+  const actuatorSpecs: ActuatorSpec[] = [];
+  for (const a of actuators as unknown[]) {
+    const { name: actuator, type } = (a ?? {}) as Record<string, unknown>;
+    const invalid = checkMetricName(actuator);
+    if (invalid) return { ok: false, reason: `actuators: ${invalid.replace('metric name', 'actuator name')}` };
+    if (typeof type !== 'string' || !ACTUATOR_TYPES.has(type)) return { ok: false, reason: `actuators: type of ${String(actuator)} must be led, relay, pwm or servo` };
+    actuatorSpecs.push({ name: actuator as string, type: type as ActuatorSpec['type'] });
+  }
+  return {
+    ok: true,
+    value: {
+      ...(name !== undefined && { name: name as string }),
+      ...(firmware !== undefined && { firmware: firmware as string }),
+      ...(sampleIntervalMs !== undefined && { sampleIntervalMs: sampleIntervalMs as number }),
+      metrics: metricSpecs,
+      actuators: actuatorSpecs,
+    },
+  };
+}
+
+/** `{"id": "<command id>", "ok": true}` or `{"id", "ok": false, "error": "why"}`. */
+export function decodeCommandAck(payload: Buffer): Decoded<CommandAck> {
+  const body = parseObject(payload);
+  if (typeof body === 'string') return { ok: false, reason: body };
+  const { id, ok, error } = body;
+  if (typeof id !== 'string' || id.length === 0 || id.length > 100) return { ok: false, reason: 'id must be the command id (a string)' };
+  if (typeof ok !== 'boolean') return { ok: false, reason: 'ok must be true or false' };
+  if (error !== undefined && (typeof error !== 'string' || error.length > 500)) return { ok: false, reason: 'error must be a string of at most 500 characters' };
+  return { ok: true, value: error === undefined ? { id, ok } : { id, ok, error } };
+}

@@ -1,0 +1,90 @@
+// Authentication and the subscribe ACL. A device logs in with username = its id and password =
+// its device key; the hub checks the key against the stored salted hash. Without credentials a
+// client is refused unless anonymous access is enabled (development), in which case its client
+// id is its device id. A device may subscribe only to its own ack, cmd and error topics.
+import type { AuthenticateError, Client, Subscription } from 'aedes';
+import { checkDeviceId } from '../../core/model.js';
+import type { HubLogger } from '../../core/logger.js';
+import type { TransportContext } from '../context.js';
+import type { Connections } from './connections.js';
+import type { Rejections } from './rejections.js';
+import type { TransportMetrics } from '../../core/metrics.js';
+import { deviceMaySubscribe } from './topics.js';
+
+/** MQTT 3.1.1 CONNACK return codes used here. */
+const IDENTIFIER_REJECTED = 2;
+const SERVER_UNAVAILABLE = 3;
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+export interface GatekeeperDeps {
+  credentials: NonNullable<TransportContext['credentials']>;
+  devices: TransportContext['devices'];
+  connections: Connections;
+  rejections: Rejections;
+  metrics: TransportMetrics | undefined;
+  log: HubLogger;
+  allowAnonymous: boolean;
+}
+
+export class Gatekeeper {
+  constructor(private readonly deps: GatekeeperDeps) {}
+
+  authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+    this.check(client, username, password).then(
+      (deviceId) => {
+        this.deps.connections.identify(client, deviceId);
+        done(null, true);
+      },
+      (err: AuthenticateError) => {
+        const returnCode = err.returnCode ?? SERVER_UNAVAILABLE;
+        this.deps.metrics?.frameRejected('mqtt', `connection refused: ${err.message}`);
+        this.deps.log.warn({ clientId: client.id, username, returnCode, reason: err.message }, 'mqtt connection refused');
+        done(err, false);
+      },
+    );
+  }
+
+  authorizeSubscribe(client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
+    const deviceId = this.deps.connections.deviceId(client);
+    if (deviceId && deviceMaySubscribe(deviceId, subscription.topic)) {
+      done(null, subscription);
+      return;
+    }
+    // A refused filter gets SUBACK 0x80; the connection and its other subscriptions stay.
+    this.deps.rejections.refuse({
+      deviceId: deviceId ?? null,
+      topic: subscription.topic,
+      reason: `subscription refused: ${deviceId ?? client.id} may subscribe only to devices/${deviceId ?? '{id}'}/ack, /cmd and /error`,
+    });
+    done(null, null);
+  }
+
+  private async check(client: Client, username: string | undefined, password: Buffer | undefined): Promise<string> {
+    let deviceId: string;
+    if (username === undefined || username === '') {
+      if (!this.deps.allowAnonymous) throw authError(NOT_AUTHORIZED, 'anonymous access is disabled; log in with the device id and its key');
+      deviceId = client.id;
+      if (checkDeviceId(deviceId)) throw authError(IDENTIFIER_REJECTED, `client id ${JSON.stringify(deviceId)} is not a valid device id`);
+    } else {
+      deviceId = username;
+      if (checkDeviceId(deviceId)) throw authError(BAD_USERNAME_OR_PASSWORD, 'username is not a valid device id');
+      if (!password || !(await this.deps.credentials.verify(deviceId, password.toString('utf8')))) {
+        throw authError(BAD_USERNAME_OR_PASSWORD, `bad credentials for ${deviceId}: unknown device or wrong key`);
+      }
+    }
+    await this.registerIfNew(deviceId);
+    return deviceId;
+  }
+
+  /** A provisioned device becomes known to the registry on its first connection. */
+  private async registerIfNew(deviceId: string): Promise<void> {
+    const known = this.deps.devices.get(deviceId);
+    if (known?.transport === 'mqtt') return;
+    await this.deps.devices.register({ id: deviceId, name: known?.name ?? deviceId, transport: 'mqtt' });
+  }
+}
+
+function authError(returnCode: number, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}

@@ -1,0 +1,61 @@
+// What the hub publishes to devices: stream acks, commands and error reasons. Acks are
+// coalesced: all messages made durable by one store write resolve together, and the device
+// needs only the newest head, so at most one ack per device goes out per event-loop turn.
+import type { Aedes } from 'aedes';
+import type { Command } from '../../core/model.js';
+import type { HubLogger } from '../../core/logger.js';
+import { topicFor, type HubTopic } from './topics.js';
+
+export class Outbox {
+  private readonly ackDue = new Set<string>();
+  private ackTimer: NodeJS.Immediate | null = null;
+
+  constructor(
+    private readonly broker: () => Aedes | null,
+    private readonly head: (deviceId: string) => number | null,
+    private readonly log: HubLogger,
+  ) {}
+
+  /** Sends the device its current stream head `{h}` soon (coalesced with other acks). */
+  ack(deviceId: string): void {
+    this.ackDue.add(deviceId);
+    this.ackTimer ??= setImmediate(() => {
+      this.ackTimer = null;
+      const due = [...this.ackDue];
+      this.ackDue.clear();
+      for (const id of due) void this.publish(id, 'ack', { h: this.head(id) });
+    });
+  }
+
+  /** Sends the head at once: the answer to a device that (re)subscribes to its ack topic. */
+  resume(deviceId: string): Promise<boolean> {
+    return this.publish(deviceId, 'ack', { h: this.head(deviceId) });
+  }
+
+  command(command: Command): Promise<boolean> {
+    const { id, action, params, expiresAt } = command;
+    return this.publish(command.deviceId, 'cmd', { id, action, params, expiresAt });
+  }
+
+  error(deviceId: string, body: { reason: string; topic?: string; seq?: number }): void {
+    void this.publish(deviceId, 'error', body);
+  }
+
+  cancel(): void {
+    if (this.ackTimer) clearImmediate(this.ackTimer);
+    this.ackTimer = null;
+    this.ackDue.clear();
+  }
+
+  private publish(deviceId: string, kind: HubTopic, body: object): Promise<boolean> {
+    const broker = this.broker();
+    if (!broker || broker.closed) return Promise.resolve(false);
+    const packet = { cmd: 'publish' as const, topic: topicFor(deviceId, kind), payload: Buffer.from(JSON.stringify(body)), qos: 1 as const, retain: false, dup: false };
+    return new Promise((resolve) => {
+      broker.publish(packet, (err) => {
+        if (err) this.log.warn({ err, deviceId, topic: packet.topic }, 'could not publish to device');
+        resolve(!err);
+      });
+    });
+  }
+}

@@ -1,0 +1,179 @@
+// A Firmata board (an Arduino running StandardFirmata) driven through johnny-five. The session
+// owns the board's serial port (reopened with backoff after a replug) and builds a BoardLink for
+// every open period. Sensors become readings, `set` commands switch actuators, and presence
+// follows the board: online when ready or answering firmware queries again, offline when the
+// port closes or a query goes unanswered (a wedged USB link keeps the port open but silent).
+import type { Command } from '../../../core/model.js';
+import type { CommandSink } from '../../../core/commands.js';
+import type { TransportContext } from '../../context.js';
+import type { SerialDeviceConfig } from '../config.js';
+import { LogThrottle } from '../log-throttle.js';
+import { ReconnectingPort } from '../port.js';
+import { checkSetParams } from './actuators.js';
+import { BoardLink, DEFAULT_SENSOR_INTERVAL_MS, type LinkTiming } from './board-link.js';
+import { firmataCommandRouter } from './command-router.js';
+
+export const DEFAULT_FIRMATA_TIMING: LinkTiming = {
+  probeIntervalMs: 5_000,
+  probeTimeoutMs: 3_000,
+  reportVersionTimeoutMs: 2_000,
+  handshakeTimeoutMs: 15_000,
+};
+
+export interface FirmataSessionOptions {
+  /** Overrides of the probe and handshake timing; `probe` in the devices file wins over these. */
+  timing?: Partial<LinkTiming>;
+  /** Backoff between attempts to reopen a vanished port (ReconnectingPort's defaults when unset). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export class FirmataSession implements CommandSink {
+  private readonly deviceId: string;
+  private readonly log: TransportContext['log'];
+  private port: ReconnectingPort | null = null;
+  private link: BoardLink | null = null;
+  private stopped = true;
+  private readonly timing: LinkTiming;
+  private readonly garbage: LogThrottle;
+
+  constructor(private readonly ctx: TransportContext, private readonly device: SerialDeviceConfig, private readonly options: FirmataSessionOptions = {}) {
+    // The devices file requires an id for firmata boards; this guards hand-built configs.
+    if (!device.id) throw new Error('a firmata board needs an id in the devices file');
+    this.deviceId = device.id;
+    this.log = ctx.log.child({ transport: 'firmata', deviceId: device.id });
+    this.timing = timingOf(device, options.timing);
+    this.garbage = new LogThrottle(this.log);
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    const { device } = this;
+    await this.ctx.devices.register({
+      id: this.deviceId,
+      name: device.name ?? this.deviceId,
+      transport: 'firmata',
+      metrics: device.sensors.map((s) => ({ name: s.metric, unit: s.unit })),
+      actuators: device.actuators.map(({ name, type }) => ({ name, type })),
+      sampleIntervalMs: device.sensors.length > 0 ? Math.min(...device.sensors.map((s) => s.intervalMs ?? DEFAULT_SENSOR_INTERVAL_MS)) : this.timing.probeIntervalMs,
+    });
+    firmataCommandRouter(this.ctx.commands).add(this.deviceId, this);
+    const port = new ReconnectingPort({
+      path: device.port, match: device.match, baudRate: device.baudRate, dataBits: device.dataBits,
+      parity: device.parity, stopBits: device.stopBits, log: this.log,
+      minBackoffMs: this.options.minBackoffMs, maxBackoffMs: this.options.maxBackoffMs,
+    });
+    this.port = port;
+    port.on('open', () => this.connect(port));
+    port.on('close', (reason) => this.disconnect(`serial port closed (${reason})`));
+    port.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    firmataCommandRouter(this.ctx.commands).remove(this.deviceId, this);
+    this.dropLink();
+    await this.port?.stop();
+    this.port = null;
+    this.ctx.presence.offline(this.deviceId, 'hub stopping');
+  }
+
+  /** CommandSink: false while no board is ready, so the command waits for redelivery on ready. */
+  async deliver(command: Command): Promise<boolean> {
+    const link = this.link;
+    if (!link?.isReady) return false;
+    const values = command.action === 'set'
+      ? checkSetParams(this.device.actuators, command.params)
+      : `unknown action "${command.action}"; firmata boards take "set"`;
+    if (typeof values === 'string') {
+      this.log.warn({ commandId: command.id, reason: values }, 'command refused');
+      this.ctx.metrics?.frameRejected('firmata', 'command refused');
+      this.answer(command, { ok: false, error: values });
+      return true;
+    }
+    link.apply(values);
+    // Firmata does not acknowledge writes; an answer to a query sent after them proves the board
+    // took them. Without an answer the command stays open and is delivered again on reconnect.
+    void link.roundTrip().then((answered) => {
+      if (answered) this.answer(command, { ok: true });
+      else this.log.warn({ commandId: command.id }, 'board did not confirm the command; it will be delivered again when the board is back');
+    });
+    return true;
+  }
+
+  private connect(port: ReconnectingPort): void {
+    this.dropLink();
+    const link = new BoardLink(port, this.device, this.timing, this.log);
+    this.link = link;
+    link.on('ready', (firmware) => void this.onReady(firmware));
+    link.on('sample', (metric, value, ts) => this.submit(metric, value, ts));
+    link.on('unparsable', (err) => {
+      this.ctx.metrics?.frameRejected('firmata', 'unparsable bytes');
+      this.garbage.warn({ err }, 'firmata could not parse bytes from the board');
+    });
+    let silent = false;
+    link.on('alive', () => {
+      this.ctx.presence.heard(this.deviceId);
+      if (!silent) return;
+      silent = false;
+      this.log.info({}, 'firmata board answers again');
+      // Commands that arrived while it was silent were held back; deliver them now.
+      void this.ctx.commands.redeliver(this.deviceId).catch((err: unknown) => this.log.error({ err }, 'could not redeliver commands'));
+    });
+    link.on('wedged', (reason) => {
+      silent = true;
+      this.log.warn({ reason }, 'firmata board stopped answering');
+      this.ctx.presence.offline(this.deviceId, reason);
+    });
+    link.on('restart', (reason) => {
+      this.log.warn({ reason }, 'setting the firmata board up again');
+      this.ctx.presence.offline(this.deviceId, reason);
+      if (!this.stopped && this.link === link) this.connect(port);
+    });
+    link.start();
+  }
+
+  private disconnect(reason: string): void {
+    this.dropLink();
+    this.ctx.presence.offline(this.deviceId, reason);
+  }
+
+  private dropLink(): void {
+    this.link?.stop();
+    this.link = null;
+  }
+
+  private async onReady(firmware: string): Promise<void> {
+    try {
+      const known = this.ctx.devices.get(this.deviceId);
+      if (known) await this.ctx.devices.register({ ...known, firmware });
+      this.ctx.presence.online(this.deviceId, `board ready (${firmware})`);
+      await this.ctx.commands.redeliver(this.deviceId);
+    } catch (err) {
+      this.log.error({ err }, 'could not bring the firmata board online');
+    }
+  }
+
+  private submit(metric: string, value: number, ts: number): void {
+    const outcome = this.ctx.ingest.submit({ deviceId: this.deviceId, source: 'firmata', readings: [{ metric, value, ts }] });
+    // Ingest counts and reports refusals; the log line ties them to this board.
+    if (outcome.status === 'refused') this.log.debug({ metric, reason: outcome.reason }, 'reading refused');
+  }
+
+  private answer(command: Command, result: { ok: boolean; error?: string }): void {
+    // Answer after deliver() has returned, so the command is `sent` before it is final.
+    setImmediate(() => {
+      this.ctx.commands.ack(this.deviceId, command.id, result).catch((err: unknown) =>
+        this.log.error({ err, commandId: command.id }, 'could not record the command answer'));
+    });
+  }
+}
+
+function timingOf(device: SerialDeviceConfig, overrides: Partial<LinkTiming> = {}): LinkTiming {
+  return {
+    ...DEFAULT_FIRMATA_TIMING,
+    ...overrides,
+    ...(device.probe?.intervalMs !== undefined ? { probeIntervalMs: device.probe.intervalMs } : {}),
+    ...(device.probe?.timeoutMs !== undefined ? { probeTimeoutMs: device.probe.timeoutMs } : {}),
+  };
+}

@@ -1,0 +1,308 @@
+// The dashboard in a real browser (Debian's chromium) against a real hub with simulated devices
+// and auth on: sign in, devices online, a live chart growing and joined to its history without
+// a gap or a duplicate, a relay switched and acked over the control channel, a halted device
+// going offline, a 24 h history fetched as an aggregation, the viewer role kept from switching,
+// themes, a phone-sized screen and keyboard use. Screenshots go to test-artifacts/dashboard/.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { getJson, startHub, waitFor, type TestHub } from '../helpers/hub.ts';
+import { artifactPath, buildDashboard, launchChromium } from './browser.ts';
+
+const SAMPLE_MS = 200;
+const DAY = 86_400_000;
+
+describe('dashboard in chromium', () => {
+  let hub: TestHub;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let adminToken: string;
+  const requests: string[] = [];
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    await buildDashboard();
+    hub = await startHub({ simulate: 3, simulateIntervalMs: SAMPLE_MS, auth: 'on' });
+    adminToken = readFileSync(join(hub.dataDir, 'admin-token'), 'utf8').trim();
+    await backfillDay(hub, 'sim-003');
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await hub?.stop();
+  });
+
+  it('asks for a token, refuses a wrong one and signs in with the admin token', async () => {
+    await page.goto(hub.url);
+    const input = page.getByLabel('Access token');
+    await input.waitFor();
+    await page.screenshot({ path: artifactPath('01-login.png') });
+    await input.fill('thub_not-a-real-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('The hub did not accept this token.').waitFor();
+    await input.fill(adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#role[data-role="admin"]').waitFor();
+    await page.locator('#connection[data-state="live"]').waitFor();
+  });
+
+  it('lists the simulated devices online with transport, firmware and latest values', async () => {
+    for (const id of ['sim-001', 'sim-002', 'sim-003']) {
+      await page.locator(`tr[data-device-id="${id}"] [data-presence="online"]`).waitFor();
+    }
+    const row = page.locator('tr[data-device-id="sim-002"]');
+    const device = hub.hub.devices.get('sim-002')!;
+    const cells = await row.locator('td').allInnerTexts();
+    assert.equal(cells[2], device.transport);
+    assert.equal(cells[3], device.firmware);
+    await waitFor('a latest power value in the table', async () => /power \d/.test(await row.locator('td.values').innerText()));
+    await page.screenshot({ path: artifactPath('02-devices.png'), fullPage: true });
+  });
+
+  it('filters the list by search text and by presence', async () => {
+    await page.getByLabel('Search').fill('meter');
+    await waitFor('only the meter', async () => (await page.locator('tbody tr').count()) === 1);
+    assert.equal(await page.locator('tbody tr').getAttribute('data-device-id'), 'sim-002');
+    await page.getByLabel('Search').fill('');
+    await page.getByLabel('Presence').selectOption('offline');
+    await waitFor('no offline device', async () => (await page.locator('tbody tr').count()) === 0);
+    await page.getByLabel('Presence').selectOption('');
+    await waitFor('all devices again', async () => (await page.locator('tbody tr').count()) === 3);
+  });
+
+  it('draws live charts that grow and join the stored history without a gap or a duplicate', async () => {
+    const chart = page.locator('.live-chart[data-device-id="sim-001"][data-metric="temperature"]');
+    await chart.waitFor();
+    await chart.scrollIntoViewIfNeeded(); // charts out of view are not redrawn
+    const before = Number(await chart.getAttribute('data-points'));
+    await waitFor('the live chart to grow', async () => Number(await chart.getAttribute('data-points')) >= before + 5);
+    await assertChartMatchesStore(hub, chart, 'sim-001', 'temperature', adminToken);
+  });
+
+  it('shows the stream reconnecting when the hub drops it and resumes without a gap', async () => {
+    const chart = page.locator('.live-chart[data-device-id="sim-001"][data-metric="temperature"]');
+    await chart.scrollIntoViewIfNeeded();
+    hub.hub.live.closeAll();
+    await page.locator('#connection[data-state="reconnecting"]').waitFor();
+    await page.locator('#connection[data-state="live"]').waitFor();
+    const resumedAt = Date.now();
+    await waitFor('points after the resume', async () => Number(await chart.getAttribute('data-last-ts')) > resumedAt + SAMPLE_MS);
+    await assertChartMatchesStore(hub, chart, 'sim-001', 'temperature', adminToken);
+  });
+
+  it('switches the relay after a confirmation and shows the command acked', async () => {
+    await page.locator('tr[data-device-id="sim-002"] button').click();
+    const detail = page.locator('section.detail[data-device-id="sim-002"]');
+    await detail.waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'detail-title');
+    await detail.getByRole('button', { name: 'relay off' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /Switch relay off on Simulated power meter 2/);
+    await page.screenshot({ path: artifactPath('03-confirm.png') });
+    await dialog.getByRole('button', { name: 'Switch relay off' }).click();
+    const state = detail.locator('.actuator[data-actuator="relay"] .command-state');
+    await state.locator('xpath=self::*[@data-state="acked"]').waitFor();
+    assert.equal(await state.innerText(), 'acked');
+    const commands = await hub.hub.store.loadCommands({ deviceId: 'sim-002' });
+    assert.ok(commands.some((c) => c.state === 'acked' && c.params.relay === false), 'the hub holds the acked command');
+    await page.screenshot({ path: artifactPath('04-acked.png'), fullPage: true });
+  });
+
+  it('does nothing when the confirmation is cancelled', async () => {
+    const detail = page.locator('section.detail[data-device-id="sim-002"]');
+    const before = (await hub.hub.store.loadCommands({ deviceId: 'sim-002' })).length;
+    await detail.getByRole('button', { name: 'relay on' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    assert.equal((await hub.hub.store.loadCommands({ deviceId: 'sim-002' })).length, before);
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'relay on', 'focus returns to the button');
+  });
+
+  it('sends a free-form command and shows the device refusing it, after checking its JSON', async () => {
+    const detail = page.locator('section.detail[data-device-id="sim-002"]');
+    await detail.getByLabel('Action').fill('reboot');
+    await detail.getByLabel('Parameters (JSON object)').fill('{"after": ');
+    await detail.getByRole('button', { name: 'Send command' }).click();
+    await detail.getByText('Parameters are not valid JSON').waitFor();
+    assert.equal(await page.getByRole('dialog').isVisible(), false, 'nothing to confirm for bad JSON');
+    await detail.getByLabel('Parameters (JSON object)').fill('{"after": 5}');
+    await detail.getByRole('button', { name: 'Send command' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Send' }).click();
+    const failed = detail.locator('.recent-commands li[data-state="failed"]');
+    await failed.waitFor();
+    assert.match(await failed.innerText(), /reboot \{"after":5\} failed – unknown action reboot/);
+    // The relay switch sent before is listed with its final state too.
+    await detail.locator('.recent-commands li[data-state="acked"]').waitFor();
+  });
+
+  it('opens a 24 h history as an aggregation fitted to the chart width', async () => {
+    await page.locator('tr[data-device-id="sim-003"] button').click();
+    const history = page.locator('section.detail[data-device-id="sim-003"] section.history');
+    await history.locator('xpath=self::*[@data-state="loaded"]').waitFor();
+    requests.length = 0;
+    await history.getByLabel('24 h').check();
+    await history.locator('xpath=self::*[@data-state="loaded"]').waitFor();
+    const every = await history.getAttribute('data-every');
+    assert.ok(every && every !== 'raw', `24 h is aggregated, got ${every}`);
+    assert.ok(requests.some((u) => u.includes('/api/devices/sim-003/readings') && u.includes(`every=${every}`)), 'REST was asked for that window');
+    const chart = history.locator('.chart[data-metric="temperature"]');
+    await chart.scrollIntoViewIfNeeded();
+    await waitFor('the 24 h chart drawn', async () => Number(await chart.getAttribute('data-points')) > 0);
+    const points = Number(await chart.getAttribute('data-points'));
+    // The backfilled day (one reading every 2 minutes) spans ~24 h of windows.
+    assert.ok(points > 100 && points <= 1000, `24 h chart has ${points} points`);
+    await page.screenshot({ path: artifactPath('05-history-24h.png'), fullPage: true });
+  });
+
+  it('zooms into a dragged range with a finer window', async () => {
+    const history = page.locator('section.detail[data-device-id="sim-003"] section.history');
+    const everyBefore = await history.getAttribute('data-every');
+    const canvas = history.locator('.chart[data-metric="temperature"] .u-over');
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await waitFor('a finer window after zooming', async () => (await history.getAttribute('data-every')) !== everyBefore);
+    await history.getByRole('button', { name: 'Reset zoom' }).waitFor();
+  });
+
+  it('keeps a live history range joined to the stored aggregation, window by window', async () => {
+    const history = page.locator('section.detail[data-device-id="sim-003"] section.history');
+    await history.getByLabel('15 min').check();
+    await history.locator('xpath=self::*[@data-state="loaded"]').waitFor();
+    const every = (await history.getAttribute('data-every'))!;
+    assert.notEqual(every, 'raw');
+    const chart = history.locator('.chart[data-metric="humidity"]');
+    await chart.scrollIntoViewIfNeeded();
+    const loadedAt = Date.now();
+    // Let live points open and close a few windows after the history came in.
+    await waitFor('live windows after the load', async () => Number(await chart.getAttribute('data-last-ts')) > loadedAt + 2 * Number.parseInt(every, 10) * 1000);
+    const { xs, ys }: { xs: number[]; ys: number[] } = await chart.evaluate((el) => (window as any).__dashboardChartPoints(el));
+    const lastClosed = xs.length - 1; // the newest window is still open
+    const stored = await getJson(`${hub.url}/api/devices/sim-003/readings?metric=humidity&from=${xs[0]}&to=${xs[lastClosed]}&every=${every}&token=${adminToken}`);
+    const points: Array<{ ts: number; value: number }> = stored.body.points;
+    assert.deepEqual(xs.slice(0, lastClosed), points.map((p) => p.ts), 'the same windows: no gap, no duplicate');
+    points.forEach((p, i) => assert.ok(Math.abs(p.value - ys[i]) < 1e-6, `window ${p.ts}: ${ys[i]} shown, ${p.value} stored`));
+  });
+
+  it('shows a halted device go offline', async () => {
+    assert.equal(hub.hub.simulator!.halt('sim-001'), true);
+    await page.locator('tr[data-device-id="sim-001"] [data-presence="offline"]').waitFor();
+    await page.screenshot({ path: artifactPath('06-offline.png'), fullPage: true });
+    // The live charts follow the list's filter.
+    await page.getByLabel('Presence').selectOption('offline');
+    await waitFor('only the offline device charted', async () => {
+      const ids = await page.locator('.live-chart').evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.deviceId));
+      return ids.length === 2 && ids.every((id) => id === 'sim-001');
+    });
+    await page.getByLabel('Presence').selectOption('');
+    await waitFor('every chart back', async () => (await page.locator('.live-chart').count()) === 6);
+  });
+
+  it('switches to the dark theme and back', async () => {
+    const toggle = page.getByRole('button', { name: 'Dark theme' });
+    const wasDark = (await toggle.getAttribute('aria-pressed')) === 'true';
+    await toggle.click();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), wasDark ? 'light' : 'dark');
+    if (!wasDark) await page.screenshot({ path: artifactPath('07-dark.png'), fullPage: true });
+    await toggle.click();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), wasDark ? 'dark' : 'light');
+  });
+
+  it('labels every form control and works from the keyboard alone', async () => {
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
+      .filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label'))
+      .map((el) => el.outerHTML));
+    assert.deepEqual(unlabelled, []);
+    const p = await context.newPage();
+    try {
+      await p.goto(hub.url);
+      await p.locator('tr[data-device-id="sim-002"]').waitFor();
+      const focused = () => p.evaluate(() => document.activeElement?.id || document.activeElement?.className || '');
+      await p.keyboard.press('Tab');
+      assert.equal(await focused(), 'skip-link');
+      await p.keyboard.press('Enter');
+      await p.keyboard.press('Tab');
+      assert.equal(await focused(), 'device-search', 'the skip link leads to the device search');
+      for (let i = 0; i < 6 && (await focused()) !== 'link'; i++) await p.keyboard.press('Tab');
+      assert.equal(await focused(), 'link', 'tabbing reaches the first device');
+      await p.keyboard.press('Enter');
+      await p.locator('section.detail').waitFor();
+      assert.equal(await focused(), 'detail-title', 'opening a device moves focus to its panel');
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('fits a phone screen without sideways scrolling', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    try {
+      const p = await phone.newPage();
+      await p.goto(`${hub.url}/?token=${adminToken}`);
+      await p.locator('tr[data-device-id="sim-002"]').waitFor();
+      await p.locator('.live-chart').first().waitFor();
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `page is ${overflow} px wider than the phone`);
+      assert.equal(new URL(p.url()).searchParams.get('token'), null, 'the token left the address bar');
+      await p.screenshot({ path: artifactPath('08-phone.png'), fullPage: true });
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('keeps a viewer from switching outputs', async () => {
+    const { token } = await hub.hub.tokens.add('viewer', 'dashboard test');
+    const viewer = await browser.newContext();
+    try {
+      const p = await viewer.newPage();
+      await p.goto(`${hub.url}/?token=${token}`);
+      await p.locator('#role[data-role="viewer"]').waitFor();
+      await p.locator('tr[data-device-id="sim-002"] button').click();
+      const off = p.locator('section.detail').getByRole('button', { name: 'relay off' });
+      await off.waitFor();
+      assert.equal(await off.isDisabled(), true);
+      assert.match(await p.locator('section.control').innerText(), /viewer/);
+    } finally {
+      await viewer.close();
+    }
+  });
+
+  it('ran without uncaught errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
+
+/** A day of temperatures, one every two minutes, so the 24 h view has something to aggregate. */
+async function backfillDay(hub: TestHub, deviceId: string): Promise<void> {
+  const now = Date.now();
+  const readings = [];
+  for (let ts = now - DAY + 60_000; ts < now - 10 * 60_000; ts += 120_000) {
+    readings.push({ metric: 'temperature', ts, value: 20 + 3 * Math.sin(ts / 3_600_000) });
+  }
+  const outcome = hub.hub.ingest.submit({ deviceId, readings, source: 'test-backfill' });
+  assert.equal(outcome.status, 'accepted');
+  await waitFor('the backfill to be stored', async () => {
+    const page = await hub.hub.store.queryRaw({ deviceId, metric: 'temperature', from: now - DAY, to: now - 10 * 60_000, limit: 1000 });
+    return page.readings.length >= readings.length;
+  });
+}
+
+/** The chart shows exactly the readings the hub stored over the chart's span: no gap, no duplicate. */
+async function assertChartMatchesStore(hub: TestHub, chart: Locator, deviceId: string, metric: string, token: string): Promise<void> {
+  const { xs }: { xs: number[] } = await chart.evaluate((el) => (window as any).__dashboardChartPoints(el));
+  assert.ok(xs.length > 10, `only ${xs.length} points on the chart`);
+  for (let i = 1; i < xs.length; i++) assert.ok(xs[i] > xs[i - 1], 'times strictly increase: no duplicate');
+  const url = `${hub.url}/api/devices/${deviceId}/readings?metric=${metric}&from=${xs[0]}&to=${xs[xs.length - 1] + 1}&limit=10000&token=${token}`;
+  const stored = await getJson(url);
+  assert.deepEqual(xs, stored.body.readings.map((r: { ts: number }) => r.ts));
+}

@@ -1,0 +1,219 @@
+// The store contract: one set of cases every adapter must pass. Each *.test.ts that imports this
+// runs it against one adapter (SQLite always; MongoDB over mingo always; a live MongoDB when
+// MONGODB_URI is set). The embedded SQLite store is the reference behaviour.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Command, Device, Reading } from '../../src/core/model.js';
+import { HOUR_MS, SEGMENT_CAP } from '../../src/storage/buckets.js';
+import { InvalidCursorError, type Aggregation, type Store, type WriteBatch } from '../../src/storage/store.js';
+
+export interface StoreFixture {
+  /** A new adapter instance over this fixture's data, opened (calling it again reopens the same data). */
+  open(): Promise<Store>;
+  /** Removes the data; the stores opened must be closed first. */
+  cleanup(): Promise<void>;
+}
+
+const T0 = Date.UTC(2026, 10, 20, 10);
+const MIN = 60_000;
+const r = (ts: number, value: number, metric = 'temp', deviceId = 'dev-1'): Reading => ({ deviceId, metric, ts, value });
+const batch = (readings: Reading[], extra: Partial<WriteBatch> = {}): WriteBatch => ({ readings, heads: [], lastSeen: [], ...extra });
+
+function device(id: string, lastSeen: number | null = null): Device {
+  return {
+    id, name: `Device ${id}`, transport: 'mqtt', metrics: [{ name: 'temp', unit: '°C' }], actuators: [{ name: 'relay', type: 'relay' }],
+    presence: 'online', lastSeen, createdAt: T0,
+  };
+}
+
+/** Aggregates computed the slow, obvious way, to compare any adapter against. */
+function expectedWindows(readings: Reading[], from: number, to: number, everyMs: number, agg: Aggregation) {
+  const windows = new Map<string, { metric: string; ts: number; rs: Reading[] }>();
+  for (const x of readings) {
+    if (x.ts < from || x.ts >= to) continue;
+    const ts = x.ts - (x.ts % everyMs);
+    const key = `${x.metric}/${ts}`;
+    if (!windows.has(key)) windows.set(key, { metric: x.metric, ts, rs: [] });
+    windows.get(key)!.rs.push(x);
+  }
+  return [...windows.values()]
+    .sort((a, b) => a.ts - b.ts || a.metric.localeCompare(b.metric))
+    .map(({ metric, ts, rs }) => {
+      const byTime = [...rs].sort((a, b) => a.ts - b.ts);
+      const values = rs.map((x) => x.value);
+      const sum = values.reduce((a, b) => a + b, 0);
+      const value = { avg: sum / rs.length, min: Math.min(...values), max: Math.max(...values), sum, count: rs.length,
+        first: byTime[0].value, last: byTime[byTime.length - 1].value }[agg];
+      return { metric, ts, value, count: rs.length };
+    });
+}
+
+export function storeContract(name: string, makeFixture: () => Promise<StoreFixture>): void {
+  const withStore = (title: string, body: (store: Store, fixture: StoreFixture) => Promise<void>) =>
+    test(title, async () => {
+      const fixture = await makeFixture();
+      const store = await fixture.open();
+      try {
+        await body(store, fixture);
+      } finally {
+        await store.close();
+        await fixture.cleanup();
+      }
+    });
+
+  describe(`store contract: ${name}`, () => {
+    withStore('reports healthy once open', async (store) => {
+      assert.equal((await store.health()).ok, true);
+    });
+
+    withStore('raw readings come back in (ts, metric) order across hours, with `to` exclusive', async (store) => {
+      const readings = [r(T0 + HOUR_MS + 5, 3, 'b'), r(T0 + 5, 1, 'b'), r(T0 + 5, 2, 'a'), r(T0 + 2 * HOUR_MS, 9, 'a'), r(T0 - 1, 0, 'a')];
+      const result = await store.writeBatch(batch(readings));
+      assert.deepEqual(result, { inserted: 5, duplicates: 0 });
+      const page = await store.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + 2 * HOUR_MS, limit: 100 });
+      assert.deepEqual(page.readings.map((x) => [x.ts - T0, x.metric, x.value]), [[5, 'a', 2], [5, 'b', 1], [HOUR_MS + 5, 'b', 3]]);
+      assert.equal(page.nextCursor, undefined);
+      const onlyB = await store.queryRaw({ deviceId: 'dev-1', metric: 'b', from: T0 - HOUR_MS, to: T0 + 3 * HOUR_MS, limit: 100 });
+      assert.deepEqual(onlyB.readings.map((x) => x.value), [1, 3]);
+      const other = await store.queryRaw({ deviceId: 'dev-2', from: T0 - HOUR_MS, to: T0 + 3 * HOUR_MS, limit: 100 });
+      assert.deepEqual(other.readings, []);
+    });
+
+    withStore('a reading with the same device, metric and timestamp is stored once, within and across batches and restarts', async (store, fixture) => {
+      assert.deepEqual(await store.writeBatch(batch([r(T0, 1), r(T0, 2), r(T0 + 1, 3), r(T0, 1, 'hum')])), { inserted: 3, duplicates: 1 });
+      assert.deepEqual(await store.writeBatch(batch([r(T0, 5), r(T0 + 1, 3), r(T0 + 2, 4)])), { inserted: 1, duplicates: 2 });
+      await store.close();
+      const reopened = await fixture.open();
+      try {
+        assert.deepEqual(await reopened.writeBatch(batch([r(T0, 7), r(T0 + 2, 4), r(T0 + 3, 8)])), { inserted: 1, duplicates: 2 });
+        const page = await reopened.queryRaw({ deviceId: 'dev-1', metric: 'temp', from: T0, to: T0 + HOUR_MS, limit: 100 });
+        // The first value written for a timestamp is the one kept.
+        assert.deepEqual(page.readings.map((x) => [x.ts - T0, x.value]), [[0, 1], [1, 3], [2, 4], [3, 8]]);
+      } finally {
+        await reopened.close();
+      }
+    });
+
+    withStore('an hour beyond the segment cap overflows into more segments and still reads whole, once', async (store) => {
+      const n = SEGMENT_CAP * 2 + 37;
+      const all = Array.from({ length: n }, (_, i) => r(T0 + i * 1000, i % 7));
+      // In uneven batches, so segments fill across flushes and one batch spans a boundary.
+      for (let i = 0; i < n; i += 333) await store.writeBatch(batch(all.slice(i, i + 333)));
+      assert.deepEqual(await store.writeBatch(batch(all.slice(0, 700))), { inserted: 0, duplicates: 700 });
+      const [whole] = await store.queryAggregate({ deviceId: 'dev-1', metric: 'temp', from: T0, to: T0 + HOUR_MS, everyMs: HOUR_MS, agg: 'count' });
+      assert.equal(whole.value, n);
+      const raw = await store.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + HOUR_MS, limit: 10_000 });
+      assert.deepEqual(raw.readings.map((x) => x.ts), all.map((x) => x.ts));
+    });
+
+    withStore('raw pages with cursors walk every reading exactly once; a bad cursor is refused', async (store) => {
+      const readings: Reading[] = [];
+      for (let i = 0; i < 40; i++) readings.push(r(T0 + Math.floor(i / 2) * 10 * MIN, i, i % 2 ? 'b' : 'a'));
+      await store.writeBatch(batch(readings));
+      const seen: Reading[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + 10 * HOUR_MS, limit: 7, cursor });
+        seen.push(...page.readings);
+        cursor = page.nextCursor;
+        pages += 1;
+      } while (cursor !== undefined);
+      assert.equal(pages, 6);
+      assert.deepEqual(seen.map((x) => x.value), readings.map((x) => x.value));
+      await assert.rejects(store.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + HOUR_MS, limit: 7, cursor: 'not-a-cursor' }), InvalidCursorError);
+    });
+
+    withStore('aggregates match a brute-force fold for every function and window size, with ragged ranges', async (store) => {
+      const readings: Reading[] = [];
+      // Three metrics over 30 hours, out of order, values in quarters so sums are exact in any order.
+      for (let i = 0; i < 30 * 12; i++) {
+        const ts = T0 + ((i * 7919) % (30 * 12)) * 5 * MIN + (i % 3) * 1000;
+        readings.push(r(ts, ((i * 37) % 101) / 4 - 10, ['temp', 'hum', 'power'][i % 3]));
+      }
+      await store.writeBatch(batch(readings));
+      const ranges = [
+        { from: T0, to: T0 + 30 * HOUR_MS },
+        { from: T0 + 17 * MIN + 3, to: T0 + 25 * HOUR_MS + 41 * MIN },
+        { from: T0 + 2 * HOUR_MS, to: T0 + 2 * HOUR_MS + 20 * MIN },
+      ];
+      for (const everyMs of [15 * MIN, HOUR_MS, 3 * HOUR_MS, 24 * HOUR_MS]) {
+        for (const { from, to } of ranges) {
+          for (const agg of ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const) {
+            for (const metric of [undefined, 'hum']) {
+              const got = await store.queryAggregate({ deviceId: 'dev-1', metric, from, to, everyMs, agg });
+              const want = expectedWindows(readings.filter((x) => metric === undefined || x.metric === metric), from, to, everyMs, agg);
+              assert.deepEqual(got, want, `${agg} every ${everyMs / MIN} min over ${from - T0}..${to - T0} metric ${metric ?? '*'}`);
+            }
+          }
+        }
+      }
+    });
+
+    withStore('retention drops whole buckets that ended before the cutoff, and the hour can be written again', async (store) => {
+      await store.writeBatch(batch([r(T0 + 1, 1), r(T0 + HOUR_MS + 1, 2), r(T0 + 2 * HOUR_MS + 1, 3), r(T0 + 1, 4, 'hum')]));
+      assert.equal(await store.dropBucketsBefore(T0 + HOUR_MS + 30 * MIN), 2);
+      const left = await store.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + 3 * HOUR_MS, limit: 100 });
+      assert.deepEqual(left.readings.map((x) => x.value), [2, 3]);
+      assert.deepEqual(await store.writeBatch(batch([r(T0 + 1, 5)])), { inserted: 1, duplicates: 0 });
+    });
+
+    withStore('stream heads and last-seen times are written with the batch and restored with the devices', async (store, fixture) => {
+      await store.saveDevice(device('dev-1'));
+      await store.saveDevice(device('dev-0', T0 - 5));
+      await store.writeBatch(batch([r(T0, 1)], {
+        heads: [{ deviceId: 'dev-1', h: 5 }, { deviceId: 'dev-1', h: 7 }, { deviceId: 'ghost', h: 1 }],
+        lastSeen: [{ deviceId: 'dev-1', ts: T0 + 20 }, { deviceId: 'dev-1', ts: T0 + 10 }],
+      }));
+      await store.close();
+      const reopened = await fixture.open();
+      try {
+        const devices = await reopened.loadDevices();
+        assert.deepEqual(devices.map((d) => [d.id, d.streamH, d.lastSeen]), [['dev-0', null, T0 - 5], ['dev-1', 7, T0 + 20]]);
+        assert.deepEqual(devices[1].actuators, [{ name: 'relay', type: 'relay' }]);
+        // A description saved later with an older lastSeen does not move lastSeen back.
+        await reopened.saveDevice({ ...device('dev-1', T0), name: 'Renamed' });
+        const [, again] = await reopened.loadDevices();
+        assert.deepEqual([again.name, again.lastSeen, again.streamH], ['Renamed', T0 + 20, 7]);
+      } finally {
+        await reopened.close();
+      }
+    });
+
+    withStore('presence history comes back newest first, limited', async (store) => {
+      const states = ['online', 'stale', 'online', 'offline'] as const;
+      for (const [i, state] of states.entries()) {
+        await store.appendPresence({ deviceId: 'dev-1', state, previous: i === 0 ? 'unknown' : states[i - 1], ts: T0 + (i < 2 ? 0 : i), reason: `r${i}` });
+      }
+      await store.appendPresence({ deviceId: 'dev-2', state: 'online', previous: 'unknown', ts: T0, reason: 'other' });
+      const history = await store.presenceHistory('dev-1', 3);
+      assert.deepEqual(history.map((p) => [p.state, p.previous, p.reason]), [['offline', 'online', 'r3'], ['online', 'stale', 'r2'], ['stale', 'online', 'r1']]);
+    });
+
+    withStore('commands are saved, updated in place and listed by filter, most recently updated first', async (store) => {
+      const cmd = (id: string, deviceId: string, state: Command['state'], updatedAt: number): Command => ({
+        id, deviceId, action: 'set', params: { relay: true }, state, createdAt: T0, updatedAt, expiresAt: T0 + MIN,
+      });
+      await store.saveCommand(cmd('c1', 'dev-1', 'queued', T0));
+      await store.saveCommand(cmd('c2', 'dev-1', 'sent', T0 + 2));
+      await store.saveCommand(cmd('c3', 'dev-2', 'queued', T0 + 1));
+      await store.saveCommand({ ...cmd('c1', 'dev-1', 'failed', T0 + 3), error: 'no answer' });
+      assert.deepEqual((await store.loadCommands({})).map((c) => c.id), ['c1', 'c2', 'c3']);
+      assert.deepEqual((await store.loadCommands({ states: ['queued', 'sent'] })).map((c) => c.id), ['c2', 'c3']);
+      assert.deepEqual((await store.loadCommands({ deviceId: 'dev-1', limit: 1 })), [{ ...cmd('c1', 'dev-1', 'failed', T0 + 3), error: 'no answer' }]);
+    });
+
+    withStore('records are put, replaced, listed by kind and deleted', async (store) => {
+      await store.putRecord('api-token', 'b', { role: 'viewer' });
+      await store.putRecord('api-token', 'a', { role: 'admin', nested: { n: 1 } });
+      await store.putRecord('device-key', 'a', { key: 'k' });
+      await store.putRecord('api-token', 'b', { role: 'operator' });
+      assert.deepEqual(await store.getRecord('api-token', 'b'), { role: 'operator' });
+      assert.deepEqual(await store.listRecords('api-token'), [{ id: 'a', doc: { role: 'admin', nested: { n: 1 } } }, { id: 'b', doc: { role: 'operator' } }]);
+      assert.equal(await store.deleteRecord('api-token', 'a'), true);
+      assert.equal(await store.deleteRecord('api-token', 'a'), false);
+      assert.equal(await store.getRecord('api-token', 'a'), null);
+      assert.deepEqual(await store.listRecords('device-key'), [{ id: 'a', doc: { key: 'k' } }]);
+    });
+  });
+}

@@ -1,0 +1,124 @@
+// Auth, ACL and bad input over real MQTT connections (mqtt.js): a wrong key or no key is
+// refused, a device cannot publish as another or read another's commands, and every kind of
+// bad message is refused with a reason on the sender's error topic, counted, while its
+// connection and the other devices keep working.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MqttClient } from 'mqtt';
+import { getJson, startHub, waitFor, type TestHub } from '../../helpers/hub.js';
+import { collect, provision, rawClient, startDevice } from './mqtt-helpers.js';
+import type { DeviceClient } from '../../../src/device-client/client.js';
+
+let t: TestHub;
+let alice: MqttClient;
+let aliceSeen: Map<string, string[]>;
+let bob: DeviceClient;
+const bobCommands: string[] = [];
+
+before(async () => {
+  t = await startHub({ mqttMaxPayload: 1024 });
+  const aliceKey = await provision(t, 'alice');
+  alice = await rawClient(t, { clientId: 'alice', username: 'alice', password: aliceKey });
+  aliceSeen = collect(alice);
+  await alice.subscribeAsync(['devices/alice/ack', 'devices/alice/error'], { qos: 1 });
+  bob = await startDevice(t, 'bob', { onCommand: (cmd) => { bobCommands.push(cmd.id); return { ok: true }; } });
+});
+after(async () => {
+  await alice?.endAsync();
+  await bob?.stop();
+  await t.stop();
+});
+
+function errorsOf(seen: Map<string, string[]>): Array<{ reason: string; topic?: string }> {
+  return (seen.get('devices/alice/error') ?? []).map((p) => JSON.parse(p));
+}
+
+test('a wrong key, an unknown device and a login without credentials are refused', async () => {
+  await assert.rejects(rawClient(t, { clientId: 'x1', username: 'bob', password: 'not-the-key' }), (err: Error & { code?: number }) => err.code === 4);
+  await assert.rejects(rawClient(t, { clientId: 'x2', username: 'nobody', password: 'whatever' }), (err: Error & { code?: number }) => err.code === 4);
+  await assert.rejects(rawClient(t, { clientId: 'bob' }), (err: Error & { code?: number }) => err.code === 5);
+  assert.equal(t.hub.metrics.framesRejected.get({ transport: 'mqtt', reason: 'connection_refused' }), 3);
+  assert.equal(bob.connected, true, 'the real bob is not disturbed');
+});
+
+test('a device cannot publish as another: refused with a reason, nothing stored, its connection survives', async () => {
+  const ts = Date.now() - 5_000;
+  await alice.publishAsync('devices/bob/telemetry', JSON.stringify({ seq: 0, ts, readings: { forged: 1 } }), { qos: 1 });
+  await alice.publishAsync('devices/bob/status', 'offline', { qos: 1, retain: true });
+  await waitFor('two refusals', () => errorsOf(aliceSeen).length >= 2);
+  assert.match(errorsOf(aliceSeen)[0].reason, /alice may publish only under devices\/alice\//);
+  assert.equal(errorsOf(aliceSeen)[0].topic, 'devices/bob/telemetry');
+  const readings = (await getJson(`${t.url}/api/devices/bob/readings?from=${ts - 1}`)).body.readings;
+  assert.deepEqual(readings, []);
+  assert.equal(t.hub.devices.get('bob')?.presence, 'online', 'a forged status does not move bob');
+  // Alice still works.
+  await alice.publishAsync('devices/alice/telemetry', JSON.stringify({ seq: 0, readings: { ok: 1 } }), { qos: 1 });
+  await waitFor('alice acked', () => aliceSeen.get('devices/alice/ack')?.includes('{"h":0}'));
+});
+
+test('a device cannot subscribe to another device\'s commands and never receives them', async () => {
+  const refusedBefore = errorsOf(aliceSeen).filter((e) => /subscription refused/.test(e.reason)).length;
+  // mqtt.js reports an all-refused SUBACK as an error that carries the granted list.
+  const granted = await new Promise<number[]>((resolve) => alice.subscribe(['devices/bob/cmd', 'devices/+/cmd', '#'], { qos: 1 }, (err, grants) => {
+    const suback = (err as (Error & { packet?: { granted: number[] } }) | null)?.packet?.granted;
+    resolve(suback ?? (grants ?? []).map((g) => g.qos));
+  }));
+  assert.deepEqual(granted, [128, 128, 128]);
+  await waitFor('three subscription refusals', () => errorsOf(aliceSeen).filter((e) => /subscription refused/.test(e.reason)).length === refusedBefore + 3);
+  const cmd = await t.hub.commands.create({ deviceId: 'bob', action: 'set', params: { relay: true }, timeoutMs: 10_000 });
+  await waitFor('bob got his command', () => bobCommands.includes(cmd.id));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(aliceSeen.get('devices/bob/cmd'), undefined);
+  assert.ok(alice.connected);
+});
+
+test('bad input is refused with a reason and counted; the connection and other devices keep working', async () => {
+  const before = errorsOf(aliceSeen).length;
+  const bad: Array<[string, string | Buffer, RegExp]> = [
+    ['devices/alice/telemetry', '{"seq": 1, "readings": {', /malformed JSON/],
+    ['devices/alice/telemetry', '{"seq": "one", "readings": {"x": 1}}', /seq must be/],
+    ['devices/alice/telemetry', '{"seq": 2, "readings": [1, 2]}', /readings must be an object/],
+    ['devices/alice/telemetry', '{"seq": 3, "ts": "yesterday", "readings": {"x": 1}}', /ts must be/],
+    ['devices/alice/telemetry', JSON.stringify({ seq: 4, readings: { pad: 1 }, junk: 'x'.repeat(2000) }), /payload too large/],
+    ['devices/alice/meta', '{"metrics": [{"name": "9bad"}]}', /metric name must start/],
+    ['devices/alice/status', 'sleepy', /status must be/],
+    ['devices/alice/cmd/ack', '{"ok": true}', /id must be/],
+    ['devices/alice/ack', '{"h": 99}', /published by the hub/],
+    ['devices/alice/firmware', 'x', /unknown topic/],
+    ['elsewhere/alice', 'x', /outside scheme/],
+  ];
+  for (const [topic, payload] of bad) await alice.publishAsync(topic, payload, { qos: 1 });
+  const errors = await waitFor('all refusals', () => errorsOf(aliceSeen).length >= before + bad.length && errorsOf(aliceSeen).slice(before));
+  bad.forEach(([topic, , reason], i) => assert.match(errors[i].reason, reason, `${topic} → ${errors[i].reason}`));
+
+  // A message with one non-number value keeps its good readings.
+  const ts = Date.now() - 1_000;
+  await alice.publishAsync('devices/alice/telemetry', JSON.stringify({ seq: 5, ts, readings: { good: 7, text: 'seven' } }), { qos: 1 });
+  await waitFor('refusal of the text value', () => errorsOf(aliceSeen).some((e) => /value must be a number.*metric text/.test(e.reason)));
+  await waitFor('alice acked seq 5', () => aliceSeen.get('devices/alice/ack')?.includes('{"h":5}'));
+  const stored = (await getJson(`${t.url}/api/devices/alice/readings?from=${ts}&to=${ts + 1}`)).body.readings;
+  assert.deepEqual(stored.map((r: { metric: string; value: number }) => [r.metric, r.value]), [['good', 7]]);
+
+  const metrics = await (await fetch(`${t.url}/metrics`)).text();
+  assert.match(metrics, /hub_frames_rejected_total\{transport="mqtt",reason="malformed_json"\} 1/);
+  assert.match(metrics, /hub_frames_rejected_total\{transport="mqtt",reason="payload_too"\} 1/);
+  assert.equal(t.hub.devices.get('alice')?.presence, 'online');
+  assert.ok(alice.connected, 'alice is still connected');
+  bob.send({ unaffected: 1 });
+  await bob.drained();
+});
+
+test('a packet far beyond the payload limit closes that connection before it is buffered; everyone else carries on', async () => {
+  const key = await provision(t, 'mallory');
+  const mallory = await rawClient(t, { clientId: 'mallory', username: 'mallory', password: key });
+  const closed = new Promise<void>((resolve) => mallory.once('close', () => resolve()));
+  mallory.publish('devices/mallory/telemetry', Buffer.alloc(200_000, 0x20), { qos: 1 });
+  await closed;
+  mallory.end(true);
+  await waitFor('counted', () => t.hub.metrics.framesRejected.get({ transport: 'mqtt', reason: 'packet_too' }) >= 1);
+  assert.ok(alice.connected, 'alice is untouched');
+  bob.send({ after: 1 });
+  await bob.drained();
+  const health = (await getJson(`${t.url}/api/health`)).body;
+  assert.equal(health.components.broker.ok, true);
+});
