@@ -130,6 +130,10 @@ export class Hub {
     this.http = new HttpServer({ host: config.httpHost, port: config.httpPort, version: VERSION, log: log.child({ stage: 'http' }),
       tls: config.httpTlsCert && config.httpTlsKey ? { certFile: config.httpTlsCert, keyFile: config.httpTlsKey } : undefined }, routes);
     this.metrics.registry.gauge('hub_pending_readings', 'Readings accepted but not yet written.', () => this.ingest.pendingReadings);
+    this.metrics.registry.gauge('hub_connections', 'Open connections by kind: MQTT clients (TCP and WebSocket) and SSE streams.', () => [
+      { labels: { kind: 'mqtt' }, value: this.mqtt.clientCount },
+      { labels: { kind: 'sse' }, value: this.live.clientCount },
+    ]);
     this.metrics.registry.gauge('hub_devices', 'Known devices by presence.', () => countBy(this.devices.list().map((d) => d.presence), 'presence'));
 
     this.stages = [

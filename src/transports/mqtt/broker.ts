@@ -115,6 +115,11 @@ export class MqttBroker implements Stage {
     return Boolean(this.options.tlsCert && this.options.tlsKey);
   }
 
+  /** MQTT connections open now (devices and any other clients), for /metrics. */
+  get clientCount(): number {
+    return this.aedes && !this.aedes.closed ? this.aedes.connectedClients : 0;
+  }
+
   async health(): Promise<{ ok: boolean; detail?: string; clients?: number; devices?: number }> {
     if (!this.aedes || this.aedes.closed || !this.server?.listening) return { ok: false, detail: 'broker not running' };
     return { ok: true, clients: this.aedes.connectedClients, devices: this.connections.deviceCount };

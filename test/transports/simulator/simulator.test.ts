@@ -23,6 +23,9 @@ test('simulated devices come online and their readings reach the store and the R
   });
   const values = readings.map((r: { value: number }) => r.value);
   assert.deepEqual(values, [...values].sort((a, b) => a - b), 'energy counters never run backwards');
+  const metrics = await (await fetch(`${t.url}/metrics`)).text();
+  assert.match(metrics, /^hub_connections\{kind="mqtt"\} 2$/m, 'each simulated device holds one MQTT connection');
+  assert.match(metrics, /^hub_devices\{presence="online"\} 2$/m);
   const temps = (await getJson(`${t.url}/api/devices/sim-001/readings?metric=temperature`)).body.readings;
   assert.ok(temps.every((r: { value: number }) => r.value > 10 && r.value < 35), 'room temperatures are plausible');
 });
