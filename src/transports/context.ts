@@ -21,7 +21,7 @@ export interface TransportContext {
   /** Counts input a transport refuses before ingest (optional so hand-built test contexts need not supply it). */
   metrics?: TransportMetrics;
   /** Device keys: the MQTT broker verifies them, the simulator provisions its devices' keys. */
-  credentials?: Pick<DeviceCredentials, 'verify' | 'provision'>;
+  credentials?: Pick<DeviceCredentials, 'verify' | 'provision' | 'exists'>;
 }
 
 /** Every stage of the hub has this shape; the composition root starts them in order and stops them in reverse. */

@@ -8,6 +8,8 @@ import type { TransportContext } from '../context.js';
 export class Connections {
   private readonly deviceOf = new WeakMap<Client, string>();
   private readonly byDevice = new Map<string, Set<Client>>();
+  /** The open connection behind each MQTT client id (a newer one with the same id takes over). */
+  private readonly byClientId = new Map<string, Client>();
   private readonly closeReason = new WeakMap<Client, string>();
   private readonly suspended = new WeakSet<Client>();
 
@@ -26,6 +28,12 @@ export class Connections {
     return (this.byDevice.get(deviceId)?.size ?? 0) > 0;
   }
 
+  /** The device whose open connection uses this MQTT client id, if any. */
+  holderOf(clientId: string): string | undefined {
+    const client = this.byClientId.get(clientId);
+    return client ? this.deviceOf.get(client) : undefined;
+  }
+
   get deviceCount(): number {
     return this.byDevice.size;
   }
@@ -36,6 +44,7 @@ export class Connections {
     let set = this.byDevice.get(deviceId);
     if (!set) this.byDevice.set(deviceId, (set = new Set()));
     set.add(client);
+    this.byClientId.set(client.id, client);
     this.presence.online(deviceId, set.size === 1 ? 'connected' : 'another connection opened');
   }
 
@@ -55,6 +64,7 @@ export class Connections {
   }
 
   disconnected(client: Client): void {
+    if (this.byClientId.get(client.id) === client) this.byClientId.delete(client.id);
     const deviceId = this.deviceOf.get(client);
     const set = deviceId ? this.byDevice.get(deviceId) : undefined;
     if (!deviceId || !set?.delete(client)) return;

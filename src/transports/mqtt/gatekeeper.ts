@@ -1,7 +1,8 @@
 // Authentication and the subscribe ACL. A device logs in with username = its id and password =
 // its device key; the hub checks the key against the stored salted hash. Without credentials a
 // client is refused unless anonymous access is enabled (development), in which case its client
-// id is its device id. A device may subscribe only to its own ack, cmd and error topics.
+// id is its device id (unless that device has a key). A device may not use another device's
+// client id (see checkClientId), and may subscribe only to its own ack, cmd and error topics.
 import type { AuthenticateError, Client, Subscription } from 'aedes';
 import { checkDeviceId } from '../../core/model.js';
 import type { HubLogger } from '../../core/logger.js';
@@ -66,6 +67,8 @@ export class Gatekeeper {
       if (!this.deps.allowAnonymous) throw authError(NOT_AUTHORIZED, 'anonymous access is disabled; log in with the device id and its key');
       deviceId = client.id;
       if (checkDeviceId(deviceId)) throw authError(IDENTIFIER_REJECTED, `client id ${JSON.stringify(deviceId)} is not a valid device id`);
+      // Anonymous access is for devices without a key; one that has a key must use it.
+      if (await this.deps.credentials.exists(deviceId)) throw authError(NOT_AUTHORIZED, `${deviceId} has a device key; log in with it`);
     } else {
       deviceId = username;
       if (checkDeviceId(deviceId)) throw authError(BAD_USERNAME_OR_PASSWORD, 'username is not a valid device id');
@@ -73,8 +76,27 @@ export class Gatekeeper {
         throw authError(BAD_USERNAME_OR_PASSWORD, `bad credentials for ${deviceId}: unknown device or wrong key`);
       }
     }
+    await this.checkClientId(client.id, deviceId);
     await this.registerIfNew(deviceId);
     return deviceId;
+  }
+
+  /**
+   * MQTT lets a new connection with a client id take over the open one with that id. Between
+   * devices that would let one device log another off (and the two would then fight over the
+   * id), so a device may not use another device's id, nor a client id that another device's
+   * open connection holds. Its own id is always its own: a reconnecting device takes over.
+   */
+  private async checkClientId(clientId: string, deviceId: string): Promise<void> {
+    if (clientId === deviceId) return;
+    const mayBeDeviceId = checkDeviceId(clientId) === null;
+    if (mayBeDeviceId && (this.deps.devices.get(clientId) || (await this.deps.credentials.exists(clientId)))) {
+      throw authError(IDENTIFIER_REJECTED, `client id ${JSON.stringify(clientId)} is the id of another device`);
+    }
+    const holder = this.deps.connections.holderOf(clientId);
+    if (holder !== undefined && holder !== deviceId) {
+      throw authError(IDENTIFIER_REJECTED, `client id ${JSON.stringify(clientId)} is in use by another device`);
+    }
   }
 
   /** A provisioned device becomes known to the registry on its first connection. */

@@ -8,16 +8,18 @@ import type { MqttClient } from 'mqtt';
 import { getJson, startHub, waitFor, type TestHub } from '../../helpers/hub.js';
 import { collect, provision, rawClient, startDevice } from './mqtt-helpers.js';
 import type { DeviceClient } from '../../../src/device-client/client.js';
+import type { PresenceChange } from '../../../src/core/model.js';
 
 let t: TestHub;
 let alice: MqttClient;
+let aliceKey = '';
 let aliceSeen: Map<string, string[]>;
 let bob: DeviceClient;
 const bobCommands: string[] = [];
 
 before(async () => {
   t = await startHub({ mqttMaxPayload: 1024 });
-  const aliceKey = await provision(t, 'alice');
+  aliceKey = await provision(t, 'alice');
   alice = await rawClient(t, { clientId: 'alice', username: 'alice', password: aliceKey });
   aliceSeen = collect(alice);
   await alice.subscribeAsync(['devices/alice/ack', 'devices/alice/error'], { qos: 1 });
@@ -121,4 +123,34 @@ test('a packet far beyond the payload limit closes that connection before it is 
   await bob.drained();
   const health = (await getJson(`${t.url}/api/health`)).body;
   assert.equal(health.components.broker.ok, true);
+});
+
+test('a device cannot log another off by taking its client id; its own client ids it may take over', async () => {
+  const bobChanges: string[] = [];
+  const off = t.hub.bus.on('presence', (c: PresenceChange) => c.deviceId === 'bob' && bobChanges.push(c.state));
+  const refusedBefore = t.hub.metrics.framesRejected.get({ transport: 'mqtt', reason: 'connection_refused' });
+  const bobShell = await rawClient(t, { clientId: 'bob-shell', username: 'bob', password: bob.options.key });
+  try {
+    await provision(t, 'carol'); // provisioned, never connected
+    // The id of another device (connected or not), and the client id of another device's open connection.
+    for (const clientId of ['bob', 'carol', 'bob-shell']) {
+      await assert.rejects(rawClient(t, { clientId, username: 'alice', password: aliceKey }), (err: Error & { code?: number }) => err.code === 2, clientId);
+    }
+    assert.equal(t.hub.metrics.framesRejected.get({ transport: 'mqtt', reason: 'connection_refused' }), refusedBefore + 3);
+    // A device reconnecting under its own client id takes its old connection over, as MQTT says.
+    const first = await rawClient(t, { clientId: 'alice-2', username: 'alice', password: aliceKey });
+    const firstClosed = new Promise<void>((resolve) => first.once('close', () => resolve()));
+    const second = await rawClient(t, { clientId: 'alice-2', username: 'alice', password: aliceKey });
+    await firstClosed;
+    first.end(true);
+    assert.ok(second.connected);
+    await second.endAsync();
+    assert.ok(bob.connected && bobShell.connected, 'both of bob\'s connections are still open');
+    bob.send({ still: 1 });
+    await bob.drained();
+    assert.deepEqual(bobChanges, [], 'bob never went offline');
+  } finally {
+    off();
+    await bobShell.endAsync();
+  }
 });

@@ -1,5 +1,6 @@
 // Anonymous access, enabled for development only: the client id is the device id, the device
-// is registered on connect, and the ACL still holds. A wrong key is refused even here.
+// is registered on connect, and the ACL still holds. A wrong key is refused even here, and so
+// is a login without a key as a device that has one.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getJson, startHub, type TestHub } from '../../helpers/hub.js';
@@ -14,16 +15,20 @@ after(() => t.stop());
 
 test('an anonymous device streams under its client id', async () => {
   const device = new DeviceClient({ url: t.hub.mqtt.url, deviceId: 'bench-rig' });
-  await device.start();
-  device.send({ x: 1 });
-  await device.drained();
-  await device.stop();
+  try {
+    await device.start();
+    device.send({ x: 1 });
+    await device.drained();
+  } finally {
+    await device.stop();
+  }
   const { body } = await getJson(`${t.url}/api/devices/bench-rig/readings`);
   assert.deepEqual(body.readings.map((r: { metric: string; value: number }) => [r.metric, r.value]), [['x', 1]]);
 });
 
-test('an invalid client id, and a wrong key for a provisioned device, are still refused', async () => {
+test('an invalid client id, and a wrong or missing key for a provisioned device, are still refused', async () => {
   await assert.rejects(rawClient(t, { clientId: 'has space' }), (err: Error & { code?: number }) => err.code === 2);
   await t.hub.credentials.provision('keyed-1');
   await assert.rejects(rawClient(t, { clientId: 'keyed-1', username: 'keyed-1', password: 'wrong' }), (err: Error & { code?: number }) => err.code === 4);
+  await assert.rejects(rawClient(t, { clientId: 'keyed-1' }), (err: Error & { code?: number }) => err.code === 5, 'a device with a key cannot log in without it');
 });

@@ -1,9 +1,11 @@
 // The embedded broker end to end with real clients: Debian's mosquitto_pub/mosquitto_sub with
 // a key made by `telemetry-hub device add`, the device client over TCP and over WebSocket,
-// presence from connections, silence and last wills, and commands with redelivery.
+// presence from connections, silence, keepalive timeouts and last wills, and commands with
+// redelivery (also of a command whose answer was lost, which the device must not apply twice).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { connect as connectTcp } from 'node:net';
 import { getJson, startHub, waitFor, type TestHub } from '../../helpers/hub.js';
 import type { Command } from '../../../src/core/model.js';
 import { DeviceClient } from '../../../src/device-client/client.js';
@@ -102,6 +104,68 @@ test('a command queued while the device is away is delivered when it connects, a
   assert.equal(stored.find((c) => c.id === bad.id)?.error, 'cannot dance');
   assert.deepEqual(states.slice(0, 3), ['queued', 'sent', 'acked']);
 });
+
+test('a command whose answer was lost is redelivered on reconnect and answered again without being applied twice', async () => {
+  let applied = 0;
+  const device: DeviceClient = await startDevice(t, 'relay-2', {
+    onCommand: () => {
+      applied += 1;
+      // Power lost right after switching: the answer never leaves the device.
+      if (applied === 1) device.cut();
+      return { ok: true };
+    },
+  });
+  devices.push(device);
+  const events: string[] = [];
+  device.on('connected', () => events.push('reconnected'));
+  const off = t.hub.bus.on('command', (c: Command) => c.deviceId === 'relay-2' && events.push(c.state));
+  const cmd = await t.hub.commands.create({ deviceId: 'relay-2', action: 'set', params: { relay: true }, timeoutMs: 30_000 });
+  await waitFor('acked after the reconnect', () => events.includes('acked'));
+  off();
+  assert.equal(applied, 1, 'the device applied the command once and answered the redelivery from memory');
+  assert.deepEqual(events.filter((e) => e !== 'reconnected'), ['queued', 'sent', 'acked']);
+  const reconnected = events.indexOf('reconnected');
+  assert.ok(reconnected >= 0 && reconnected < events.indexOf('acked'), `the answer came only after the reconnect: ${events.join(', ')}`);
+  assert.equal((await t.hub.store.loadCommands({ deviceId: 'relay-2' })).find((c) => c.id === cmd.id)?.state, 'acked');
+});
+
+test('a connection that goes silent past its keepalive takes the device offline with the reason', async () => {
+  const key = await provision(t, 'silent-1');
+  const socket = connectTcp(t.hub.mqtt.port, '127.0.0.1');
+  try {
+    socket.on('error', () => {});
+    const connack = new Promise<Buffer>((resolve) => socket.once('data', resolve));
+    socket.write(connectPacket({ clientId: 'silent-1', username: 'silent-1', password: key, keepaliveSeconds: 1 }));
+    assert.deepEqual([...(await connack)], [0x20, 0x02, 0x00, 0x00], 'CONNACK: accepted');
+    await waitFor('online', () => t.hub.devices.get('silent-1')?.presence === 'online');
+    // No PINGREQ from here on: the broker gives up after 1.5 × keepalive.
+    await waitFor('offline', () => t.hub.devices.get('silent-1')?.presence === 'offline', 10_000);
+    const history = (await getJson(`${t.url}/api/devices/silent-1`)).body.presenceHistory;
+    assert.equal(history[0].reason, 'keepalive timeout');
+  } finally {
+    socket.destroy();
+  }
+});
+
+/** An MQTT 3.1.1 CONNECT with clean session, username and password, built by hand so nothing answers pings for us. */
+function connectPacket(o: { clientId: string; username: string; password: string; keepaliveSeconds: number }): Buffer {
+  const field = (text: string) => {
+    const bytes = Buffer.from(text, 'utf8');
+    return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
+  };
+  const body = Buffer.concat([
+    field('MQTT'), Buffer.from([4, 0b1100_0010, o.keepaliveSeconds >> 8, o.keepaliveSeconds & 0xff]),
+    field(o.clientId), field(o.username), field(o.password),
+  ]);
+  const length: number[] = [];
+  for (let n = body.length; ; ) {
+    const digit = n % 128;
+    n = Math.floor(n / 128);
+    length.push(n > 0 ? digit | 0x80 : digit);
+    if (n === 0) break;
+  }
+  return Buffer.concat([Buffer.from([0x10, ...length]), body]);
+}
 
 test('MQTT over WebSocket at /mqtt carries the same stream', async () => {
   const port = new URL(t.url).port;

@@ -1,7 +1,8 @@
 // The acked-stream promise end to end: 10,000 readings (1,000 messages of 10) from a device
 // client with a persistent queue; once the device's socket is cut mid-stream, once the hub
 // process is SIGKILLed mid-stream and restarted on the same data directory. Both times the
-// store ends up holding exactly the readings sent: none lost, none twice.
+// store ends up holding exactly the readings sent: none lost, none twice. Also: a hub that
+// pushes back when full, and sequence numbers wrapping past 2^32 - 1 with resends dropped.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -13,7 +14,7 @@ import { freePort, startHubProcess as runHubProcess, type HubProcess } from '../
 import { DeviceClient } from '../../../src/device-client/client.js';
 import { DeviceCredentials } from '../../../src/core/credentials.js';
 import { SqliteStore } from '../../../src/storage/sqlite/sqlite-store.js';
-import { provision } from './mqtt-helpers.js';
+import { collect, provision, rawClient } from './mqtt-helpers.js';
 
 const MESSAGES = 1_000;
 const PER_MESSAGE = 10;
@@ -65,8 +66,8 @@ function assertExactlyOnce(values: number[]): void {
 
 test('socket cut mid-stream: the device reconnects, resends after h, the store holds every reading once', async () => {
   const t = await startHub();
+  const device = new DeviceClient({ url: t.hub.mqtt.url, deviceId: 'cut-1', key: await provision(t, 'cut-1'), queueFile: join(tempDir(), 'queue.jsonl'), reconnectDelayMs: 50 });
   try {
-    const device = new DeviceClient({ url: t.hub.mqtt.url, deviceId: 'cut-1', key: await provision(t, 'cut-1'), queueFile: join(tempDir(), 'queue.jsonl'), reconnectDelayMs: 50 });
     await device.start();
     let backlogAtCut = 0;
     await stream(device, () => {
@@ -79,8 +80,8 @@ test('socket cut mid-stream: the device reconnects, resends after h, the store h
     assertExactlyOnce(await storedValues(t.url, 'cut-1'));
     assert.equal(t.hub.metrics.readingsIngested.get(), MESSAGES * PER_MESSAGE, 'the store was asked to write each reading once');
     assert.equal(t.hub.metrics.duplicates.get({ kind: 'timestamp', source: 'store' }), 0);
-    await device.stop();
   } finally {
+    await device.stop();
     await t.stop();
   }
 });
@@ -127,8 +128,8 @@ test('hub SIGKILLed mid-stream and restarted: the device resumes from the durabl
 test('a hub that is full refuses, closes the connection to push back, and still ends with every reading once', async () => {
   // 200 unwritten readings at most: a burst of 100 messages × 10 readings overruns it many times.
   const t = await startHub({ maxPending: 200, flushIntervalMs: 20 });
+  const device = new DeviceClient({ url: t.hub.mqtt.url, deviceId: 'full-1', key: await provision(t, 'full-1'), reconnectDelayMs: 20 });
   try {
-    const device = new DeviceClient({ url: t.hub.mqtt.url, deviceId: 'full-1', key: await provision(t, 'full-1'), reconnectDelayMs: 20 });
     const refusals: string[] = [];
     device.on('refused', (body) => refusals.push(body.reason));
     await device.start();
@@ -139,8 +140,35 @@ test('a hub that is full refuses, closes the connection to push back, and still 
     const values = (await res.text()).trim().split('\n').slice(1).map((line) => Number(line.split(',').at(-1))).sort((a, b) => a - b);
     assert.deepEqual(values, Array.from({ length: 1000 }, (_, i) => i));
     assert.equal(t.hub.metrics.duplicates.get({ kind: 'timestamp', source: 'store' }), 0);
-    await device.stop();
   } finally {
+    await device.stop();
+    await t.stop();
+  }
+});
+
+test('sequence numbers wrap past 4294967295; a resent message is acked again but never written twice', async () => {
+  const t = await startHub();
+  const key = await provision(t, 'wrap-1');
+  const client = await rawClient(t, { clientId: 'wrap-1', username: 'wrap-1', password: key });
+  try {
+    const seen = collect(client);
+    await client.subscribeAsync('devices/wrap-1/ack', { qos: 1 });
+    const acks = () => (seen.get('devices/wrap-1/ack') ?? []).map((p) => JSON.parse(p).h);
+    const publish = (seq: number, n: number) => client.publishAsync('devices/wrap-1/telemetry', JSON.stringify({ seq, ts: T0 + n, readings: { n } }), { qos: 1 });
+    const seqs = [2 ** 32 - 2, 2 ** 32 - 1, 0, 1];
+    for (const [n, seq] of seqs.entries()) await publish(seq, n);
+    await waitFor('ack across the wrap', () => acks().at(-1) === 1);
+    // Resends of an acked message, before and after the wrap, with other values: dropped.
+    const acksBefore = acks().length;
+    await publish(2 ** 32 - 1, 100);
+    await publish(0, 101);
+    await waitFor('both resends acked with the same head', () => acks().length >= acksBefore + 1 && acks().at(-1) === 1);
+    await publish(2, 4);
+    await waitFor('the stream goes on', () => acks().at(-1) === 2);
+    assert.deepEqual((await storedValues(t.url, 'wrap-1')).sort((a, b) => a - b), [0, 1, 2, 3, 4]);
+    assert.equal(t.hub.metrics.duplicates.get({ kind: 'sequence', source: 'mqtt' }), 2, 'the resends were counted as duplicates');
+  } finally {
+    await client.endAsync();
     await t.stop();
   }
 });
