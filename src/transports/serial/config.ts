@@ -112,6 +112,7 @@ function parseDevice(entry: unknown, at: string): SerialDeviceConfig {
   if (transport !== 'firmata' && (sensors.length > 0 || actuators.length > 0)) {
     throw new ConfigError(`${at}.${sensors.length > 0 ? 'sensors' : 'actuators'}`, `only firmata boards take pin maps; ${transport} devices describe themselves`);
   }
+  rejectSharedPins(sensors, actuators, at);
   const name = optionalString(raw.name, `${at}.name`);
   const probe = raw.probe === undefined ? undefined : parseProbe(raw.probe, `${at}.probe`);
   if (probe && transport !== 'firmata') throw new ConfigError(`${at}.probe`, 'only firmata boards are probed; other devices send heartbeats or telegrams');
@@ -205,9 +206,24 @@ function parseList<T>(value: unknown, at: string, parseOne: (v: unknown, at: str
   return value.map((v, i) => parseOne(v, `${at}[${i}]`));
 }
 
+/** A pin is an input or an output, once: a second use would switch the first one's pin mode. */
+function rejectSharedPins(sensors: FirmataSensorConfig[], actuators: FirmataActuatorConfig[], at: string): void {
+  const users = new Map<string, string>();
+  const uses = [
+    ...sensors.map((s, i) => ({ pin: String(s.pin), user: `sensors[${i}]` })),
+    ...actuators.map((a, i) => ({ pin: String(a.pin), user: `actuators[${i}]` })),
+  ];
+  for (const { pin, user } of uses) {
+    const first = users.get(pin);
+    if (first !== undefined) throw new ConfigError(`${at}.${user}.pin`, `pin ${pin} is already used by ${first}`);
+    users.set(pin, user);
+  }
+}
+
 function rejectDuplicates(devices: SerialDeviceConfig[]): void {
   const seenIds = new Map<string, number>();
   const seenPorts = new Map<string, number>();
+  const seenMatches = new Map<string, number>();
   devices.forEach((d, i) => {
     if (d.id !== undefined) {
       const first = seenIds.get(d.id);
@@ -218,6 +234,13 @@ function rejectDuplicates(devices: SerialDeviceConfig[]): void {
       const first = seenPorts.get(d.port);
       if (first !== undefined) throw new ConfigError(`devices[${i}].port`, `${d.port} is already used by devices[${first}]`);
       seenPorts.set(d.port, i);
+    }
+    if (d.match !== undefined) {
+      // The same USB ids find the same adapter, so both entries would fight over one port.
+      const key = JSON.stringify([d.match.vendorId, d.match.productId, d.match.serialNumber]);
+      const first = seenMatches.get(key);
+      if (first !== undefined) throw new ConfigError(`devices[${i}].match`, `the same USB ids as devices[${first}] find the same adapter; tell them apart by serialNumber or give port paths`);
+      seenMatches.set(key, i);
     }
   });
 }

@@ -170,11 +170,20 @@ export class ReconnectingPort extends EventEmitter<ReconnectingPortEvents> {
   private open(port: SerialPort): Promise<void> {
     const timeoutMs = this.options.openTimeoutMs ?? 5_000;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer from the driver within ${timeoutMs} ms`)), timeoutMs);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        reject(new Error(`no answer from the driver within ${timeoutMs} ms`));
+      }, timeoutMs);
       port.open((err) => {
         clearTimeout(timer);
-        if (err) reject(err);
-        else resolve();
+        if (!timedOut) return err ? reject(err) : resolve();
+        // The attempt was given up, but the driver opened the port after all. Left open, it would
+        // hold the port's lock and every later attempt would fail with "Cannot lock port".
+        if (!err) {
+          this.options.log.debug({ port: port.path }, 'serial port opened after its timeout; closed again');
+          port.close(() => {});
+        }
       });
     });
   }

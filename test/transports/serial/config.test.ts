@@ -102,6 +102,14 @@ test('errors name the offending field', () => {
   rejects({ devices: [{ ...firmata, sensors: [{ pin: 'A0', metric: 'l', intervalMs: 1 }] }] }, 'devices[0].sensors[0].intervalMs: must be at least 10, got 1');
   rejects({ devices: [firmata, { ...firmata, port: '/dev/ttyACM9' }] }, 'devices[1].id: "uno-1" is already used by devices[0]');
   rejects({ devices: [firmata, { ...firmata, id: 'uno-2' }] }, 'devices[1].port: /dev/ttyACM0 is already used by devices[0]');
+  rejects({ devices: [{ ...firmata, sensors: [{ pin: 7, metric: 'door' }], actuators: [{ name: 'lock', type: 'relay', pin: '7' }] }] },
+    'devices[0].actuators[0].pin: pin 7 is already used by sensors[0]');
+  rejects({ devices: [{ ...firmata, actuators: [{ name: 'led', type: 'led', pin: 13 }, { name: 'lamp', type: 'relay', pin: 13 }] }] },
+    'devices[0].actuators[1].pin: pin 13 is already used by actuators[0]');
+  const byUsb = { transport: 'dsmr', match: { vendorId: '0403', productId: '6001' } };
+  rejects({ devices: [byUsb, { ...byUsb, match: { productId: '6001', vendorId: '0403' } }] },
+    'devices[1].match: the same USB ids as devices[0] find the same adapter; tell them apart by serialNumber or give port paths');
+  assert.equal(parseDevicesDocument({ devices: [byUsb, { ...byUsb, match: { ...byUsb.match, serialNumber: 'A50285BI' } }] }).length, 2);
   rejects({ devices: { a: 1 } }, 'devices: must be a list');
   rejects({ boards: [] }, 'boards: unknown field; expected one of devices');
   rejects({ devices: ['dsmr'] }, 'devices[0]: must be a mapping');

@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { SerialPort } from 'serialport';
+import type { HubLogger } from '../../../src/core/logger.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { ReconnectingPort, matchesUsb, type PortInfo } from '../../../src/transports/serial/port.js';
 import { waitFor } from '../../helpers/hub.js';
@@ -146,5 +148,47 @@ test('a flooded port and a silent port do not hold up a healthy one', async () =
     for (const p of ports) await p.stop();
     for (const d of devices) await closeQuietly(d);
     for (const p of pairs) await p.close();
+  }
+});
+
+/** Descriptors of this process that point at `path` (a pty end resolves to /dev/pts/N). */
+function descriptorsOf(path: string): number {
+  const target = realpathSync(path);
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === target;
+    } catch {
+      return false; // closed while listing
+    }
+  }).length;
+}
+
+test('an open that the driver finishes only after its timeout is closed again, not left holding the port', async () => {
+  const pty = await createPtyPair();
+  const messages: string[] = [];
+  const recording: HubLogger = {
+    debug: (_obj, msg) => void messages.push(msg ?? ''),
+    info: (_obj, msg) => void messages.push(msg ?? ''),
+    warn: (obj, msg) => void messages.push(`${msg} ${JSON.stringify(obj)}`),
+    error: (_obj, msg) => void messages.push(msg ?? ''),
+    child: () => recording,
+  };
+  // One attempt only (the retry is 10 s away), and it times out: once the open is handed to the
+  // thread pool (a few microtasks after start(), before any I/O callback can run), the event loop
+  // stalls past the 1 ms timeout, so the timer fires before the open's answer is read, just as
+  // when a wedged USB driver answers late.
+  const port = new ReconnectingPort({ path: pty.hubPath, baudRate: 115200, log: recording, openTimeoutMs: 1, minBackoffMs: 10_000 });
+  try {
+    port.start();
+    for (let tick = 0; tick < 20; tick++) await Promise.resolve();
+    const stallUntil = Date.now() + 50;
+    while (Date.now() < stallUntil) { /* the event loop is busy */ }
+    await waitFor('the late open to be closed', () => messages.includes('serial port opened after its timeout; closed again'));
+    assert.ok(messages.some((m) => m.includes('no answer from the driver within 1 ms')), messages.join('\n'));
+    assert.equal(port.isOpen, false);
+    await waitFor('no descriptor left on the port', () => descriptorsOf(pty.hubPath) === 0);
+  } finally {
+    await port.stop();
+    await pty.close();
   }
 });

@@ -48,12 +48,31 @@ function isIntegerIn(value: unknown, min: number, max: number): value is number 
 /** The johnny-five components of one board connection, by actuator name. */
 export class ActuatorBank {
   private readonly drivers = new Map<string, Driver>();
+  /** Actuators this board cannot drive, with the reason (known once the board has listed its pins). */
+  private readonly unusable = new Map<string, string>();
 
   constructor(private readonly actuators: FirmataActuatorConfig[]) {}
 
-  /** Creates the components once the board is ready (johnny-five sets the pin modes here). */
-  attach(board: Board): void {
-    for (const actuator of this.actuators) this.drivers.set(actuator.name, driverFor(actuator, board));
+  /**
+   * Creates the components once the board is ready (johnny-five sets the pin modes here).
+   * Which pins can do PWM depends on the board (13 can on a Leonardo, not on an Uno), so a pwm
+   * output is checked against the pins the board reported; returns the actuators it cannot drive.
+   */
+  attach(board: Board): string[] {
+    for (const actuator of this.actuators) {
+      if (actuator.type === 'pwm' && !board.pins.isPwm(actuator.pin)) {
+        this.unusable.set(actuator.name, `pin ${actuator.pin} of this board cannot do PWM; move the pwm output to a pin marked ~`);
+        continue;
+      }
+      this.drivers.set(actuator.name, driverFor(actuator, board));
+    }
+    return [...this.unusable].map(([name, reason]) => `${name}: ${reason}`);
+  }
+
+  /** Why `values` cannot be applied on this board, or null; checked before any pin is written. */
+  problemWith(values: ActuatorValues): string | null {
+    const blocked = values.find(({ name }) => this.unusable.has(name));
+    return blocked ? `${blocked.name}: ${this.unusable.get(blocked.name)}` : null;
   }
 
   apply(values: ActuatorValues): void {

@@ -102,6 +102,11 @@ export class BoardLink extends EventEmitter<LinkEvents> {
     this.removeAllListeners();
   }
 
+  /** Why this board cannot apply `values` (an actuator on a pin it cannot drive), or null. */
+  problemWith(values: ActuatorValues): string | null {
+    return this.actuators.problemWith(values);
+  }
+
   apply(values: ActuatorValues): void {
     this.actuators.apply(values);
   }
@@ -124,7 +129,8 @@ export class BoardLink extends EventEmitter<LinkEvents> {
     // interval gives every sensor a fresh sample each time it reports.
     if (intervals.length > 0) board.samplingInterval(Math.max(10, Math.min(100, Math.floor(Math.min(...intervals) / 2))));
     for (const sensor of this.device.sensors) this.watchSensor(io, board, sensor);
-    this.actuators.attach(board);
+    const unusable = this.actuators.attach(board);
+    if (unusable.length > 0) this.log.error({ unusable }, 'the board cannot drive these actuators; their commands fail until the devices file is fixed');
     io.on('queryfirmware', () => this.onAnswer());
     io.on('reportversion', () => this.emit('restart', 'the board announced itself again (MCU reset)'));
     this.timers.push(setInterval(() => this.probe(), this.timing.probeIntervalMs));

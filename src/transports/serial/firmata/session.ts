@@ -85,12 +85,9 @@ export class FirmataSession implements CommandSink {
     const values = command.action === 'set'
       ? checkSetParams(this.device.actuators, command.params)
       : `unknown action "${command.action}"; firmata boards take "set"`;
-    if (typeof values === 'string') {
-      this.log.warn({ commandId: command.id, reason: values }, 'command refused');
-      this.ctx.metrics?.frameRejected('firmata', 'command refused');
-      this.answer(command, { ok: false, error: values });
-      return true;
-    }
+    if (typeof values === 'string') return this.refuse(command, values);
+    const unusable = link.problemWith(values);
+    if (unusable) return this.refuse(command, unusable);
     link.apply(values);
     // Firmata does not acknowledge writes; an answer to a query sent after them proves the board
     // took them. Without an answer the command stays open and is delivered again on reconnect.
@@ -158,6 +155,14 @@ export class FirmataSession implements CommandSink {
     const outcome = this.ctx.ingest.submit({ deviceId: this.deviceId, source: 'firmata', readings: [{ metric, value, ts }] });
     // Ingest counts and reports refusals; the log line ties them to this board.
     if (outcome.status === 'refused') this.log.debug({ metric, reason: outcome.reason }, 'reading refused');
+  }
+
+  /** Fails a command the board cannot carry out, before any pin is written; it counts as delivered. */
+  private refuse(command: Command, reason: string): true {
+    this.log.warn({ commandId: command.id, reason }, 'command refused');
+    this.ctx.metrics?.frameRejected('firmata', 'command refused');
+    this.answer(command, { ok: false, error: reason });
+    return true;
   }
 
   private answer(command: Command, result: { ok: boolean; error?: string }): void {

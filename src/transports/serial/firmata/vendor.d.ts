@@ -32,6 +32,8 @@ declare module 'johnny-five' {
   export class Board extends EventEmitter {
     constructor(options: { io: Firmata; repl: false; debug: false; sigint: false; timeout?: number; id?: string });
     readonly isReady: boolean;
+    /** The pins the board reported in its capability answer. */
+    readonly pins: { isPwm(pin: number | string): boolean };
     samplingInterval(ms: number): this;
   }
 

@@ -151,6 +151,9 @@ export class LineSession {
     if (!detach) return false;
     this.detach?.();
     this.detach = detach;
+    // Another board on this port (or the same one reflashed with a new id): nothing talks to the
+    // old device any more, so it must not stay online.
+    if (this.deviceId) this.ctx.presence.offline(this.deviceId, `serial port now serves ${id}`);
     this.deviceId = id;
     this.log = this.baseLog.child({ deviceId: id });
     return true;

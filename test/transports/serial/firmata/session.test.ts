@@ -46,6 +46,7 @@ before(async () => {
     '    actuators:',
     '      - { name: led, type: led, pin: 13 }',
     '      - { name: fan, type: pwm, pin: 5 }',
+    '      - { name: dimmer, type: pwm, pin: 12 }', // an Uno has no PWM on pin 12
   ].join('\n'));
   hub = await startHub({ dataDir });
   hub.hub.bus.on('presence', (change) => presence.push(change));
@@ -77,7 +78,7 @@ test('the board comes online through johnny-five with its firmware named and its
   }, 30_000);
   assert.match(device.firmware ?? '', /^StandardFirmata/);
   assert.deepEqual(device.metrics, [{ name: 'light', unit: '%' }, { name: 'door' }]);
-  assert.deepEqual(device.actuators, [{ name: 'led', type: 'led' }, { name: 'fan', type: 'pwm' }]);
+  assert.deepEqual(device.actuators, [{ name: 'led', type: 'led' }, { name: 'fan', type: 'pwm' }, { name: 'dimmer', type: 'pwm' }]);
   assert.equal(device.transport, 'firmata');
   // johnny-five ran, but its serialport-8 path (and the firmata package that needs it) did not load.
   const loaded = Object.keys(createRequire(import.meta.url).cache);
@@ -142,13 +143,17 @@ test('bad commands fail with a reason and leave the pin alone', async () => {
   assert.match(wrongType.error ?? '', /led: a led takes true or false, got 5/);
   const unknown = await command({ heater: true });
   assert.equal(unknown.state, 'failed');
-  assert.match(unknown.error ?? '', /unknown actuator "heater"; this board has led, fan/);
+  assert.match(unknown.error ?? '', /unknown actuator "heater"; this board has led, fan, dimmer/);
+  // The board's capability answer says pin 12 has no PWM: refused whole, so the led stays off too.
+  const noPwm = await command({ led: true, dimmer: 128 });
+  assert.equal(noPwm.state, 'failed');
+  assert.match(noPwm.error ?? '', /^dimmer: pin 12 of this board cannot do PWM/);
   const action = await hub.hub.commands.create({ deviceId: DEVICE, action: 'blink', timeoutMs: 10_000 });
   const answered = await waitFor('blink answered', () => commands.find((c) => c.id === action.id && c.state === 'failed'));
   assert.match(answered.error ?? '', /unknown action "blink"/);
   assert.equal(mcu.pinState(13), PinState.Low);
   const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-  assert.match(metrics, /hub_frames_rejected_total\{transport="firmata",reason="command_refused"\} 3/);
+  assert.match(metrics, /hub_frames_rejected_total\{transport="firmata",reason="command_refused"\} 4/);
 });
 
 test('a board that stops answering on an open port goes offline, and comes back when it answers again', async () => {

@@ -209,4 +209,17 @@ describe('line session with a scripted device on a pty', () => {
       await new Promise<void>((resolve) => twin.close(() => resolve()));
     }
   });
+
+  it('a board swapped in on the same port takes over: the old device goes offline, the new one is welcomed', async () => {
+    const since = heard.length;
+    await send('hello bench-8 proto=1 m=temperature:°C');
+    await hear(/^welcome -$/, since);
+    await waitFor('bench-8 online', () => hub.hub.devices.get('bench-8')?.presence === 'online');
+    const old = (await getJson(`${hub.url}/api/devices/${DEVICE}`)).body;
+    assert.equal(old.device.presence, 'offline', 'nothing talks to the old device any more');
+    assert.ok(old.presenceHistory.some((p: { state: string; reason: string }) => p.state === 'offline' && /serial port now serves bench-8/.test(p.reason)), JSON.stringify(old.presenceHistory));
+    await send('t 0 0 temperature=30');
+    await hear(/^h 0$/, since);
+    assert.equal((await stored('temperature')).length, 7, 'the new board\'s readings are not stored under the old id');
+  });
 });
