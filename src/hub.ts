@@ -146,6 +146,7 @@ export class Hub {
       { name: 'commands', start: () => this.commands.start(), stop: async () => this.commands.stop() },
       { name: 'auth', start: async () => {
         if (config.auth === 'on') await bootstrapAdminToken(this.tokens, config.dataDir, log.child({ stage: 'auth' }), (line) => process.stdout.write(line));
+        else log.child({ stage: 'auth' }).warn('API auth is off (HUB_AUTH=off): every caller is admin; for development only');
       }, stop: async () => {} },
       this.live,
       this.mqtt, // before the simulator: simulated devices are MQTT clients of this broker

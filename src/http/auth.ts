@@ -81,9 +81,20 @@ export { authPlugin };
 function requiredRole(request: FastifyRequest): RouteRole {
   const configured = request.routeOptions.config?.role;
   if (configured) return configured;
-  const path = request.url.split('?')[0];
-  if (OPEN_API_PATHS.has(path)) return 'public';
-  return path === '/api' || path.startsWith('/api/') ? 'viewer' : 'public';
+  // The router matches the percent-decoded path (/%61pi/devices finds /api/devices), so the raw
+  // URL alone would let such a request past: judge by the matched route and the decoded path.
+  const paths = [request.routeOptions.url, decodedPath(request.url)].filter((p): p is string => p !== undefined);
+  if (paths.every((p) => OPEN_API_PATHS.has(p))) return 'public';
+  return paths.some((p) => p === '/api' || p.startsWith('/api/')) ? 'viewer' : 'public';
+}
+
+function decodedPath(url: string): string {
+  const path = url.split('?')[0];
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 function presentedToken(request: FastifyRequest): string | null {

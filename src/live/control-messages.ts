@@ -22,6 +22,8 @@ export class ControlError extends Error {
 
 export const COMMAND_TIMEOUT = { defaultMs: 10_000, minMs: 100, maxMs: 10 * 60_000 } as const;
 const ACTION_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+/** Commands are switched outputs and settings, and every one is stored and pushed to every live client. */
+export const MAX_PARAMS_CHARS = 16 * 1024;
 
 export function parseClientMessage(raw: string): ClientMessage {
   let msg: unknown;
@@ -44,6 +46,7 @@ function parseCommand(msg: Record<string, unknown>): CommandMessage {
   if (deviceProblem) throw refuse(deviceProblem);
   if (typeof msg.action !== 'string' || !ACTION_PATTERN.test(msg.action)) throw refuse('action must be a name of letters, digits, ".", "_" or "-" (at most 64)');
   if (msg.params !== undefined && !isObject(msg.params)) throw refuse('params must be a JSON object');
+  if (msg.params !== undefined && JSON.stringify(msg.params).length > MAX_PARAMS_CHARS) throw refuse(`params must be at most ${MAX_PARAMS_CHARS} characters of JSON`);
   const timeoutMs = msg.timeoutMs ?? COMMAND_TIMEOUT.defaultMs;
   if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < COMMAND_TIMEOUT.minMs || timeoutMs > COMMAND_TIMEOUT.maxMs) {
     throw refuse(`timeoutMs must be a whole number from ${COMMAND_TIMEOUT.minMs} to ${COMMAND_TIMEOUT.maxMs}`);

@@ -91,7 +91,7 @@ export class LiveService {
       }
       for (const event of resume.events) client.offer(event, () => frame(event), false);
     }
-    this.clients.add(client);
+    if (!client.isClosed) this.clients.add(client);
     return client;
   }
 

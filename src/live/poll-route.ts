@@ -28,6 +28,7 @@ export const pollRoutes: FastifyPluginAsync<PollRouteDeps> = async (app, { live 
 
   app.get('/api/poll', {
     config: { role: 'viewer' },
+    attachValidation: true,
     schema: {
       summary: 'Long-poll: events after `since`, waiting up to `timeout` ms for new ones',
       querystring: {
@@ -52,7 +53,7 @@ export const pollRoutes: FastifyPluginAsync<PollRouteDeps> = async (app, { live 
     },
   }, async (request, reply) => {
     const query = request.query as { devices?: string; metrics?: string; types?: string; since?: string; timeout: number };
-    const { filter, since } = checked(live, '/api/poll', request.ip, () => ({
+    const { filter, since } = checked(live, '/api/poll', request, () => ({
       filter: parseFilter(query),
       since: parseEventId(query.since) ?? live.log.lastId,
     }));

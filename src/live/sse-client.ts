@@ -11,6 +11,10 @@ export interface SseResponse {
   end(): unknown;
   destroy(): unknown;
   on(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
+  /** Set on an HTTP/1.1 response whose connection is gone. */
+  readonly destroyed?: boolean;
+  /** The stream under an HTTP/2 response. */
+  readonly stream?: { readonly destroyed: boolean };
 }
 
 export class SseClient {
@@ -33,6 +37,13 @@ export class SseClient {
     });
     this.res.on('close', () => this.finish(null));
     this.res.on('error', () => this.finish(null));
+    // A client that left while the request was still in its hooks (a token looked up in the
+    // store) closed before these listeners existed; no 'close' would ever come for it.
+    if (this.res.destroyed === true || this.res.stream?.destroyed === true) this.finish(null);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /**

@@ -1,6 +1,6 @@
 // GET /api/stream: the live Server-Sent Events stream. Filters and the resume id are checked
 // here at the edge; after that the reply is handed to the live service, which writes the frames.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { badRequest, errorSchema } from '../http/errors.js';
 import { filterQuerySchema, parseFilter } from './filter.js';
 import type { LiveService } from './live-service.js';
@@ -14,6 +14,7 @@ export const sseRoutes: FastifyPluginAsync<SseRouteDeps> = async (app, { live })
 
   app.get('/api/stream', {
     config: { role: 'viewer' },
+    attachValidation: true,
     schema: {
       summary: 'Live events as Server-Sent Events (reading, presence, command, device; reset on a resume gap)',
       description: 'Resume with the Last-Event-ID header or the lastEventId query parameter. Every event has a numeric id increasing per hub.',
@@ -30,7 +31,7 @@ export const sseRoutes: FastifyPluginAsync<SseRouteDeps> = async (app, { live })
     },
   }, (request, reply) => {
     const query = request.query as { devices?: string; metrics?: string; types?: string; lastEventId?: string };
-    const { filter, lastEventId } = checked(live, '/api/stream', request.ip, () => ({
+    const { filter, lastEventId } = checked(live, '/api/stream', request, () => ({
       filter: parseFilter(query),
       lastEventId: parseEventId(headerValue(request.headers['last-event-id']) ?? query.lastEventId),
     }));
@@ -49,12 +50,17 @@ export const sseRoutes: FastifyPluginAsync<SseRouteDeps> = async (app, { live })
   });
 };
 
-/** Runs the edge checks of a live route; a refusal is counted and logged, then answered 400. */
-export function checked<T>(live: LiveService, route: string, remote: string, parse: () => T): T {
+/**
+ * Runs the edge checks of a live route, the JSON schema's included (the routes attach its
+ * verdict instead of letting fastify answer alone); a refusal is counted and logged, then
+ * answered 400.
+ */
+export function checked<T>(live: LiveService, route: string, request: FastifyRequest, parse: () => T): T {
   try {
+    if (request.validationError) throw badRequest(request.validationError.message);
     return parse();
   } catch (err) {
-    live.refused(route, remote, (err as Error).message);
+    live.refused(route, request.ip, (err as Error).message);
     throw err;
   }
 }

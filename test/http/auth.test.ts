@@ -1,6 +1,7 @@
 // API auth against a real hub: the admin token made on first start (file and stdout, once),
 // roles, Bearer and ?token=, open routes, hashed storage, the 429 after repeated bad tokens, the
-// `token add` command working against a running hub, and auth off as a development setting.
+// `token add` command working against a running hub, and auth off as a development setting
+// (with a warning in the log). Paths are judged as the router matches them, percent-decoded.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -8,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Fastify from 'fastify';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/settings.js';
+import { Hub } from '../../src/hub.js';
 import { TokenService } from '../../src/http/auth-tokens.js';
 import { AuthFailureLimiter, authPlugin } from '../../src/http/auth.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -97,6 +101,14 @@ test('roles, token transport and the routes that stay open', async () => {
     }
     // Unknown /api paths are guarded too: nothing is learned without a token.
     assert.equal((await call(`${t.url}/api/secret-route`)).status, 401);
+    // The router decodes percent escapes before it matches, so an encoded path is the same route.
+    for (const encoded of ['/%61pi/devices', '/%61%70%69/devices', '/api/%64evices', '/%61pi/auth/whoami']) {
+      const res = await call(`${t.url}${encoded}`);
+      assert.equal(res.status, 401, `${encoded} needs a token`);
+      assert.equal(res.body.error, 'unauthorized');
+    }
+    assert.equal((await call(`${t.url}/%61pi/devices`, viewer)).status, 200);
+    assert.equal((await call(`${t.url}/%61pi/health`)).status, 200);
     const metrics = (await call(`${t.url}/metrics`)).body as string;
     assert.match(metrics, /hub_auth_failures_total\{reason="invalid"\} 1/);
     assert.match(metrics, /hub_auth_failures_total\{reason="forbidden"\} 1/);
@@ -147,6 +159,23 @@ test('with auth off every caller is admin and no token file is made', async () =
     assert.throws(() => statSync(join(t.dataDir, 'admin-token')));
   } finally {
     await t.stop();
+  }
+});
+
+test('a hub started with auth off says so in its log', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'auth-off-'));
+  const lines: string[] = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => { lines.push(line); } });
+  const hub = new Hub({ ...loadConfig({}, []), httpHost: '127.0.0.1', httpPort: 0, mqttPort: 0, auth: 'off', dataDir }, log);
+  try {
+    await hub.start();
+    const warning = lines.map((l) => JSON.parse(l)).find((l) => l.stage === 'auth');
+    assert.ok(warning, 'a warning from the auth stage');
+    assert.equal(warning.level, 40);
+    assert.match(warning.msg, /API auth is off .*every caller is admin/);
+  } finally {
+    await hub.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
 

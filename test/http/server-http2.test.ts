@@ -1,6 +1,6 @@
 // The HTTPS + HTTP/2 option: with a certificate (a self-signed one made with openssl for the
 // test) the API answers over HTTP/2, several SSE streams share one connection, and HTTP/1.1
-// clients are still served.
+// clients are still served, the WebSocket control channel included.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import WebSocket from 'ws';
 import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
 
 let t: TestHub;
@@ -97,6 +98,20 @@ test('HTTP/1.1 over TLS is still served', async () => {
   });
   assert.equal(status, 200);
   assert.equal(JSON.parse(body).status, 'ok');
+});
+
+test('the WebSocket control channel works over TLS (wss, an HTTP/1.1 upgrade)', async () => {
+  const ws = new WebSocket(`${t.url.replace('https', 'wss')}/api/control`, { ca });
+  try {
+    const answer = await new Promise<unknown>((resolve, reject) => {
+      ws.once('open', () => ws.send(JSON.stringify({ type: 'ping' })));
+      ws.once('message', (data) => resolve(JSON.parse(data.toString())));
+      ws.once('error', reject);
+    });
+    assert.deepEqual(answer, { type: 'pong' });
+  } finally {
+    ws.terminate();
+  }
 });
 
 test('the hub stops while HTTP/2 sessions and live streams are still open', async () => {

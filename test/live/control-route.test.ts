@@ -123,15 +123,17 @@ test('invalid messages get coded errors and the connection survives them', async
     c.send({ type: 'command', requestId: 'r-timeout', device: 'sim-002', action: 'set', timeoutMs: 5 });
     c.send({ type: 'command', requestId: 'r-params', device: 'sim-002', action: 'set', params: [1, 2] });
     c.send(Buffer.from([1, 2, 3]));
+    c.send({ type: 'command', requestId: 'r-huge', device: 'sim-002', action: 'set', params: { relay: 'x'.repeat(20_000) } });
     c.send({ type: 'ping' });
-    const msgs = await c.until(9);
+    const msgs = await c.until(10);
     const errors = msgs.filter((m) => m.type === 'error');
     // Answers to valid-looking commands come after the command service answers, so compare as sets.
     assert.deepEqual(errors.map((e) => `${e.requestId}:${e.code}`).sort(), [
       'null:bad_json', 'r-x:unknown_type', 'null:bad_request', 'r-dev:bad_request',
-      'r-timeout:bad_request', 'r-params:bad_request', 'null:bad_request', 'r-unknown:unknown_device',
+      'r-timeout:bad_request', 'r-params:bad_request', 'null:bad_request', 'r-unknown:unknown_device', 'r-huge:bad_request',
     ].sort());
     for (const e of errors) assert.ok(typeof e.message === 'string' && e.message.length > 0);
+    assert.match(errors.find((e) => e.requestId === 'r-huge').message, /params must be at most 16384 characters/);
     assert.ok(msgs.some((m) => m.type === 'pong'));
     assert.ok(t.hub.metrics.registry.render().includes('hub_live_control_errors_total{code="bad_json"} 1'));
   } finally {

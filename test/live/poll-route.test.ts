@@ -65,6 +65,10 @@ test('an id older than the history answers a reset first', async () => {
 
 test('bad parameters get 400', async () => {
   assert.equal((await getJson(`${t.url}/api/poll?since=abc`)).status, 400);
-  assert.equal((await getJson(`${t.url}/api/poll?timeout=999999`)).status, 400);
+  const tooLong = await getJson(`${t.url}/api/poll?timeout=999999`);
+  assert.equal(tooLong.status, 400);
+  assert.deepEqual(tooLong.body, { error: 'bad_request', message: 'querystring/timeout must be <= 60000' });
   assert.equal((await getJson(`${t.url}/api/poll?types=nope`)).status, 400);
+  // Every refusal is counted, the schema's as well as the route's own checks.
+  assert.ok(t.hub.metrics.registry.render().includes('hub_live_requests_refused_total{route="/api/poll"} 3'));
 });

@@ -1,9 +1,16 @@
 // SSE framing checked against a real SSE parser (eventsource-parser, the one the eventsource
-// client uses): multi-line data survives, unicode passes unchanged, comments are ignored.
+// client uses): multi-line data survives, unicode passes unchanged, comments are ignored. And a
+// client whose connection closed before its stream opened is not counted as a live client.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { EventBus } from '../../src/core/events.js';
+import { LiveService } from '../../src/live/live-service.js';
 import { sseComment, sseEvent, sseRetry } from '../../src/live/sse-client.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { MetricsRegistry } from '../../src/observability/prometheus.js';
 
 function parse(text: string): { events: EventSourceMessage[]; retries: number[]; comments: string[] } {
   const events: EventSourceMessage[] = [];
@@ -44,4 +51,43 @@ test('event names and comments cannot break the framing; retry is a number', () 
   assert.equal(events[0].id, undefined);
   assert.deepEqual(comments.map((c) => c.trim()), ['beat id: 99']);
   assert.deepEqual(retries, [2500]);
+});
+
+test('a client that left before its stream opened is not kept as a live client', async () => {
+  const bus = new EventBus();
+  const live = new LiveService(bus, createLogger('silent'), new MetricsRegistry(), {
+    heartbeatMs: 60_000, historySize: 10, historyAgeMs: 60_000, clientQueue: 10, retryMs: 1_000,
+  });
+  await live.start();
+  // The handler waits, as a token lookup in a remote store would, until the client has gone.
+  const server = createServer();
+  let clientLeft = () => {};
+  const clientGone = new Promise<void>((resolve) => { clientLeft = resolve; });
+  const opened = new Promise<boolean>((resolve) => {
+    server.on('request', async (_req, res) => {
+      await clientGone;
+      await new Promise((r) => setTimeout(r, 50)); // the server has seen the close by now
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      live.open(res, { devices: null, metrics: null, types: null }, null, 'test');
+      resolve(res.destroyed);
+    });
+  });
+  try {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write('GET /api/stream HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      setTimeout(() => {
+        socket.destroy();
+        clientLeft();
+      }, 50);
+    });
+    socket.on('error', () => {});
+    assert.equal(await opened, true, 'the response was already gone when the stream opened');
+    assert.equal(live.clientCount, 0);
+  } finally {
+    await live.stop();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });

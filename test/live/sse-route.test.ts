@@ -97,6 +97,12 @@ test('bad parameters are refused with 400 before the stream starts', async () =>
   await res.body?.cancel();
   // Refusals are counted (and logged) by route.
   assert.ok(t.hub.metrics.registry.render().includes('hub_live_requests_refused_total{route="/api/stream"} 3'));
+  // What the JSON schema refuses is answered the same way, and counted too.
+  const tooLong = await readBody(`${t.url}/api/stream?devices=${'d'.repeat(9000)}`);
+  assert.equal(tooLong.status, 400);
+  assert.equal(tooLong.body.error, 'bad_request');
+  assert.match(tooLong.body.message, /devices must NOT have more than 8192 characters/);
+  assert.ok(t.hub.metrics.registry.render().includes('hub_live_requests_refused_total{route="/api/stream"} 4'));
 });
 
 test('a client going away is removed from the hub', async () => {
