@@ -29,7 +29,8 @@ import { mqttWebSocketRoute } from './transports/mqtt/websocket-route.js';
 import { provisioningRoutes } from './http/routes/provisioning.js';
 // Live push and API auth.
 import { bootstrapAdminToken, TokenService } from './http/auth-tokens.js';
-import { AuthFailureLimiter, authPlugin } from './http/auth.js';
+import { authPlugin } from './http/auth.js';
+import { AuthFailureLimiter } from './core/auth-failure-limiter.js';
 import { controlRoutes } from './live/control-route.js';
 import { LiveService } from './live/live-service.js';
 import { pollRoutes } from './live/poll-route.js';
@@ -82,8 +83,11 @@ export class Hub {
       metrics: this.metrics,
       credentials: this.credentials,
     });
+    // One limiter for API tokens and device keys: a guesser gains nothing by switching protocol.
+    const authFailures = new AuthFailureLimiter(config.authFailureLimit, 60_000);
     this.mqtt = new MqttBroker(transportContext('mqtt'), {
       host: config.mqttHost, port: config.mqttPort, allowAnonymous: config.mqttAllowAnonymous, maxPayload: config.mqttMaxPayload,
+      loginLimiter: authFailures,
       tlsCert: config.mqttTlsCert || undefined, tlsKey: config.mqttTlsKey || undefined,
     });
     this.simulator = config.simulate > 0
@@ -103,7 +107,7 @@ export class Hub {
     });
     const authRoutes: RoutePlugin = { plugin: authPlugin, options: {
       mode: config.auth === 'off' ? 'off' : 'on', tokens: this.tokens, log: log.child({ stage: 'auth' }),
-      limiter: new AuthFailureLimiter(config.authFailureLimit, 60_000), registry: this.metrics.registry,
+      limiter: authFailures, registry: this.metrics.registry,
     } };
     const liveRoutes: RoutePlugin[] = [
       { plugin: sseRoutes, options: { live: this.live } },

@@ -42,7 +42,7 @@ export const SETTINGS = {
   logLevel: { env: 'HUB_LOG_LEVEL', flag: '--log-level', kind: 'string', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], doc: 'Log level (pino), logs go to stdout as JSON lines.' },
   // API auth, HTTPS/HTTP/2 and live push (SSE stream, long-poll, WebSocket control).
   auth: { env: 'HUB_AUTH', flag: '--auth', kind: 'string', default: 'on', choices: ['on', 'off'], doc: 'API tokens required for /api (viewer, operator, admin); "off" is for development only: every caller is admin.' },
-  authFailureLimit: { env: 'HUB_AUTH_FAILURE_LIMIT', flag: '--auth-failure-limit', kind: 'int', default: 20, min: 1, max: 100_000, doc: 'Failed token checks per remote address and minute before that address gets 429 for the rest of the minute.' },
+  authFailureLimit: { env: 'HUB_AUTH_FAILURE_LIMIT', flag: '--auth-failure-limit', kind: 'int', default: 20, min: 1, max: 100_000, doc: 'Failed API token checks and MQTT logins per remote address and minute before that address is refused (HTTP 429, MQTT CONNACK 3) for the rest of the minute.' },
   httpTlsCert: { env: 'HUB_HTTP_TLS_CERT', flag: '--http-tls-cert', kind: 'string', default: '', doc: 'PEM certificate file; with HUB_HTTP_TLS_KEY the HTTP port speaks HTTPS with HTTP/2 (HTTP/1.1 still accepted).' },
   httpTlsKey: { env: 'HUB_HTTP_TLS_KEY', flag: '--http-tls-key', kind: 'string', default: '', doc: 'PEM private key file for HUB_HTTP_TLS_CERT.' },
   liveHeartbeatMs: { env: 'HUB_LIVE_HEARTBEAT_MS', flag: '--live-heartbeat-ms', kind: 'int', default: 15_000, min: 100, max: 600_000, doc: 'Interval of the comment heartbeat on SSE streams and of the WebSocket keepalive ping.' },

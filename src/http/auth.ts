@@ -3,6 +3,7 @@
 // open. Tokens come as `Authorization: Bearer <token>` or `?token=` (EventSource cannot set
 // headers). Refusals are JSON 401/403, counted and logged; an address that keeps presenting bad
 // tokens gets 429 for a while. With auth off (a development setting) every caller is admin.
+import { AuthFailureLimiter } from '../core/auth-failure-limiter.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubLogger } from '../core/logger.js';
 import type { MetricsRegistry } from '../observability/prometheus.js';
@@ -108,31 +109,4 @@ function presentedToken(request: FastifyRequest): string | null {
   return typeof fromQuery === 'string' && fromQuery.length > 0 ? fromQuery : null;
 }
 
-// Failed-authentication limiter, per remote address and in memory: after `limit` failures within
-// `windowMs` an address is refused with 429 until its window ends. It slows token guessing
-// without state outside the process; a restart forgets it, which is acceptable for this purpose.
-export class AuthFailureLimiter {
-  private readonly failures = new Map<string, { count: number; windowEnds: number }>();
-
-  constructor(private readonly limit: number, private readonly windowMs: number, private readonly clock: () => number = Date.now) {}
-
-  /** Seconds the address must wait, or 0 when it may try. */
-  blockedFor(remote: string): number {
-    const entry = this.failures.get(remote);
-    const now = this.clock();
-    if (!entry || entry.windowEnds <= now) return 0;
-    return entry.count >= this.limit ? Math.ceil((entry.windowEnds - now) / 1000) : 0;
-  }
-
-  fail(remote: string): void {
-    const now = this.clock();
-    const entry = this.failures.get(remote);
-    if (!entry || entry.windowEnds <= now) this.failures.set(remote, { count: 1, windowEnds: now + this.windowMs });
-    else entry.count += 1;
-    if (this.failures.size > 10_000) this.prune(now);
-  }
-
-  private prune(now: number): void {
-    for (const [remote, entry] of this.failures) if (entry.windowEnds <= now) this.failures.delete(remote);
-  }
-}
+export { AuthFailureLimiter };

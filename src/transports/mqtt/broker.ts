@@ -2,6 +2,7 @@
 // WebSocket at /mqtt on the hub's HTTP server. The broker authenticates devices, enforces the
 // topic ACL, feeds telemetry into ingest, acks streams once durable, tracks presence from
 // connections and last wills, and carries commands. See docs/protocol.md for the topics.
+import type { AuthFailureLimiter } from '../../core/auth-failure-limiter.js';
 import { readFile } from 'node:fs/promises';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
@@ -22,6 +23,8 @@ export interface MqttBrokerOptions {
   port: number;
   allowAnonymous: boolean;
   maxPayload: number;
+  /** Failed logins per remote address before it is refused for a while. */
+  loginLimiter: AuthFailureLimiter;
   /** PEM files; when both are set the MQTT port speaks TLS only. */
   tlsCert?: string;
   tlsKey?: string;
@@ -44,7 +47,7 @@ export class MqttBroker implements Stage {
     this.rejections = new Rejections({ metrics: ctx.metrics, bus: ctx.bus, log: ctx.log, outbox: this.outbox });
     this.gatekeeper = new Gatekeeper({
       credentials: ctx.credentials, devices: ctx.devices, connections: this.connections, rejections: this.rejections,
-      metrics: ctx.metrics, log: ctx.log, allowAnonymous: options.allowAnonymous,
+      metrics: ctx.metrics, log: ctx.log, allowAnonymous: options.allowAnonymous, limiter: options.loginLimiter,
     });
     this.messages = new DeviceMessages({
       ctx, connections: this.connections, outbox: this.outbox, rejections: this.rejections, log: ctx.log, maxPayload: options.maxPayload,

@@ -4,6 +4,7 @@
 // id is its device id (unless that device has a key). A device may not use another device's
 // client id (see checkClientId), and may subscribe only to its own ack, cmd and error topics.
 import type { AuthenticateError, Client, Subscription } from 'aedes';
+import type { AuthFailureLimiter } from '../../core/auth-failure-limiter.js';
 import { checkDeviceId } from '../../core/model.js';
 import type { HubLogger } from '../../core/logger.js';
 import type { TransportContext } from '../context.js';
@@ -26,6 +27,8 @@ export interface GatekeeperDeps {
   metrics: TransportMetrics | undefined;
   log: HubLogger;
   allowAnonymous: boolean;
+  /** Shared with the HTTP API: an address that keeps presenting bad keys is refused for a while. */
+  limiter: AuthFailureLimiter;
 }
 
 export class Gatekeeper {
@@ -71,9 +74,12 @@ export class Gatekeeper {
       if (await this.deps.credentials.exists(deviceId)) throw authError(NOT_AUTHORIZED, `${deviceId} has a device key; log in with it`);
     } else {
       deviceId = username;
-      if (checkDeviceId(deviceId)) throw authError(BAD_USERNAME_OR_PASSWORD, 'username is not a valid device id');
-      if (!password || !(await this.deps.credentials.verify(deviceId, password.toString('utf8')))) {
-        throw authError(BAD_USERNAME_OR_PASSWORD, `bad credentials for ${deviceId}: unknown device or wrong key`);
+      const remote = remoteAddress(client);
+      const waitS = this.deps.limiter.blockedFor(remote);
+      if (waitS > 0) throw authError(SERVER_UNAVAILABLE, `too many failed logins from ${remote}; try again in ${waitS} s`);
+      if (checkDeviceId(deviceId) || !password || !(await this.deps.credentials.verify(deviceId, password.toString('utf8')))) {
+        this.deps.limiter.fail(remote);
+        throw authError(BAD_USERNAME_OR_PASSWORD, `bad credentials for ${JSON.stringify(deviceId)}: unknown device or wrong key`);
       }
     }
     await this.checkClientId(client.id, deviceId);
@@ -109,4 +115,10 @@ export class Gatekeeper {
 
 function authError(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+/** The peer's address: the TCP socket's, or for MQTT over WebSocket the HTTP request's. */
+function remoteAddress(client: Client): string {
+  const conn = client.conn as { remoteAddress?: string };
+  return conn.remoteAddress ?? client.req?.socket?.remoteAddress ?? 'unknown';
 }
