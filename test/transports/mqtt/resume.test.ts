@@ -88,7 +88,9 @@ test('socket cut mid-stream: the device reconnects, resends after h, the store h
 
 /** Runs the hub as its own process; remembered so a failing test still kills it. */
 async function startHubProcess(dataDir: string, mqttPort: number): Promise<HubProcess> {
-  const hub = await runHubProcess({ dataDir, mqttPort });
+  // Batches flush by size (5 messages), and a partial batch only after 5 s: the message sent
+  // just before the kill is still unacked then, however fast the machine is.
+  const hub = await runHubProcess({ dataDir, mqttPort, args: ['--batch-size', '50', '--flush-interval-ms', '5000'] });
   children.add(hub.child);
   hub.child.on('exit', () => children.delete(hub.child));
   return hub;
