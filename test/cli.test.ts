@@ -27,12 +27,18 @@ test('the hub runs with simulated devices and flushes pending readings on SIGTER
   // A flush interval far longer than the run: everything stored got there through the shutdown flush.
   const hub = await startHubProcess({ dataDir, args: ['--simulate', '2', '--simulate-interval-ms', '50', '--flush-interval-ms', '60000', '--batch-size', '100000'] });
   try {
-    const devices = await waitFor('both devices online', async () => {
-      const { body } = await getJson(`${hub.url}/api/devices?presence=online`);
-      return body.devices.length === 2 && body.devices;
+    // Connected and sending: a device 50 ms apart may turn stale on a busy machine, and only a
+    // flush (not due in this run) would mark it online again.
+    const devices = await waitFor('both devices connected', async () => {
+      const { body } = await getJson(`${hub.url}/api/devices`);
+      const live = body.devices.filter((d: { presence: string }) => d.presence === 'online' || d.presence === 'stale');
+      return live.length === 2 && live;
     }, 30_000);
     assert.deepEqual(devices.map((d: { id: string }) => d.id), ['sim-001', 'sim-002']);
-    await new Promise((r) => setTimeout(r, 500));
+    await waitFor('readings pending for the shutdown flush', async () => {
+      const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+      return Number(/^hub_pending_readings (\d+)$/m.exec(metrics)?.[1] ?? 0) >= 60;
+    }, 30_000);
   } finally {
     assert.equal(await hub.stop(), 0, hub.stderr());
   }

@@ -161,7 +161,8 @@ export class Ingest {
       this.deps.log.error({ err, readings: current.batch.readings.length, retryInMs: this.retryDelayMs }, 'store write failed; will retry');
       this.deps.metrics.flushFailed();
       this.pending = mergePending(current, this.pending);
-      this.schedule(this.retryDelayMs);
+      // After stop() nobody retries: the store is about to close and devices resend what is unacked.
+      if (!this.stopped) this.schedule(this.retryDelayMs);
       return;
     }
     for (const head of current.batch.heads) this.deps.streams.durable(head.deviceId, head.h);

@@ -10,6 +10,14 @@ export class InvalidCursorError extends Error {
   }
 }
 
+/** An aggregate query whose answer would hold more windows than a hub answers at once; 400. */
+export class TooManyWindowsError extends Error {
+  constructor(readonly maxWindows: number) {
+    super(`the answer would hold more than ${maxWindows} windows; choose a larger every or a shorter range`);
+    this.name = 'TooManyWindowsError';
+  }
+}
+
 export type Aggregation = 'avg' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last';
 
 export interface StreamHead {

@@ -1,7 +1,10 @@
 // Folding samples and bucket summaries into aggregation windows aligned to UTC multiples of
 // `everyMs` since the epoch. Both adapters feed it; it knows nothing about rows or documents.
 import { HOUR_MS, addToSummary, mergeSummaries, type Summary } from './buckets.js';
-import type { AggregatePoint, Aggregation } from './store.js';
+import { TooManyWindowsError, type AggregatePoint, type Aggregation } from './store.js';
+
+/** Windows one answer may hold: bounds the memory a single query can take. */
+export const MAX_WINDOWS = 100_000;
 
 export function windowStart(ts: number, everyMs: number): number {
   return ts - (((ts % everyMs) + everyMs) % everyMs);
@@ -13,6 +16,17 @@ export function windowStart(ts: number, everyMs: number): number {
  */
 export function summaryCoversBucket(bucketStartMs: number, everyMs: number, from: number, to: number): boolean {
   return everyMs % HOUR_MS === 0 && bucketStartMs >= from && bucketStartMs + HOUR_MS <= to;
+}
+
+/**
+ * The bucket starts b for which summaryCoversBucket holds, as the range [from, lastStart]; null when
+ * everyMs is not whole hours or no bucket fits. Both adapters fold these buckets from summaries.
+ */
+export function coveredRange(q: { everyMs: number; from: number; to: number }): { from: number; lastStart: number } | null {
+  if (q.everyMs % HOUR_MS !== 0) return null;
+  const from = Math.ceil(q.from / HOUR_MS) * HOUR_MS;
+  const lastStart = Math.floor(q.to / HOUR_MS) * HOUR_MS - HOUR_MS;
+  return lastStart >= from ? { from, lastStart } : null;
 }
 
 export function pick(summary: Summary, agg: Aggregation): number {
@@ -34,6 +48,7 @@ export class WindowFolder {
     private readonly everyMs: number,
     private readonly from: number,
     private readonly to: number,
+    private readonly maxWindows = MAX_WINDOWS,
   ) {}
 
   addSample(metric: string, t: number, v: number): void {
@@ -58,7 +73,10 @@ export class WindowFolder {
   private window(metric: string, ts: number): { metric: string; ts: number; summary: Summary | null } {
     const key = `${metric}\u0000${ts}`;
     let w = this.windows.get(key);
-    if (!w) this.windows.set(key, (w = { metric, ts, summary: null }));
+    if (!w) {
+      if (this.windows.size >= this.maxWindows) throw new TooManyWindowsError(this.maxWindows);
+      this.windows.set(key, (w = { metric, ts, summary: null }));
+    }
     return w;
   }
 }

@@ -200,3 +200,21 @@ test('a message refused for a full buffer is not skipped by the next one: the de
   assert.deepEqual((await h.stored()).map((r) => r.value), [10, 11, 20, 30]);
   await h.close();
 });
+
+test('stop() with a failing store gives up at once: no retry runs after the stop', async () => {
+  // The one fake here: a wrapper around the real SQLite store whose writes always fail.
+  let attempts = 0;
+  const h = await setup({ flushIntervalMs: 60_000, batchSize: 1_000 }, (store) => Object.assign(Object.create(store) as Store, {
+    writeBatch: () => { attempts++; return Promise.reject(new Error('store down')); },
+  }));
+  let acked = false;
+  const outcome = h.ingest.submit({ deviceId: 'dev-1', seq: 1, source: 'test', readings: [{ metric: 't', value: 1, ts: NOW }] });
+  void outcome.durable.then(() => { acked = true; });
+  await h.ingest.stop();
+  assert.equal(attempts, 1);
+  // The first retry would come 100 ms after the failure; wait well past it.
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(attempts, 1, 'a retry ran after stop()');
+  assert.equal(acked, false);
+  await h.close();
+});

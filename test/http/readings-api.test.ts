@@ -110,6 +110,10 @@ test('bad parameters get 400 with a message that says what is wrong', async () =
     ['limit=0', /limit/],
     ['cursor=garbage', /cursor is not one this hub issued/],
     ['metric=no%20spaces', /metric name/],
+    ['to=99999999999999999999', /to must lie between 1970-01-01 and 275760-09-13/],
+    ['from=-1', /from must lie between/],
+    ['from=2026-02-30T00:00:00Z', /from is not a valid date/],
+    ['to=2026-04-31', /to is not a valid date/],
   ];
   for (const [query, message] of cases) {
     const { status, body } = await getJson(`${t.url}/api/devices/room-1/readings?${query}`);
@@ -132,4 +136,19 @@ test('health, metrics and the OpenAPI document', async () => {
   const docs = await getJson(`${t.url}/docs/json`);
   assert.equal(docs.status, 200);
   assert.ok(docs.body.paths['/api/devices/{id}/readings'], 'readings route documented');
+});
+
+test('an aggregate that would hold too many windows gets 400, and the hub answers on', async () => {
+  await t.hub.devices.register({ id: 'dense-1', name: 'Dense', transport: 'mqtt', metrics: [{ name: 'v' }] });
+  const start = T0 - 30 * HOUR;
+  const readings = Array.from({ length: 100_001 }, (_, i) => ({ deviceId: 'dense-1', metric: 'v', ts: start + i * 1_000, value: i }));
+  await t.hub.store.writeBatch({ readings, heads: [], lastSeen: [] });
+  const tooMany = await getJson(`${t.url}/api/devices/dense-1/readings?from=${start}&to=${T0}&every=1s`);
+  assert.equal(tooMany.status, 400);
+  assert.match(tooMany.body.message, /more than 100000 windows; choose a larger every or a shorter range/);
+  const csv = await fetch(`${t.url}/api/devices/dense-1/readings.csv?from=${start}&to=${T0}&every=1s`);
+  assert.equal(csv.status, 400);
+  const hourly = await getJson(`${t.url}/api/devices/dense-1/readings?from=${start}&to=${T0}&every=1h&agg=count`);
+  assert.equal(hourly.status, 200);
+  assert.equal(hourly.body.points.reduce((n: number, p: { value: number }) => n + p.value, 0), 100_001);
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { HOUR_MS, SEGMENT_CAP } from '../../src/storage/buckets.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { WindowFolder } from '../../src/storage/windows.js';
 
 const T0 = Date.UTC(2026, 10, 20, 10);
 const reading = (ts: number, value: number, metric = 'm') => ({ deviceId: 'd', metric, ts, value });
@@ -66,8 +67,73 @@ test('retention drops whole buckets that ended before the cutoff', async () => {
   assert.equal(await store.dropBucketsBefore(T0 + 2 * HOUR_MS), 2);
   const page = await store.queryRaw({ deviceId: 'd', from: 0, to: T0 + 3 * HOUR_MS, limit: 10 });
   assert.deepEqual(page.readings.map((r) => r.value), [3]);
+  const hourly = await store.queryAggregate({ deviceId: 'd', metric: 'm', from: T0, to: T0 + 3 * HOUR_MS, everyMs: HOUR_MS, agg: 'sum' });
+  assert.deepEqual(hourly.map((p) => p.value), [3], 'the hour summaries went with their buckets');
   // Dropped hours can be written again (the cache must not remember them).
   assert.deepEqual(await store.writeBatch(batch([reading(T0, 1)])), { inserted: 1, duplicates: 0 });
   await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('whole-hour windows from hour summaries equal the same windows folded from every sample', async () => {
+  const dir = tempDir();
+  const store = new SqliteStore(dir);
+  await store.open();
+  // Three days of one reading every 7 s for two metrics (several segments per hour), written
+  // newest batch first so summaries cannot rely on arrival order; integer values keep sums exact.
+  const start = Date.UTC(2026, 10, 17, 0);
+  const readings = Array.from({ length: Math.floor((3 * 24 * HOUR_MS) / 7_000) }, (_, i) => [
+    reading(start + i * 7_000, (i * 37) % 101, 'a'), reading(start + i * 7_000, (i * 53) % 97, 'b'),
+  ]).flat();
+  for (let end = readings.length; end > 0; end -= 2_000) await store.writeBatch(batch(readings.slice(Math.max(0, end - 2_000), end)));
+
+  const from = start + 5 * HOUR_MS + 123_456; // starts and ends inside a bucket
+  const to = start + 70 * HOUR_MS + 654_321;
+  const raw = readings.filter((r) => r.ts >= from && r.ts < to);
+  for (const everyMs of [HOUR_MS, 2 * HOUR_MS, 6 * HOUR_MS, 24 * HOUR_MS]) {
+    for (const agg of ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const) {
+      for (const metric of ['a', undefined]) {
+        const folder = new WindowFolder(everyMs, from, to);
+        for (const r of raw) if (metric === undefined || r.metric === metric) folder.addSample(r.metric, r.ts, r.value);
+        const got = await store.queryAggregate({ deviceId: 'd', metric, from, to, everyMs, agg });
+        assert.deepEqual(got, folder.points(agg), `every ${everyMs / HOUR_MS} h, ${agg}, metric ${metric ?? 'all'}`);
+      }
+    }
+  }
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a data directory of schema 1 (no hour summaries) is brought up to date at open', async () => {
+  const dir = tempDir();
+  const store = new SqliteStore(dir);
+  await store.open();
+  // 1,010 readings 5 s apart: the first hour holds two segments, the second one.
+  const readings = Array.from({ length: SEGMENT_CAP * 2 + 10 }, (_, i) => reading(T0 + i * 5_000, i));
+  await store.writeBatch(batch(readings.reverse()));
+  const aggs = ['first', 'last', 'count', 'sum', 'min', 'max'] as const;
+  const query = (s: SqliteStore, agg: (typeof aggs)[number], everyMs = HOUR_MS) =>
+    s.queryAggregate({ deviceId: 'd', metric: 'm', from: T0, to: T0 + 2 * HOUR_MS, everyMs, agg });
+  const expected = await Promise.all(aggs.map((agg) => query(store, agg)));
+  await store.close();
+  // What a hub of schema 1 left behind: segments only.
+  const old = new BetterSqlite3(join(dir, 'telemetry.db'));
+  old.exec("DROP TABLE hours; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+  old.close();
+
+  const upgraded = new SqliteStore(dir);
+  await upgraded.open();
+  assert.deepEqual(await Promise.all(aggs.map((agg) => query(upgraded, agg))), expected);
+  assert.deepEqual(expected[2].map((p) => p.value), [720, 290]);
+  const [both] = await query(upgraded, 'last', 2 * HOUR_MS);
+  assert.deepEqual([both.value, both.count], [SEGMENT_CAP * 2 + 9, SEGMENT_CAP * 2 + 10]);
+  // Writing on continues the upgraded summaries.
+  await upgraded.writeBatch(batch([reading(T0 + HOUR_MS + 1, 1_000_000)]));
+  const [, second] = await upgraded.queryAggregate({ deviceId: 'd', metric: 'm', from: T0, to: T0 + 2 * HOUR_MS, everyMs: HOUR_MS, agg: 'max' });
+  assert.equal(second.value, 1_000_000);
+  await upgraded.close();
+  const db = new BetterSqlite3(join(dir, 'telemetry.db'), { readonly: true });
+  assert.equal((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value, '2');
+  db.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HOUR_MS, summarize } from '../../src/storage/buckets.js';
+import { TooManyWindowsError } from '../../src/storage/store.js';
 import { WindowFolder, decodeCursor, encodeCursor, summaryCoversBucket, windowStart } from '../../src/storage/windows.js';
 
 const T0 = Date.UTC(2026, 10, 21, 0, 0, 0);
@@ -71,4 +72,13 @@ test('cursors round-trip and garbage does not decode', () => {
   assert.equal(decodeCursor('not-a-cursor'), null);
   assert.equal(decodeCursor(Buffer.from('[1.5,"x"]').toString('base64url')), null);
   assert.equal(decodeCursor(Buffer.from('{"a":1}').toString('base64url')), null);
+});
+
+test('a folder refuses to grow past its window limit with an error that says what to change', () => {
+  const folder = new WindowFolder(1_000, T0, T0 + HOUR_MS, 3);
+  for (let i = 0; i < 3; i++) folder.addSample('m', T0 + i * 1_000, i);
+  folder.addSample('m', T0 + 2_500, 9); // an existing window still takes samples
+  assert.throws(() => folder.addSample('m', T0 + 3_000, 3), (err: unknown) =>
+    err instanceof TooManyWindowsError && /more than 3 windows; choose a larger every or a shorter range/.test(err.message));
+  assert.deepEqual(folder.points('count').map((p) => p.value), [1, 1, 2]);
 });

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { DeviceRegistry } from '../../core/devices.js';
 import { checkMetricName } from '../../core/model.js';
 import type { Reading } from '../../core/model.js';
-import { InvalidCursorError, type AggregatePoint, type AggregateQuery, type Aggregation, type RawQuery, type Store } from '../../storage/store.js';
+import { InvalidCursorError, TooManyWindowsError, type AggregatePoint, type AggregateQuery, type Aggregation, type RawQuery, type Store } from '../../storage/store.js';
 import { badRequest, errorSchema, notFound } from '../errors.js';
 import { parseEvery, parseInstant } from '../time-params.js';
 
@@ -67,6 +67,15 @@ export const readingRoutes: FastifyPluginAsync<ReadingRouteDeps> = async (app, d
     }
   };
 
+  const aggregate = async (query: AggregateQuery) => {
+    try {
+      return await deps.store.queryAggregate(query);
+    } catch (err) {
+      if (err instanceof TooManyWindowsError) throw badRequest(err.message);
+      throw err;
+    }
+  };
+
   const params = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
 
   app.get('/api/devices/:id/readings', {
@@ -82,7 +91,7 @@ export const readingRoutes: FastifyPluginAsync<ReadingRouteDeps> = async (app, d
     const { from, to, metric } = parsed.query;
     const window = { deviceId: id, metric: metric ?? null, from: new Date(from).toISOString(), to: new Date(to).toISOString() };
     if (parsed.kind === 'agg') {
-      const points = await deps.store.queryAggregate(parsed.query);
+      const points = await aggregate(parsed.query);
       return { ...window, every: parsed.query.everyMs, agg: parsed.query.agg, points };
     }
     const page = await raw(parsed.query);
@@ -107,7 +116,7 @@ export const readingRoutes: FastifyPluginAsync<ReadingRouteDeps> = async (app, d
     reply.header('content-type', 'text/csv; charset=utf-8');
     reply.header('content-disposition', `attachment; filename="${id}-readings.csv"`);
     if (parsed.kind === 'agg') {
-      const points = await deps.store.queryAggregate(parsed.query);
+      const points = await aggregate(parsed.query);
       return reply.send(`time,ts,metric,${parsed.query.agg},count\n${points.map(pointRow).join('')}`);
     }
     // Validate the first page before the 200 goes out; later pages stream.

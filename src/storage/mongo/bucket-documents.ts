@@ -12,6 +12,7 @@
 import { HOUR_MS, SEGMENT_CAP, bucketStart, type Sample } from '../buckets.js';
 import type { AggregateQuery } from '../store.js';
 import type { IndexSpec } from './collection.js';
+import { coveredRange } from '../windows.js';
 
 export interface BucketDoc {
   d: string;
@@ -128,14 +129,6 @@ export function edgeSamplesQuery(q: AggregateQuery): { filter: Filter; projectio
     ? { $or: [{ s: { $gte: lo, $lt: range.from } }, { s: { $gt: range.lastStart, $lt: q.to } }] }
     : { s: { $gte: lo, $lt: q.to } };
   return { filter: { ...seriesFilter(q.deviceId, q.metric), ...s }, projection: { _id: 0, m: 1, s: 1, o: 1, v: 1 } };
-}
-
-/** Bucket starts b with b >= from and b + HOUR_MS <= to; null when everyMs is not whole hours or none fit. */
-function coveredRange(q: AggregateQuery): { from: number; lastStart: number } | null {
-  if (q.everyMs % HOUR_MS !== 0) return null;
-  const from = Math.ceil(q.from / HOUR_MS) * HOUR_MS;
-  const lastStart = Math.floor(q.to / HOUR_MS) * HOUR_MS - HOUR_MS;
-  return lastStart >= from ? { from, lastStart } : null;
 }
 
 /** Whole buckets that ended at or before the cutoff (same rule as the embedded store). */

@@ -1,14 +1,17 @@
 // Appends samples to hour buckets. It keeps, for the hours being written, the timestamps already
-// stored and the open (last) segment, so a flush costs one row write per touched series instead
-// of a read-modify-write of the whole hour. The cache is only updated after the transaction
-// commits, so a failed flush leaves it matching the database.
+// stored, the open (last) segment and the hour's summary, so a flush costs one segment write and
+// one `hours` row write per touched series instead of a read-modify-write of the whole hour. The
+// cache is only updated after the transaction commits, so a failed flush leaves it matching the
+// database.
 import type { Database, Statement } from 'better-sqlite3';
-import { SEGMENT_CAP, packSamples, summarize, unpackSamples, type Sample } from '../buckets.js';
+import { SEGMENT_CAP, mergeSummaries, packSamples, summarize, unpackSamples, type Sample, type Summary } from '../buckets.js';
 
 interface HourState {
   lastSeg: number;
   lastSamples: Sample[];
   seen: Set<number>;
+  /** The whole hour's figures over all its segments; null while the hour is empty. */
+  summary: Summary | null;
 }
 
 export interface BucketGroup {
@@ -22,6 +25,8 @@ export class BucketWriter {
   private readonly cache = new Map<string, HourState>();
   private readonly selectHour: Statement;
   private readonly upsertSegment: Statement;
+  private readonly selectHourSummary: Statement;
+  private readonly upsertHourSummary: Statement;
 
   constructor(db: Database, private readonly maxCachedHours = 1024) {
     this.selectHour = db.prepare('SELECT seg, samples FROM buckets WHERE device = ? AND metric = ? AND start = ? ORDER BY seg');
@@ -32,6 +37,15 @@ export class BucketWriter {
         count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
         first_t = excluded.first_t, first_v = excluded.first_v, last_t = excluded.last_t,
         last_v = excluded.last_v, samples = excluded.samples`);
+    this.selectHourSummary = db.prepare(`SELECT count, sum, min, max, first_t AS firstT, first_v AS firstV, last_t AS lastT, last_v AS lastV
+      FROM hours WHERE device = ? AND metric = ? AND start = ?`);
+    // An update in place (not REPLACE) leaves the secondary indexes alone: their columns never change.
+    this.upsertHourSummary = db.prepare(`
+      INSERT INTO hours (device, metric, start, count, sum, min, max, first_t, first_v, last_t, last_v)
+      VALUES (@device, @metric, @start, @count, @sum, @min, @max, @firstT, @firstV, @lastT, @lastV)
+      ON CONFLICT (device, metric, start) DO UPDATE SET
+        count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
+        first_t = excluded.first_t, first_v = excluded.first_v, last_t = excluded.last_t, last_v = excluded.last_v`);
   }
 
   /**
@@ -80,7 +94,9 @@ export class BucketWriter {
       });
     }
     for (const s of fresh) seen.add(s.t);
-    return { lastSeg: seg, lastSamples: samples, seen };
+    const summary = state.summary ? mergeSummaries(state.summary, summarize(fresh)) : summarize(fresh);
+    this.upsertHourSummary.run({ device: g.deviceId, metric: g.metric, start: g.start, ...summary });
+    return { lastSeg: seg, lastSamples: samples, seen, summary };
   }
 
   private load(g: BucketGroup): HourState {
@@ -92,7 +108,8 @@ export class BucketWriter {
       for (const s of lastSamples) seen.add(s.t);
     }
     const lastSeg = rows.length > 0 ? rows[rows.length - 1].seg : 0;
-    return { lastSeg, lastSamples, seen };
+    const summary = (this.selectHourSummary.get(g.deviceId, g.metric, g.start) as Summary | undefined) ?? null;
+    return { lastSeg, lastSamples, seen, summary };
   }
 
   private remember(key: string, state: HourState): void {

@@ -1,24 +1,53 @@
-// Read side of the embedded store: raw pages walk the range an hour at a time; aggregates use
-// bucket summaries where a whole bucket falls in one window and unpack samples only at the edges.
+// Read side of the embedded store: raw pages walk the range an hour at a time. Aggregates over
+// whole-hour windows read the hour summaries (`hours`, no sample blobs), folded into windows by
+// SQLite when a window spans several hours (a year at every=1d returns 365 rows); only the hours
+// at the range's edges (or every hour, for sub-hour windows) have their samples unpacked.
 import type { Database, Statement } from 'better-sqlite3';
-import { HOUR_MS, bucketStart, unpackSamples, type Summary } from '../buckets.js';
+import { HOUR_MS, bucketStart, unpackSamples } from '../buckets.js';
 import { InvalidCursorError, type AggregatePoint, type AggregateQuery, type RawPage, type RawQuery } from '../store.js';
 import type { Reading } from '../../core/model.js';
-import { WindowFolder, afterCursor, decodeCursor, encodeCursor, summaryCoversBucket } from '../windows.js';
+import { WindowFolder, afterCursor, coveredRange, decodeCursor, encodeCursor } from '../windows.js';
 
-interface SegmentRow extends Summary {
+interface SampleRow {
   metric: string;
   start: number;
-  samples?: Buffer;
+  samples: Buffer;
 }
 
-const SUMMARY_COLUMNS = 'metric, start, count, sum, min, max, first_t AS firstT, first_v AS firstV, last_t AS lastT, last_v AS lastV';
+const HOUR_SUMMARIES = (filter: string) => `
+  SELECT metric, start, count, sum, min, max, first_t AS firstT, first_v AS firstV, last_t AS lastT, last_v AS lastV
+  FROM hours WHERE device = @device ${filter} AND start >= @from AND start <= @lastStart`;
+
+// Hours folded into windows of @every (several hours each). Samples of an hour all come before
+// the next hour's, so a window's first value is its earliest hour's and its last value its latest's.
+// CROSS JOIN keeps SQLite's join order: each window looks up its two hours by primary key.
+const WINDOW_SUMMARIES = (filter: string) => `
+  SELECT g.metric, g.w AS start, g.count, g.sum, g.min, g.max,
+    f.first_t AS firstT, f.first_v AS firstV, l.last_t AS lastT, l.last_v AS lastV
+  FROM (
+    SELECT metric, start - start % @every AS w, SUM(count) AS count, SUM(sum) AS sum, MIN(min) AS min, MAX(max) AS max,
+      MIN(start) AS firstHour, MAX(start) AS lastHour
+    FROM hours WHERE device = @device ${filter} AND start >= @from AND start <= @lastStart
+    GROUP BY metric, w
+  ) AS g
+  CROSS JOIN hours AS f ON f.device = @device AND f.metric = g.metric AND f.start = g.firstHour
+  CROSS JOIN hours AS l ON l.device = @device AND l.metric = g.metric AND l.start = g.lastHour`;
+
+/** The columns of HOUR_SUMMARIES and WINDOW_SUMMARIES, in order. */
+type SummaryRow = [string, number, number, number, number, number, number, number, number, number];
+
+/** A statement for one metric (walks the primary key) and one for all metrics (the device index). */
+interface PerMetric {
+  one: Statement;
+  all: Statement;
+}
 
 export class SqliteQueries {
   private readonly nextHourWithData: Statement;
   private readonly hourSamples: Statement;
-  private readonly rangeSummaries: Statement;
-  private readonly rangeSamples: Statement;
+  private readonly hourSummaries: PerMetric;
+  private readonly windowSummaries: PerMetric;
+  private readonly rangeSamples: PerMetric;
 
   constructor(db: Database) {
     // `metric IS NULL` lets one statement serve both "one metric" and "all metrics".
@@ -29,12 +58,14 @@ export class SqliteQueries {
     this.hourSamples = db.prepare(
       `SELECT metric, start, samples FROM buckets WHERE device = @device AND ${metricFilter} AND start = @start`,
     );
-    this.rangeSummaries = db.prepare(
-      `SELECT ${SUMMARY_COLUMNS} FROM buckets WHERE device = @device AND ${metricFilter} AND start >= @from AND start < @to`,
-    );
-    this.rangeSamples = db.prepare(
-      `SELECT metric, start, samples FROM buckets WHERE device = @device AND ${metricFilter} AND start >= @from AND start < @to`,
-    );
+    const perMetric = (sql: (filter: string) => string): PerMetric =>
+      ({ one: db.prepare(sql('AND metric = @metric')), all: db.prepare(sql('')) });
+    // Rows as arrays: building thousands of row objects in better-sqlite3 costs more than the scan.
+    const asArrays = ({ one, all }: PerMetric): PerMetric => ({ one: one.raw(true), all: all.raw(true) });
+    this.hourSummaries = asArrays(perMetric(HOUR_SUMMARIES));
+    this.windowSummaries = asArrays(perMetric(WINDOW_SUMMARIES));
+    this.rangeSamples = perMetric((filter) =>
+      `SELECT metric, start, samples FROM buckets WHERE device = @device ${filter} AND start >= @from AND start < @to`);
   }
 
   raw(q: RawQuery): RawPage {
@@ -47,10 +78,10 @@ export class SqliteQueries {
       const found = this.nextHourWithData.get({ device: q.deviceId, metric: q.metric ?? null, from: hour, to: q.to }) as { start: number | null };
       if (found.start === null) break;
       hour = found.start;
-      const rows = this.hourSamples.all({ device: q.deviceId, metric: q.metric ?? null, start: hour }) as SegmentRow[];
+      const rows = this.hourSamples.all({ device: q.deviceId, metric: q.metric ?? null, start: hour }) as SampleRow[];
       const readings: Reading[] = [];
       for (const row of rows) {
-        for (const s of unpackSamples(row.start, row.samples!)) {
+        for (const s of unpackSamples(row.start, row.samples)) {
           if (s.t < from || s.t >= q.to) continue;
           if (cursor && !afterCursor(s.t, row.metric, cursor)) continue;
           readings.push({ deviceId: q.deviceId, metric: row.metric, ts: s.t, value: s.v });
@@ -68,16 +99,26 @@ export class SqliteQueries {
 
   aggregate(q: AggregateQuery): AggregatePoint[] {
     const folder = new WindowFolder(q.everyMs, q.from, q.to);
-    const params = { device: q.deviceId, metric: q.metric ?? null, from: bucketStart(q.from), to: q.to };
-    const edgeHours = new Set<number>();
-    for (const row of this.rangeSummaries.all(params) as SegmentRow[]) {
-      if (summaryCoversBucket(row.start, q.everyMs, q.from, q.to)) folder.addSummary(row.metric, row.start, row);
-      else edgeHours.add(row.start);
+    // Iterated, not fetched whole: a long range of samples streams through the folder.
+    const select = (statements: PerMetric, params: Record<string, number>) => q.metric === undefined
+      ? statements.all.iterate({ device: q.deviceId, ...params })
+      : statements.one.iterate({ device: q.deviceId, metric: q.metric, ...params });
+    const covered = coveredRange(q);
+    if (covered) {
+      const rows = q.everyMs === HOUR_MS
+        ? select(this.hourSummaries, covered)
+        : select(this.windowSummaries, { every: q.everyMs, ...covered });
+      for (const [metric, start, count, sum, min, max, firstT, firstV, lastT, lastV] of rows as Iterable<SummaryRow>) {
+        folder.addSummary(metric, start, { count, sum, min, max, firstT, firstV, lastT, lastV });
+      }
     }
-    if (edgeHours.size > 0) {
-      for (const row of this.rangeSamples.iterate(params) as Iterable<SegmentRow>) {
-        if (!edgeHours.has(row.start)) continue;
-        for (const s of unpackSamples(row.start, row.samples!)) folder.addSample(row.metric, s.t, s.v);
+    const edges = covered
+      ? [[bucketStart(q.from), covered.from], [covered.lastStart + HOUR_MS, q.to]]
+      : [[bucketStart(q.from), q.to]];
+    for (const [from, to] of edges) {
+      if (from >= to) continue;
+      for (const row of select(this.rangeSamples, { from, to }) as Iterable<SampleRow>) {
+        for (const s of unpackSamples(row.start, row.samples)) folder.addSample(row.metric, s.t, s.v);
       }
     }
     return folder.points(q.agg);

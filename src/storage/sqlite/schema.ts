@@ -1,6 +1,8 @@
 // SQLite schema of the embedded store. A bucket segment is one row; `seg` numbers the overflow
-// segments of an hour. WITHOUT ROWID keeps each table clustered on its primary key.
-export const SCHEMA_VERSION = 1;
+// segments of an hour. `hours` holds each bucket's summary over all its segments, apart from the
+// sample blobs, so long aggregates read a few small rows per hour instead of every segment.
+// WITHOUT ROWID keeps each table clustered on its primary key.
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -27,6 +29,23 @@ CREATE TABLE IF NOT EXISTS buckets (
 
 CREATE INDEX IF NOT EXISTS buckets_by_device_time ON buckets (device, start);
 CREATE INDEX IF NOT EXISTS buckets_by_start ON buckets (start);
+
+CREATE TABLE IF NOT EXISTS hours (
+  device TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  start INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  sum REAL NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  first_t INTEGER NOT NULL,
+  first_v REAL NOT NULL,
+  last_t INTEGER NOT NULL,
+  last_v REAL NOT NULL,
+  PRIMARY KEY (device, metric, start)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS hours_by_device_time ON hours (device, start);
+CREATE INDEX IF NOT EXISTS hours_by_start ON hours (start);
 
 CREATE TABLE IF NOT EXISTS devices (
   id TEXT PRIMARY KEY,

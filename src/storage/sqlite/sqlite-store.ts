@@ -10,7 +10,8 @@ import type {
 } from '../store.js';
 import { BucketWriter } from './bucket-writer.js';
 import { SqliteQueries } from './queries.js';
-import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { migrate } from './migrate.js';
+import { SCHEMA } from './schema.js';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -32,8 +33,13 @@ export class SqliteStore implements Store {
     // NORMAL is durable across process crashes in WAL mode; only a power cut can lose the last commits.
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
-    db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    try {
+      db.exec(SCHEMA);
+      migrate(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     this.db = db;
     this.writer = new BucketWriter(db);
     this.queries = new SqliteQueries(db);
@@ -81,9 +87,16 @@ export class SqliteStore implements Store {
   }
 
   async dropBucketsBefore(cutoff: number): Promise<number> {
-    const info = this.statement('DELETE FROM buckets WHERE start + ? <= ?').run(HOUR_MS, cutoff);
+    // Compared on `start` alone so the deletes walk the by-start indexes.
+    const lastStart = cutoff - HOUR_MS;
+    const dropSegments = this.statement('DELETE FROM buckets WHERE start <= ?');
+    const dropHours = this.statement('DELETE FROM hours WHERE start <= ?');
+    const dropped = this.open_().transaction(() => {
+      dropHours.run(lastStart);
+      return dropSegments.run(lastStart).changes;
+    })();
     this.writer.forget();
-    return info.changes;
+    return dropped;
   }
 
   async loadDevices(): Promise<StoredDevice[]> {

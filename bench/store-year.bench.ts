@@ -1,0 +1,60 @@
+// Embedded store over one year of 1 Hz data for one metric (31.5 million readings): latency of a
+// raw one-hour window, of the year at every=1h and at every=1d (whole-hour windows answered from
+// bucket summaries), and of a day at every=1m (samples unpacked). The data is written straight
+// through the store, an hour per batch, so the figures are about the query side only.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import type { AggregateQuery } from '../src/storage/store.js';
+import { median, report } from './stats.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const DEVICE = 'year-1';
+const METRIC = 'power';
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-store-year-'));
+const store = new SqliteStore(dir);
+try {
+  await store.open();
+  await store.saveDevice({ id: DEVICE, name: DEVICE, transport: 'mqtt', metrics: [{ name: METRIC }], actuators: [], presence: 'unknown', lastSeen: null, createdAt: 0 });
+  const to = Math.floor(Date.now() / HOUR) * HOUR;
+  const from = to - 365 * DAY;
+  const seedStarted = performance.now();
+  for (let hour = from; hour < to; hour += HOUR) {
+    const readings = new Array(3_600);
+    for (let s = 0; s < 3_600; s++) {
+      const ts = hour + s * 1_000;
+      readings[s] = { deviceId: DEVICE, metric: METRIC, ts, value: 500 + 400 * Math.sin(ts / DAY * 2 * Math.PI) };
+    }
+    await store.writeBatch({ readings, heads: [], lastSeen: [] });
+  }
+  report('store.year.seed', { readings: 365 * 24 * 3_600, seconds: Math.round((performance.now() - seedStarted) / 100) / 10 });
+
+  const time = async (run: () => Promise<unknown>, repeats = 15): Promise<number> => {
+    await run(); // warm the page cache once; then the median of repeats
+    const times: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const t = performance.now();
+      await run();
+      times.push(performance.now() - t);
+    }
+    return +median(times).toFixed(3);
+  };
+  const aggregate = (q: Partial<AggregateQuery>) => () =>
+    store.queryAggregate({ deviceId: DEVICE, metric: METRIC, from, to, everyMs: HOUR, agg: 'avg', ...q });
+  const midHour = from + 180 * DAY;
+  const rawHourMedianMs = await time(() => store.queryRaw({ deviceId: DEVICE, metric: METRIC, from: midHour, to: midHour + HOUR, limit: 10_000 }));
+  const yearEvery1hMedianMs = await time(aggregate({}));
+  const yearEvery1dMedianMs = await time(aggregate({ everyMs: DAY }));
+  const dayEvery1mMedianMs = await time(aggregate({ from: midHour, to: midHour + DAY, everyMs: 60_000 }));
+  report('store.year.query', {
+    span: '365 days, one reading per second, one metric',
+    rawHourMedianMs, yearEvery1hMedianMs, yearEvery1dMedianMs, dayEvery1mMedianMs,
+    targets: { rawHourMs: 10, yearEvery1hMs: 50 },
+  });
+} finally {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
