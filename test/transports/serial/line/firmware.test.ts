@@ -208,7 +208,11 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
     await waitFor('the hub to refuse every noise line and damaged frame', async () => (await lineRejections()) - rejectedBefore >= 24);
     await waitFor('the firmware to report damaged frames', () =>
       wire.fromDevice.filter((f) => f.body.startsWith('err ')).length > deviceErrorsBefore);
-    await new Promise((r) => setTimeout(r, 1_000)); // let resends fill what the noise destroyed
+    // Let resends fill what the noise destroyed: the head can pass a frame sent after the noise
+    // only once every hole before it is filled. Waited on the hub's state, not the wall clock,
+    // because the simulated chip runs slower than real time on a busy machine.
+    const sentAfterNoise = (lastSentSeq() ?? 0) + 3;
+    await waitFor('resends to fill every hole', () => (hub.hub.streams.head(DEVICE) ?? -1) >= sentAfterNoise, 40_000);
     await assertStoredExactlyOnce();
   });
 
