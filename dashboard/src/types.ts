@@ -1,25 +1,21 @@
 // The shapes the hub's API answers with (see README "API at a glance" and the live-push contract).
 
-export type PresenceState = 'unknown' | 'online' | 'stale' | 'offline';
-export type CommandState = 'queued' | 'sent' | 'acked' | 'failed' | 'expired';
+// The hub's own model types, so the dashboard cannot drift from what the API sends; type-only
+// imports, erased from the bundle.
+import type { Device as HubDevice } from '../../src/core/model.js';
+
+export type {
+  ActuatorSpec as Actuator, Command, CommandState, PresenceChange as PresenceEvent, PresenceState,
+} from '../../src/core/model.js';
+export type { AggregatePoint } from '../../src/storage/store.js';
+import type { CommandState } from '../../src/core/model.js';
+
 export type Role = 'viewer' | 'operator' | 'admin';
 
-export interface Actuator {
-  name: string;
-  type: 'led' | 'relay' | 'pwm' | 'servo';
-}
-
-export interface Device {
-  id: string;
-  name: string;
+/** A device as GET /api/devices answers it. */
+export interface Device extends Omit<HubDevice, 'transport'> {
+  /** Kept as a string: the dashboard shows transports it does not know by name. */
   transport: string;
-  metrics: Array<{ name: string; unit?: string }>;
-  actuators: Actuator[];
-  firmware?: string;
-  sampleIntervalMs?: number;
-  presence: PresenceState;
-  lastSeen: number | null;
-  createdAt: number;
   /** Latest value per metric; kept current from the live stream. */
   latest?: Record<string, { ts: number; value: number }>;
 }
@@ -32,33 +28,6 @@ export interface Point {
 export interface ReadingEvent {
   deviceId: string;
   readings: Array<{ metric: string; ts: number; value: number }>;
-}
-
-export interface PresenceEvent {
-  deviceId: string;
-  state: PresenceState;
-  previous: PresenceState;
-  ts: number;
-  reason: string;
-}
-
-export interface Command {
-  id: string;
-  deviceId: string;
-  action: string;
-  params: Record<string, unknown>;
-  state: CommandState;
-  createdAt: number;
-  updatedAt: number;
-  expiresAt: number;
-  error?: string;
-}
-
-export interface AggregatePoint {
-  metric: string;
-  ts: number;
-  value: number;
-  count: number;
 }
 
 export const FINAL_COMMAND_STATES: ReadonlySet<CommandState> = new Set(['acked', 'failed', 'expired']);
