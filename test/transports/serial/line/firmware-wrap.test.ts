@@ -5,50 +5,38 @@
 // firmware must free its ring on those acks (serial-number arithmetic on both sides).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AvrSimulator } from '../../../helpers/avr.js';
-import { getJson, startHub, waitFor, type TestHub } from '../../../helpers/hub.js';
-import { createPtyPair, type PtyPair } from '../../../helpers/pty.js';
-import { ensureFirmwareHex } from './firmware-hex.js';
+import type { AvrSimulator } from '../../../helpers/avr.js';
+import { getJson, waitFor, type TestHub } from '../../../helpers/hub.js';
+import { startFirmwareRig, type FirmwareRig } from './firmware-rig.js';
 import { WireMonitor } from './wire-monitor.js';
 
 const DEVICE = 'uno-1';
 const HEAD = 4294967290;
 const INTERVAL_MS = 100;
 
-let dir: string;
-let pty: PtyPair;
+let rig: FirmwareRig;
 let hub: TestHub;
 let sim: AvrSimulator;
 const wire = new WireMonitor();
 
 before(async () => {
-  const hex = ensureFirmwareHex();
-  dir = mkdtempSync(join(tmpdir(), 'line-wrap-'));
-  pty = await createPtyPair();
-  const devicesFile = join(dir, 'devices.yml');
-  writeFileSync(devicesFile, `devices:\n  - transport: line\n    port: ${pty.hubPath}\n    sampleIntervalMs: ${INTERVAL_MS}\n`);
-  hub = await startHub({ devicesFile });
-  // The device's stream so far ends just below the wrap: one message through the real ingest path.
-  await hub.hub.devices.register({ id: DEVICE, name: DEVICE, transport: 'line', metrics: [{ name: 'light', unit: '%' }], actuators: [] });
-  const seeded = hub.hub.ingest.submit({ deviceId: DEVICE, seq: HEAD, source: 'line', readings: [{ metric: 'light', value: 1, ts: Date.now() - 60_000 }] });
-  assert.equal(seeded.status, 'accepted');
-  await seeded.durable;
-  assert.equal(hub.hub.streams.head(DEVICE), HEAD);
-  sim = AvrSimulator.fromHexFile(hex, { onTransmit: wire.deviceByte, onReceive: wire.hubChunk });
-  sim.setAnalogVoltage(0, 2.5);
-  sim.setAnalogVoltage(1, 0.75);
-  await sim.connectSerial(pty.devicePath);
-  sim.start();
+  rig = await startFirmwareRig({
+    wire, intervalMs: INTERVAL_MS,
+    // The device's stream so far ends just below the wrap: one message through the real ingest path.
+    beforeBoot: async (started) => {
+      hub = started;
+      await hub.hub.devices.register({ id: DEVICE, name: DEVICE, transport: 'line', metrics: [{ name: 'light', unit: '%' }], actuators: [] });
+      const seeded = hub.hub.ingest.submit({ deviceId: DEVICE, seq: HEAD, source: 'line', readings: [{ metric: 'light', value: 1, ts: Date.now() - 60_000 }] });
+      assert.equal(seeded.status, 'accepted');
+      await seeded.durable;
+      assert.equal(hub.hub.streams.head(DEVICE), HEAD);
+    },
+  });
+  sim = rig.sim;
 });
 
 after(async () => {
-  await sim?.stop();
-  await hub?.stop();
-  await pty?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await rig?.stop();
 });
 
 test('the firmware numbers its samples across the uint32 wrap and the hub takes and acks them in order', async () => {

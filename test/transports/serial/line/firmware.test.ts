@@ -4,21 +4,19 @@
 // part (no microcontroller exists on a test machine); the firmware image and the hub are real.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import type { Command } from '../../../../src/core/model.js';
 import { AvrSimulator, PinState } from '../../../helpers/avr.js';
 import { getJson, startHub, waitFor, type TestHub } from '../../../helpers/hub.js';
-import { createPtyPair, type PtyPair } from '../../../helpers/pty.js';
-import { ensureFirmwareHex } from './firmware-hex.js';
+import type { PtyPair } from '../../../helpers/pty.js';
+import { startFirmwareRig, type FirmwareRig } from './firmware-rig.js';
 import { WireMonitor } from './wire-monitor.js';
 
 const DEVICE = 'uno-1';
 const INTERVAL_MS = 100;
 
 describe('serial-telemetry firmware in avr8js behind a pty', () => {
-  let dir: string;
+  let rig: FirmwareRig;
   let pty: PtyPair;
   let hub: TestHub;
   let sim: AvrSimulator;
@@ -32,29 +30,17 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
   const startedAt = Date.now();
 
   before(async () => {
-    const hex = ensureFirmwareHex();
-    dir = mkdtempSync(join(tmpdir(), 'line-fw-'));
-    pty = await createPtyPair();
-    const devicesFile = join(dir, 'devices.yml');
-    writeFileSync(devicesFile, `devices:\n  - transport: line\n    port: ${pty.hubPath}\n    sampleIntervalMs: ${INTERVAL_MS}\n`);
-    hub = await startHub({ devicesFile, serialReconnectMaxMs: 400 });
-    recordTaken();
-    sim = AvrSimulator.fromHexFile(hex, {
-      onTransmit: wire.deviceByte,
-      onReceive: wire.hubChunk,
-      transmitFilter: (byte) => (damageAt.has(transmitted++) ? byte ^ 0x04 : byte),
+    rig = await startFirmwareRig({
+      wire, intervalMs: INTERVAL_MS,
+      hub: { serialReconnectMaxMs: 400 },
+      beforeBoot: (started) => { hub = started; recordTaken(); },
+      sim: { transmitFilter: (byte) => (damageAt.has(transmitted++) ? byte ^ 0x04 : byte) },
     });
-    sim.setAnalogVoltage(0, 2.5); // light: half of full scale
-    sim.setAnalogVoltage(1, 0.75); // TMP36: 750 mV is 25 °C
-    await sim.connectSerial(pty.devicePath);
-    sim.start();
+    ({ pty, sim } = rig);
   });
 
   after(async () => {
-    await sim?.stop();
-    await hub?.stop();
-    await pty?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
   const readings = async (metric: string) => {
@@ -265,7 +251,7 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
     const { dataDir, config } = hub;
     await hub.stop({ keepData: true });
     await firmwareTime(10 * INTERVAL_MS); // the firmware keeps sampling and sending into the pty
-    hub = await startHub({ dataDir, devicesFile: config.devicesFile, serialReconnectMaxMs: 400 });
+    hub = rig.hub = await startHub({ dataDir, devicesFile: config.devicesFile, serialReconnectMaxMs: 400 });
     recordTaken();
     const lines = wire.fromDevice.length;
     await waitFor('uno-1 online on the new hub', async () => (await presence()) === 'online');
