@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import type { HubLogger } from '../../core/logger.js';
 import type { Parity, UsbMatch } from './config.js';
+import { listSysfsSerialPorts } from './port-list.js';
 
 export interface PortInfo {
   path: string;
@@ -31,7 +32,7 @@ export interface ReconnectingPortOptions {
   openTimeoutMs?: number;
   /** How often an open port's device path is checked for having vanished (default 500 ms). */
   vanishCheckMs?: number;
-  /** Lists ports for `match`; SerialPort.list() unless a test passes its own. */
+  /** Lists ports for `match`; listSerialPorts() unless a test passes its own. */
   listPorts?: () => Promise<PortInfo[]>;
 }
 
@@ -217,7 +218,12 @@ export function matchesUsb(port: PortInfo, match: UsbMatch): boolean {
   return same(port.vendorId, match.vendorId) && same(port.productId, match.productId) && same(port.serialNumber, match.serialNumber);
 }
 
+/**
+ * On Linux from sysfs (port-list.ts): serialport's list would need udevadm, which minimal
+ * installs and the slim image lack. Elsewhere serialport's own list, which needs no helper.
+ */
 export async function listSerialPorts(): Promise<PortInfo[]> {
+  if (process.platform === 'linux') return listSysfsSerialPorts();
   const ports = await SerialPort.list();
   return ports.map((p) => ({
     path: p.path,
