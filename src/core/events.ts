@@ -11,6 +11,8 @@ export interface HubEvents {
   device: Device;
   /** A reading or a whole message was refused; transports count and log these too. */
   rejected: { deviceId: string | null; source: string; reason: string };
+  /** A device declared it no longer holds seqs from..to (inclusive): they were never stored. */
+  streamLoss: { deviceId: string; source: string; from: number; to: number; count: number };
 }
 
 export type HubEventName = keyof HubEvents;

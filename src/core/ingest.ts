@@ -2,10 +2,11 @@
 // `durable` promise only once its readings are committed. Device acks hang on that promise.
 // A store failure keeps the batch and retries with backoff; nothing is acked meanwhile, and past
 // `maxPending` readings new messages are refused so devices keep them and resend later.
+// Sequence rules (in order, no holes but those the device declares) live in streams.ts.
 import type { EventBus } from './events.js';
 import { checkMetricName, checkTimestamp, checkValue, type Reading } from './model.js';
 import type { DeviceRegistry } from './devices.js';
-import type { StreamLedger } from './streams.js';
+import type { StreamLedger, StreamLoss } from './streams.js';
 import type { Store, WriteBatch } from '../storage/store.js';
 import type { HubLogger } from './logger.js';
 import type { IngestMetrics } from './metrics.js';
@@ -15,23 +16,37 @@ export interface ReadingInput {
   value: number;
   /** Device timestamp in ms; the hub's receive time when absent. */
   ts?: number;
+  /** Which sample of the message the reading belongs to (a batch entry); untimed samples get distinct times. */
+  group?: number;
 }
 
 export interface IngestMessage {
   deviceId: string;
   /** Stream sequence number (uint32); messages without one are not deduplicated by sequence. */
   seq?: number;
+  /** The device's oldest held seq; lets the stream move past seqs the device no longer holds. */
+  first?: number;
   readings: ReadingInput[];
   /** Where the message came from, for logs and counters ("mqtt", "line", ...). */
   source: string;
 }
 
+/**
+ * Why a whole message was refused. Passing refusals (`busy`, `stopping`, `seq_gap`) leave the
+ * message with the device, which resends it; the others are final for that message.
+ */
+export type IngestRefusal = 'unknown_device' | 'stopping' | 'busy' | 'seq_gap' | 'bad_first';
+export const PASSING_REFUSALS: ReadonlySet<IngestRefusal> = new Set(['busy', 'stopping', 'seq_gap']);
+
 export interface IngestOutcome {
   status: 'accepted' | 'duplicate' | 'refused';
   accepted: number;
   rejected: Array<{ metric: string; reason: string }>;
-  /** Why the whole message was refused. */
+  /** Why the whole message was refused: a code for counters and devices, and words for people. */
+  code?: IngestRefusal;
   reason?: string;
+  /** Seqs the device declared it no longer holds, skipped before this message. */
+  lost?: StreamLoss;
   /** Resolves with the device's stream head once everything this message carried is durable. */
   durable: Promise<{ h: number | null }>;
 }
@@ -54,6 +69,8 @@ export class Ingest {
   private timer: NodeJS.Timeout | null = null;
   private retryDelayMs = 0;
   private stopped = true;
+  /** The last receive time stamped on an untimed reading, per device. */
+  private readonly lastStamp = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -89,41 +106,30 @@ export class Ingest {
 
   submit(msg: IngestMessage): IngestOutcome {
     const now = (this.deps.clock ?? Date.now)();
-    const refuse = (reason: string): IngestOutcome => {
-      this.deps.metrics.rejected(msg.source, reason, msg.readings.length || 1);
-      this.deps.bus.emit('rejected', { deviceId: msg.deviceId, source: msg.source, reason });
-      return { status: 'refused', accepted: 0, rejected: [], reason, durable: Promise.reject(new Error(reason)) };
+    const refuse = (code: IngestRefusal, reason: string): IngestOutcome => {
+      this.deps.metrics.rejected(msg.source, code, msg.readings.length || 1);
+      this.deps.bus.emit('rejected', { deviceId: msg.deviceId, source: msg.source, reason: `${code}: ${reason}` });
+      return silence({ status: 'refused', accepted: 0, rejected: [], code, reason, durable: Promise.reject(new Error(reason)) });
     };
-    if (this.stopped) return silence(refuse('hub is shutting down'));
-    if (!this.deps.devices.get(msg.deviceId)) return silence(refuse(`unknown device ${msg.deviceId}`));
-    const verdict = msg.seq === undefined ? 'new' : this.deps.streams.classify(msg.deviceId, msg.seq);
-    if (verdict === 'duplicate') {
-      this.deps.metrics.duplicateMessages(msg.source);
-      return { status: 'duplicate', accepted: 0, rejected: [], durable: this.afterFlush(msg.deviceId) };
-    }
-    if (verdict === 'gap') {
-      return silence(refuse('sequence gap after a refused message; resend everything after the last ack'));
+    if (this.stopped) return refuse('stopping', 'hub is shutting down; resend later');
+    if (!this.deps.devices.get(msg.deviceId)) return refuse('unknown_device', `unknown device ${msg.deviceId}`);
+    const order = msg.seq === undefined ? { verdict: 'new' as const } : this.deps.streams.classify(msg.deviceId, msg.seq, msg.first);
+    switch (order.verdict) {
+      case 'duplicate':
+        this.deps.metrics.duplicateMessages(msg.source);
+        return { status: 'duplicate', accepted: 0, rejected: [], durable: this.afterFlush(msg.deviceId) };
+      case 'gap':
+        return refuse('seq_gap', `seq ${msg.seq} skips ahead of ${order.expected}; resend from the oldest message you hold, each with its "first"`);
+      case 'bad_first':
+        return refuse('bad_first', order.reason);
     }
     if (this.pending.batch.readings.length + msg.readings.length > this.options.maxPending) {
-      if (msg.seq !== undefined) this.deps.streams.refused(msg.deviceId);
-      return silence(refuse('hub is buffering too many unwritten readings; resend later'));
+      return refuse('busy', 'hub is buffering too many unwritten readings; resend later');
     }
-    if (msg.seq !== undefined) this.deps.streams.accept(msg.deviceId, msg.seq);
+    if (msg.seq !== undefined) this.deps.streams.accept(msg.deviceId, msg.seq, msg.first);
+    if (order.lost) this.noteLoss(msg, order.lost);
 
-    const readings: Reading[] = [];
-    const rejected: IngestOutcome['rejected'] = [];
-    for (const input of msg.readings) {
-      const ts = input.ts ?? now;
-      const reason = checkMetricName(input.metric) ?? checkValue(input.value) ?? checkTimestamp(ts, now);
-      if (reason) rejected.push({ metric: String(input.metric), reason });
-      else readings.push({ deviceId: msg.deviceId, metric: input.metric, ts, value: input.value });
-    }
-    for (const r of rejected) {
-      this.deps.metrics.rejected(msg.source, r.reason, 1);
-      this.deps.bus.emit('rejected', { deviceId: msg.deviceId, source: msg.source, reason: `${r.metric}: ${r.reason}` });
-    }
-    if (rejected.length > 0) this.deps.log.warn({ deviceId: msg.deviceId, rejected }, 'readings rejected');
-
+    const { readings, rejected } = this.validate(msg, now);
     const p = this.pending;
     p.batch.readings.push(...readings);
     if (msg.seq !== undefined) p.batch.heads.push({ deviceId: msg.deviceId, h: msg.seq });
@@ -135,7 +141,60 @@ export class Ingest {
 
     const durable = this.afterFlush(msg.deviceId);
     this.schedule();
-    return { status: 'accepted', accepted: readings.length, rejected, durable };
+    return { status: 'accepted', accepted: readings.length, rejected, durable, ...(order.lost && { lost: order.lost }) };
+  }
+
+  /**
+   * Resolves with the device's head once everything taken from it so far is durable: the answer
+   * a device gets when it comes back, so a fresh boot numbering from h + 1 collides with nothing
+   * still being written.
+   */
+  settled(deviceId: string): Promise<{ h: number | null }> {
+    if (this.deps.streams.settled(deviceId)) return Promise.resolve({ h: this.deps.streams.head(deviceId) });
+    return this.afterFlush(deviceId);
+  }
+
+  /** The device says (serial heartbeat) its oldest held seq is `first`: skip what it gave up. */
+  declareOldest(deviceId: string, first: number, source: string): StreamLoss | null {
+    const lost = this.deps.streams.declareOldest(deviceId, first);
+    if (lost) this.noteLoss({ deviceId, source }, lost);
+    return lost;
+  }
+
+  private noteLoss(msg: { deviceId: string; source: string }, lost: StreamLoss): void {
+    this.deps.metrics.lost(msg.source, lost.count);
+    this.deps.bus.emit('streamLoss', { deviceId: msg.deviceId, source: msg.source, ...lost });
+    this.deps.log.warn({ deviceId: msg.deviceId, from: lost.from, to: lost.to, count: lost.count }, 'device no longer holds these messages; the stream goes on after them');
+  }
+
+  /**
+   * Checks each reading; stamps those without a time with the receive time, strictly after the
+   * last time stamped for the device, so untimed readings never collapse into one.
+   */
+  private validate(msg: IngestMessage, now: number): { readings: Reading[]; rejected: IngestOutcome['rejected'] } {
+    const readings: Reading[] = [];
+    const rejected: IngestOutcome['rejected'] = [];
+    const stamps = new Map<number, number>();
+    let last = this.lastStamp.get(msg.deviceId) ?? -Infinity;
+    for (const input of msg.readings) {
+      let ts = input.ts;
+      if (ts === undefined) {
+        // The readings of one sample share a time; each further sample gets a later one.
+        const group = input.group ?? 0;
+        ts = stamps.get(group);
+        if (ts === undefined) stamps.set(group, (ts = last = Math.max(now, last + 1)));
+      }
+      const reason = checkMetricName(input.metric) ?? checkValue(input.value) ?? checkTimestamp(ts, now);
+      if (reason) rejected.push({ metric: String(input.metric), reason });
+      else readings.push({ deviceId: msg.deviceId, metric: input.metric, ts, value: input.value });
+    }
+    if (stamps.size > 0) this.lastStamp.set(msg.deviceId, last);
+    for (const r of rejected) {
+      this.deps.metrics.rejected(msg.source, r.reason, 1);
+      this.deps.bus.emit('rejected', { deviceId: msg.deviceId, source: msg.source, reason: `${r.metric}: ${r.reason}` });
+    }
+    if (rejected.length > 0) this.deps.log.warn({ deviceId: msg.deviceId, rejected }, 'readings rejected');
+    return { readings, rejected };
   }
 
   /** Writes what is pending now; resolves when that write (and any before it) is done. */

@@ -3,6 +3,8 @@
 export interface IngestMetrics {
   rejected(source: string, reason: string, count: number): void;
   duplicateMessages(source: string): void;
+  /** Sequence numbers a device declared it no longer holds (dropped on the device, never stored). */
+  lost(source: string, count: number): void;
   flushed(latencyMs: number, inserted: number, duplicates: number): void;
   flushFailed(): void;
 }

@@ -17,6 +17,12 @@ export class HubMetrics implements IngestMetrics, TransportMetrics {
     this.readingsRejected.inc({ source, reason: reasonClass(reason) }, count);
   }
 
+  readonly streamLost = this.registry.counter('hub_stream_lost_total', 'Messages devices declared they no longer hold (ring overflow, reboot, a message they gave up), by source.');
+
+  lost(source: string, count: number): void {
+    this.streamLost.inc({ source }, count);
+  }
+
   duplicateMessages(source: string): void {
     this.duplicates.inc({ kind: 'sequence', source });
   }

@@ -13,7 +13,7 @@ import type { TransportMetrics } from '../core/metrics.js';
 export interface TransportContext {
   bus: EventBus;
   devices: DeviceRegistry;
-  ingest: Pick<Ingest, 'submit'>;
+  ingest: Pick<Ingest, 'submit' | 'settled' | 'declareOldest'>;
   presence: Pick<PresenceService, 'online' | 'offline' | 'heard'>;
   commands: Pick<CommandService, 'registerSink' | 'ack' | 'redeliver'>;
   streams: Pick<StreamLedger, 'head' | 'nextSeqFor'>;

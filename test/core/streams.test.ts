@@ -15,36 +15,50 @@ test('the ledger accepts each seq once and advances its head only when told it i
   const ledger = new StreamLedger();
   assert.equal(ledger.head('d'), null);
   assert.equal(ledger.nextSeqFor('d'), 0);
-  assert.equal(ledger.accept('d', 10), 'new');
-  assert.equal(ledger.accept('d', 11), 'new');
-  assert.equal(ledger.accept('d', 11), 'duplicate');
-  assert.equal(ledger.accept('d', 3), 'duplicate');
+  assert.equal(ledger.accept('d', 10).verdict, 'new', 'a new stream starts anywhere');
+  assert.equal(ledger.accept('d', 11).verdict, 'new');
+  assert.equal(ledger.accept('d', 11).verdict, 'duplicate');
+  assert.equal(ledger.accept('d', 3).verdict, 'duplicate');
   assert.equal(ledger.head('d'), null, 'nothing durable yet');
+  assert.equal(ledger.settled('d'), false);
   ledger.durable('d', 11);
   assert.equal(ledger.head('d'), 11);
+  assert.equal(ledger.settled('d'), true);
   ledger.durable('d', 10); // a late confirmation never moves the head back
   assert.equal(ledger.head('d'), 11);
   assert.equal(ledger.nextSeqFor('d'), 12);
 });
 
-test('a gap is jumped over and counted; a restored head resumes the stream', () => {
+test('a seq that skips ahead is refused unless the device declares it no longer holds the ones between', () => {
   const ledger = new StreamLedger();
   ledger.restore('d', 2 ** 32 - 2);
-  assert.equal(ledger.accept('d', 2 ** 32 - 2), 'duplicate');
-  assert.equal(ledger.accept('d', 2 ** 32 - 1), 'new');
-  assert.equal(ledger.accept('d', 5), 'new');
+  assert.equal(ledger.accept('d', 2 ** 32 - 2).verdict, 'duplicate');
+  assert.equal(ledger.accept('d', 2 ** 32 - 1).verdict, 'new');
+  assert.deepEqual(ledger.accept('d', 5), { verdict: 'gap', expected: 0 }, 'a stray forward seq is not jumped over');
+  assert.deepEqual(ledger.accept('d', 5, 3), { verdict: 'gap', expected: 3 }, 'the device holds 3 and 4: they come first');
+  assert.deepEqual(ledger.accept('d', 5, 5), { verdict: 'new', lost: { from: 0, to: 4, count: 5 } }, 'declared lost across the wrap');
   assert.equal(ledger.gapsSkipped, 1);
-  assert.equal(ledger.accept('d', 0), 'duplicate');
+  assert.equal(ledger.seqsLost, 5);
+  assert.equal(ledger.accept('d', 0).verdict, 'duplicate');
+  assert.equal(ledger.accept('d', 6, 6).verdict, 'new', 'first equal to the expected seq declares nothing');
+  assert.equal(ledger.seqsLost, 5);
 });
 
-test('after the hub refused a message, a later seq is not allowed to jump over it', () => {
+test('first may not come after seq nor claim more than the device can hold', () => {
   const ledger = new StreamLedger();
-  assert.equal(ledger.accept('d', 1), 'new');
-  ledger.refused('d'); // seq 2 was refused (the hub was full)
-  assert.equal(ledger.classify('d', 3), 'gap');
-  assert.equal(ledger.accept('d', 3), 'gap');
-  assert.equal(ledger.accept('d', 2), 'new', 'the resend of the refused message');
-  assert.equal(ledger.accept('d', 3), 'new');
-  assert.equal(ledger.accept('d', 10), 'new', 'contiguous again: a device-made gap is jumped over as before');
-  assert.equal(ledger.gapsSkipped, 1);
+  ledger.restore('d', 10);
+  assert.equal(ledger.accept('d', 11, 12).verdict, 'bad_first');
+  assert.equal(ledger.accept('d', 11, 11 - 2 ** 20).verdict, 'bad_first');
+  assert.equal(ledger.accept('d', 11, 11).verdict, 'new');
+});
+
+test('a heartbeat declaring its oldest sample moves the stream, and the head when nothing is pending', () => {
+  const ledger = new StreamLedger();
+  ledger.restore('d', 7);
+  assert.equal(ledger.declareOldest('d', 8), null, 'holds the expected one: nothing lost');
+  assert.deepEqual(ledger.declareOldest('d', 12), { from: 8, to: 11, count: 4 });
+  assert.equal(ledger.head('d'), 11, 'nothing was pending, so everything up to 11 is settled');
+  assert.equal(ledger.accept('d', 12).verdict, 'new');
+  assert.deepEqual(ledger.declareOldest('d', 20), { from: 13, to: 19, count: 7 });
+  assert.equal(ledger.head('d'), 11, 'seq 12 is still pending: the head waits for it');
 });

@@ -43,7 +43,7 @@ export class MqttBroker implements Stage {
   constructor(private readonly ctx: TransportContext, private readonly options: MqttBrokerOptions) {
     if (!ctx.credentials) throw new Error('the MQTT broker needs the device credentials in its transport context');
     this.connections = new Connections(ctx.presence);
-    this.outbox = new Outbox(() => this.aedes, (id) => ctx.streams.head(id), ctx.log);
+    this.outbox = new Outbox(() => this.aedes, (id) => ctx.streams.head(id), (id) => ctx.ingest.settled(id), options.maxPayload, ctx.log);
     this.rejections = new Rejections({ metrics: ctx.metrics, bus: ctx.bus, log: ctx.log, outbox: this.outbox });
     this.gatekeeper = new Gatekeeper({
       credentials: ctx.credentials, devices: ctx.devices, connections: this.connections, rejections: this.rejections,
@@ -97,7 +97,7 @@ export class MqttBroker implements Stage {
     }
     const client = this.aedes.handle(stream, request);
     const limited = limitPacketSize(client, this.options.maxPayload, (bytes) => {
-      this.ctx.metrics?.frameRejected('mqtt', 'packet too large');
+      this.ctx.metrics?.frameRejected('mqtt', 'too_large');
       this.ctx.log.warn({ clientId: client.id, deviceId: this.connections.deviceId(client), bytes }, 'mqtt packet too large; connection closed');
     });
     if (!limited) this.ctx.log.debug({}, 'packet size cap unavailable with this aedes version');

@@ -4,10 +4,14 @@
 import type { ReadingInput } from '../../core/ingest.js';
 import { checkMetricName, isSeq, type ActuatorSpec, type MetricSpec } from '../../core/model.js';
 
-export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string; seq?: number };
+/** Why the codec refused a payload: a code for counters and the device, words for people. */
+export type CodecRefusal = 'malformed' | 'too_many_readings' | 'no_readings' | 'bad_status' | 'bad_meta' | 'bad_command_ack';
+export type Decoded<T> = { ok: true; value: T } | { ok: false; code: CodecRefusal; reason: string; seq?: number };
 
 export interface Telemetry {
   seq: number;
+  /** The device's oldest held seq, when it says. */
+  first?: number;
   readings: ReadingInput[];
   /** Readings the codec already refused (a value that is not a number), reported to the device. */
   refused: Array<{ metric: string; reason: string }>;
@@ -30,6 +34,10 @@ export interface CommandAck {
 const ACTUATOR_TYPES: ReadonlySet<string> = new Set(['led', 'relay', 'pwm', 'servo']);
 const MAX_READINGS_PER_MESSAGE = 10_000;
 
+function fail<T>(code: CodecRefusal, reason: string, seq?: number): Decoded<T> {
+  return seq === undefined ? { ok: false, code, reason } : { ok: false, code, reason, seq };
+}
+
 function parseObject(payload: Buffer): Record<string, unknown> | string {
   let value: unknown;
   try {
@@ -47,61 +55,63 @@ function parseObject(payload: Buffer): Record<string, unknown> | string {
  */
 export function decodeTelemetry(payload: Buffer): Decoded<Telemetry> {
   const body = parseObject(payload);
-  if (typeof body === 'string') return { ok: false, reason: body };
-  if (!isSeq(body.seq)) return { ok: false, reason: 'seq must be an integer from 0 to 4294967295' };
+  if (typeof body === 'string') return fail('malformed', body);
+  if (!isSeq(body.seq)) return fail('malformed', 'seq must be an integer from 0 to 4294967295');
   const seq = body.seq;
+  if (body.first !== undefined && !isSeq(body.first)) return fail('malformed', 'first must be an integer from 0 to 4294967295 (your oldest held seq)', seq);
   const groups = body.batch !== undefined ? body.batch : [{ ts: body.ts, readings: body.readings }];
-  if (!Array.isArray(groups) || groups.length === 0) return { ok: false, seq, reason: 'batch must be a non-empty array' };
+  if (!Array.isArray(groups) || groups.length === 0) return fail('malformed', 'batch must be a non-empty array', seq);
   const readings: ReadingInput[] = [];
   const refused: Telemetry['refused'] = [];
-  for (const group of groups as unknown[]) {
-    if (typeof group !== 'object' || group === null) return { ok: false, seq, reason: 'each batch entry must be an object with readings' };
-    const { ts, readings: values } = group as Record<string, unknown>;
-    if (ts !== undefined && (typeof ts !== 'number' || !Number.isInteger(ts))) return { ok: false, seq, reason: 'ts must be an integer number of milliseconds since 1970 (UTC)' };
-    if (typeof values !== 'object' || values === null || Array.isArray(values)) return { ok: false, seq, reason: 'readings must be an object of {metric: number}' };
+  for (const [group, entry] of (groups as unknown[]).entries()) {
+    if (typeof entry !== 'object' || entry === null) return fail('malformed', 'each batch entry must be an object with readings', seq);
+    const { ts, readings: values } = entry as Record<string, unknown>;
+    if (ts !== undefined && (typeof ts !== 'number' || !Number.isInteger(ts))) return fail('malformed', 'ts must be an integer number of milliseconds since 1970 (UTC)', seq);
+    if (typeof values !== 'object' || values === null || Array.isArray(values)) return fail('malformed', 'readings must be an object of {metric: number}', seq);
     for (const [metric, value] of Object.entries(values)) {
       if (typeof value !== 'number') refused.push({ metric, reason: `value must be a number, got ${value === null ? 'null' : typeof value}` });
-      else readings.push(ts === undefined ? { metric, value } : { metric, value, ts });
+      else readings.push(ts === undefined ? { metric, value, group } : { metric, value, ts, group });
     }
   }
-  if (readings.length + refused.length === 0) return { ok: false, seq, reason: 'message holds no readings' };
-  if (readings.length > MAX_READINGS_PER_MESSAGE) return { ok: false, seq, reason: `more than ${MAX_READINGS_PER_MESSAGE} readings in one message` };
-  return { ok: true, value: { seq, readings, refused } };
+  if (readings.length + refused.length === 0) return fail('no_readings', 'message holds no readings', seq);
+  if (readings.length > MAX_READINGS_PER_MESSAGE) return fail('too_many_readings', `more than ${MAX_READINGS_PER_MESSAGE} readings in one message`, seq);
+  const first = body.first as number | undefined;
+  return { ok: true, value: first === undefined ? { seq, readings, refused } : { seq, first, readings, refused } };
 }
 
 /** `online` or `offline`, as plain text (what last wills and retained status messages carry). */
 export function decodeStatus(payload: Buffer): Decoded<'online' | 'offline'> {
   const text = payload.toString('utf8').trim();
   if (text === 'online' || text === 'offline') return { ok: true, value: text };
-  return { ok: false, reason: 'status must be "online" or "offline"' };
+  return fail('bad_status', 'status must be "online" or "offline"');
 }
 
 /** `{"name", "firmware", "sampleIntervalMs", "metrics": [{"name", "unit"}], "actuators": [{"name", "type"}]}`. */
 export function decodeMeta(payload: Buffer): Decoded<DeviceMeta> {
   const body = parseObject(payload);
-  if (typeof body === 'string') return { ok: false, reason: body };
+  if (typeof body === 'string') return fail('bad_meta', body);
   const { name, firmware, sampleIntervalMs, metrics = [], actuators = [] } = body;
-  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 200)) return { ok: false, reason: 'name must be a string of 1 to 200 characters' };
-  if (firmware !== undefined && (typeof firmware !== 'string' || firmware.length > 100)) return { ok: false, reason: 'firmware must be a string of at most 100 characters' };
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 200)) return fail('bad_meta', 'name must be a string of 1 to 200 characters');
+  if (firmware !== undefined && (typeof firmware !== 'string' || firmware.length > 100)) return fail('bad_meta', 'firmware must be a string of at most 100 characters');
   if (sampleIntervalMs !== undefined && (!Number.isInteger(sampleIntervalMs) || (sampleIntervalMs as number) < 10 || (sampleIntervalMs as number) > 86_400_000)) {
-    return { ok: false, reason: 'sampleIntervalMs must be an integer from 10 to 86400000' };
+    return fail('bad_meta', 'sampleIntervalMs must be an integer from 10 to 86400000');
   }
-  if (!Array.isArray(metrics) || metrics.length > 500) return { ok: false, reason: 'metrics must be an array of at most 500 {name, unit}' };
+  if (!Array.isArray(metrics) || metrics.length > 500) return fail('bad_meta', 'metrics must be an array of at most 500 {name, unit}');
   const metricSpecs: MetricSpec[] = [];
   for (const m of metrics as unknown[]) {
     const { name: metric, unit } = (m ?? {}) as Record<string, unknown>;
     const invalid = checkMetricName(metric);
-    if (invalid) return { ok: false, reason: `metrics: ${invalid}` };
-    if (unit !== undefined && (typeof unit !== 'string' || unit.length > 32)) return { ok: false, reason: `metrics: unit of ${String(metric)} must be a string of at most 32 characters` };
+    if (invalid) return fail('bad_meta', `metrics: ${invalid}`);
+    if (unit !== undefined && (typeof unit !== 'string' || unit.length > 32)) return fail('bad_meta', `metrics: unit of ${String(metric)} must be a string of at most 32 characters`);
     metricSpecs.push(unit === undefined ? { name: metric as string } : { name: metric as string, unit });
   }
-  if (!Array.isArray(actuators) || actuators.length > 100) return { ok: false, reason: 'actuators must be an array of at most 100 {name, type}' };
+  if (!Array.isArray(actuators) || actuators.length > 100) return fail('bad_meta', 'actuators must be an array of at most 100 {name, type}');
   const actuatorSpecs: ActuatorSpec[] = [];
   for (const a of actuators as unknown[]) {
     const { name: actuator, type } = (a ?? {}) as Record<string, unknown>;
     const invalid = checkMetricName(actuator);
-    if (invalid) return { ok: false, reason: `actuators: ${invalid.replace('metric name', 'actuator name')}` };
-    if (typeof type !== 'string' || !ACTUATOR_TYPES.has(type)) return { ok: false, reason: `actuators: type of ${String(actuator)} must be led, relay, pwm or servo` };
+    if (invalid) return fail('bad_meta', `actuators: ${invalid.replace('metric name', 'actuator name')}`);
+    if (typeof type !== 'string' || !ACTUATOR_TYPES.has(type)) return fail('bad_meta', `actuators: type of ${String(actuator)} must be led, relay, pwm or servo`);
     actuatorSpecs.push({ name: actuator as string, type: type as ActuatorSpec['type'] });
   }
   return {
@@ -119,10 +129,10 @@ export function decodeMeta(payload: Buffer): Decoded<DeviceMeta> {
 /** `{"id": "<command id>", "ok": true}` or `{"id", "ok": false, "error": "why"}`. */
 export function decodeCommandAck(payload: Buffer): Decoded<CommandAck> {
   const body = parseObject(payload);
-  if (typeof body === 'string') return { ok: false, reason: body };
+  if (typeof body === 'string') return fail('bad_command_ack', body);
   const { id, ok, error } = body;
-  if (typeof id !== 'string' || id.length === 0 || id.length > 100) return { ok: false, reason: 'id must be the command id (a string)' };
-  if (typeof ok !== 'boolean') return { ok: false, reason: 'ok must be true or false' };
-  if (error !== undefined && (typeof error !== 'string' || error.length > 500)) return { ok: false, reason: 'error must be a string of at most 500 characters' };
+  if (typeof id !== 'string' || id.length === 0 || id.length > 100) return fail('bad_command_ack', 'id must be the command id (a string)');
+  if (typeof ok !== 'boolean') return fail('bad_command_ack', 'ok must be true or false');
+  if (error !== undefined && (typeof error !== 'string' || error.length > 500)) return fail('bad_command_ack', 'error must be a string of at most 500 characters');
   return { ok: true, value: error === undefined ? { id, ok } : { id, ok, error } };
 }

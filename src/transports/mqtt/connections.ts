@@ -12,6 +12,8 @@ export class Connections {
   private readonly byClientId = new Map<string, Client>();
   private readonly closeReason = new WeakMap<Client, string>();
   private readonly suspended = new WeakSet<Client>();
+  /** The one connection per device whose telemetry the hub takes (docs/protocol.md, "One writer per stream"). */
+  private readonly streamHolder = new Map<string, Client>();
 
   constructor(private readonly presence: TransportContext['presence']) {}
 
@@ -45,7 +47,24 @@ export class Connections {
     if (!set) this.byDevice.set(deviceId, (set = new Set()));
     set.add(client);
     this.byClientId.set(client.id, client);
+    if (client.id === deviceId) this.streamHolder.set(deviceId, client);
     this.presence.online(deviceId, set.size === 1 ? 'connected' : 'another connection opened');
+  }
+
+  /**
+   * May this connection publish the device's telemetry? One connection holds a device's stream:
+   * the device's own (client id = device id; MQTT lets only one such be open), or else the first
+   * other connection that publishes while none holds it. Two writers would interleave two seq
+   * sequences, and a stray one could declare the real device's messages lost.
+   */
+  mayWrite(client: Client, deviceId: string): boolean {
+    const holder = this.streamHolder.get(deviceId);
+    if (holder === client) return true;
+    const open = holder !== undefined && this.byDevice.get(deviceId)?.has(holder) === true;
+    if (open && holder.id === deviceId) return false;
+    if (open && client.id !== deviceId) return false;
+    this.streamHolder.set(deviceId, client);
+    return true;
   }
 
   /** Stops taking telemetry from this connection (it is being closed after a refusal). */
@@ -66,6 +85,7 @@ export class Connections {
   disconnected(client: Client): void {
     if (this.byClientId.get(client.id) === client) this.byClientId.delete(client.id);
     const deviceId = this.deviceOf.get(client);
+    if (deviceId && this.streamHolder.get(deviceId) === client) this.streamHolder.delete(deviceId);
     const set = deviceId ? this.byDevice.get(deviceId) : undefined;
     if (!deviceId || !set?.delete(client)) return;
     if (set.size > 0) return;

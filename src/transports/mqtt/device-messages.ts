@@ -6,13 +6,15 @@
 import type { Client, PublishPacket } from 'aedes';
 import type { HubLogger } from '../../core/logger.js';
 import type { TransportContext } from '../context.js';
+import { PASSING_REFUSALS } from '../../core/ingest.js';
+import { isSeq } from '../../core/model.js';
 import { decodeCommandAck, decodeMeta, decodeStatus, decodeTelemetry } from './codec.js';
 import type { Connections } from './connections.js';
 import type { Outbox } from './outbox.js';
 import type { Rejections } from './rejections.js';
 import { QUARANTINE_PREFIX, parseTopic } from './topics.js';
 
-type Verdict = { ok: true } | { ok: false; reason: string; seq?: number; counted?: boolean; silent?: boolean };
+type Verdict = { ok: true } | { ok: false; code: string; reason: string; seq?: number; resend?: boolean; counted?: boolean; silent?: boolean };
 const ACCEPTED: Verdict = { ok: true };
 
 export interface DeviceMessageDeps {
@@ -35,14 +37,17 @@ export class DeviceMessages {
     const isWill = packet === (client as Client & { will?: unknown }).will;
     let verdict: Verdict;
     try {
-      verdict = deviceId ? this.route(client, deviceId, packet, isWill) : { ok: false, reason: 'unauthenticated client' };
+      verdict = deviceId ? this.route(client, deviceId, packet, isWill) : { ok: false, code: 'unauthenticated', reason: 'unauthenticated client' };
     } catch (err) {
       // A fault of ours must not take the broker down: refuse this one message and carry on.
       this.deps.log.error({ err, deviceId, topic: packet.topic }, 'handling an MQTT message failed');
-      verdict = { ok: false, reason: 'internal error while handling the message; see the hub log' };
+      verdict = { ok: false, code: 'internal', reason: 'internal error while handling the message; see the hub log' };
     }
     if (verdict.ok) return done(null);
-    if (!verdict.silent) this.deps.rejections.refuse({ deviceId: deviceId ?? null, topic: packet.topic, reason: verdict.reason, seq: verdict.seq, count: verdict.counted !== true });
+    if (!verdict.silent) {
+      const { code, reason, seq, resend } = verdict;
+      this.deps.rejections.refuse({ deviceId: deviceId ?? null, topic: packet.topic, code, reason, seq, resend, count: verdict.counted !== true });
+    }
     // A refused will is simply not published; the connection is closing anyway.
     if (isWill) return done(new Error(verdict.reason));
     packet.topic = `${QUARANTINE_PREFIX}${deviceId ?? 'unknown'}`;
@@ -53,10 +58,12 @@ export class DeviceMessages {
   private route(client: Client, deviceId: string, packet: PublishPacket, isWill: boolean): Verdict {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const topic = parseTopic(packet.topic);
-    if (!topic.ok) return { ok: false, reason: topic.reason };
-    if (topic.deviceId !== deviceId) return { ok: false, reason: `foreign topic: ${deviceId} may publish only under devices/${deviceId}/` };
-    if (topic.direction !== 'device') return { ok: false, reason: `hub topic: devices/${deviceId}/${topic.kind} is published by the hub, not the device` };
-    if (payload.length > this.deps.maxPayload) return { ok: false, reason: `payload too large: ${payload.length} bytes, the limit is ${this.deps.maxPayload}` };
+    if (!topic.ok) return { ok: false, code: 'bad_topic', reason: topic.reason };
+    if (topic.deviceId !== deviceId) return { ok: false, code: 'foreign_topic', reason: `foreign topic: ${deviceId} may publish only under devices/${deviceId}/` };
+    if (topic.direction !== 'device') return { ok: false, code: 'hub_topic', reason: `hub topic: devices/${deviceId}/${topic.kind} is published by the hub, not the device` };
+    if (payload.length > this.deps.maxPayload) {
+      return { ok: false, code: 'too_large', reason: `payload too large: ${payload.length} bytes, the limit is ${this.deps.maxPayload}`, seq: peekSeq(payload) };
+    }
     switch (topic.kind) {
       case 'telemetry':
         return this.telemetry(client, deviceId, payload);
@@ -70,27 +77,40 @@ export class DeviceMessages {
   }
 
   private telemetry(client: Client, deviceId: string, payload: Buffer): Verdict {
-    // After a refused message everything behind it on this connection is dropped unread, so the
+    // After a passing refusal everything behind it on this connection is dropped unread, so the
     // stream cannot skip past the hole; the device resends from the head when it reconnects.
-    if (this.deps.connections.isSuspended(client)) return { ok: false, reason: 'suspended until reconnect', silent: true };
+    if (this.deps.connections.isSuspended(client)) return { ok: false, code: 'suspended', reason: 'suspended until reconnect', silent: true };
     const decoded = decodeTelemetry(payload);
-    if (!decoded.ok) return { ok: false, reason: decoded.reason, seq: decoded.seq };
-    const { seq, readings, refused } = decoded.value;
-    const outcome = this.deps.ctx.ingest.submit({ deviceId, seq, readings, source: 'mqtt' });
+    if (!decoded.ok) return decoded;
+    const { seq, first, readings, refused } = decoded.value;
+    if (!this.deps.connections.mayWrite(client, deviceId)) {
+      return this.pushBack(client, 'stream_busy', 'another connection of this device holds its telemetry stream (the one with the device id as client id, or the first to publish)', seq, false);
+    }
+    const outcome = this.deps.ctx.ingest.submit({ deviceId, seq, first, readings, source: 'mqtt' });
     if (outcome.status === 'refused') {
-      // Ingest refuses only for passing reasons (too much unwritten, shutting down): close the
-      // connection, which is MQTT's way to push back; the unacked message is resent later.
-      this.deps.connections.suspend(client);
-      setImmediate(() => client.close());
-      return { ok: false, reason: `${outcome.reason ?? 'refused by ingest'}; reconnect and resend`, seq, counted: true };
+      const code = outcome.code ?? 'refused';
+      const reason = outcome.reason ?? 'refused by ingest';
+      if (!outcome.code || !PASSING_REFUSALS.has(outcome.code)) return { ok: false, code, reason, seq, counted: true };
+      return this.pushBack(client, code, reason, seq, true);
     }
     outcome.durable.then(() => this.deps.outbox.ack(deviceId), () => {});
     // Single readings refused inside an accepted message: the rest of it is kept.
-    for (const r of refused) this.deps.rejections.refuse({ deviceId, topic: `devices/${deviceId}/telemetry`, seq, reason: `${r.reason} (metric ${r.metric})` });
+    const topic = `devices/${deviceId}/telemetry`;
+    for (const r of refused) this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_value', reason: `${r.reason} (metric ${r.metric})` });
     for (const r of outcome.rejected) {
-      this.deps.rejections.refuse({ deviceId, topic: `devices/${deviceId}/telemetry`, seq, reason: `${r.reason} (metric ${r.metric})`, count: false });
+      this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_reading', reason: `${r.reason} (metric ${r.metric})`, count: false });
     }
     return ACCEPTED;
+  }
+
+  /**
+   * A passing refusal: close the connection, MQTT's way to push back. The device keeps the
+   * message and resends it, after the head it is told on reconnecting, in order.
+   */
+  private pushBack(client: Client, code: string, reason: string, seq: number, counted: boolean): Verdict {
+    this.deps.connections.suspend(client);
+    setImmediate(() => client.close());
+    return { ok: false, code, reason: `${reason}; reconnect and resend`, seq, resend: true, counted };
   }
 
   private status(client: Client, deviceId: string, payload: Buffer, isWill: boolean): Verdict {
@@ -125,4 +145,11 @@ export class DeviceMessages {
       this.deps.log.error({ err, deviceId, commandId: id }, 'could not record command answer'));
     return ACCEPTED;
   }
+}
+
+/** The seq of a payload refused for its size, so the device knows which message to give up. */
+function peekSeq(payload: Buffer): number | undefined {
+  const match = /"seq"\s*:\s*(\d{1,10})/.exec(payload.subarray(0, 256).toString('latin1'));
+  const seq = match ? Number(match[1]) : NaN;
+  return isSeq(seq) ? seq : undefined;
 }

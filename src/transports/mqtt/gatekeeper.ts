@@ -59,6 +59,7 @@ export class Gatekeeper {
     this.deps.rejections.refuse({
       deviceId: deviceId ?? null,
       topic: subscription.topic,
+      code: 'subscription_refused',
       reason: `subscription refused: ${deviceId ?? client.id} may subscribe only to devices/${deviceId ?? '{id}'}/ack, /cmd and /error`,
     });
     done(null, null);

@@ -13,6 +13,9 @@ export class Outbox {
   constructor(
     private readonly broker: () => Aedes | null,
     private readonly head: (deviceId: string) => number | null,
+    /** Resolves with the head once everything taken from the device is durable. */
+    private readonly settled: (deviceId: string) => Promise<{ h: number | null }>,
+    private readonly maxPayload: number,
     private readonly log: HubLogger,
   ) {}
 
@@ -27,9 +30,14 @@ export class Outbox {
     });
   }
 
-  /** Sends the head at once: the answer to a device that (re)subscribes to its ack topic. */
-  resume(deviceId: string): Promise<boolean> {
-    return this.publish(deviceId, 'ack', { h: this.head(deviceId) });
+  /**
+   * The answer to a device that (re)subscribes to its ack topic: its head, once nothing taken
+   * from it is still being written, with the payload limit. `maxPayload` marks it as the resume
+   * point; a fresh boot numbers from h + 1 and must not meet a seq still in flight.
+   */
+  async resume(deviceId: string): Promise<boolean> {
+    const { h } = await this.settled(deviceId);
+    return this.publish(deviceId, 'ack', { h, maxPayload: this.maxPayload });
   }
 
   command(command: Command): Promise<boolean> {
@@ -37,7 +45,7 @@ export class Outbox {
     return this.publish(command.deviceId, 'cmd', { id, action, params, expiresAt });
   }
 
-  error(deviceId: string, body: { reason: string; topic?: string; seq?: number }): void {
+  error(deviceId: string, body: { code: string; reason: string; topic?: string; seq?: number; resend?: true }): void {
     void this.publish(deviceId, 'error', body);
   }
 

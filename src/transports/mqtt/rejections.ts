@@ -9,7 +9,11 @@ import type { Outbox } from './outbox.js';
 export interface Refusal {
   /** The device that sent it (the authenticated identity, not whatever the topic claims). */
   deviceId: string | null;
+  /** Short code for counters and the device (`malformed`, `seq_gap`, ...). */
+  code: string;
   reason: string;
+  /** A passing refusal: the device keeps the message and resends it after reconnecting. */
+  resend?: boolean;
   topic?: string;
   seq?: number;
   /** False when another part (the ingest pipeline) has already counted this refusal. */
@@ -22,12 +26,16 @@ export class Rejections {
   ) {}
 
   refuse(refusal: Refusal): void {
-    const { deviceId, reason, topic, seq } = refusal;
+    const { deviceId, code, reason, topic, seq, resend } = refusal;
     if (refusal.count !== false) {
-      this.deps.metrics?.frameRejected('mqtt', reason);
-      this.deps.bus.emit('rejected', { deviceId, source: 'mqtt', reason });
+      this.deps.metrics?.frameRejected('mqtt', code);
+      this.deps.bus.emit('rejected', { deviceId, source: 'mqtt', reason: `${code}: ${reason}` });
     }
-    this.deps.log.warn({ deviceId, topic, seq, reason }, 'mqtt message refused');
-    if (deviceId) this.deps.outbox.error(deviceId, { reason, ...(topic !== undefined && { topic }), ...(seq !== undefined && { seq }) });
+    this.deps.log.warn({ deviceId, topic, seq, code, reason }, 'mqtt message refused');
+    if (deviceId) {
+      this.deps.outbox.error(deviceId, {
+        code, reason, ...(topic !== undefined && { topic }), ...(seq !== undefined && { seq }), ...(resend && { resend: true }),
+      });
+    }
   }
 }

@@ -31,7 +31,7 @@ test('mosquitto_pub telemetry with a key from `device add` is stored and found t
   const port = String(t.hub.mqtt.port);
   const login = ['-h', '127.0.0.1', '-p', port, '-u', 'meter-7', '-P', key];
   const sub = spawnMosquitto('mosquitto_sub', [...login, '-i', 'meter-7-sub', '-t', 'devices/meter-7/ack', '-q', '1', '-C', '2', '-W', '20']);
-  await waitFor('resume ack to mosquitto_sub', () => sub.output().includes('{"h":null}'));
+  await waitFor('resume ack to mosquitto_sub', () => sub.output().includes('{"h":null,"maxPayload":262144}'));
   const ts = Date.now() - 1_000;
   const pub = await runMosquitto('mosquitto_pub', [...login, '-i', 'meter-7-pub', '-q', '1', '-t', 'devices/meter-7/telemetry',
     '-m', JSON.stringify({ seq: 0, ts, readings: { power: 230.5, energy: 1234.25 } })]);

@@ -59,7 +59,7 @@ export interface MeterReadout {
   p1Version: string | null;
   /** The telegram's 0-0:1.0.0 in Unix ms, or null when it has none. */
   timestamp: number | null;
-  readings: Array<Required<ReadingInput>>;
+  readings: Array<Required<Omit<ReadingInput, 'group'>>>;
   metrics: MetricSpec[];
   /** Objects recognised but not stored, with the reason. */
   skipped: Array<{ obis: string; reason: string }>;

@@ -136,7 +136,7 @@ export class LineSession {
     // h first: a fresh boot numbers its samples from h + 1, and a seq the ledger had already
     // accepted would be dropped as a resend.
     await Promise.allSettled([...this.unsettled]);
-    const h = this.ctx.streams.head(id);
+    const { h } = await this.ctx.ingest.settled(id);
     this.send({ type: 'welcome', h, sampleIntervalMs: this.device.sampleIntervalMs });
     this.sequence.restart(h);
     this.welcomed = true;
@@ -211,8 +211,13 @@ export class LineSession {
       return;
     }
     this.ctx.presence.heard(this.deviceId);
-    const gone = frame.first === undefined ? 0 : this.sequence.deviceOldest(frame.first);
-    if (gone > 0) this.log.warn({ first: frame.first, lost: gone }, 'device no longer holds the missing samples; gap accepted');
+    if (frame.first !== undefined) {
+      // The device's oldest held sample: what lies before it and was never taken is gone from
+      // the device, so both the line's guard and the stream ledger go on from it (ingest logs it).
+      const gone = this.sequence.deviceOldest(frame.first);
+      const lost = this.ctx.ingest.declareOldest(this.deviceId, frame.first, SOURCE);
+      if (gone > 0 && !lost) this.log.debug({ first: frame.first }, 'line guard moved on; the ledger had it already');
+    }
     if (frame.lost !== undefined && frame.lost > this.lastLost) {
       this.log.warn({ lost: frame.lost, buffered: frame.buffered }, 'device ring buffer overflowed; oldest unacked samples dropped');
     }
