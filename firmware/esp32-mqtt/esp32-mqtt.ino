@@ -3,6 +3,8 @@
 // Samples a light sensor on GPIO 34 and the Wi-Fi signal strength, sends them as sequenced
 // telemetry, keeps every message the hub has not acked in a RAM ring and resends it after a
 // reconnect, and switches a relay (GPIO 26) and the on-board LED (GPIO 2) on `set` commands.
+// Every message declares `first`, the oldest seq still held; a message the hub refuses for good
+// is dropped from the ring, and none is ever sent larger than the hub's `maxPayload`.
 //
 // Libraries (Arduino Library Manager): "MQTT" by Joel Gaehwiler (256dpi/arduino-mqtt, 2.4 or
 // later, for QoS 1 publishes) and "ArduinoJson" by Benoit Blanchon (7.x).
@@ -30,13 +32,20 @@ Outbox outbox;
 
 String topicTelemetry, topicStatus, topicMeta, topicCmdAck, topicAck, topicCmd, topicError;
 
-// The MQTT library must not publish from inside its message callback, so the callback only
-// records what arrived and loop() acts on it.
+// The MQTT library must not publish from inside its message callback (and a QoS 1 publish may
+// run the callback while loop() walks the ring), so the callback only records what arrived and
+// loop() acts on it.
 bool headArrived = false;
-// Set on every connect: the first head after it asks for the whole unacked backlog.
+// Set on every connect until the resume answer (the ack with maxPayload) asks for the backlog.
+// Plain acks before it are ignored: a fresh boot must not number after a head still being written.
 bool awaitingHead = false;
+bool headIsResume = false;
 bool headIsNull = false;
 uint32_t arrivedHead = 0;
+uint32_t maxPayload = 0;  // the hub's payload limit from the resume answer; 0 until told
+// Seqs refused for good (or too large), to drop from the ring; past 8, the hub refuses it again.
+uint32_t refusedSeqs[8];
+uint8_t refusedCount = 0;
 // Commands waiting for loop(); a redelivery after a reconnect can bring several at once.
 String pendingCommands[4];
 uint8_t pendingCount = 0;
@@ -44,16 +53,22 @@ uint8_t pendingCount = 0;
 uint32_t lastSampleAt = 0;
 uint32_t lastAckAt = 0;
 
-// Command ids already applied, with their answers, so a redelivered command is answered again
-// without being applied twice.
+// Command ids already applied, with their answers: a redelivery is answered, not applied again.
 struct Answer { String id; bool ok; String error; };
 Answer answered[8];
 uint8_t answeredNext = 0;
 
+void noteRefusal(const String &payload);
 void onMessage(String &topic, String &payload) {
   if (topic == topicAck) {
     JsonDocument doc;
     if (deserializeJson(doc, payload) != DeserializationError::Ok) return;
+    bool resume = !doc["maxPayload"].isNull();
+    if (awaitingHead && !resume) return;
+    if (resume) {
+      maxPayload = doc["maxPayload"].as<uint32_t>();
+      headIsResume = true;
+    }
     headIsNull = doc["h"].isNull();
     arrivedHead = doc["h"].as<uint32_t>();
     headArrived = true;
@@ -62,7 +77,22 @@ void onMessage(String &topic, String &payload) {
     if (pendingCount < 4) pendingCommands[pendingCount++] = payload;
   } else if (topic == topicError) {
     Serial.printf("hub refused a message: %s\n", payload.c_str());
+    noteRefusal(payload);
   }
+}
+
+// {"code", "reason", "topic"?, "seq"?, "resend"?}: a seq without resend refuses that message for good
+// (bad_value / bad_reading refuse one reading of a kept message). With resend the hub closes the
+// connection and the message goes again after the resume.
+void noteRefusal(const String &payload) {
+  JsonDocument doc;
+  if (deserializeJson(doc, payload) != DeserializationError::Ok) return;
+  if (doc["seq"].isNull() || doc["resend"].as<bool>()) return;
+  const char *code = doc["code"] | "";
+  if (strcmp(code, "bad_value") == 0 || strcmp(code, "bad_reading") == 0) return;
+  const char *topic = doc["topic"] | "";
+  if (topic[0] != '\0' && topicTelemetry != topic) return;
+  if (refusedCount < 8) refusedSeqs[refusedCount++] = doc["seq"].as<uint32_t>();
 }
 
 void connectWifi() {
@@ -115,6 +145,7 @@ bool connectMqtt() {
   mqtt.subscribe(topicCmd, 1);
   mqtt.subscribe(topicError, 1);
   awaitingHead = true;
+  headIsResume = false;
   mqtt.publish(topicStatus, "online", true, 1);
   publishMeta();
   Serial.println("MQTT connected");
@@ -132,11 +163,19 @@ uint64_t nowMs() {
 void publishTelemetry(const Message &m) {
   JsonDocument doc;
   doc["seq"] = m.seq;
+  doc["first"] = outbox.oldest();
   if (m.ts != 0) doc["ts"] = m.ts;
   doc["readings"]["light"] = serialized(String(m.light, 1));
   if (m.rssi != 0) doc["readings"]["rssi"] = m.rssi;
   String payload;
   serializeJson(doc, payload);
+  // Never larger than the hub takes (these messages are about 80 bytes; this is the rule, not a
+  // case that happens): give it up as the hub would, without sending it.
+  if (maxPayload != 0 && payload.length() > maxPayload) {
+    Serial.printf("message %u larger than the hub takes (%u bytes); dropped\n", (unsigned)m.seq, (unsigned)maxPayload);
+    if (refusedCount < 8) refusedSeqs[refusedCount++] = m.seq;
+    return;
+  }
   mqtt.publish(topicTelemetry, payload, false, 1);
 }
 
@@ -144,7 +183,8 @@ void sample() {
   float light = analogRead(LIGHT_PIN) * 100.0f / 4095.0f;
   int rssi = WiFi.status() == WL_CONNECTED ? WiFi.RSSI() : 0;
   Message *m = outbox.add(nowMs(), light, rssi);
-  if (m && outbox.numbered() && mqtt.connected()) publishTelemetry(*m);
+  // Not before the resume: it would skip ahead of the unsent backlog (seq_gap); the resume sends it.
+  if (m && outbox.numbered() && mqtt.connected() && !awaitingHead) publishTelemetry(*m);
 }
 
 void resendBacklog() {
@@ -157,9 +197,18 @@ void handleHead() {
   lastAckAt = millis();
   // A fresh boot numbers its messages after the hub's head; afterwards the head drops what is durable.
   outbox.acked(headIsNull, arrivedHead);
-  // The first head after a (re)connect asks for everything after it; later heads only confirm.
-  if (awaitingHead) resendBacklog();
-  awaitingHead = false;
+  // The resume answer after a (re)connect asks for everything after it; later heads only confirm.
+  if (headIsResume) {
+    headIsResume = false;
+    awaitingHead = false;
+    resendBacklog();
+  }
+}
+
+// The next messages declare the dropped ones gone through `first`.
+void handleRefusals() {
+  for (uint8_t i = 0; i < refusedCount; i++) outbox.drop(refusedSeqs[i]);
+  refusedCount = 0;
 }
 
 bool setOutput(const char *name, JsonVariant value, String &error) {
@@ -238,12 +287,14 @@ void loop() {
   connectWifi();
   if (!mqtt.connected() && !connectMqtt()) delay(1000);
   mqtt.loop();
+  handleRefusals();  // before a resume, so it does not resend what the hub refused for good
   if (headArrived) handleHead();
+  handleRefusals();  // and what the resend itself found too large
   for (uint8_t i = 0; i < pendingCount; i++) handleCommand(pendingCommands[i]);
   pendingCount = 0;
   if (millis() - lastSampleAt >= SAMPLE_INTERVAL_MS) {
     lastSampleAt = millis();
     sample();
   }
-  if (mqtt.connected() && outbox.size() > 0 && millis() - lastAckAt > RESEND_AFTER_MS) resendBacklog();
+  if (mqtt.connected() && !awaitingHead && outbox.size() > 0 && millis() - lastAckAt > RESEND_AFTER_MS) resendBacklog();
 }

@@ -1,7 +1,9 @@
-// The unacked messages, oldest first, in a RAM ring. A message leaves the ring only when the
-// hub's head `h` covers it (it is durable), so a dropped connection or a hub restart loses
-// nothing that is still here. After a power cycle the ring is empty: the device then numbers its
-// first message h + 1, as the protocol asks.
+// The unacked messages, oldest first, in a RAM ring. A message leaves the ring when the hub's
+// head `h` covers it (it is durable), when the hub refused it for good, or when the ring is full
+// and it is the oldest; so a dropped connection or a hub restart loses nothing that is still
+// here. Every telemetry message declares the oldest seq still held (`oldest()`, sent as
+// `first`), which tells the hub that the seqs before it are gone from the device. After a power
+// cycle the ring is empty: the device then numbers its first message h + 1, as the protocol asks.
 #pragma once
 #include <stdint.h>
 #include <stddef.h>
@@ -48,6 +50,21 @@ class Outbox {
       count--;
     }
   }
+
+  /** The hub refused this message for good: give it up; false when it is not held. */
+  bool drop(uint32_t seq) {
+    for (size_t i = 0; i < count; i++) {
+      if (ring[(first + i) % CAPACITY].seq != seq) continue;
+      // Close the hole so the ring stays oldest-first.
+      for (size_t j = i; j + 1 < count; j++) ring[(first + j) % CAPACITY] = ring[(first + j + 1) % CAPACITY];
+      count--;
+      return true;
+    }
+    return false;
+  }
+
+  /** The oldest seq held, sent as `first`; the next seq to use when nothing is held. */
+  uint32_t oldest() const { return count > 0 ? ring[first].seq : nextSeq; }
 
   size_t size() const { return count; }
   const Message &at(size_t i) const { return ring[(first + i) % CAPACITY]; }

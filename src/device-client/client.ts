@@ -8,71 +8,53 @@
 //
 // Each connection is a fresh mqtt.js client with a clean session and no automatic reconnect:
 // the stream is resumed by this class alone (the hub's head `h`, then the backlog after it),
-// so no library-level resend can reach the hub out of order. The last will marks the device
-// offline when its connection dies; commands are answered on cmd/ack.
+// so no library-level resend can reach the hub out of order. Every telemetry message declares
+// `first`, the oldest seq still queued, so messages the device gave up never stall the stream.
+// The resume answer tells the hub's payload limit: larger messages are given up, never sent.
+// The last will marks the device offline when its connection dies; commands (commands.ts) are
+// applied once per id and answered on cmd/ack.
 import { EventEmitter } from 'node:events';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { MessageQueue } from './queue.js';
+import mqtt, { type MqttClient } from 'mqtt';
+import { CommandDesk } from './commands.js';
+import { encodeTelemetry, encodedSize, MessageQueue, type QueuedMessage } from './queue.js';
+import type { DeviceClientEvents, DeviceClientOptions, Refusal } from './types.js';
 
-export interface DeviceMetaBody {
-  name?: string;
-  firmware?: string;
-  sampleIntervalMs?: number;
-  metrics?: Array<{ name: string; unit?: string }>;
-  actuators?: Array<{ name: string; type: 'led' | 'relay' | 'pwm' | 'servo' }>;
-}
+export type { CommandResult, DeviceCommand } from './commands.js';
+export type { DeviceClientEvents, DeviceClientOptions, DeviceMetaBody, Refusal } from './types.js';
 
-export interface DeviceCommand {
-  id: string;
-  action: string;
-  params: Record<string, unknown>;
-  expiresAt: number;
-}
-
-export type CommandResult = { ok: true } | { ok: false; error: string };
-
-export interface DeviceClientOptions {
-  /** mqtt://, mqtts:// or ws:// URL of the hub's broker. */
-  url: string;
-  deviceId: string;
-  /** The device key from provisioning; without it the client connects anonymously. */
-  key?: string;
-  meta?: DeviceMetaBody;
-  /** File that keeps unacked messages across restarts; memory only when absent. */
-  queueFile?: string;
-  onCommand?: (command: DeviceCommand) => CommandResult | Promise<CommandResult>;
-  keepaliveSeconds?: number;
-  reconnectDelayMs?: number;
-  /** Extra mqtt.js options (TLS `ca`, `rejectUnauthorized`, WebSocket options). */
-  mqtt?: Partial<IClientOptions>;
-}
-
-export interface DeviceClientEvents {
-  ack: [h: number | null];
-  refused: [body: { reason: string; topic?: string; seq?: number }];
-  connected: [];
-  disconnected: [];
-  /** A connection attempt or connection failed (refused login, unreachable hub); the client retries unless stopped. */
-  failure: [err: Error];
-}
+/** Error codes the hub sends with a `seq` for one reading of a message it kept. */
+const READING_REFUSALS: ReadonlySet<string> = new Set(['bad_value', 'bad_reading']);
 
 export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   private readonly queue: MessageQueue;
+  private readonly commands: CommandDesk;
   private client: MqttClient | null = null;
   private live = false;
   private stopped = true;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private lastH: number | null = null;
-  private readonly answered = new Map<string, CommandResult>();
+  private limit: number | null = null;
 
   constructor(readonly options: DeviceClientOptions) {
     super();
     this.queue = new MessageQueue(options.queueFile);
+    this.commands = new CommandDesk({
+      ...(options.queueFile !== undefined && { file: `${options.queueFile}.commands` }),
+      ...(options.onCommand && { handler: options.onCommand }),
+      publish: (id, result, done) => {
+        const client = this.client;
+        if (!client?.connected) return false;
+        client.publish(this.topic('cmd/ack'), JSON.stringify({ id, ...result }), { qos: 1 }, (err) => done(err));
+        return true;
+      },
+      onError: (err) => this.emit('failure', err),
+    });
   }
 
   /** Connects; resolves once the hub has told its head and the backlog is on its way. Rejects if the hub refuses the login. */
   async start(): Promise<void> {
     this.queue.load();
+    this.commands.load();
     this.stopped = false;
     await new Promise<void>((resolve, reject) => {
       const onResumed = () => { this.off('failure', onError); resolve(); };
@@ -83,12 +65,16 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     });
   }
 
-  /** Queues one sample (`ts` in Unix ms, the hub's receive time when absent); returns its seq. */
+  /**
+   * Queues one sample (`ts` in Unix ms, the hub's receive time when absent); returns its seq.
+   * Throws a RangeError when the message is larger than the hub takes (`maxPayload`, known
+   * from the first resume; before it the message is queued and dropped at resume if too large).
+   */
   send(readings: Record<string, number>, ts?: number): number {
     return this.enqueue(ts === undefined ? { readings } : { ts, readings });
   }
 
-  /** Queues several samples as one message (one seq). */
+  /** Queues several samples as one message (one seq); throws a RangeError as send() does. */
   sendBatch(samples: Array<{ ts?: number; readings: Record<string, number> }>): number {
     return this.enqueue({ batch: samples });
   }
@@ -103,22 +89,29 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     return this.queue.size;
   }
 
+  /** The hub's payload limit in bytes, from its last resume answer; null before the first. */
+  get maxPayload(): number | null {
+    return this.limit;
+  }
+
   get connected(): boolean {
     return this.live;
   }
 
-  /** Resolves when every queued message has been acked (durable in the hub). */
+  /** Resolves when every queued message has been acked (durable in the hub) or given up. */
   drained(timeoutMs = 30_000): Promise<void> {
     if (this.queue.size === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.off('ack', check); reject(new Error(`${this.queue.size} messages still unacked after ${timeoutMs} ms`)); }, timeoutMs);
+      const done = () => { this.off('ack', check); this.off('refused', check); };
+      const timer = setTimeout(() => { done(); reject(new Error(`${this.queue.size} messages still unacked after ${timeoutMs} ms`)); }, timeoutMs);
       const check = () => {
         if (this.queue.size > 0) return;
         clearTimeout(timer);
-        this.off('ack', check);
+        done();
         resolve();
       };
       this.on('ack', check);
+      this.on('refused', check);
     });
   }
 
@@ -130,8 +123,17 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     this.client = null;
     this.live = false;
     if (!client) return;
-    if (client.connected) await client.publishAsync(this.topic('status'), 'offline', { qos: 1, retain: true }).catch(() => {});
-    await client.endAsync().catch(() => {});
+    if (!client.connected) return void client.end(true);
+    // Bounded: when the hub went away under it, an mqtt.js client can still count as connected
+    // and wait for a PUBACK that never comes, with nothing left to wake it up.
+    let timer: NodeJS.Timeout | undefined;
+    const polite = (async () => {
+      await client.publishAsync(this.topic('status'), 'offline', { qos: 1, retain: true });
+      await client.endAsync();
+    })().catch(() => {});
+    await Promise.race([polite, new Promise((r) => (timer = setTimeout(r, 2_000)))]);
+    clearTimeout(timer);
+    client.end(true);
   }
 
   /** Drops the connection without DISCONNECT, as a power loss or a cut cable would; reconnects unless `stay`. */
@@ -144,8 +146,12 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   }
 
   private enqueue(body: Record<string, unknown>): number {
+    if (this.limit !== null) {
+      const size = encodedSize(body);
+      if (size > this.limit) throw new RangeError(`telemetry message of ${size} bytes is larger than the hub takes (${this.limit} bytes); split it`);
+    }
     const message = this.queue.push(body);
-    if (this.live) this.publish(message.seq, message.body);
+    if (this.live) this.publish(message);
     return message.seq;
   }
 
@@ -190,43 +196,61 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     } catch {
       return; // the hub sends JSON only; anything else is not ours to act on
     }
-    if (topic === this.topic('ack')) this.onAck(body?.h ?? null);
-    else if (topic === this.topic('cmd')) void this.onCommand(client, body);
-    else if (topic === this.topic('error')) this.emit('refused', body);
+    if (typeof body !== 'object' || body === null) return;
+    if (topic === this.topic('ack')) {
+      this.onAck(body.h ?? null, body.maxPayload);
+    } else if (topic === this.topic('cmd')) {
+      this.emit('command', body);
+      this.commands.receive(body);
+    } else if (topic === this.topic('error')) {
+      this.onError(body);
+    }
   }
 
-  private onAck(h: number | null): void {
+  /**
+   * The ack carrying `maxPayload` is the resume answer: sent once the hub has made durable all
+   * it took from this device. Plain acks that arrive before it on a new connection (the old
+   * connection's writes finishing) are left alone: a fresh queue must not be numbered after a
+   * head that still has writes behind it.
+   */
+  private onAck(h: number | null, maxPayload: unknown): void {
+    const resume = typeof maxPayload === 'number' && maxPayload > 0;
+    if (!this.live && !resume) return;
     this.lastH = h;
-    if (!this.live) {
-      // The first ack on a connection is the resume point: resend everything after it, in order.
-      this.queue.resume(h);
-      for (const m of this.queue.pending()) this.publish(m.seq, m.body);
+    if (resume) {
+      this.limit = maxPayload;
+      const dropped = this.queue.resume(h, (m) => encodedSize(m.body) > maxPayload);
+      for (const m of dropped) {
+        this.emit('refused', {
+          code: 'too_large', local: true, topic: this.topic('telemetry'), seq: m.seq,
+          reason: `message of ${encodedSize(m.body)} bytes is larger than the hub takes (${maxPayload} bytes); dropped unsent`,
+        });
+      }
+      for (const m of this.queue.pending()) this.publish(m);
+      const wasLive = this.live;
       this.live = true;
-      this.emit('connected');
+      this.commands.flush();
+      if (!wasLive) this.emit('connected');
     } else {
       this.queue.ack(h);
     }
     this.emit('ack', h);
   }
 
-  private async onCommand(client: MqttClient, command: DeviceCommand): Promise<void> {
-    if (typeof command?.id !== 'string') return;
-    // A redelivered command is answered again with the first answer, not applied twice.
-    let result = this.answered.get(command.id);
-    if (!result) {
-      try {
-        result = this.options.onCommand ? await this.options.onCommand(command) : { ok: false, error: 'this device takes no commands' };
-      } catch (err) {
-        result = { ok: false, error: (err as Error).message };
-      }
-      this.answered.set(command.id, result);
-      if (this.answered.size > 1000) this.answered.delete(this.answered.keys().next().value!);
-    }
-    client.publish(this.topic('cmd/ack'), JSON.stringify({ id: command.id, ...result }), { qos: 1 });
+  /**
+   * A refusal naming a seq without `resend` is final for that message (unless it names a single
+   * reading of a message the hub kept): the device gives the message up, and the next messages
+   * declare it gone through `first`. Passing refusals need nothing here: the hub closes the
+   * connection and the message is resent after the resume.
+   */
+  private onError(body: Refusal): void {
+    const final = typeof body.seq === 'number' && body.resend !== true && !READING_REFUSALS.has(String(body.code));
+    if (final && (body.topic === undefined || body.topic === this.topic('telemetry'))) this.queue.drop(body.seq!);
+    this.emit('refused', body);
   }
 
-  private publish(seq: number, body: Record<string, unknown>): void {
-    this.client?.publish(this.topic('telemetry'), JSON.stringify({ seq, ...body }), { qos: 1 });
+  private publish(message: QueuedMessage): void {
+    this.client?.publish(this.topic('telemetry'), encodeTelemetry(message.seq, this.queue.first, message.body), { qos: 1 });
   }
 
   private topic(kind: string): string {

@@ -1,14 +1,34 @@
 // The device side of the acked stream: every message gets the next sequence number (uint32,
-// wrapping) and stays here until the hub acks a head `h` at or after it. With a file the queue
-// survives a restart of the device process: new messages are appended as JSON lines and the
-// file is compacted (written anew, then renamed over) when acks drop messages from its front.
+// wrapping) and stays here until the hub acks a head `h` at or after it, or until the device
+// gives it up (the hub refused it finally, or it is larger than the hub takes). With a file the
+// queue survives a restart of the device process: new messages are appended as JSON lines and
+// the file is compacted (written anew, then renamed over) whenever messages leave it.
+//
+// The file holds a header line `{nextSeq, fresh}` and one `{seq, body}` line per message. The
+// oldest held seq (`first` on the wire) is not stored: it is the first message line, or the next
+// seq when none is held, so files written before `first` existed load unchanged.
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { SEQ_MODULO, seqAfter } from '../core/model.js';
 
 export interface QueuedMessage {
   seq: number;
-  /** The telemetry payload without `seq`: `{ts?, readings}` or `{batch}`. */
+  /** The telemetry payload without `seq` and `first`: `{ts?, readings}` or `{batch}`. */
   body: Record<string, unknown>;
+}
+
+const WIDEST_SEQ = SEQ_MODULO - 1;
+
+/** The telemetry payload as it goes on the wire. */
+export function encodeTelemetry(seq: number, first: number, body: Record<string, unknown>): string {
+  return JSON.stringify({ seq, first, ...body });
+}
+
+/**
+ * Bytes of the message on the wire, measured with the widest seq and first: a fresh queue
+ * renumbers its messages at resume, so the size must not depend on the numbers they get.
+ */
+export function encodedSize(body: Record<string, unknown>): number {
+  return Buffer.byteLength(encodeTelemetry(WIDEST_SEQ, WIDEST_SEQ, body));
 }
 
 export class MessageQueue {
@@ -16,11 +36,14 @@ export class MessageQueue {
   private nextSeq = 0;
   /** No stream state yet (new device, or one that lost its buffer): numbering follows the hub's head. */
   private fresh = true;
+  private loaded = false;
 
   constructor(private readonly file?: string) {}
 
-  /** Reads the file if there is one; a missing file means a fresh device. */
+  /** Reads the file if there is one (once; later calls do nothing); a missing file means a fresh device. */
   load(): void {
+    if (this.loaded) return;
+    this.loaded = true;
     if (!this.file || !existsSync(this.file)) return;
     let torn = false;
     for (const line of readFileSync(this.file, 'utf8').split('\n')) {
@@ -49,12 +72,18 @@ export class MessageQueue {
     return this.messages.length;
   }
 
+  /** The oldest seq the device still holds: what every telemetry message declares as `first`. */
+  get first(): number {
+    return this.messages.length > 0 ? this.messages[0].seq : this.nextSeq;
+  }
+
   /** Messages waiting for the hub's ack, oldest first. */
   pending(): readonly QueuedMessage[] {
     return this.messages;
   }
 
   push(body: Record<string, unknown>): QueuedMessage {
+    this.load();
     const message = { seq: this.nextSeq, body };
     this.nextSeq = (this.nextSeq + 1) % SEQ_MODULO;
     this.messages.push(message);
@@ -66,11 +95,19 @@ export class MessageQueue {
   }
 
   /**
-   * The hub's head on (re)connect. A fresh queue renumbers what it holds (never sent yet) to
-   * continue right after `h`; so does a queue the hub's head has overtaken (its numbers belong
-   * to an older stream, and the hub would take them for resends). Then what `h` covers is dropped.
+   * The hub's head on (re)connect. First drops the messages `tooLarge` picks (the device gives
+   * them up). A fresh queue then renumbers what it holds (never sent yet) to continue right
+   * after `h`; so does a queue the hub's head has overtaken (its numbers belong to an older
+   * stream, and the hub would take them for resends). Then what `h` covers is dropped.
+   * Returns the messages given up, with the seqs they were queued under.
    */
-  resume(h: number | null): void {
+  resume(h: number | null, tooLarge: (m: QueuedMessage) => boolean = () => false): QueuedMessage[] {
+    this.load();
+    const dropped = this.messages.filter(tooLarge);
+    if (dropped.length > 0) {
+      const gone = new Set(dropped);
+      this.messages = this.messages.filter((m) => !gone.has(m));
+    }
     const lastAssigned = (this.nextSeq - 1 + SEQ_MODULO) % SEQ_MODULO;
     if (this.fresh || (h !== null && seqAfter(lastAssigned, h))) {
       this.fresh = false;
@@ -81,8 +118,11 @@ export class MessageQueue {
       }
       this.nextSeq = seq;
       if (this.file) this.compact();
+    } else if (dropped.length > 0 && this.file) {
+      this.compact();
     }
     this.ack(h);
+    return dropped;
   }
 
   /** Drops every message at or before `h`; returns how many were dropped. */
@@ -94,6 +134,15 @@ export class MessageQueue {
     this.messages = this.messages.slice(drop);
     if (this.file) this.compact();
     return drop;
+  }
+
+  /** Gives up one message (the hub refused it for good); false when it is not held. */
+  drop(seq: number): boolean {
+    const index = this.messages.findIndex((m) => m.seq === seq);
+    if (index < 0) return false;
+    this.messages.splice(index, 1);
+    if (this.file) this.compact();
+    return true;
   }
 
   private compact(): void {

@@ -1,11 +1,12 @@
 // The device's persistent queue: numbering, acks with uint32 wrap-around, a fresh device
-// continuing after the hub's head, and surviving a restart of the device process.
+// continuing after the hub's head, surviving a restart of the device process, the oldest held
+// seq (`first`), and messages given up (too large for the hub, or refused by it for good).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MessageQueue } from '../../src/device-client/queue.js';
+import { encodeTelemetry, encodedSize, MessageQueue } from '../../src/device-client/queue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'device-queue-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,4 +72,56 @@ test('a queue whose numbers the hub head has overtaken continues after the head 
   assert.equal(q.push({ readings: { i: 2 } }).seq, 5003);
   q.resume(5001);
   assert.deepEqual(q.pending().map((m) => m.seq), [5002, 5003], 'a head behind the queue only drops what it covers');
+});
+
+test('first is the oldest held seq, or the next seq when nothing is held; a dropped message leaves the rest in order', () => {
+  const q = new MessageQueue();
+  q.resume(9);
+  assert.equal(q.first, 10, 'nothing held: the next message is its own first');
+  for (let i = 0; i < 4; i++) q.push({ readings: { i } });
+  assert.equal(q.first, 10);
+  assert.equal(q.drop(10), true);
+  assert.equal(q.drop(12), true);
+  assert.equal(q.drop(99), false, 'a seq not held is no-op');
+  assert.deepEqual(q.pending().map((m) => m.seq), [11, 13]);
+  assert.equal(q.first, 11);
+  assert.equal(q.push({ readings: { i: 4 } }).seq, 14, 'numbering goes on after a drop');
+});
+
+test('resume gives up messages larger than the hub takes; a fresh queue then numbers the rest without a hole', () => {
+  const q = new MessageQueue();
+  q.push({ readings: { small: 1 } });
+  q.push({ readings: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`m${i}`, i])) });
+  q.push({ readings: { small: 2 } });
+  const dropped = q.resume(41, (m) => encodedSize(m.body) > 1024);
+  assert.equal(dropped.length, 1);
+  assert.ok(encodedSize(dropped[0].body) > 1024);
+  assert.deepEqual(q.pending().map((m) => [m.seq, m.body]), [[42, { readings: { small: 1 } }], [43, { readings: { small: 2 } }]]);
+  const size = encodedSize({ readings: { small: 1 } });
+  assert.ok(size >= Buffer.byteLength(encodeTelemetry(4294967295, 4294967295, { readings: { small: 1 } })), 'measured with the widest numbers');
+});
+
+test('a queue file written before first existed loads unchanged, and a drop is persisted', () => {
+  const file = join(dir, 'old-format.jsonl');
+  // The format has no `first`: a header and {seq, body} lines, as older clients wrote it.
+  writeFileSync(file, '{"nextSeq":7,"fresh":false}\n{"seq":7,"body":{"readings":{"i":7}}}\n{"seq":8,"body":{"readings":{"i":8}}}\n');
+  const q = new MessageQueue(file);
+  q.load();
+  assert.deepEqual(q.pending().map((m) => m.seq), [7, 8]);
+  assert.equal(q.first, 7);
+  q.drop(7);
+  const again = new MessageQueue(file);
+  again.load();
+  assert.deepEqual(again.pending().map((m) => m.seq), [8]);
+  assert.equal(again.first, 8);
+  assert.equal(again.push({ readings: { i: 9 } }).seq, 9);
+  assert.deepEqual(readFileSync(file, 'utf8').trim().split('\n').slice(1).map((line) => JSON.parse(line).seq), [8, 9], 'still one {seq, body} line per message');
+});
+
+test('messages pushed before load are not read twice from the file', () => {
+  const file = join(dir, 'early.jsonl');
+  const q = new MessageQueue(file);
+  q.push({ readings: { i: 0 } });
+  q.load();
+  assert.equal(q.size, 1);
 });
