@@ -79,6 +79,17 @@ export interface StoredDevice extends Device {
   streamH: number | null;
 }
 
+/** What one history prune removed. */
+export interface HistoryPruned {
+  /** Presence changes dropped. */
+  presence: number;
+  /** Finished commands (acked, failed, expired) dropped. */
+  commands: number;
+}
+
+/** Command states after which a command never changes again, so its row is only history. */
+export const FINISHED_COMMAND_STATES: readonly CommandState[] = ['acked', 'failed', 'expired'];
+
 export interface StoreHealth {
   ok: boolean;
   kind: 'sqlite' | 'mongodb';
@@ -96,6 +107,12 @@ export interface Store {
   queryAggregate(query: AggregateQuery): Promise<AggregatePoint[]>;
   /** Drops whole buckets that ended before `cutoff`; returns how many were dropped. */
   dropBucketsBefore(cutoff: number): Promise<number>;
+  /**
+   * Deletes presence changes with `ts` before `cutoff` and finished commands (acked, failed,
+   * expired) last updated before it. Queued and sent commands are never touched: the command
+   * service reloads them at start and still has to expire or complete them.
+   */
+  pruneHistoryBefore(cutoff: number): Promise<HistoryPruned>;
 
   loadDevices(): Promise<StoredDevice[]>;
   saveDevice(device: Device): Promise<void>;

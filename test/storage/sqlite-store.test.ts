@@ -44,6 +44,16 @@ test('an hour with more samples than a segment holds is split into segments; que
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('the store syncs every commit: WAL with synchronous=FULL, so an acked batch survives a power cut', async () => {
+  const dir = tempDir();
+  const store = new SqliteStore(dir);
+  await store.open();
+  // Read back from the store's own connection: the level is per connection, not kept in the file.
+  assert.deepEqual(store.durability(), { journalMode: 'wal', synchronous: 2 });
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('a failed write leaves no trace: the duplicate check still matches the database', async () => {
   const dir = tempDir();
   const store = new SqliteStore(dir);

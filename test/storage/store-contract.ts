@@ -203,6 +203,32 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
       assert.deepEqual((await store.loadCommands({ deviceId: 'dev-1', limit: 1 })), [{ ...cmd('c1', 'dev-1', 'failed', T0 + 3), error: 'no answer' }]);
     });
 
+    withStore('history pruning drops old presence changes and old finished commands, never open ones', async (store) => {
+      const presence = (deviceId: string, ts: number, reason: string) =>
+        store.appendPresence({ deviceId, state: 'online', previous: 'offline', ts, reason });
+      await presence('dev-1', T0 - 2, 'old-1');
+      await presence('dev-1', T0 - 1, 'old-2');
+      await presence('dev-1', T0, 'at-cutoff');
+      await presence('dev-1', T0 + 1, 'new');
+      await presence('dev-2', T0 - HOUR_MS, 'old-other');
+      const cmd = (id: string, state: Command['state'], updatedAt: number): Command => ({
+        id, deviceId: 'dev-1', action: 'set', params: {}, state, createdAt: updatedAt - MIN, updatedAt, expiresAt: updatedAt - MIN / 2,
+      });
+      // Open commands last touched (and due to expire) long before the cutoff still stay: the
+      // command service expires them first, and a later sweep removes them.
+      for (const c of [
+        cmd('acked-old', 'acked', T0 - 10), cmd('failed-old', 'failed', T0 - 1), cmd('expired-old', 'expired', T0 - MIN),
+        cmd('queued-old', 'queued', T0 - HOUR_MS), cmd('sent-old', 'sent', T0 - HOUR_MS),
+        cmd('acked-at-cutoff', 'acked', T0), cmd('failed-new', 'failed', T0 + 5),
+      ]) await store.saveCommand(c);
+
+      assert.deepEqual(await store.pruneHistoryBefore(T0), { presence: 3, commands: 3 });
+      assert.deepEqual((await store.presenceHistory('dev-1', 10)).map((p) => p.reason), ['new', 'at-cutoff']);
+      assert.deepEqual(await store.presenceHistory('dev-2', 10), []);
+      assert.deepEqual((await store.loadCommands({})).map((c) => c.id).sort(), ['acked-at-cutoff', 'failed-new', 'queued-old', 'sent-old']);
+      assert.deepEqual(await store.pruneHistoryBefore(T0), { presence: 0, commands: 0 }, 'a second sweep finds nothing more');
+    });
+
     withStore('records are put, replaced, listed by kind and deleted', async (store) => {
       await store.putRecord('api-token', 'b', { role: 'viewer' });
       await store.putRecord('api-token', 'a', { role: 'admin', nested: { n: 1 } });

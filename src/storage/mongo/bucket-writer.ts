@@ -3,17 +3,19 @@
 // Duplicate suppression: MongoDB cannot tell from `$push` alone whether a sample is already in a
 // segment, so the writer keeps, per (device, metric, hour) it writes, the stored timestamps and
 // the open segment's number and fill, loaded with one query for all hours missing from the cache
-// (like the embedded store's BucketWriter). Only samples not in that set are pushed. Because a
-// bulkWrite is not one transaction, a failed flush may have been applied in part: the writer then
-// forgets the hours it touched, so the retry reloads what the server really holds. The update
-// filters repeat the decision ($nin on the offsets, room left in the segment) and the unique
-// index on (d, m, s, g) turns any write based on a stale cache into an error instead of a second
-// copy (see segmentAppend), after which the same reload-and-retry path applies.
+// (like the embedded store's BucketWriter). Only samples not in that set are pushed. The store
+// sends the updates inside the flush's transaction (transactions.ts), so the cache may only learn
+// them once that commits: stage() returns the new states and keep() records them; drop() forgets
+// the hours touched when the transaction aborted or its outcome is unknown, so the retry reloads
+// what the server really holds. The update filters repeat the decision ($nin on the offsets, room
+// left in the segment) and the unique index on (d, m, s, g) turns any write based on a stale
+// cache into an error instead of a second copy (see segmentAppend), after which the same
+// reload-and-retry path applies.
 import { SEGMENT_CAP, groupByBucket, seriesKey, type Sample } from '../buckets.js';
 import type { Reading } from '../../core/model.js';
 import type { WriteResult } from '../store.js';
 import { hourStateQuery, segmentAppend } from './bucket-documents.js';
-import { toNumber, type BulkUpdate, type MongoCollection } from './collection.js';
+import { toNumber, type BulkUpdate, type MongoCollection, type MongoSession } from './collection.js';
 
 interface HourState {
   lastSeg: number;
@@ -23,6 +25,15 @@ interface HourState {
 
 type Group = { deviceId: string; metric: string; start: number; samples: Sample[] };
 
+/** Segment updates sent but not yet known to be committed. */
+export interface StagedWrite {
+  result: WriteResult;
+  /** The transaction committed: the cache learns the new states. */
+  keep(): void;
+  /** It did not, or may not have: forget the hours touched, to be reloaded on the next write. */
+  drop(): void;
+}
+
 const HOURS_PER_STATE_QUERY = 500;
 
 export class MongoBucketWriter {
@@ -30,9 +41,17 @@ export class MongoBucketWriter {
 
   constructor(private readonly buckets: MongoCollection, private readonly maxCachedHours = 4096) {}
 
+  /** Writes without a transaction and updates the cache at once. */
   async write(readings: readonly Reading[]): Promise<WriteResult> {
+    const staged = await this.stage(readings);
+    staged.keep();
+    return staged.result;
+  }
+
+  /** Loads and writes in `session`'s transaction, if given; the caller settles the cache. */
+  async stage(readings: readonly Reading[], session?: MongoSession): Promise<StagedWrite> {
     const groups = [...groupByBucket(readings).values()];
-    const states = await this.statesFor(groups);
+    const states = await this.statesFor(groups, session);
     const ops: BulkUpdate[] = [];
     const after = new Map<string, HourState>();
     let inserted = 0;
@@ -43,16 +62,24 @@ export class MongoBucketWriter {
       inserted += fresh.length;
       after.set(key, fresh.length === 0 ? state : this.append(g, state, fresh, ops));
     }
+    const drop = () => {
+      for (const key of after.keys()) this.cache.delete(key);
+    };
     if (ops.length > 0) {
       try {
-        await this.buckets.bulkWrite(ops, { ordered: false });
+        await this.buckets.bulkWrite(ops, { ordered: false, session });
       } catch (err) {
-        for (const key of after.keys()) this.cache.delete(key);
+        drop();
         throw err;
       }
     }
-    for (const [key, state] of after) this.remember(key, state);
-    return { inserted, duplicates: readings.length - inserted };
+    return {
+      result: { inserted, duplicates: readings.length - inserted },
+      keep: () => {
+        for (const [key, state] of after) this.remember(key, state);
+      },
+      drop,
+    };
   }
 
   /** Retention deleted segments behind the cache's back. */
@@ -77,7 +104,7 @@ export class MongoBucketWriter {
     return { lastSeg, lastCount, seen };
   }
 
-  private async statesFor(groups: Group[]): Promise<Map<string, HourState>> {
+  private async statesFor(groups: Group[], session?: MongoSession): Promise<Map<string, HourState>> {
     const states = new Map<string, HourState>();
     const missing: Group[] = [];
     for (const g of groups) {
@@ -91,7 +118,7 @@ export class MongoBucketWriter {
     }
     for (let i = 0; i < missing.length; i += HOURS_PER_STATE_QUERY) {
       const { filter, projection } = hourStateQuery(missing.slice(i, i + HOURS_PER_STATE_QUERY));
-      for (const doc of await this.buckets.find(filter, { projection }).toArray()) {
+      for (const doc of await this.buckets.find(filter, { projection, session }).toArray()) {
         const start = toNumber(doc.s);
         const state = states.get(seriesKey(doc.d as string, doc.m as string, start))!;
         for (const offset of doc.o as unknown[]) state.seen.add(start + toNumber(offset));

@@ -3,7 +3,31 @@
 // queries, updates and pipelines are executed by mingo.
 export type Doc = Record<string, unknown>;
 
-export interface FindOptions {
+/**
+ * A client session, used for one thing: running a flush as a multi-document transaction. The
+ * callback may run more than once (the driver retries it after a TransientTransactionError), so
+ * it must not keep effects from an attempt that did not commit.
+ */
+export interface MongoSession {
+  withTransaction<T>(fn: () => Promise<T>, options: TransactionSettings): Promise<T>;
+  endSession(): Promise<void>;
+}
+
+/** What a flush transaction asks for; transactions.ts checks it against the driver's type. */
+export interface TransactionSettings {
+  readConcern: { level: 'snapshot' };
+  writeConcern: { w: 'majority'; journal: true };
+}
+
+/**
+ * Operations inside a transaction name its session; without it they would run outside it. `S` is
+ * only there so connect.ts can check the interfaces with the driver's own ClientSession.
+ */
+export interface InSession<S = MongoSession> {
+  session?: S;
+}
+
+export interface FindOptions<S = MongoSession> extends InSession<S> {
   projection?: Record<string, 0 | 1>;
   sort?: Record<string, 1 | -1>;
   limit?: number;
@@ -24,10 +48,10 @@ export interface IndexSpec {
   unique?: boolean;
 }
 
-export interface MongoCollection {
+export interface MongoCollection<S = MongoSession> {
   createIndexes(indexes: IndexSpec[]): Promise<unknown>;
-  bulkWrite(operations: BulkUpdate[], options: { ordered: boolean }): Promise<unknown>;
-  find(filter: Doc, options?: FindOptions): DocCursor;
+  bulkWrite(operations: BulkUpdate[], options: { ordered: boolean } & InSession<S>): Promise<unknown>;
+  find(filter: Doc, options?: FindOptions<S>): DocCursor;
   findOne(filter: Doc): Promise<Doc | null>;
   aggregate(pipeline: Doc[]): { toArray(): Promise<Doc[]> };
   updateOne(filter: Doc, update: Doc, options?: { upsert?: boolean }): Promise<unknown>;
@@ -37,14 +61,15 @@ export interface MongoCollection {
   deleteMany(filter: Doc): Promise<{ deletedCount: number }>;
 }
 
-export interface MongoDatabase {
-  collection(name: string): MongoCollection;
+export interface MongoDatabase<S = MongoSession> {
+  collection(name: string): MongoCollection<S>;
   command(command: Doc): Promise<unknown>;
 }
 
-/** An open connection: the database to use and how to let go of it. */
+/** An open connection: the database to use, sessions for transactions, and how to let go of it. */
 export interface MongoConnection {
   db: MongoDatabase;
+  startSession(): MongoSession;
   close(): Promise<void>;
 }
 

@@ -1,9 +1,9 @@
 // Connecting to MongoDB at start: retry with backoff until a bound, then fail with an error that
 // says where, for how long and why, without the password. At run time the driver reconnects by
 // itself; the store reports the outage through health() and the ingest pipeline retries writes.
-import { MongoClient } from 'mongodb';
+import { MongoClient, type ClientSession } from 'mongodb';
 import type { HubLogger } from '../../core/logger.js';
-import type { MongoConnection, MongoDatabase } from './collection.js';
+import type { MongoConnection, MongoDatabase, MongoSession } from './collection.js';
 
 /** How long one operation waits for a usable server before it fails (and ingest retries). */
 const SERVER_SELECTION_TIMEOUT_MS = 2_000;
@@ -39,8 +39,10 @@ export async function connectWithRetry(uri: string, options: ConnectOptions): Pr
       await client.connect();
       const db = client.db(options.databaseName ?? databaseNameIn(uri) ?? DEFAULT_DATABASE);
       await db.command({ ping: 1 });
-      // `satisfies` has the compiler check the narrow interface against the driver's own types.
-      return { db: db satisfies MongoDatabase, close: () => client.close() };
+      // `satisfies` has the compiler check the narrow interfaces against the driver's own types;
+      // the sessions the adapter hands back to the driver are the driver's own ClientSessions.
+      const checked: MongoDatabase<ClientSession> = db satisfies MongoDatabase<ClientSession>;
+      return { db: checked, startSession: () => client.startSession() satisfies MongoSession, close: () => client.close() };
     } catch (err) {
       await client.close().catch(() => {});
       const left = deadline - Date.now();

@@ -7,14 +7,17 @@ import type {
   AggregatePoint, AggregateQuery, RawPage, RawQuery, Store, StoreHealth, StoredDevice, WriteBatch, WriteResult,
 } from '../store.js';
 import { BUCKETS, BUCKET_INDEXES, retentionFilter } from './bucket-documents.js';
-import { MongoBucketWriter } from './bucket-writer.js';
+import { MongoBucketWriter, type StagedWrite } from './bucket-writer.js';
 import type { Doc, MongoCollection, MongoConnection } from './collection.js';
 import { connectWithRetry } from './connect.js';
 import { MongoQueries } from './queries.js';
+import { inTransaction, requireTransactions } from './transactions.js';
 import {
   COMMANDS, DEVICES, PRESENCE, RECORDS, REGISTRY_INDEXES, commandReplacement, commandsQuery, deviceUpsert,
   headUpdates, presenceChange, presenceDoc, presenceHistoryQuery, recordFilter, storedDevice, type DeviceDoc,
 } from './registry-documents.js';
+import { historyPruneFilters } from './registry-documents.js';
+import type { HistoryPruned } from '../store.js';
 
 interface Open {
   connection: MongoConnection;
@@ -45,6 +48,7 @@ export class MongoStore implements Store {
     const collection = (name: string) => connection.db.collection(name);
     const buckets = collection(BUCKETS);
     try {
+      await requireTransactions(connection.db);
       await buckets.createIndexes(BUCKET_INDEXES);
       for (const [name, indexes] of Object.entries(REGISTRY_INDEXES)) await collection(name).createIndexes(indexes);
     } catch (err) {
@@ -77,14 +81,22 @@ export class MongoStore implements Store {
 
   async writeBatch(batch: WriteBatch): Promise<WriteResult> {
     const c = this.collections();
+    const heads = headUpdates(batch);
+    // Readings, heads and last-seen times commit together or not at all (see transactions.ts).
+    // The callback may run again after a transient error; each attempt stages afresh.
+    const last: { staged?: StagedWrite } = {};
     try {
-      // Readings first, then the heads that cover them: a head is never stored ahead of its data.
-      const result = await c.writer.write(batch.readings);
-      const heads = headUpdates(batch);
-      if (heads.length > 0) await c.devices.bulkWrite(heads.map((h) => ({ updateOne: h })), { ordered: false });
+      const result = await inTransaction(c.connection, async (session) => {
+        last.staged?.drop();
+        last.staged = await c.writer.stage(batch.readings, session);
+        if (heads.length > 0) await c.devices.bulkWrite(heads.map((h) => ({ updateOne: h })), { ordered: false, session });
+        return last.staged.result;
+      });
+      last.staged?.keep();
       this.lastWriteError = null;
       return result;
     } catch (err) {
+      last.staged?.drop();
       this.lastWriteError = (err as Error).message;
       throw err;
     }
@@ -103,6 +115,14 @@ export class MongoStore implements Store {
     const { deletedCount } = await c.buckets.deleteMany(retentionFilter(cutoff));
     c.writer.forget();
     return deletedCount;
+  }
+
+  async pruneHistoryBefore(cutoff: number): Promise<HistoryPruned> {
+    const c = this.collections();
+    const filters = historyPruneFilters(cutoff);
+    const presence = await c.presence.deleteMany(filters.presence);
+    const commands = await c.commands.deleteMany(filters.commands);
+    return { presence: presence.deletedCount, commands: commands.deletedCount };
   }
 
   async loadDevices(): Promise<StoredDevice[]> {

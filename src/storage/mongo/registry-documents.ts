@@ -2,7 +2,7 @@
 // heads), presence history, commands and named records. Plain objects only, so the tests run the
 // very same objects through mingo.
 import type { Command, CommandState, Device, PresenceChange } from '../../core/model.js';
-import type { StoredDevice, WriteBatch } from '../store.js';
+import { FINISHED_COMMAND_STATES, type StoredDevice, type WriteBatch } from '../store.js';
 import type { Filter } from './bucket-documents.js';
 import type { IndexSpec } from './collection.js';
 
@@ -20,7 +20,8 @@ export interface DeviceDoc {
 }
 
 export const REGISTRY_INDEXES: Record<string, IndexSpec[]> = {
-  [PRESENCE]: [{ key: { d: 1, ts: -1 }, name: 'device_time' }],
+  // `time` serves retention, which deletes old changes across all devices.
+  [PRESENCE]: [{ key: { d: 1, ts: -1 }, name: 'device_time' }, { key: { ts: 1 }, name: 'time' }],
   [COMMANDS]: [{ key: { d: 1, up: -1 }, name: 'device_updated' }, { key: { st: 1, up: -1 }, name: 'state_updated' }],
   [RECORDS]: [{ key: { k: 1, i: 1 }, name: 'kind_id', unique: true }],
 };
@@ -82,6 +83,18 @@ export function commandsQuery(filter: { deviceId?: string; states?: CommandState
   if (filter.deviceId !== undefined) f.d = filter.deviceId;
   if (filter.states?.length) f.st = { $in: filter.states };
   return { filter: f, sort: { up: -1 }, limit: filter.limit ?? 1000 };
+}
+
+/**
+ * What retention deletes: presence changes before `cutoff`, and finished commands last updated
+ * before it (served by the `state_updated` index). Queued and sent commands are left for the
+ * command service, which expires them itself.
+ */
+export function historyPruneFilters(cutoff: number): { presence: Filter; commands: Filter } {
+  return {
+    presence: { ts: { $lt: cutoff } },
+    commands: { st: { $in: [...FINISHED_COMMAND_STATES] }, up: { $lt: cutoff } },
+  };
 }
 
 export function recordFilter(kind: string, id: string): Filter {

@@ -1,7 +1,9 @@
 // SQLite schema of the embedded store. A bucket segment is one row; `seg` numbers the overflow
 // segments of an hour. `hours` holds each bucket's summary over all its segments, apart from the
 // sample blobs, so long aggregates read a few small rows per hour instead of every segment.
-// WITHOUT ROWID keeps each table clustered on its primary key.
+// WITHOUT ROWID keeps each table clustered on its primary key. The by-time indexes on presence and
+// commands let retention delete old history without scanning it; being CREATE IF NOT EXISTS they
+// are added to an older data directory at open without a schema version of their own.
 export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
@@ -62,6 +64,7 @@ CREATE TABLE IF NOT EXISTS presence (
   reason TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS presence_by_device ON presence (device, ts);
+CREATE INDEX IF NOT EXISTS presence_by_time ON presence (ts);
 
 CREATE TABLE IF NOT EXISTS commands (
   id TEXT PRIMARY KEY,
@@ -71,6 +74,7 @@ CREATE TABLE IF NOT EXISTS commands (
   doc TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS commands_by_device ON commands (device, updated);
+CREATE INDEX IF NOT EXISTS commands_by_state ON commands (state, updated);
 
 CREATE TABLE IF NOT EXISTS records (
   kind TEXT NOT NULL,
