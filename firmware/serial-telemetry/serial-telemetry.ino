@@ -2,6 +2,7 @@
 // (docs/protocol.md, "Serial line protocol"). It samples two analog sensors (a light sensor
 // on A0 in %, a TMP36 on A1 in °C), keeps every sample in a RAM ring buffer until the hub has
 // stored it and acked it, and switches an LED (pin 13) and a relay (pin 7) on command.
+#include <avr/eeprom.h>
 #include <Arduino.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,10 @@ SampleRing ring;
 uint32_t intervalMs = 1000;
 bool welcomed = false;       // the hub has answered our hello; telemetry may flow
 bool numbered = false;       // firstSeq is known (set by the first welcome after boot)
+// Differs on every boot (a counter in EEPROM). The hub echoes it in the welcome that answers our
+// hello, so a welcome meant for the previous boot, still on the line at a reset, is not taken.
+uint16_t bootId = 0;
+uint16_t EEMEM bootCounter;
 uint8_t sent = 0;            // samples of the ring already sent since the last (re)send
 uint32_t lastSample = 0, lastHello = 0, lastHeartbeat = 0, lastProgress = 0;
 uint16_t reportedRejects = 0;  // damaged hub frames already answered with "err"
@@ -39,6 +44,8 @@ void sendHello() {
   out.begin();
   out.textP(F("hello " DEVICE_ID " proto=1 fw=" FIRMWARE_VERSION " iv="));
   out.number(intervalMs);
+  out.textP(F(" boot="));
+  out.number(bootId);
   out.textP(F(" m=light:%,temperature:\xC2\xB0" "C a=led:led,relay:relay"));
   out.end();
   lastHello = millis();
@@ -98,19 +105,22 @@ bool parseNumber(const char *s, uint32_t &value) {
 }
 
 // "welcome <h|-> [iv=<ms>]": resume after the hub's head; a fresh boot numbers its samples from h + 1.
+// A welcome echoing another boot's id answered a hello of the board's previous life: dropped.
 void onWelcome(char *args) {
   char *h = strtok(args, " ");
   uint32_t head;
   bool known = h && parseNumber(h, head);
+  uint32_t iv = 0, boot;
+  for (char *opt = strtok(nullptr, " "); opt; opt = strtok(nullptr, " ")) {
+    if (strncmp(opt, "iv=", 3) == 0 && !parseNumber(opt + 3, iv)) iv = 0;
+    if (strncmp(opt, "boot=", 5) == 0 && parseNumber(opt + 5, boot) && boot != bootId) return;
+  }
+  if (iv >= 10 && iv <= kMaxIntervalMs) intervalMs = iv;
   if (!numbered) {
     ring.firstSeq = known ? head + 1 : 0;
     numbered = true;
   } else if (known) {
     ring.resumeAfter(head);
-  }
-  for (char *opt = strtok(nullptr, " "); opt; opt = strtok(nullptr, " ")) {
-    uint32_t iv;
-    if (strncmp(opt, "iv=", 3) == 0 && parseNumber(opt + 3, iv) && iv >= 10 && iv <= kMaxIntervalMs) intervalMs = iv;
   }
   welcomed = true;
   sent = 0;
@@ -184,6 +194,8 @@ void takeSample() {
 void setup() {
   pinMode(LED_PIN, OUTPUT);
   pinMode(RELAY_PIN, OUTPUT);
+  bootId = eeprom_read_word(&bootCounter) + 1;
+  eeprom_update_word(&bootCounter, bootId);
   Serial.begin(BAUD_RATE);
   sendHello();
 }

@@ -67,7 +67,9 @@ export class StreamLedger {
       if (seqDistance(first, seq) >= MAX_HELD_SPAN) return { verdict: 'bad_first', reason: `first ${first} lies more than ${MAX_HELD_SPAN} before seq ${seq}` };
     }
     const expected = this.expected(deviceId);
-    if (expected === null || seq === expected) return { verdict: 'new' };
+    // No stream yet: it starts at the device's oldest held message, never past one it still holds.
+    if (expected === null) return first === undefined || first === seq ? { verdict: 'new' } : { verdict: 'gap', expected: first };
+    if (seq === expected) return { verdict: 'new' };
     if (seqAfter(seq, expected)) return { verdict: 'duplicate' };
     // seq skips ahead. Allowed only over what the device says it no longer holds.
     if (first === undefined || !seqAfter(expected, first)) return { verdict: 'gap', expected };

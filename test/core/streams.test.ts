@@ -62,3 +62,15 @@ test('a heartbeat declaring its oldest sample moves the stream, and the head whe
   assert.deepEqual(ledger.declareOldest('d', 20), { from: 13, to: 19, count: 7 });
   assert.equal(ledger.head('d'), 11, 'seq 12 is still pending: the head waits for it');
 });
+
+test('a new stream starts at the oldest message the device holds, never past it', () => {
+  const ledger = new StreamLedger();
+  // seq 0 was refused (the hub busy) and seq 1 arrived before the connection closed.
+  assert.deepEqual(ledger.accept('d', 1, 0), { verdict: 'gap', expected: 0 });
+  assert.equal(ledger.expected('d'), null, 'nothing taken');
+  assert.deepEqual(ledger.accept('d', 0, 0), { verdict: 'new' });
+  assert.deepEqual(ledger.accept('d', 1, 0), { verdict: 'new' });
+  // A device that holds nothing older starts wherever it says.
+  assert.deepEqual(ledger.accept('e', 500, 500), { verdict: 'new' });
+  assert.deepEqual(ledger.accept('f', 7), { verdict: 'new' }, 'without first: the device\'s own numbering');
+});

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import {
-  AVRADC, AVRIOPort, AVRTimer, AVRUSART, CPU, PinState, adcConfig, avrInstruction,
+  AVRADC, AVREEPROM, AVRIOPort, AVRTimer, AVRUSART, CPU, EEPROMMemoryBackend, PinState, adcConfig, avrInstruction,
   portBConfig, portCConfig, portDConfig, timer0Config, timer1Config, timer2Config, usart0Config,
 } from 'avr8js';
 
@@ -77,6 +77,8 @@ export class AvrSimulator {
   private cyclesAtStart = 0;
   /** Counts resets, so a test can tell boots apart. */
   resets = 0;
+  /** The ATmega328P's 1 KiB EEPROM: it keeps its contents across resets, like the chip's. */
+  readonly eeprom = new EEPROMMemoryBackend(1024);
 
   constructor(hex: string | Uint8Array, private readonly options: AvrOptions = {}) {
     const flash = typeof hex === 'string' ? parseIntelHex(hex) : hex;
@@ -188,6 +190,7 @@ export class AvrSimulator {
     const adc = new AVRADC(cpu, adcConfig);
     this.voltages.forEach((v, i) => (adc.channelValues[i] = v));
     const usart = new AVRUSART(cpu, usart0Config, this.frequencyHz);
+    new AVREEPROM(cpu, this.eeprom);
     usart.onByteTransmit = (byte) => {
       this.options.onTransmit?.(byte);
       this.txPending.push(this.options.transmitFilter ? this.options.transmitFilter(byte) : byte);

@@ -13,7 +13,7 @@ const NUMBER = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 const UINT = /^\d{1,10}$/;
 
 export type DeviceFrame =
-  | { type: 'hello'; deviceId: string; protocol: number; firmware?: string; sampleIntervalMs?: number; metrics: MetricSpec[]; actuators: ActuatorSpec[] }
+  | { type: 'hello'; deviceId: string; protocol: number; firmware?: string; sampleIntervalMs?: number; bootId?: number; metrics: MetricSpec[]; actuators: ActuatorSpec[] }
   | { type: 'telemetry'; seq: number; ageMs: number; values: Array<{ metric: string; value: number }> }
   | { type: 'heartbeat'; uptimeMs: number; buffered?: number; lost?: number; first?: number }
   | { type: 'commandAck'; commandId: string; ok: boolean; error?: string }
@@ -21,7 +21,7 @@ export type DeviceFrame =
 
 export type HubFrame =
   | { type: 'hi' }
-  | { type: 'welcome'; h: number | null; sampleIntervalMs?: number }
+  | { type: 'welcome'; h: number | null; sampleIntervalMs?: number; bootId?: number }
   | { type: 'ack'; h: number }
   | { type: 'command'; id: string; action: string; params: Array<[string, number]> }
   | { type: 'error'; reason: string };
@@ -42,7 +42,7 @@ export function parseDeviceFrame(body: string): DeviceFrame {
 export function formatHubFrame(frame: HubFrame): string {
   switch (frame.type) {
     case 'hi': return 'hi';
-    case 'welcome': return `welcome ${frame.h ?? '-'}${frame.sampleIntervalMs ? ` iv=${frame.sampleIntervalMs}` : ''}`;
+    case 'welcome': return `welcome ${frame.h ?? '-'}${frame.sampleIntervalMs ? ` iv=${frame.sampleIntervalMs}` : ''}${frame.bootId !== undefined ? ` boot=${frame.bootId}` : ''}`;
     case 'ack': return `h ${frame.h}`;
     case 'command': return ['cmd', frame.id, frame.action, ...frame.params.map(([k, v]) => `${k}=${v}`)].join(' ');
     case 'error': return `err ${frame.reason.replace(/[\r\n*]/g, ' ').slice(0, 80)}`;
@@ -61,12 +61,14 @@ function parseHello(args: string[]): DeviceFrame {
   if (sampleIntervalMs !== undefined && (sampleIntervalMs < 10 || sampleIntervalMs > MAX_AGE_MS)) {
     throw new FrameError('bad_field', `hello iv: ${sampleIntervalMs} ms is outside 10..${MAX_AGE_MS}`);
   }
+  const boot = opts.get('boot');
   return {
     type: 'hello',
     deviceId,
     protocol,
     firmware: opts.get('fw')?.slice(0, 64),
     sampleIntervalMs,
+    ...(boot === undefined ? {} : { bootId: uint(boot, 'hello boot') }),
     metrics: pairs(opts.get('m'), 'hello m').map(([name, unit]) => {
       const problem = checkMetricName(name);
       if (problem) throw new FrameError('bad_field', `hello m: ${problem}`);

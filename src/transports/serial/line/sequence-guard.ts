@@ -21,9 +21,13 @@ export class SequenceGuard {
 
   constructor(private readonly clock: () => number = Date.now) {}
 
-  /** After a welcome with head h the device continues at h + 1; null: the device's own numbering. */
+  /**
+   * After a welcome with head h the device continues at h + 1. After `welcome -` (nothing stored
+   * yet) a fresh device numbers from 0; one that numbered earlier says its oldest in the
+   * heartbeat it sends right after the welcome, and the guard goes on from there.
+   */
   restart(h: number | null): void {
-    this.expected = h === null ? null : seqNext(h);
+    this.expected = h === null ? 0 : seqNext(h);
     this.askedAt = null;
   }
 

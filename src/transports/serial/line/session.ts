@@ -61,7 +61,12 @@ export class LineSession {
       parity: device.parity, stopBits: device.stopBits, log: this.log, ...backoff,
     });
     this.splitter = new LineSplitter(
-      (line) => this.enqueue(() => this.onLine(line)),
+      (line) => {
+        // Stamped on arrival: a frame may wait in the queue (behind a hello that waits for the
+        // store), and its sample time is arrival minus the age the device reports.
+        const receivedAt = Date.now();
+        this.enqueue(() => this.onLine(line, receivedAt));
+      },
       (bytes) => this.refuse('too_long', `line of ${bytes} bytes exceeds ${MAX_LINE_BYTES}; discarded`),
     );
   }
@@ -100,7 +105,7 @@ export class LineSession {
     this.queue = this.queue.then(handle).catch((err: unknown) => this.log.error({ err }, 'line frame handling failed'));
   }
 
-  private async onLine(line: Buffer): Promise<void> {
+  private async onLine(line: Buffer, receivedAt: number): Promise<void> {
     let frame: DeviceFrame;
     try {
       frame = parseDeviceFrame(decodeFrame(line));
@@ -111,7 +116,7 @@ export class LineSession {
     }
     switch (frame.type) {
       case 'hello': return this.onHello(frame);
-      case 'telemetry': return this.onTelemetry(frame);
+      case 'telemetry': return this.onTelemetry(frame, receivedAt);
       case 'heartbeat': return this.onHeartbeat(frame);
       case 'commandAck': return this.onCommandAck(frame);
       case 'error': return this.onDeviceError(frame.reason);
@@ -137,7 +142,8 @@ export class LineSession {
     // accepted would be dropped as a resend.
     await Promise.allSettled([...this.unsettled]);
     const { h } = await this.ctx.ingest.settled(id);
-    this.send({ type: 'welcome', h, sampleIntervalMs: this.device.sampleIntervalMs });
+    // The boot id echoed tells a device that reset meanwhile that this welcome is not for it.
+    this.send({ type: 'welcome', h, sampleIntervalMs: this.device.sampleIntervalMs, bootId: hello.bootId });
     this.sequence.restart(h);
     this.welcomed = true;
     this.lastAckSent = h;
@@ -159,7 +165,7 @@ export class LineSession {
     return true;
   }
 
-  private onTelemetry(frame: Telemetry): void {
+  private onTelemetry(frame: Telemetry, receivedAt: number): void {
     if (!this.welcomed || !this.deviceId) {
       this.refuse('before_hello', `telemetry seq ${frame.seq} before hello; asking the device to say hello`);
       this.sayHi();
@@ -169,13 +175,16 @@ export class LineSession {
     const order = this.sequence.check(frame.seq);
     if (order.verdict === 'gap') {
       this.refuse('gap', `telemetry seq ${frame.seq} while ${order.expected} is missing (lost on the line); asking for a resend`);
-      // A welcome with the durable head makes the device resend from its oldest unacked sample.
-      if (order.askResend) this.send({ type: 'welcome', h: this.ctx.streams.head(deviceId), sampleIntervalMs: this.device.sampleIntervalMs });
+      // `hi` makes the device say hello; the welcome that answers it (sent once everything taken
+      // is durable) makes it resend from its oldest unacked sample. Not a welcome right here: a
+      // device that reset meanwhile would number its new samples after a head that frames of
+      // its previous life, still on the line, are about to move, and they would collide.
+      if (order.askResend) this.send({ type: 'hi' });
       return;
     }
     // Frames read in one chunk share a receive time; samples are taken in seq order, so a new one
     // is stamped at least 1 ms after the one before and never collides with it in the store.
-    let ts = Date.now() - frame.ageMs;
+    let ts = receivedAt - frame.ageMs;
     if (!order.resend) {
       ts = Math.max(ts, this.lastSampleTs + 1);
       this.lastSampleTs = ts;

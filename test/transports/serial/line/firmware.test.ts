@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import type { Command } from '../../../../src/core/model.js';
+import { encodeFrame } from '../../../../src/transports/serial/line/framing.js';
 import { AvrSimulator, PinState } from '../../../helpers/avr.js';
 import { getJson, startHub, waitFor, type TestHub } from '../../../helpers/hub.js';
 import type { PtyPair } from '../../../helpers/pty.js';
@@ -115,7 +116,8 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
     assert.deepEqual(device.metrics, [{ name: 'light', unit: '%' }, { name: 'temperature', unit: '°C' }]);
     assert.deepEqual(device.actuators, [{ name: 'led', type: 'led' }, { name: 'relay', type: 'relay' }]);
     const welcome = await waitFor('the welcome', () => wire.fromHub.find((f) => f.body.startsWith('welcome ')));
-    assert.equal(welcome.body, `welcome - iv=${INTERVAL_MS}`, 'a new device is welcomed without a head, with the configured interval');
+    const boot = bootIdOf(wire.fromDevice.find((f) => f.body.startsWith('hello '))!.body);
+    assert.equal(welcome.body, `welcome - iv=${INTERVAL_MS} boot=${boot}`, 'a new device is welcomed without a head, with the configured interval, echoing its boot id');
   });
 
   it('stores the analog readings and follows a voltage change', async () => {
@@ -204,6 +206,7 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
 
   it('resumes after an MCU reset mid-stream: nothing acked is lost or stored twice', async () => {
     const hubLines = wire.fromHub.length;
+    const bootBefore = bootIdOf(wire.fromDevice.filter((f) => f.body.startsWith('hello ')).at(-1)!.body);
     let lines = 0;
     // Reset the chip right after it put a telemetry frame on the wire, before the hub can ack it.
     const inFlight = await new Promise<number>((resolve) => {
@@ -211,13 +214,18 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
         if (!body.startsWith('t ')) return;
         off();
         sim.reset();
+        // A welcome of the previous boot, still on the line: the new boot must not number after it.
+        sim.receive(encodeFrame(`welcome 4000000000 iv=${INTERVAL_MS} boot=${bootBefore}`));
         lines = wire.fromDevice.length;
         resolve(Number(body.split(' ')[1]));
       });
     });
     const welcome = await waitFor('the welcome after the reboot', () =>
       wire.fromHub.slice(hubLines).find((f) => f.body.startsWith('welcome ')));
-    assert.ok(wire.fromDevice.slice(lines).some((f) => f.body.startsWith('hello uno-1 ')), 'the rebooted firmware said hello');
+    const hello = wire.fromDevice.slice(lines).find((f) => f.body.startsWith('hello uno-1 '));
+    assert.ok(hello, 'the rebooted firmware said hello');
+    assert.notEqual(bootIdOf(hello.body), bootBefore, 'each boot has its own id');
+    assert.ok(welcome.body.endsWith(` boot=${bootIdOf(hello.body)}`), welcome.body);
     const h = Number(welcome.body.split(' ')[1]);
     assert.equal(h, inFlight, 'the hub made the in-flight frame durable before welcoming with its head');
     await waitFor('ten frames after the reboot', () => wire.telemetrySeqs(lines).length >= 10);
@@ -281,3 +289,9 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
     assert.ok(missing > 0, 'the samples the firmware dropped are missing');
   });
 });
+
+function bootIdOf(hello: string): number {
+  const match = / boot=(\d+)/.exec(hello);
+  assert.ok(match, `no boot id in "${hello}"`);
+  return Number(match[1]);
+}

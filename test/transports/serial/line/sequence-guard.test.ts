@@ -13,9 +13,13 @@ describe('SequenceGuard', () => {
     assert.deepEqual(guard.check(12), { verdict: 'take', resend: false });
   });
 
-  it('follows the device numbering when the hub has no head', () => {
+  it('expects seq 0 when the hub has no head, and follows a device that says its oldest is later', () => {
     const guard = new SequenceGuard(() => 0);
     guard.restart(null);
+    assert.deepEqual(guard.check(1), { verdict: 'gap', expected: 0, askResend: true }, 'seq 0 was lost on the line');
+    assert.deepEqual(guard.check(0), { verdict: 'take', resend: false });
+    guard.restart(null);
+    assert.equal(guard.deviceOldest(500), 500, 'a device numbered before the hub had a head says its oldest in its heartbeat');
     assert.deepEqual(guard.check(500), { verdict: 'take', resend: false });
     assert.equal(guard.check(502).verdict, 'gap');
   });
