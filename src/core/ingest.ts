@@ -94,7 +94,7 @@ export class Ingest {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    while (this.pending.batch.readings.length > 0 || this.pending.waiters.length > 0 || this.flushing) {
+    while (this.pending.batch.readings.length > 0 || this.pending.batch.heads.length > 0 || this.pending.waiters.length > 0 || this.flushing) {
       await this.flush();
       if (this.retryDelayMs > 0) break; // the store is failing; readings stay unacked and devices resend
     }
@@ -145,19 +145,24 @@ export class Ingest {
   }
 
   /**
-   * Resolves with the device's head once everything taken from it so far is durable: the answer
-   * a device gets when it comes back, so a fresh boot numbering from h + 1 collides with nothing
-   * still being written.
+   * Resolves with the device's head once nothing taken from it is pending: the answer a device
+   * gets when it comes back, so a fresh boot numbering from h + 1 collides with nothing still
+   * being written. Checked again after each flush: while this waited, another life of the device
+   * (a reboot that was answered earlier) may have sent messages that are not durable yet.
    */
-  settled(deviceId: string): Promise<{ h: number | null }> {
-    if (this.deps.streams.settled(deviceId)) return Promise.resolve({ h: this.deps.streams.head(deviceId) });
-    return this.afterFlush(deviceId);
+  async settled(deviceId: string): Promise<{ h: number | null }> {
+    while (!this.deps.streams.settled(deviceId)) await this.afterFlush(deviceId);
+    return { h: this.deps.streams.head(deviceId) };
   }
 
   /** The device says (serial heartbeat) its oldest held seq is `first`: skip what it gave up. */
   declareOldest(deviceId: string, first: number, source: string): StreamLoss | null {
     const lost = this.deps.streams.declareOldest(deviceId, first);
-    if (lost) this.noteLoss({ deviceId, source }, lost);
+    if (!lost) return null;
+    this.noteLoss({ deviceId, source }, lost);
+    // The head moves over the loss once what is pending before it is durable, and is stored then.
+    this.pending.batch.heads.push({ deviceId, h: lost.to });
+    this.schedule();
     return lost;
   }
 
@@ -200,7 +205,7 @@ export class Ingest {
   /** Writes what is pending now; resolves when that write (and any before it) is done. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.pending.batch.readings.length === 0 && this.pending.waiters.length === 0) return;
+    if (this.pending.batch.readings.length === 0 && this.pending.batch.heads.length === 0 && this.pending.waiters.length === 0) return;
     const current = this.pending;
     this.pending = emptyPending();
     this.flushing = this.write(current).finally(() => {

@@ -219,3 +219,49 @@ test('stop() with a failing store gives up at once: no retry runs after the stop
   assert.equal(acked, false);
   await h.close();
 });
+
+test('a loss declared while messages are pending moves the head over it once they are durable, and stores it', async () => {
+  const h = await setup({ flushIntervalMs: 60_000 });
+  h.ingest.submit({ deviceId: 'dev-1', source: 'test', seq: 0, readings: [{ metric: 'v', value: 0, ts: NOW }] });
+  h.ingest.submit({ deviceId: 'dev-1', source: 'test', seq: 1, readings: [{ metric: 'v', value: 1, ts: NOW + 1 }] });
+  const lost = h.ingest.declareOldest('dev-1', 5, 'test'); // 2..4 are gone from the device
+  assert.deepEqual(lost, { from: 2, to: 4, count: 3 });
+  assert.equal(h.streams.settled('dev-1'), false, '0 and 1 are still pending');
+  const answer = h.ingest.settled('dev-1');
+  await h.ingest.flush();
+  assert.deepEqual(await answer, { h: 4 }, 'a fresh boot numbers from 5: nothing it sends collides with a seq taken before');
+  assert.equal(h.streams.settled('dev-1'), true);
+  const heads = (await h.sqlite.loadDevices()).find((d) => d.id === 'dev-1')?.streamH;
+  assert.equal(heads, 4, 'the head over the loss is stored, so a restart resumes after it');
+  await h.close();
+});
+
+test('settled() waits again when messages of another life of the device arrived while it waited', async () => {
+  const gates: Array<() => void> = [];
+  const h = await setup({ flushIntervalMs: 60_000 }, (s) => Object.assign(Object.create(s), {
+    writeBatch: async (batch: WriteBatch) => {
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return s.writeBatch(batch);
+    },
+  }));
+  const nextWrite = () => waitUntil(() => gates.length > 0).then(() => gates.shift()!);
+  h.ingest.submit({ deviceId: 'dev-1', source: 'test', seq: 0, readings: [{ metric: 'v', value: 0, ts: NOW }] });
+  const first = h.ingest.flush(); // seq 0 is being written, slowly
+  const answer = h.ingest.settled('dev-1'); // a device back from a reboot asks where to go on
+  const second = h.ingest.flush();
+  (await nextWrite())(); // seq 0 is durable; the flush holding the answer's wait starts
+  const waitWrite = await nextWrite();
+  // Meanwhile an earlier life of the device, already answered, sends seq 1.
+  h.ingest.submit({ deviceId: 'dev-1', source: 'test', seq: 1, readings: [{ metric: 'v', value: 1, ts: NOW + 1 }] });
+  waitWrite();
+  await Promise.all([first, second]);
+  const third = h.ingest.flush();
+  (await nextWrite())();
+  await third;
+  assert.deepEqual(await answer, { h: 1 }, 'not h 0 while seq 1 was still pending: a fresh boot would reuse it');
+  await h.close();
+});
+
+async function waitUntil(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setImmediate(resolve));
+}

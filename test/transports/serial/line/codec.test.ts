@@ -70,6 +70,11 @@ describe('line frame bodies', () => {
     });
   });
 
+  it('takes the boot id of a hello, and refuses one that is not a whole number', () => {
+    assert.equal((parseDeviceFrame('hello uno-1 proto=1 boot=513') as { bootId?: number }).bootId, 513);
+    assert.throws(() => parseDeviceFrame('hello uno-1 proto=1 boot=x1'), { code: 'bad_field' });
+  });
+
   it('parses telemetry, heartbeats, command acks and device errors', () => {
     assert.deepEqual(parseDeviceFrame('t 4294967295 120 light=50.0 temperature=-2.5'), {
       type: 'telemetry', seq: 4294967295, ageMs: 120, values: [{ metric: 'light', value: 50 }, { metric: 'temperature', value: -2.5 }],
@@ -100,6 +105,7 @@ describe('line frame bodies', () => {
     assert.equal(formatHubFrame({ type: 'hi' }), 'hi');
     assert.equal(formatHubFrame({ type: 'welcome', h: null }), 'welcome -');
     assert.equal(formatHubFrame({ type: 'welcome', h: 41, sampleIntervalMs: 100 }), 'welcome 41 iv=100');
+    assert.equal(formatHubFrame({ type: 'welcome', h: 41, sampleIntervalMs: 100, bootId: 0 }), 'welcome 41 iv=100 boot=0');
     assert.equal(formatHubFrame({ type: 'ack', h: 7 }), 'h 7');
     assert.equal(formatHubFrame({ type: 'command', id: 'c-1', action: 'set', params: [['led', 1], ['fan', 128]] }), 'cmd c-1 set led=1 fan=128');
     assert.equal(formatHubFrame({ type: 'error', reason: 'bad*\nframe' }), 'err bad  frame');
