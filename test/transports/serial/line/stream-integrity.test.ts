@@ -74,6 +74,7 @@ test('a sample refused while the store is slow and then dropped by the ring does
   // The device keeps sampling; its ring of 4 drops 0..4, the refused 4 among them, and says so.
   const since = heard.length;
   await send('hb 5000 4 5 5');
+  await waitFor('the loss of 4 taken', () => hub.hub.metrics.streamLost.get({ source: 'line' }) >= 1);
   store.release();
   await hear(/^h 4$/, since); // the buffer is empty again, and the head moved over the lost 4
   // Three at a time: the buffer of 3 pushes back on a fourth before a flush, and this scripted
