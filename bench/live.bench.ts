@@ -2,7 +2,7 @@
 //  1. Latency from an MQTT device's publish to the SSE client's receipt: 10 devices publish
 //     QoS 1 telemetry (10 readings per message, stamped with the publish time) at 1k and 10k
 //     readings/s; one SSE client measures now − ts per event; p50 and p99 over RUNS runs (median).
-//     Latency includes the ingest batching (HUB_FLUSH_INTERVAL_MS, 50 ms): events are pushed once
+//     Latency includes the store write (group commit, synchronous=FULL): events are pushed once
 //     their readings are durable.
 //  2. Concurrent SSE clients: opened in steps; after each step one event must reach every client;
 //     the hub's resident memory growth per client is reported.

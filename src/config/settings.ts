@@ -32,8 +32,8 @@ export const SETTINGS = {
   simulate: { env: 'HUB_SIMULATE', flag: '--simulate', kind: 'int', default: 0, min: 0, max: 10_000, doc: 'Number of simulated devices to start; they use the same ingest path as real ones.' },
   simulateIntervalMs: { env: 'HUB_SIMULATE_INTERVAL_MS', flag: '--simulate-interval-ms', kind: 'int', default: 1000, min: 10, max: 3_600_000, doc: 'Sample interval of each simulated device.' },
   retentionDays: { env: 'HUB_RETENTION_DAYS', flag: '--retention-days', kind: 'number', default: 0, min: 0, max: 36_500, doc: 'Readings (whole hour buckets), presence history and finished commands (acked, failed, expired) older than this many days are dropped, at start and hourly; queued and sent commands are kept; 0 keeps everything.' },
-  batchSize: { env: 'HUB_BATCH_SIZE', flag: '--batch-size', kind: 'int', default: 500, min: 1, max: 100_000, doc: 'Readings per store write; a full batch is flushed at once.' },
-  flushIntervalMs: { env: 'HUB_FLUSH_INTERVAL_MS', flag: '--flush-interval-ms', kind: 'int', default: 50, min: 1, max: 60_000, doc: 'Longest a reading waits before its batch is written (and acked).' },
+  batchSize: { env: 'HUB_BATCH_SIZE', flag: '--batch-size', kind: 'int', default: 500, min: 1, max: 100_000, doc: 'Pending readings at which a store write starts without waiting for HUB_FLUSH_INTERVAL_MS.' },
+  flushIntervalMs: { env: 'HUB_FLUSH_INTERVAL_MS', flag: '--flush-interval-ms', kind: 'int', default: 0, min: 0, max: 60_000, doc: 'Extra wait before a store write starts, to gather more readings per write. 0: a write starts as soon as the previous one is done and takes everything that queued meanwhile.' },
   maxPending: { env: 'HUB_MAX_PENDING', flag: '--max-pending', kind: 'int', default: 100_000, min: 1, max: 10_000_000, doc: 'Unwritten readings held while the store is slow or down; beyond this messages are refused and devices resend.' },
   staleFactor: { env: 'HUB_STALE_FACTOR', flag: '--stale-factor', kind: 'number', default: 3, min: 1, max: 1000, doc: 'A connected device silent for this many sample intervals is shown as stale.' },
   // Serial devices: the devices file and how hard a vanished port is retried.

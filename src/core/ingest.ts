@@ -1,5 +1,8 @@
 // The ingest pipeline every transport uses: validate, batch, write, and resolve each message's
 // `durable` promise only once its readings are committed. Device acks hang on that promise.
+// Writes are group commits: a write starts as soon as the previous one is done and takes
+// everything that queued meanwhile, so latency follows the store's write time under light load
+// and batches grow by themselves under heavy load (one fsync per write, not per message).
 // A store failure keeps the batch and retries with backoff; nothing is acked meanwhile, and past
 // `maxPending` readings new messages are refused so devices keep them and resend later.
 // Sequence rules (in order, no holes but those the device declares) live in streams.ts.
@@ -52,9 +55,16 @@ export interface IngestOutcome {
 }
 
 export interface IngestOptions {
+  /** Pending readings at which a write starts without waiting for `flushIntervalMs`. */
   batchSize: number;
+  /** Extra wait before a write starts, to gather more per write; 0 writes at the next turn. */
   flushIntervalMs: number;
   maxPending: number;
+}
+
+interface Timer {
+  readonly delayMs: number;
+  cancel(): void;
 }
 
 interface Pending {
@@ -66,7 +76,7 @@ interface Pending {
 export class Ingest {
   private pending = emptyPending();
   private flushing: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private retryDelayMs = 0;
   private stopped = true;
   /** The last receive time stamped on an untimed reading, per device. */
@@ -92,9 +102,9 @@ export class Ingest {
   /** Flushes everything pending; after this, submit() refuses. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = null;
-    while (this.pending.batch.readings.length > 0 || this.pending.batch.heads.length > 0 || this.pending.waiters.length > 0 || this.flushing) {
+    while (this.hasPending() || this.flushing) {
       await this.flush();
       if (this.retryDelayMs > 0) break; // the store is failing; readings stay unacked and devices resend
     }
@@ -205,13 +215,20 @@ export class Ingest {
   /** Writes what is pending now; resolves when that write (and any before it) is done. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.pending.batch.readings.length === 0 && this.pending.batch.heads.length === 0 && this.pending.waiters.length === 0) return;
+    if (!this.hasPending()) return;
     const current = this.pending;
     this.pending = emptyPending();
     this.flushing = this.write(current).finally(() => {
       this.flushing = null;
+      // Group commit: what queued during this write goes in the next one, started right away.
+      this.schedule();
     });
     await this.flushing;
+  }
+
+  private hasPending(): boolean {
+    const p = this.pending;
+    return p.batch.readings.length > 0 || p.batch.heads.length > 0 || p.waiters.length > 0;
   }
 
   private async write(current: Pending): Promise<void> {
@@ -225,9 +242,7 @@ export class Ingest {
       this.deps.log.error({ err, readings: current.batch.readings.length, retryInMs: this.retryDelayMs }, 'store write failed; will retry');
       this.deps.metrics.flushFailed();
       this.pending = mergePending(current, this.pending);
-      // After stop() nobody retries: the store is about to close and devices resend what is unacked.
-      if (!this.stopped) this.schedule(this.retryDelayMs);
-      return;
+      return; // flush() schedules the retry after the backoff (none after stop(): devices resend)
     }
     for (const head of current.batch.heads) this.deps.streams.durable(head.deviceId, head.h);
     for (const m of current.messages) this.deps.bus.emit('readings', m);
@@ -241,16 +256,36 @@ export class Ingest {
     });
   }
 
-  private schedule(delayMs?: number): void {
-    if (this.pending.batch.readings.length >= this.options.batchSize && delayMs === undefined) {
-      void this.flush();
+  /**
+   * Starts the next write unless one is running or already timed: at once when a batch is full,
+   * after `flushIntervalMs` otherwise (0: the next turn of the event loop, so messages that
+   * arrive together are written together), and after the backoff while the store is failing.
+   */
+  private schedule(): void {
+    if (this.flushing || !this.hasPending()) return;
+    if (this.retryDelayMs > 0) {
+      if (!this.timer && !this.stopped) this.timer = this.after(this.retryDelayMs);
       return;
     }
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
+    const full = this.pending.batch.readings.length >= this.options.batchSize;
+    if (full && this.timer && this.timer.delayMs > 0) {
+      this.timer.cancel();
+      this.timer = null;
+    }
+    if (!this.timer) this.timer = this.after(full ? 0 : this.options.flushIntervalMs);
+  }
+
+  private after(delayMs: number): Timer {
+    const run = (): void => {
       this.timer = null;
       void this.flush();
-    }, delayMs ?? this.options.flushIntervalMs);
+    };
+    if (delayMs <= 0) {
+      const immediate = setImmediate(run);
+      return { delayMs: 0, cancel: () => clearImmediate(immediate) };
+    }
+    const timeout = setTimeout(run, delayMs);
+    return { delayMs, cancel: () => clearTimeout(timeout) };
   }
 }
 

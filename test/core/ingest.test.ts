@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SETTINGS } from '../../src/config/settings.js';
 import { DeviceRegistry } from '../../src/core/devices.js';
 import { EventBus } from '../../src/core/events.js';
 import { Ingest, type IngestOptions } from '../../src/core/ingest.js';
@@ -265,3 +266,38 @@ test('settled() waits again when messages of another life of the device arrived 
 async function waitUntil(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setImmediate(resolve));
 }
+
+test('group commit: with the default settings a write starts at the next turn, and what queued during it goes in one write right after', async () => {
+  const writes: number[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const defaults = { flushIntervalMs: SETTINGS.flushIntervalMs.default, batchSize: SETTINGS.batchSize.default };
+  const h = await setup(defaults, (store) => Object.assign(Object.create(store) as Store, {
+    writeBatch: async (batch: WriteBatch) => { writes.push(batch.readings.length); await gate; return store.writeBatch(batch); },
+  }));
+  const turn = () => new Promise((r) => setImmediate(r));
+  const send = (seq: number) => h.ingest.submit({ deviceId: 'dev-1', seq, source: 'test', readings: [{ metric: 't', value: seq, ts: NOW + seq }] });
+  const first = send(0);
+  await turn();
+  assert.deepEqual(writes, [1], 'the first message is written at the next turn, not after an interval');
+  const queued = [1, 2, 3].map(send);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(writes, [1], 'nothing else is written while the first write runs');
+  release();
+  assert.deepEqual(await first.durable, { h: 0 });
+  await turn();
+  await turn();
+  assert.deepEqual(writes, [1, 3], 'the three messages that queued meanwhile share one write, started right after the first');
+  assert.deepEqual(await queued[2]!.durable, { h: 3 });
+  assert.equal((await h.stored()).length, 4);
+  await h.close();
+});
+
+test('a full batch is written at once even when an extra flush delay is set', async () => {
+  const h = await setup({ flushIntervalMs: 60_000, batchSize: 3 });
+  const small = h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [{ metric: 't', value: 1, ts: NOW }] });
+  const filling = h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [2, 3].map((v) => ({ metric: 't', value: v, ts: NOW + v })) });
+  await Promise.all([small.durable, filling.durable]);
+  assert.equal((await h.stored()).length, 3);
+  await h.close();
+});

@@ -143,7 +143,7 @@ export class SimHub {
  * object lives on in memory and its timer would keep the test process from exiting.
  */
 function disarm(ingest: Ingest): void {
-  const timers = ingest as unknown as { timer: NodeJS.Timeout | null };
-  if (timers.timer) clearTimeout(timers.timer);
+  const timers = ingest as unknown as { timer: { cancel(): void } | null };
+  timers.timer?.cancel();
   timers.timer = null;
 }
