@@ -10,7 +10,8 @@ import type { EventBus } from './events.js';
 import { checkMetricName, checkTimestamp, checkValue, type Reading } from './model.js';
 import type { DeviceRegistry } from './devices.js';
 import type { StreamLedger, StreamLoss } from './streams.js';
-import type { Store, WriteBatch } from '../storage/store.js';
+import type { Store } from '../storage/store.js';
+import { PendingQueue, type PendingWrite } from './pending.js';
 import type { HubLogger } from './logger.js';
 import type { IngestMetrics } from './metrics.js';
 
@@ -55,7 +56,7 @@ export interface IngestOutcome {
 }
 
 export interface IngestOptions {
-  /** Pending readings at which a write starts without waiting for `flushIntervalMs`. */
+  /** Most readings in one write (a single larger message goes alone); a write starts at once when this many are pending. */
   batchSize: number;
   /** Extra wait before a write starts, to gather more per write; 0 writes at the next turn. */
   flushIntervalMs: number;
@@ -67,14 +68,8 @@ interface Timer {
   cancel(): void;
 }
 
-interface Pending {
-  batch: WriteBatch;
-  messages: Array<{ deviceId: string; readings: Reading[] }>;
-  waiters: Array<() => void>;
-}
-
 export class Ingest {
-  private pending = emptyPending();
+  private readonly pending = new PendingQueue();
   private flushing: Promise<void> | null = null;
   private timer: Timer | null = null;
   private retryDelayMs = 0;
@@ -111,7 +106,7 @@ export class Ingest {
   }
 
   get pendingReadings(): number {
-    return this.pending.batch.readings.length;
+    return this.pending.readings;
   }
 
   submit(msg: IngestMessage): IngestOutcome {
@@ -133,23 +128,25 @@ export class Ingest {
       case 'bad_first':
         return refuse('bad_first', order.reason);
     }
-    if (this.pending.batch.readings.length + msg.readings.length > this.options.maxPending) {
+    if (this.pending.readings + msg.readings.length > this.options.maxPending) {
       return refuse('busy', 'hub is buffering too many unwritten readings; resend later');
     }
     if (msg.seq !== undefined) this.deps.streams.accept(msg.deviceId, msg.seq, msg.first);
     if (order.lost) this.noteLoss(msg, order.lost);
 
     const { readings, rejected } = this.validate(msg, now);
-    const p = this.pending;
-    p.batch.readings.push(...readings);
-    if (msg.seq !== undefined) p.batch.heads.push({ deviceId: msg.deviceId, h: msg.seq });
-    p.batch.lastSeen.push({ deviceId: msg.deviceId, ts: now });
-    if (readings.length > 0) p.messages.push({ deviceId: msg.deviceId, readings });
+    let resolveDurable!: () => void;
+    const durable = new Promise<{ h: number | null }>((resolve) => {
+      resolveDurable = () => resolve({ h: this.deps.streams.head(msg.deviceId) });
+    });
+    this.pending.add({
+      deviceId: msg.deviceId, readings, seenAt: now, waiters: [resolveDurable],
+      ...(msg.seq !== undefined && { head: { deviceId: msg.deviceId, h: msg.seq } }),
+    });
     this.deps.devices.touch(msg.deviceId, now);
     void this.deps.devices.noteMetrics(msg.deviceId, readings.map((r) => r.metric)).catch((err) =>
       this.deps.log.error({ err, deviceId: msg.deviceId }, 'could not record new metrics'));
 
-    const durable = this.afterFlush(msg.deviceId);
     this.schedule();
     return { status: 'accepted', accepted: readings.length, rejected, durable, ...(order.lost && { lost: order.lost }) };
   }
@@ -171,7 +168,7 @@ export class Ingest {
     if (!lost) return null;
     this.noteLoss({ deviceId, source }, lost);
     // The head moves over the loss once what is pending before it is durable, and is stored then.
-    this.pending.batch.heads.push({ deviceId, h: lost.to });
+    this.pending.add({ deviceId, readings: [], head: { deviceId, h: lost.to }, waiters: [] });
     this.schedule();
     return lost;
   }
@@ -212,12 +209,11 @@ export class Ingest {
     return { readings, rejected };
   }
 
-  /** Writes what is pending now; resolves when that write (and any before it) is done. */
+  /** Writes what is pending now, up to `batchSize` readings; resolves when that write (and any before it) is done. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
     if (!this.hasPending()) return;
-    const current = this.pending;
-    this.pending = emptyPending();
+    const current = this.pending.take(this.options.batchSize);
     this.flushing = this.write(current).finally(() => {
       this.flushing = null;
       // Group commit: what queued during this write goes in the next one, started right away.
@@ -227,11 +223,10 @@ export class Ingest {
   }
 
   private hasPending(): boolean {
-    const p = this.pending;
-    return p.batch.readings.length > 0 || p.batch.heads.length > 0 || p.waiters.length > 0;
+    return !this.pending.isEmpty;
   }
 
-  private async write(current: Pending): Promise<void> {
+  private async write(current: PendingWrite): Promise<void> {
     const started = performance.now();
     try {
       const result = await this.deps.store.writeBatch(current.batch);
@@ -241,7 +236,7 @@ export class Ingest {
       this.retryDelayMs = Math.min(Math.max(this.retryDelayMs * 2, 100), 5_000);
       this.deps.log.error({ err, readings: current.batch.readings.length, retryInMs: this.retryDelayMs }, 'store write failed; will retry');
       this.deps.metrics.flushFailed();
-      this.pending = mergePending(current, this.pending);
+      this.pending.putBack(current);
       return; // flush() schedules the retry after the backoff (none after stop(): devices resend)
     }
     for (const head of current.batch.heads) this.deps.streams.durable(head.deviceId, head.h);
@@ -251,7 +246,7 @@ export class Ingest {
 
   private afterFlush(deviceId: string): Promise<{ h: number | null }> {
     return new Promise((resolve) => {
-      this.pending.waiters.push(() => resolve({ h: this.deps.streams.head(deviceId) }));
+      this.pending.addWaiter(deviceId, () => resolve({ h: this.deps.streams.head(deviceId) }));
       this.schedule();
     });
   }
@@ -267,7 +262,7 @@ export class Ingest {
       if (!this.timer && !this.stopped) this.timer = this.after(this.retryDelayMs);
       return;
     }
-    const full = this.pending.batch.readings.length >= this.options.batchSize;
+    const full = this.pending.readings >= this.options.batchSize;
     if (full && this.timer && this.timer.delayMs > 0) {
       this.timer.cancel();
       this.timer = null;
@@ -287,22 +282,6 @@ export class Ingest {
     const timeout = setTimeout(run, delayMs);
     return { delayMs, cancel: () => clearTimeout(timeout) };
   }
-}
-
-function emptyPending(): Pending {
-  return { batch: { readings: [], heads: [], lastSeen: [] }, messages: [], waiters: [] };
-}
-
-function mergePending(first: Pending, then: Pending): Pending {
-  return {
-    batch: {
-      readings: [...first.batch.readings, ...then.batch.readings],
-      heads: [...first.batch.heads, ...then.batch.heads],
-      lastSeen: [...first.batch.lastSeen, ...then.batch.lastSeen],
-    },
-    messages: [...first.messages, ...then.messages],
-    waiters: [...first.waiters, ...then.waiters],
-  };
 }
 
 /** A refused message's durable promise rejects; keep it from surfacing as an unhandled rejection. */

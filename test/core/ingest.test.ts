@@ -301,3 +301,25 @@ test('a full batch is written at once even when an extra flush delay is set', as
   assert.equal((await h.stored()).length, 3);
   await h.close();
 });
+
+test('a backlog after a store outage goes out in writes of at most batchSize readings, whole messages each', async () => {
+  const writes: number[] = [];
+  let failing = true;
+  const h = await setup({ flushIntervalMs: 0, batchSize: 5 }, (store) => Object.assign(Object.create(store) as Store, {
+    writeBatch: async (batch: WriteBatch) => {
+      if (failing) throw new Error('store down');
+      writes.push(batch.readings.length);
+      return store.writeBatch(batch);
+    },
+  }));
+  const outcomes = Array.from({ length: 6 }, (_, seq) => h.ingest.submit({
+    deviceId: 'dev-1', seq, source: 'test', readings: [0, 1].map((i) => ({ metric: 't', value: seq * 2 + i, ts: NOW + seq * 2 + i })),
+  }));
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(h.ingest.pendingReadings, 12, 'nothing is written while the store fails');
+  failing = false;
+  assert.deepEqual(await outcomes[5]!.durable, { h: 5 });
+  assert.deepEqual(writes, [4, 4, 4], 'two messages of two readings per write: a third would pass the cap of 5');
+  assert.equal((await h.stored()).length, 12);
+  await h.close();
+});

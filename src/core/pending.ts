@@ -1,0 +1,85 @@
+// What ingest has taken but not yet written, in the order it was taken. Kept message by message so
+// a write can take a bounded prefix: after an outage the backlog goes out in writes of a bounded
+// size (a store transaction has size and time limits) instead of one write that never fits.
+// A waiter joins the last entry: it is woken once everything taken before it is durable.
+import type { Reading } from './model.js';
+import type { StreamHead, WriteBatch } from '../storage/store.js';
+
+export interface PendingEntry {
+  deviceId: string;
+  readings: Reading[];
+  /** The stream head this entry moves the device to, written in the same transaction. */
+  head?: StreamHead;
+  /** When the device was heard (a message); absent for a head moved over a declared loss. */
+  seenAt?: number;
+  waiters: Array<() => void>;
+}
+
+/** One write's worth of entries, and what to do once it is durable. */
+export interface PendingWrite {
+  batch: WriteBatch;
+  messages: Array<{ deviceId: string; readings: Reading[] }>;
+  waiters: Array<() => void>;
+  entries: PendingEntry[];
+}
+
+export class PendingQueue {
+  private entries: PendingEntry[] = [];
+  private readingCount = 0;
+
+  get readings(): number {
+    return this.readingCount;
+  }
+
+  get isEmpty(): boolean {
+    return this.entries.length === 0;
+  }
+
+  add(entry: PendingEntry): void {
+    this.entries.push(entry);
+    this.readingCount += entry.readings.length;
+  }
+
+  /** Wakes `waiter` once everything queued now is durable (an empty write if nothing is). */
+  addWaiter(deviceId: string, waiter: () => void): void {
+    const last = this.entries.at(-1);
+    if (last) last.waiters.push(waiter);
+    else this.add({ deviceId, readings: [], waiters: [waiter] });
+  }
+
+  /**
+   * Takes entries from the front while they fit in `maxReadings`; always at least one, so a
+   * single message larger than the cap is still written (alone).
+   */
+  take(maxReadings: number): PendingWrite {
+    let count = 0;
+    let n = 0;
+    while (n < this.entries.length) {
+      const size = this.entries[n]!.readings.length;
+      if (n > 0 && count + size > maxReadings) break;
+      count += size;
+      n += 1;
+    }
+    const entries = this.entries.splice(0, n);
+    this.readingCount -= count;
+    return toWrite(entries);
+  }
+
+  /** A failed write's entries go back in front of what queued meanwhile, to be written first. */
+  putBack(write: PendingWrite): void {
+    this.entries.unshift(...write.entries);
+    for (const e of write.entries) this.readingCount += e.readings.length;
+  }
+}
+
+function toWrite(entries: PendingEntry[]): PendingWrite {
+  const write: PendingWrite = { batch: { readings: [], heads: [], lastSeen: [] }, messages: [], waiters: [], entries };
+  for (const e of entries) {
+    for (const r of e.readings) write.batch.readings.push(r);
+    if (e.head) write.batch.heads.push(e.head);
+    if (e.seenAt !== undefined) write.batch.lastSeen.push({ deviceId: e.deviceId, ts: e.seenAt });
+    if (e.readings.length > 0) write.messages.push({ deviceId: e.deviceId, readings: e.readings });
+    write.waiters.push(...e.waiters);
+  }
+  return write;
+}
