@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Reading } from '../src/core/model.js';
-import type { WriteBatch } from '../src/storage/store.js';
+import type { WriteBatch } from '../src/core/store.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { median, percentile, report } from './stats.js';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
-import type { AggregateQuery } from '../src/storage/store.js';
+import type { AggregateQuery } from '../src/core/store.js';
 import { median, report } from './stats.js';
 
 const HOUR = 3_600_000;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventBus } from './events.js';
 import type { DeviceRegistry } from './devices.js';
 import type { Command, CommandState, TransportKind } from './model.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from './store.js';
 import type { HubLogger } from './logger.js';
 
 /** A transport's way to put a command on the wire; false when the device cannot be reached now. */

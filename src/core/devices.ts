@@ -2,7 +2,7 @@
 // whenever a description changes. Transports register devices; ingest refuses unknown ones.
 import type { EventBus } from './events.js';
 import type { Device, MetricSpec, PresenceState } from './model.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from './store.js';
 import type { StreamLedger } from './streams.js';
 
 export type DeviceDescription = Pick<Device, 'id' | 'name' | 'transport'> &

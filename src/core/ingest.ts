@@ -7,7 +7,7 @@ import type { EventBus } from './events.js';
 import { checkMetricName, checkTimestamp, checkValue, type Reading } from './model.js';
 import type { DeviceRegistry } from './devices.js';
 import type { StreamLedger, StreamLoss } from './streams.js';
-import type { Store, WriteBatch } from '../storage/store.js';
+import type { Store, WriteBatch } from './store.js';
 import type { HubLogger } from './logger.js';
 import type { IngestMetrics } from './metrics.js';
 

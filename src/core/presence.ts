@@ -4,7 +4,7 @@
 import type { EventBus } from './events.js';
 import type { DeviceRegistry } from './devices.js';
 import type { PresenceChange, PresenceState } from './model.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from './store.js';
 import type { HubLogger } from './logger.js';
 
 export interface PresenceOptions {

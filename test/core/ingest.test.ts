@@ -10,7 +10,7 @@ import { StreamLedger } from '../../src/core/streams.js';
 import { HubMetrics } from '../../src/observability/hub-metrics.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import type { Store, WriteBatch } from '../../src/storage/store.js';
+import type { Store, WriteBatch } from '../../src/core/store.js';
 
 const NOW = Date.now();
 

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Command, Device, Reading } from '../../src/core/model.js';
 import { HOUR_MS, SEGMENT_CAP } from '../../src/storage/buckets.js';
-import { InvalidCursorError, type Aggregation, type Store, type WriteBatch } from '../../src/storage/store.js';
+import { InvalidCursorError, type Aggregation, type Store, type WriteBatch } from '../../src/core/store.js';
 
 export interface StoreFixture {
   /** A new adapter instance over this fixture's data, opened (calling it again reopens the same data). */

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { DeviceRegistry } from '../../core/devices.js';
 import type { LatestReadings } from '../../core/latest.js';
 import type { Device } from '../../core/model.js';
-import type { Store } from '../../storage/store.js';
+import type { Store } from '../../core/store.js';
 import { errorSchema, notFound } from '../errors.js';
 
 export interface DeviceRouteDeps {

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { DeviceRegistry } from '../../core/devices.js';
 import { checkMetricName } from '../../core/model.js';
 import type { Reading } from '../../core/model.js';
-import { InvalidCursorError, TooManyWindowsError, type AggregatePoint, type AggregateQuery, type Aggregation, type RawQuery, type Store } from '../../storage/store.js';
+import { InvalidCursorError, TooManyWindowsError, type AggregatePoint, type AggregateQuery, type Aggregation, type RawQuery, type Store } from '../../core/store.js';
 import { badRequest, errorSchema, notFound } from '../errors.js';
 import { parseEvery, parseInstant } from '../time-params.js';
 

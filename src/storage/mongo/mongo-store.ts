@@ -5,7 +5,7 @@ import type { Command, CommandState, Device, PresenceChange } from '../../core/m
 import type { HubLogger } from '../../core/logger.js';
 import type {
   AggregatePoint, AggregateQuery, RawPage, RawQuery, Store, StoreHealth, StoredDevice, WriteBatch, WriteResult,
-} from '../store.js';
+} from '../../core/store.js';
 import { BUCKETS, BUCKET_INDEXES, retentionFilter } from './bucket-documents.js';
 import { MongoBucketWriter, type StagedWrite } from './bucket-writer.js';
 import type { Doc, MongoCollection, MongoConnection } from './collection.js';
@@ -17,7 +17,7 @@ import {
   headUpdates, presenceChange, presenceDoc, presenceHistoryQuery, recordFilter, storedDevice, type DeviceDoc,
 } from './registry-documents.js';
 import { historyPruneFilters } from './registry-documents.js';
-import type { HistoryPruned } from '../store.js';
+import type { HistoryPruned } from '../../core/store.js';
 
 interface Open {
   connection: MongoConnection;

@@ -2,7 +2,7 @@
 // heads), presence history, commands and named records. Plain objects only, so the tests run the
 // very same objects through mingo.
 import type { Command, CommandState, Device, PresenceChange } from '../../core/model.js';
-import { FINISHED_COMMAND_STATES, type StoredDevice, type WriteBatch } from '../store.js';
+import { FINISHED_COMMAND_STATES, type StoredDevice, type WriteBatch } from '../../core/store.js';
 import type { Filter } from './bucket-documents.js';
 import type { IndexSpec } from './collection.js';
 

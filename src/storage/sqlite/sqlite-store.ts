@@ -12,7 +12,7 @@ import { HOUR_MS, groupByBucket } from '../buckets.js';
 import {
   FINISHED_COMMAND_STATES, type AggregatePoint, type AggregateQuery, type HistoryPruned, type RawPage, type RawQuery,
   type Store, type StoreHealth, type StoredDevice, type WriteBatch, type WriteResult,
-} from '../store.js';
+} from '../../core/store.js';
 import { BucketWriter } from './bucket-writer.js';
 import { SqliteQueries } from './queries.js';
 import { migrate } from './migrate.js';

@@ -11,7 +11,7 @@ import { BUCKETS } from '../../../src/storage/mongo/bucket-documents.js';
 import { MongoStore } from '../../../src/storage/mongo/mongo-store.js';
 import { DEVICES } from '../../../src/storage/mongo/registry-documents.js';
 import { MongoTransactionsUnsupportedError } from '../../../src/storage/mongo/transactions.js';
-import type { WriteBatch } from '../../../src/storage/store.js';
+import type { WriteBatch } from '../../../src/core/store.js';
 import { getJson, startHub, waitFor } from '../../helpers/hub.js';
 import { MingoDatabase, type MingoCollection } from './mingo-db.js';
 import { ProcessCrash, TRANSACTION_ATTEMPTS, labelled } from './mingo-session.js';

@@ -9,7 +9,7 @@ import type { Reading } from '../../../src/core/model.js';
 import { HOUR_MS, SEGMENT_CAP } from '../../../src/storage/buckets.js';
 import { BUCKETS, BUCKET_INDEXES } from '../../../src/storage/mongo/bucket-documents.js';
 import { MongoStore } from '../../../src/storage/mongo/mongo-store.js';
-import type { WriteBatch } from '../../../src/storage/store.js';
+import type { WriteBatch } from '../../../src/core/store.js';
 import { MingoDatabase, type MingoCollection } from './mingo-db.js';
 
 const T0 = Date.UTC(2026, 10, 20, 10);

@@ -1,6 +1,7 @@
-// The one storage port. The SQLite adapter (default) and the MongoDB adapter implement it; the
-// contract tests under test/storage run the same cases against both.
-import type { Command, CommandState, Device, PresenceChange, Reading } from '../core/model.js';
+// The one storage port: what the core needs of storage, declared here beside the core so the
+// core depends on nothing outside it. The SQLite adapter (default) and the MongoDB adapter under
+// storage/ implement it; the contract tests under test/storage run the same cases against both.
+import type { Command, CommandState, Device, PresenceChange, Reading } from './model.js';
 
 /** A raw-page cursor that does not decode; the HTTP layer answers 400. */
 export class InvalidCursorError extends Error {
