@@ -29,7 +29,7 @@ import { MqttBroker } from './transports/mqtt/broker.js';
 import { mqttWebSocketRoute } from './transports/mqtt/websocket-route.js';
 import { provisioningRoutes } from './http/routes/provisioning.js';
 // Live push and API auth.
-import { bootstrapAdminToken, TokenService } from './http/auth-tokens.js';
+import { AuthBootstrap, TokenService } from './http/auth-tokens.js';
 import { authPlugin } from './http/auth.js';
 import { AuthFailureLimiter } from './core/auth-failure-limiter.js';
 import { controlRoutes } from './live/control-route.js';
@@ -142,22 +142,22 @@ export class Hub {
     this.metrics.registry.gauge('hub_devices', 'Known devices by presence.', () => countBy(this.devices.list().map((d) => d.presence), 'presence'));
 
     this.stages = [
-      { name: 'store', start: () => store.open(), stop: () => store.close() },
-      { name: 'registry', start: () => this.devices.load(), stop: async () => {} },
+      store,
+      this.devices, // loads the known devices and their stream heads
       new Retention(store, config.retentionDays, log.child({ stage: 'retention' })),
-      { name: 'ingest', start: async () => this.ingest.start(), stop: () => this.ingest.stop() },
-      { name: 'latest', start: async () => this.latest.start(), stop: async () => this.latest.stop() },
-      { name: 'presence', start: async () => this.presence.start(), stop: async () => this.presence.stop() },
-      { name: 'commands', start: () => this.commands.start(), stop: async () => this.commands.stop() },
-      { name: 'auth', start: async () => {
-        if (config.auth === 'on') await bootstrapAdminToken(this.tokens, config.dataDir, log.child({ stage: 'auth' }), (line) => process.stdout.write(line));
-        else log.child({ stage: 'auth' }).warn('API auth is off (HUB_AUTH=off): every caller is admin; for development only');
-      }, stop: async () => {} },
+      this.ingest,
+      this.latest,
+      this.presence,
+      this.commands,
+      new AuthBootstrap(this.tokens, {
+        mode: config.auth === 'off' ? 'off' : 'on', dataDir: config.dataDir, log: log.child({ stage: 'auth' }),
+        print: (line) => process.stdout.write(line),
+      }),
       this.live,
       this.mqtt, // before the simulator: simulated devices are MQTT clients of this broker
       ...(this.simulator ? [this.simulator] : []),
       this.serial,
-      { name: 'http', start: () => this.http.start(), stop: () => this.http.stop() },
+      this.http,
     ];
   }
 

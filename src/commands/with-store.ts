@@ -16,10 +16,10 @@ export async function withConfiguredStore(args: string[], job: (store: Store) =>
     return 2;
   }
   const store = createStore(config);
-  await store.open();
+  await store.start();
   try {
     return await job(store);
   } finally {
-    await store.close();
+    await store.stop();
   }
 }

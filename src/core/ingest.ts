@@ -10,6 +10,7 @@ import type { StreamLedger, StreamLoss } from './streams.js';
 import type { Store, WriteBatch } from './store.js';
 import type { HubLogger } from './logger.js';
 import type { IngestMetrics } from './metrics.js';
+import type { Stage } from './stage.js';
 
 export interface ReadingInput {
   metric: string;
@@ -63,7 +64,8 @@ interface Pending {
   waiters: Array<() => void>;
 }
 
-export class Ingest {
+export class Ingest implements Stage {
+  readonly name = 'ingest';
   private pending = emptyPending();
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -85,7 +87,7 @@ export class Ingest {
     private readonly options: IngestOptions,
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
     this.stopped = false;
   }
 

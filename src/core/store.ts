@@ -2,6 +2,7 @@
 // core depends on nothing outside it. The SQLite adapter (default) and the MongoDB adapter under
 // storage/ implement it; the contract tests under test/storage run the same cases against both.
 import type { Command, CommandState, Device, PresenceChange, Reading } from './model.js';
+import type { Stage } from './stage.js';
 
 /** A raw-page cursor that does not decode; the HTTP layer answers 400. */
 export class InvalidCursorError extends Error {
@@ -97,10 +98,9 @@ export interface StoreHealth {
   detail?: string;
 }
 
-export interface Store {
+/** A stage of its own: start() opens the database (and brings its schema up to date), stop() closes it. */
+export interface Store extends Stage {
   readonly kind: 'sqlite' | 'mongodb';
-  open(): Promise<void>;
-  close(): Promise<void>;
   health(): Promise<StoreHealth>;
 
   writeBatch(batch: WriteBatch): Promise<WriteResult>;

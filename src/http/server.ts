@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { HubLogger } from '../core/logger.js';
+import type { Stage } from '../core/stage.js';
 import { installErrorHandling } from './errors.js';
 
 export interface RoutePlugin<O extends FastifyPluginOptions = any> {
@@ -14,7 +15,8 @@ export interface RoutePlugin<O extends FastifyPluginOptions = any> {
   options: O;
 }
 
-export class HttpServer {
+export class HttpServer implements Stage {
+  readonly name = 'http';
   readonly app: FastifyInstance;
 
   constructor(

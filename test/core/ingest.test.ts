@@ -17,7 +17,7 @@ const NOW = Date.now();
 async function setup(options: Partial<IngestOptions> = {}, wrap: (s: Store) => Store = (s) => s) {
   const dir = mkdtempSync(join(tmpdir(), 'ingest-test-'));
   const sqlite = new SqliteStore(dir);
-  await sqlite.open();
+  await sqlite.start();
   const store = wrap(sqlite);
   const bus = new EventBus();
   const streams = new StreamLedger();
@@ -34,7 +34,7 @@ async function setup(options: Partial<IngestOptions> = {}, wrap: (s: Store) => S
     ingest, bus, metrics, streams, devices, sqlite, stored,
     async close() {
       await ingest.stop();
-      await sqlite.close();
+      await sqlite.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

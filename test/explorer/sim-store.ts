@@ -101,7 +101,7 @@ export class FaultyStore {
     }
     this.held = [];
     this.dead = true;
-    await this.inner.close();
+    await this.inner.stop();
   }
 
   /** Everything already queued completes (used when the faults stop). */

@@ -27,6 +27,7 @@ export interface SqliteStoreOptions {
 }
 
 export class SqliteStore implements Store {
+  readonly name = 'store';
   readonly kind = 'sqlite' as const;
   private db: Database | null = null;
   private writer!: BucketWriter;
@@ -38,7 +39,7 @@ export class SqliteStore implements Store {
     private readonly options: SqliteStoreOptions = {},
   ) {}
 
-  async open(): Promise<void> {
+  async start(): Promise<void> {
     let file = ':memory:';
     if (this.dataDir !== null) {
       fs.mkdirSync(this.dataDir, { recursive: true });
@@ -60,7 +61,7 @@ export class SqliteStore implements Store {
     this.queries = new SqliteQueries(db);
   }
 
-  async close(): Promise<void> {
+  async stop(): Promise<void> {
     this.statements.clear();
     this.db?.close();
     this.db = null;
