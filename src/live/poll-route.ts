@@ -55,7 +55,7 @@ export const pollRoutes: FastifyPluginAsync<PollRouteDeps> = async (app, { live 
     const query = request.query as { devices?: string; metrics?: string; types?: string; since?: string; timeout: number };
     const { filter, since } = checked(live, '/api/poll', request, () => ({
       filter: parseFilter(query),
-      since: parseEventId(query.since) ?? live.log.lastId,
+      since: parseEventId(query.since) ?? live.events.lastId,
     }));
     const ready = collect(live, filter, since);
     if (ready.events.length > 0 || query.timeout === 0) return ready;
@@ -68,7 +68,7 @@ export const pollRoutes: FastifyPluginAsync<PollRouteDeps> = async (app, { live 
         resolve({ events: [], lastId });
       };
       const timer = setTimeout(finish, query.timeout);
-      const unsubscribe = live.log.subscribe((event) => {
+      const unsubscribe = live.events.subscribe((event) => {
         lastId = event.id;
         const data = select(filter, event);
         if (data === null) return;
@@ -87,7 +87,7 @@ export const pollRoutes: FastifyPluginAsync<PollRouteDeps> = async (app, { live 
 
 /** Events after `since` under the filter; a reset leads when `since` is older than the history. */
 function collect(live: LiveService, filter: LiveFilter, since: number): { events: PolledEvent[]; lastId: number } {
-  const resume = live.log.since(since);
+  const resume = live.events.since(since);
   const events: PolledEvent[] = [];
   if ('reset' in resume) events.push({ id: resume.reset.oldestId - 1, type: 'reset', data: resume.reset });
   let lastId = 'reset' in resume ? resume.reset.oldestId - 1 : since;
