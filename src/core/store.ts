@@ -89,9 +89,6 @@ export interface HistoryPruned {
   commands: number;
 }
 
-/** Command states after which a command never changes again, so its row is only history. */
-export const FINISHED_COMMAND_STATES: readonly CommandState[] = ['acked', 'failed', 'expired'];
-
 export interface StoreHealth {
   ok: boolean;
   kind: 'sqlite' | 'mongodb';

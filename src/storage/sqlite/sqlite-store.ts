@@ -7,11 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import type { Command, CommandState, Device, PresenceChange } from '../../core/model.js';
+import { FINISHED_COMMAND_STATES, type Command, type CommandState, type Device, type PresenceChange } from '../../core/model.js';
 import { HOUR_MS, groupByBucket } from '../buckets.js';
-import {
-  FINISHED_COMMAND_STATES, type AggregatePoint, type AggregateQuery, type HistoryPruned, type RawPage, type RawQuery,
-  type Store, type StoreHealth, type StoredDevice, type WriteBatch, type WriteResult,
+import type {
+  AggregatePoint, AggregateQuery, HistoryPruned, RawPage, RawQuery, Store, StoreHealth, StoredDevice, WriteBatch, WriteResult,
 } from '../../core/store.js';
 import { BucketWriter } from './bucket-writer.js';
 import { SqliteQueries } from './queries.js';
