@@ -1,10 +1,12 @@
-// Historical readings: raw pages (with a cursor) or aggregated windows, as JSON or CSV.
+// Historical readings: raw pages (with a cursor) or aggregated windows, as JSON or CSV. A query
+// the store refuses (a forged cursor, too many windows) throws through to the error handler,
+// which answers 400.
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { DeviceRegistry } from '../../core/devices.js';
 import { checkMetricName } from '../../core/model.js';
 import type { Reading } from '../../core/model.js';
-import { InvalidCursorError, TooManyWindowsError, type AggregatePoint, type AggregateQuery, type Aggregation, type RawQuery, type Store } from '../../core/store.js';
+import type { AggregatePoint, AggregateQuery, Aggregation, RawQuery, Store } from '../../core/store.js';
 import { badRequest, errorSchema, notFound } from '../errors.js';
 import { parseEvery, parseInstant } from '../time-params.js';
 
@@ -58,24 +60,6 @@ export const readingRoutes: FastifyPluginAsync<ReadingRouteDeps> = async (app, d
     return { kind: 'raw', query: { deviceId: id, metric: q.metric, from, to, limit: q.limit, cursor: q.cursor } };
   };
 
-  const raw = async (query: RawQuery) => {
-    try {
-      return await deps.store.queryRaw(query);
-    } catch (err) {
-      if (err instanceof InvalidCursorError) throw badRequest(err.message);
-      throw err;
-    }
-  };
-
-  const aggregate = async (query: AggregateQuery) => {
-    try {
-      return await deps.store.queryAggregate(query);
-    } catch (err) {
-      if (err instanceof TooManyWindowsError) throw badRequest(err.message);
-      throw err;
-    }
-  };
-
   const params = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
 
   app.get('/api/devices/:id/readings', {
@@ -91,10 +75,10 @@ export const readingRoutes: FastifyPluginAsync<ReadingRouteDeps> = async (app, d
     const { from, to, metric } = parsed.query;
     const window = { deviceId: id, metric: metric ?? null, from: new Date(from).toISOString(), to: new Date(to).toISOString() };
     if (parsed.kind === 'agg') {
-      const points = await aggregate(parsed.query);
+      const points = await deps.store.queryAggregate(parsed.query);
       return { ...window, every: parsed.query.everyMs, agg: parsed.query.agg, points };
     }
-    const page = await raw(parsed.query);
+    const page = await deps.store.queryRaw(parsed.query);
     return {
       ...window,
       readings: page.readings.map((r) => ({ metric: r.metric, ts: r.ts, value: r.value })),
@@ -116,18 +100,18 @@ export const readingRoutes: FastifyPluginAsync<ReadingRouteDeps> = async (app, d
     reply.header('content-type', 'text/csv; charset=utf-8');
     reply.header('content-disposition', `attachment; filename="${id}-readings.csv"`);
     if (parsed.kind === 'agg') {
-      const points = await aggregate(parsed.query);
+      const points = await deps.store.queryAggregate(parsed.query);
       return reply.send(`time,ts,metric,${parsed.query.agg},count\n${points.map(pointRow).join('')}`);
     }
     // Validate the first page before the 200 goes out; later pages stream.
-    const first = await raw({ ...parsed.query, limit: MAX_LIMIT });
+    const first = await deps.store.queryRaw({ ...parsed.query, limit: MAX_LIMIT });
     async function* rows(): AsyncGenerator<string> {
       yield 'time,ts,metric,value\n';
       let page = first;
       for (;;) {
         yield page.readings.map(readingRow).join('');
         if (!page.nextCursor) return;
-        page = await raw({ ...parsed.query, limit: MAX_LIMIT, cursor: page.nextCursor });
+        page = await deps.store.queryRaw({ ...parsed.query, limit: MAX_LIMIT, cursor: page.nextCursor });
       }
     }
     return reply.send(Readable.from(rows()));
