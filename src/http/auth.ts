@@ -5,6 +5,7 @@
 // tokens gets 429 for a while. With auth off (a development setting) every caller is admin.
 import { AuthFailureLimiter } from '../core/auth-failure-limiter.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { HubLogger } from '../core/logger.js';
 import type { MetricsRegistry } from '../observability/prometheus.js';
 import { roleAllows, type Principal, type Role, type TokenService } from './auth-tokens.js';
@@ -32,7 +33,7 @@ export interface AuthDeps {
 
 const OPEN_API_PATHS = new Set(['/api/health']);
 
-const authPlugin: FastifyPluginAsync<AuthDeps> = async (app, deps) => {
+const auth: FastifyPluginAsync<AuthDeps> = async (app, deps) => {
   const failures = deps.registry.counter('hub_auth_failures_total', 'API requests refused by authentication, by reason.');
   app.decorateRequest('principal', null);
 
@@ -75,9 +76,8 @@ const authPlugin: FastifyPluginAsync<AuthDeps> = async (app, deps) => {
   }, async (request) => ({ role: request.principal!.role }));
 };
 
-// Hooks of this plugin apply to every route of the server, not only to its own context.
-(authPlugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
-export { authPlugin };
+// Unencapsulated, so its hook applies to every route of the server, not only to its own context.
+export const authPlugin = fp(auth, { name: 'hub-auth', fastify: '5.x' });
 
 function requiredRole(request: FastifyRequest): RouteRole {
   const configured = request.routeOptions.config?.role;
