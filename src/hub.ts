@@ -10,7 +10,7 @@ import { Ingest } from './core/ingest.js';
 import { LatestReadings } from './core/latest.js';
 import { PresenceService } from './core/presence.js';
 import { StreamLedger } from './core/streams.js';
-import { HttpServer, type RoutePlugin } from './http/server.js';
+import { HttpServer, route } from './http/server.js';
 import { deviceRoutes } from './http/routes/devices.js';
 import { healthRoutes, type HealthCheck } from './http/routes/health.js';
 import { readingRoutes } from './http/routes/readings.js';
@@ -106,31 +106,27 @@ export class Hub {
       heartbeatMs: config.liveHeartbeatMs, historySize: config.liveHistorySize, historyAgeMs: config.liveHistoryAgeMs,
       clientQueue: config.liveClientQueue, retryMs: config.liveRetryMs,
     });
-    const authRoutes: RoutePlugin = { plugin: authPlugin, options: {
-      mode: config.auth === 'off' ? 'off' : 'on', tokens: this.tokens, log: log.child({ stage: 'auth' }),
-      limiter: authFailures, registry: this.metrics.registry,
-    } };
-    const liveRoutes: RoutePlugin[] = [
-      { plugin: sseRoutes, options: { live: this.live } },
-      { plugin: pollRoutes, options: { live: this.live } },
-      { plugin: controlRoutes, options: {
+    const healthChecks: HealthCheck[] = [{ name: 'store', check: () => store.health() }, { name: 'broker', check: () => this.mqtt.health() }];
+    const routes = [
+      // first: its hook guards every route registered after it
+      route(authPlugin, {
+        mode: config.auth === 'off' ? 'off' : 'on', tokens: this.tokens, log: log.child({ stage: 'auth' }),
+        limiter: authFailures, registry: this.metrics.registry,
+      }),
+      route(healthRoutes, { checks: healthChecks, version: VERSION, startedAt, renderMetrics: () => this.metrics.registry.render() }),
+      route(deviceRoutes, { devices: this.devices, latest: this.latest, store }),
+      route(readingRoutes, { devices: this.devices, store }),
+      route(provisioningRoutes, { credentials: this.credentials, devices: this.devices }),
+      route(sseRoutes, { live: this.live }),
+      route(pollRoutes, { live: this.live }),
+      route(controlRoutes, {
         commands: this.commands, tracker: this.live.commandTracker, bus: this.bus, log: log.child({ stage: 'control' }),
         registry: this.metrics.registry, keepaliveMs: config.liveHeartbeatMs,
         allowedOrigins: config.liveAllowedOrigins.split(',').map((o) => o.trim()).filter(Boolean),
-      } },
-    ];
-
-    const healthChecks: HealthCheck[] = [{ name: 'store', check: () => store.health() }, { name: 'broker', check: () => this.mqtt.health() }];
-    const routes: RoutePlugin[] = [
-      authRoutes, // first: its hook guards every route registered after it
-      { plugin: healthRoutes, options: { checks: healthChecks, version: VERSION, startedAt, renderMetrics: () => this.metrics.registry.render() } },
-      { plugin: deviceRoutes, options: { devices: this.devices, latest: this.latest, store } },
-      { plugin: readingRoutes, options: { devices: this.devices, store } },
-      { plugin: provisioningRoutes, options: { credentials: this.credentials, devices: this.devices } },
-      ...liveRoutes,
-      { plugin: mqttWebSocketRoute, options: { broker: this.mqtt } },
+      }),
+      route(mqttWebSocketRoute, { broker: this.mqtt }),
       // last: its catch-all GET answers every path no other route claims
-      { plugin: dashboardRoutes, options: { root: DEFAULT_DASHBOARD_DIR } },
+      route(dashboardRoutes, { root: DEFAULT_DASHBOARD_DIR }),
     ];
     this.http = new HttpServer({ host: config.httpHost, port: config.httpPort, version: VERSION, log: log.child({ stage: 'http' }),
       tls: config.httpTlsCert && config.httpTlsKey ? { certFile: config.httpTlsCert, keyFile: config.httpTlsKey } : undefined }, routes);

@@ -4,11 +4,13 @@
 // headers). Refusals are JSON 401/403, counted and logged; an address that keeps presenting bad
 // tokens gets 429 for a while. With auth off (a development setting) every caller is admin.
 import { AuthFailureLimiter } from '../core/auth-failure-limiter.js';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { HubLogger } from '../core/logger.js';
 import type { MetricsRegistry } from '../observability/prometheus.js';
 import { roleAllows, type Principal, type Role, type TokenService } from './auth-tokens.js';
+import { WhoAmI } from './schemas/auth.js';
 
 export type RouteRole = Role | 'public';
 
@@ -33,7 +35,7 @@ export interface AuthDeps {
 
 const OPEN_API_PATHS = new Set(['/api/health']);
 
-const auth: FastifyPluginAsync<AuthDeps> = async (app, deps) => {
+const auth: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps) => {
   const failures = deps.registry.counter('hub_auth_failures_total', 'API requests refused by authentication, by reason.');
   app.decorateRequest('principal', null);
 
@@ -71,7 +73,7 @@ const auth: FastifyPluginAsync<AuthDeps> = async (app, deps) => {
     config: { role: 'viewer' },
     schema: {
       summary: 'The role of the presented token',
-      response: { 200: { type: 'object', properties: { role: { type: 'string', enum: ['viewer', 'operator', 'admin'] } } } },
+      response: { 200: WhoAmI },
     },
   }, async (request) => ({ role: request.principal!.role }));
 };
