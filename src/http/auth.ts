@@ -106,8 +106,9 @@ function presentedToken(request: FastifyRequest): string | null {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (match) return match[1];
   }
-  const query = request.query as Record<string, unknown> | undefined;
-  const fromQuery = query?.token;
+  // The hook runs before any route's schema has checked the query: it is whatever the client sent.
+  const query: unknown = request.query;
+  const fromQuery = typeof query === 'object' && query !== null && 'token' in query ? query.token : undefined;
   return typeof fromQuery === 'string' && fromQuery.length > 0 ? fromQuery : null;
 }
 
