@@ -10,7 +10,7 @@ import fp from 'fastify-plugin';
 import type { HubLogger } from '../core/logger.js';
 import type { MetricsRegistry } from '../observability/prometheus.js';
 import { roleAllows, type Principal, type Role, type TokenService } from './auth-tokens.js';
-import { WhoAmI } from './schemas/auth.js';
+import { WhoAmI } from './schemas/common.js';
 
 export type RouteRole = Role | 'public';
 

@@ -8,7 +8,7 @@ import type { DeviceRegistry } from '../../core/devices.js';
 import { checkDeviceId } from '../../core/model.js';
 import { badRequest } from '../errors.js';
 import { ErrorSchema } from '../schemas/common.js';
-import { Provisioned, ProvisionRequest } from '../schemas/provisioning.js';
+import { Provisioned, ProvisionRequest } from '../schemas/devices.js';
 
 export interface ProvisioningDeps {
   credentials: Pick<DeviceCredentials, 'provision'>;

@@ -1,7 +1,9 @@
-// Schema pieces the routes share. The schemas are TypeBox: each is the JSON schema fastify
-// validates (and fast-json-stringify serializes) with, and the TypeScript type the handler sees.
+// Schema pieces the routes share, and the answers about the hub itself (health, whoami). The
+// schemas are TypeBox: each is the JSON schema fastify validates, serializes (fast-json-stringify)
+// and documents at /docs with, and the TypeScript type the handler sees.
 import { Type, type Static, type TSchema } from 'typebox';
 import { LIMITS } from '../../core/model.js';
+import { ROLES } from '../auth-tokens.js';
 
 /** `{type: 'string', enum}`: the plain form validators, serializers and the OpenAPI docs all read. */
 export const StringEnum = <const T extends readonly string[]>(values: T, options: { description?: string; default?: T[number] } = {}) =>
@@ -15,3 +17,17 @@ export const StringMap = <T extends TSchema>(value: T) =>
 export const ErrorSchema = Type.Object({ error: Type.String(), message: Type.String() });
 
 export const DeviceIdParams = Type.Object({ id: Type.String({ maxLength: LIMITS.idMaxLength }) });
+
+/** Components add what they know (the store its kind, the broker its clients); all of it is kept. */
+export const ComponentHealth = Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) }, { additionalProperties: true });
+
+/** GET /api/health: overall status, version, uptime, and what each component reported. */
+export const Health = Type.Object({
+  status: StringEnum(['ok', 'degraded']),
+  version: Type.String(),
+  uptimeSeconds: Type.Number(),
+  components: StringMap(ComponentHealth),
+});
+
+/** GET /api/auth/whoami: the role of the presented token. */
+export const WhoAmI = Type.Object({ role: StringEnum(ROLES) });

@@ -1,6 +1,7 @@
-// Devices as the API shows them: the registry's device with its latest values.
+// Devices as the API shows them (the registry's device with its latest values), and the
+// provisioning of MQTT devices by admins.
 import { Type } from 'typebox';
-import { ACTUATOR_TYPES, PRESENCE_STATES, TRANSPORT_KINDS } from '../../core/model.js';
+import { ACTUATOR_TYPES, LIMITS, PRESENCE_STATES, TRANSPORT_KINDS } from '../../core/model.js';
 import { StringEnum, StringMap } from './common.js';
 
 const LatestValue = Type.Object({ ts: Type.Integer(), value: Type.Number() });
@@ -36,3 +37,12 @@ const PresenceHistoryEntry = Type.Object({
 });
 
 export const DeviceDetail = Type.Object({ device: DeviceSchema, presenceHistory: Type.Array(PresenceHistoryEntry) });
+
+/** POST /api/admin/devices: the device to provision. */
+export const ProvisionRequest = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: LIMITS.idMaxLength }),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+}, { additionalProperties: false });
+
+/** The device's key, shown only in this answer. */
+export const Provisioned = Type.Object({ id: Type.String(), key: Type.String() });
