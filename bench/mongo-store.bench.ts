@@ -70,12 +70,12 @@ if (uri === '') {
   const liveRuns: number[] = [];
   let store: MongoStore | null = null;
   for (let run = 0; run < 3; run++) {
-    await store?.close();
+    await store?.stop();
     const client = new MongoClient(uri);
     await client.db(databaseName).dropDatabase();
     await client.close();
     store = MongoStore.fromUri(uri, { startTimeoutMs: 10_000, databaseName });
-    await store.open();
+    await store.start();
     const began = performance.now();
     for (const b of data) await store.writeBatch({ readings: b, heads: [], lastSeen: [] });
     liveRuns.push(readings / ((performance.now() - began) / 1000));
@@ -100,7 +100,7 @@ if (uri === '') {
     aggregate1hFromSummariesMedianMs: +hourly.toFixed(3),
     aggregate30mFromSamplesMedianMs: +halfHour.toFixed(3),
   });
-  await s.close();
+  await s.stop();
   const client = new MongoClient(uri);
   await client.db(databaseName).dropDatabase();
   await client.close();

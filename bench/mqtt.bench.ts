@@ -92,10 +92,10 @@ async function benchHub(): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-mqtt-hub-'));
   const keys = new Map<string, string>();
   const store = new SqliteStore(dir);
-  await store.open();
+  await store.start();
   const credentials = new DeviceCredentials(store);
   await Promise.all(Array.from({ length: DEVICES }, async (_, d) => keys.set(`bench-${d}`, (await credentials.provision(`bench-${d}`)).key)));
-  await store.close();
+  await store.stop();
   const hub = await startHubProcess({ dataDir: dir });
   try {
     return await measure({ url: hub.mqttUrl, keys, waitForHubAck: true });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Reading } from '../src/core/model.js';
-import type { WriteBatch } from '../src/storage/store.js';
+import type { WriteBatch } from '../src/core/store.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { median, percentile, report } from './stats.js';
 
@@ -79,7 +79,7 @@ function storeVariant(level: Level): Variant {
     async run(size, batches) {
       const dir = mkdtempSync(join(BASE_DIR, 'bench-sync-'));
       const store = new SqliteStore(dir, { synchronous: level });
-      await store.open();
+      await store.start();
       try {
         const want = level === 'FULL' ? 2 : 1;
         if (store.durability().synchronous !== want) throw new Error(`store did not take synchronous=${level}`);
@@ -90,7 +90,7 @@ function storeVariant(level: Level): Variant {
         const all = Array.from({ length: batches + WARMUP_BATCHES }, (_, n) => makeBatch(n, size, t0));
         return await timeBatches(all, (b) => store.writeBatch(b));
       } finally {
-        await store.close();
+        await store.stop();
         rmSync(dir, { recursive: true, force: true });
       }
     },

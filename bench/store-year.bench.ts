@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
-import type { AggregateQuery } from '../src/storage/store.js';
+import type { AggregateQuery } from '../src/core/store.js';
 import { median, report } from './stats.js';
 
 const HOUR = 3_600_000;
@@ -17,7 +17,7 @@ const METRIC = 'power';
 const dir = mkdtempSync(join(tmpdir(), 'bench-store-year-'));
 const store = new SqliteStore(dir);
 try {
-  await store.open();
+  await store.start();
   await store.saveDevice({ id: DEVICE, name: DEVICE, transport: 'mqtt', metrics: [{ name: METRIC }], actuators: [], presence: 'unknown', lastSeen: null, createdAt: 0 });
   const to = Math.floor(Date.now() / HOUR) * HOUR;
   const from = to - 365 * DAY;
@@ -54,6 +54,6 @@ try {
     rawHourMedianMs, yearEvery1hMedianMs, yearEvery1dMedianMs, dayEvery1mMedianMs,
   });
 } finally {
-  await store.close();
+  await store.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -21,7 +21,7 @@ const DAY = 86_400_000;
 async function ingestRun(): Promise<{ readingsPerSecond: number; store: SqliteStore; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-store-'));
   const store = new SqliteStore(dir);
-  await store.open();
+  await store.start();
   const bus = new EventBus();
   const streams = new StreamLedger();
   const devices = new DeviceRegistry(store, streams, bus);
@@ -64,7 +64,7 @@ for (let i = 0; i < 3; i++) {
   const r = await ingestRun();
   runs.push(r.readingsPerSecond);
   if (kept) {
-    await r.store.close();
+    await r.store.stop();
     rmSync(r.dir, { recursive: true, force: true });
   } else kept = r;
 }
@@ -83,5 +83,5 @@ report('store.query', {
   aggregate30mFromSamplesMedianMs: +halfHourMs.toFixed(3),
   samplesOverSummariesRatio: +(halfHourMs / hourlyMs).toFixed(2),
 });
-await store.close();
+await store.stop();
 rmSync(dir, { recursive: true, force: true });

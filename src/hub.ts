@@ -10,15 +10,16 @@ import { Ingest } from './core/ingest.js';
 import { LatestReadings } from './core/latest.js';
 import { PresenceService } from './core/presence.js';
 import { StreamLedger } from './core/streams.js';
-import { HttpServer, type RoutePlugin } from './http/server.js';
+import { HttpServer, route } from './http/server.js';
 import { deviceRoutes } from './http/routes/devices.js';
 import { healthRoutes, type HealthCheck } from './http/routes/health.js';
 import { readingRoutes } from './http/routes/readings.js';
 import { HubMetrics } from './observability/hub-metrics.js';
 import { createStore } from './storage/create-store.js';
 import { Retention } from './storage/retention.js';
-import type { Store } from './storage/store.js';
-import type { Stage, TransportContext } from './transports/context.js';
+import type { Store } from './core/store.js';
+import type { Stage } from './core/stage.js';
+import type { TransportContext } from './transports/context.js';
 import { Simulator } from './transports/simulator/simulator.js';
 import { SerialStage } from './transports/serial/serial-stage.js';
 import { VERSION } from './version.js';
@@ -28,7 +29,7 @@ import { MqttBroker } from './transports/mqtt/broker.js';
 import { mqttWebSocketRoute } from './transports/mqtt/websocket-route.js';
 import { provisioningRoutes } from './http/routes/provisioning.js';
 // Live push and API auth.
-import { bootstrapAdminToken, TokenService } from './http/auth-tokens.js';
+import { AuthBootstrap, TokenService } from './http/auth-tokens.js';
 import { authPlugin } from './http/auth.js';
 import { AuthFailureLimiter } from './core/auth-failure-limiter.js';
 import { controlRoutes } from './live/control-route.js';
@@ -105,31 +106,27 @@ export class Hub {
       heartbeatMs: config.liveHeartbeatMs, historySize: config.liveHistorySize, historyAgeMs: config.liveHistoryAgeMs,
       clientQueue: config.liveClientQueue, retryMs: config.liveRetryMs,
     });
-    const authRoutes: RoutePlugin = { plugin: authPlugin, options: {
-      mode: config.auth === 'off' ? 'off' : 'on', tokens: this.tokens, log: log.child({ stage: 'auth' }),
-      limiter: authFailures, registry: this.metrics.registry,
-    } };
-    const liveRoutes: RoutePlugin[] = [
-      { plugin: sseRoutes, options: { live: this.live } },
-      { plugin: pollRoutes, options: { live: this.live } },
-      { plugin: controlRoutes, options: {
+    const healthChecks: HealthCheck[] = [{ name: 'store', check: () => store.health() }, { name: 'broker', check: () => this.mqtt.health() }];
+    const routes = [
+      // first: its hook guards every route registered after it
+      route(authPlugin, {
+        mode: config.auth === 'off' ? 'off' : 'on', tokens: this.tokens, log: log.child({ stage: 'auth' }),
+        limiter: authFailures, registry: this.metrics.registry,
+      }),
+      route(healthRoutes, { checks: healthChecks, version: VERSION, startedAt, renderMetrics: () => this.metrics.registry.render() }),
+      route(deviceRoutes, { devices: this.devices, latest: this.latest, store }),
+      route(readingRoutes, { devices: this.devices, store }),
+      route(provisioningRoutes, { credentials: this.credentials, devices: this.devices }),
+      route(sseRoutes, { live: this.live }),
+      route(pollRoutes, { live: this.live }),
+      route(controlRoutes, {
         commands: this.commands, tracker: this.live.commandTracker, bus: this.bus, log: log.child({ stage: 'control' }),
         registry: this.metrics.registry, keepaliveMs: config.liveHeartbeatMs,
         allowedOrigins: config.liveAllowedOrigins.split(',').map((o) => o.trim()).filter(Boolean),
-      } },
-    ];
-
-    const healthChecks: HealthCheck[] = [{ name: 'store', check: () => store.health() }, { name: 'broker', check: () => this.mqtt.health() }];
-    const routes: RoutePlugin[] = [
-      authRoutes, // first: its hook guards every route registered after it
-      { plugin: healthRoutes, options: { checks: healthChecks, version: VERSION, startedAt, renderMetrics: () => this.metrics.registry.render() } },
-      { plugin: deviceRoutes, options: { devices: this.devices, latest: this.latest, store } },
-      { plugin: readingRoutes, options: { devices: this.devices, store } },
-      { plugin: provisioningRoutes, options: { credentials: this.credentials, devices: this.devices } },
-      ...liveRoutes,
-      { plugin: mqttWebSocketRoute, options: { broker: this.mqtt } },
+      }),
+      route(mqttWebSocketRoute, { broker: this.mqtt }),
       // last: its catch-all GET answers every path no other route claims
-      { plugin: dashboardRoutes, options: { root: DEFAULT_DASHBOARD_DIR } },
+      route(dashboardRoutes, { root: DEFAULT_DASHBOARD_DIR }),
     ];
     this.http = new HttpServer({ host: config.httpHost, port: config.httpPort, version: VERSION, log: log.child({ stage: 'http' }),
       tls: config.httpTlsCert && config.httpTlsKey ? { certFile: config.httpTlsCert, keyFile: config.httpTlsKey } : undefined }, routes);
@@ -141,22 +138,22 @@ export class Hub {
     this.metrics.registry.gauge('hub_devices', 'Known devices by presence.', () => countBy(this.devices.list().map((d) => d.presence), 'presence'));
 
     this.stages = [
-      { name: 'store', start: () => store.open(), stop: () => store.close() },
-      { name: 'registry', start: () => this.devices.load(), stop: async () => {} },
+      store,
+      this.devices, // loads the known devices and their stream heads
       new Retention(store, config.retentionDays, log.child({ stage: 'retention' })),
-      { name: 'ingest', start: async () => this.ingest.start(), stop: () => this.ingest.stop() },
-      { name: 'latest', start: async () => this.latest.start(), stop: async () => this.latest.stop() },
-      { name: 'presence', start: async () => this.presence.start(), stop: async () => this.presence.stop() },
-      { name: 'commands', start: () => this.commands.start(), stop: async () => this.commands.stop() },
-      { name: 'auth', start: async () => {
-        if (config.auth === 'on') await bootstrapAdminToken(this.tokens, config.dataDir, log.child({ stage: 'auth' }), (line) => process.stdout.write(line));
-        else log.child({ stage: 'auth' }).warn('API auth is off (HUB_AUTH=off): every caller is admin; for development only');
-      }, stop: async () => {} },
+      this.ingest,
+      this.latest,
+      this.presence,
+      this.commands,
+      new AuthBootstrap(this.tokens, {
+        mode: config.auth === 'off' ? 'off' : 'on', dataDir: config.dataDir, log: log.child({ stage: 'auth' }),
+        print: (line) => process.stdout.write(line),
+      }),
       this.live,
       this.mqtt, // before the simulator: simulated devices are MQTT clients of this broker
       ...(this.simulator ? [this.simulator] : []),
       this.serial,
-      { name: 'http', start: () => this.http.start(), stop: () => this.http.stop() },
+      this.http,
     ];
   }
 

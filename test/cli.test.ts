@@ -44,9 +44,9 @@ test('the hub runs with simulated devices and flushes pending readings on SIGTER
   }
   assert.ok(hub.lines.some((l) => l.includes('"msg":"stopped"')));
   const store = new SqliteStore(dataDir);
-  await store.open();
+  await store.start();
   const page = await store.queryRaw({ deviceId: 'sim-001', from: 0, to: Date.now() + 1, limit: 10_000 });
-  await store.close();
+  await store.stop();
   rmSync(dataDir, { recursive: true, force: true });
   assert.ok(page.readings.length >= 10, `only ${page.readings.length} readings were flushed at shutdown`);
   assert.deepEqual(new Set(page.readings.map((r) => r.metric)), new Set(['temperature', 'humidity']));

@@ -7,7 +7,7 @@ import type { Device as HubDevice } from '../../src/core/model.js';
 export type {
   ActuatorSpec as Actuator, Command, CommandState, PresenceChange as PresenceEvent, PresenceState,
 } from '../../src/core/model.js';
-export type { AggregatePoint } from '../../src/storage/store.js';
+export type { AggregatePoint } from '../../src/core/store.js';
 import type { CommandState } from '../../src/core/model.js';
 
 export type Role = 'viewer' | 'operator' | 'admin';

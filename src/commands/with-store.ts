@@ -3,7 +3,7 @@
 // MONGODB_URI), opened for the one job and closed again.
 import { ConfigError, loadConfig } from '../config/settings.js';
 import { createStore } from '../storage/create-store.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from '../core/store.js';
 
 /** Runs `job` on the configured store; returns the exit code (2 for a configuration error). */
 export async function withConfiguredStore(args: string[], job: (store: Store) => Promise<number>): Promise<number> {
@@ -16,10 +16,10 @@ export async function withConfiguredStore(args: string[], job: (store: Store) =>
     return 2;
   }
   const store = createStore(config);
-  await store.open();
+  await store.start();
   try {
     return await job(store);
   } finally {
-    await store.close();
+    await store.stop();
   }
 }

@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { EventBus } from './events.js';
 import type { DeviceRegistry } from './devices.js';
 import type { Command, CommandState, TransportKind } from './model.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from './store.js';
 import type { HubLogger } from './logger.js';
+import type { Stage } from './stage.js';
 
 /** A transport's way to put a command on the wire; false when the device cannot be reached now. */
 export interface CommandSink {
@@ -30,7 +31,8 @@ export class CommandError extends Error {
 
 const FINAL: ReadonlySet<CommandState> = new Set(['acked', 'failed', 'expired']);
 
-export class CommandService {
+export class CommandService implements Stage {
+  readonly name = 'commands';
   private readonly sinks = new Map<TransportKind, CommandSink>();
   private readonly open = new Map<string, Command>();
   private timer: NodeJS.Timeout | null = null;
@@ -55,7 +57,7 @@ export class CommandService {
     this.timer.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }

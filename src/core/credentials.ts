@@ -5,7 +5,7 @@
 // digest, never the key itself, tied to the stored hash it matched) so a device that reconnects
 // often does not pay it again, while a key replaced or revoked by another process stops working.
 import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { Store } from '../storage/store.js';
+import type { Store } from './store.js';
 import { checkDeviceId } from './model.js';
 
 const RECORD_KIND = 'device-key';

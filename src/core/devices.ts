@@ -2,13 +2,15 @@
 // whenever a description changes. Transports register devices; ingest refuses unknown ones.
 import type { EventBus } from './events.js';
 import type { Device, MetricSpec, PresenceState } from './model.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from './store.js';
+import type { Stage } from './stage.js';
 import type { StreamLedger } from './streams.js';
 
 export type DeviceDescription = Pick<Device, 'id' | 'name' | 'transport'> &
   Partial<Pick<Device, 'metrics' | 'actuators' | 'firmware' | 'sampleIntervalMs'>>;
 
-export class DeviceRegistry {
+export class DeviceRegistry implements Stage {
+  readonly name = 'registry';
   private readonly devices = new Map<string, Device>();
 
   constructor(
@@ -18,7 +20,8 @@ export class DeviceRegistry {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async load(): Promise<void> {
+  /** Loads the known devices and restores their stream heads, before anything may register or submit. */
+  async start(): Promise<void> {
     for (const stored of await this.store.loadDevices()) {
       const { streamH, ...device } = stored;
       // Presence is a live fact: after a restart nothing is known until the device speaks.
@@ -26,6 +29,9 @@ export class DeviceRegistry {
       this.streams.restore(device.id, streamH);
     }
   }
+
+  /** Nothing to release: every change was written through when it was made. */
+  async stop(): Promise<void> {}
 
   get(id: string): Device | undefined {
     return this.devices.get(id);

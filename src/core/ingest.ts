@@ -10,10 +10,11 @@ import type { EventBus } from './events.js';
 import { checkMetricName, checkTimestamp, checkValue, type Reading } from './model.js';
 import type { DeviceRegistry } from './devices.js';
 import type { StreamLedger, StreamLoss } from './streams.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from './store.js';
 import { PendingQueue, type PendingWrite } from './pending.js';
 import type { HubLogger } from './logger.js';
 import type { IngestMetrics } from './metrics.js';
+import type { Stage } from './stage.js';
 
 export interface ReadingInput {
   metric: string;
@@ -68,7 +69,8 @@ interface Timer {
   cancel(): void;
 }
 
-export class Ingest {
+export class Ingest implements Stage {
+  readonly name = 'ingest';
   private readonly pending = new PendingQueue();
   private flushing: Promise<void> | null = null;
   private timer: Timer | null = null;
@@ -90,7 +92,7 @@ export class Ingest {
     private readonly options: IngestOptions,
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
     this.stopped = false;
   }
 

@@ -1,16 +1,18 @@
 // The latest value of every (device, metric), kept from the bus so device listings can show
 // current figures without a store query.
 import type { EventBus } from './events.js';
+import type { Stage } from './stage.js';
 
 export type LatestValues = Record<string, { ts: number; value: number }>;
 
-export class LatestReadings {
+export class LatestReadings implements Stage {
+  readonly name = 'latest';
   private readonly byDevice = new Map<string, LatestValues>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly bus: EventBus) {}
 
-  start(): void {
+  async start(): Promise<void> {
     this.unsubscribe = this.bus.on('readings', ({ deviceId, readings }) => {
       let latest = this.byDevice.get(deviceId);
       if (!latest) this.byDevice.set(deviceId, (latest = {}));
@@ -21,7 +23,7 @@ export class LatestReadings {
     });
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.unsubscribe?.();
   }
 

@@ -1,9 +1,18 @@
 // The hub's vocabulary. Everything past the edges (codecs, HTTP schemas, config) speaks these
 // types, and the checks below are the single definition of what a valid id, metric or reading is.
 
-export type TransportKind = 'mqtt' | 'line' | 'firmata' | 'dsmr' | 'simulator';
-export type PresenceState = 'unknown' | 'online' | 'stale' | 'offline';
-export type CommandState = 'queued' | 'sent' | 'acked' | 'failed' | 'expired';
+// The enumerations are lists first, so the HTTP schemas and checks enumerate the same values
+// the types allow.
+export const TRANSPORT_KINDS = ['mqtt', 'line', 'firmata', 'dsmr', 'simulator'] as const;
+export type TransportKind = (typeof TRANSPORT_KINDS)[number];
+export const PRESENCE_STATES = ['unknown', 'online', 'stale', 'offline'] as const;
+export type PresenceState = (typeof PRESENCE_STATES)[number];
+export const COMMAND_STATES = ['queued', 'sent', 'acked', 'failed', 'expired'] as const;
+export type CommandState = (typeof COMMAND_STATES)[number];
+/** Command states after which a command never changes again. */
+export const FINISHED_COMMAND_STATES: readonly CommandState[] = ['acked', 'failed', 'expired'];
+export const ACTUATOR_TYPES = ['led', 'relay', 'pwm', 'servo'] as const;
+export type ActuatorType = (typeof ACTUATOR_TYPES)[number];
 
 export interface MetricSpec {
   name: string;
@@ -12,7 +21,7 @@ export interface MetricSpec {
 
 export interface ActuatorSpec {
   name: string;
-  type: 'led' | 'relay' | 'pwm' | 'servo';
+  type: ActuatorType;
 }
 
 export interface Device {

@@ -3,7 +3,7 @@
 // size (a store transaction has size and time limits) instead of one write that never fits.
 // A waiter joins the last entry: it is woken once everything taken before it is durable.
 import type { Reading } from './model.js';
-import type { StreamHead, WriteBatch } from '../storage/store.js';
+import type { StreamHead, WriteBatch } from './store.js';
 
 export interface PendingEntry {
   deviceId: string;

@@ -4,8 +4,9 @@
 import type { EventBus } from './events.js';
 import type { DeviceRegistry } from './devices.js';
 import type { PresenceChange, PresenceState } from './model.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from './store.js';
 import type { HubLogger } from './logger.js';
+import type { Stage } from './stage.js';
 
 export interface PresenceOptions {
   staleFactor: number;
@@ -14,7 +15,8 @@ export interface PresenceOptions {
   checkIntervalMs: number;
 }
 
-export class PresenceService {
+export class PresenceService implements Stage {
+  readonly name = 'presence';
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
 
@@ -29,7 +31,7 @@ export class PresenceService {
     private readonly options: PresenceOptions,
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
     // Data revives a stale or never-seen device. It does not undo `offline`: readings written
     // just after a disconnect were sent before it, and only the transport knows of a reconnect.
     this.unsubscribe = this.deps.bus.on('readings', ({ deviceId }) => {
@@ -41,7 +43,7 @@ export class PresenceService {
     this.timer.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;

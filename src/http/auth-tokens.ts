@@ -4,7 +4,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Store } from '../storage/store.js';
+import type { HubLogger } from '../core/logger.js';
+import type { Stage } from '../core/stage.js';
+import type { Store } from '../core/store.js';
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -79,4 +81,25 @@ export async function bootstrapAdminToken(
   if (!created) return;
   log.info({ file: created.file }, 'admin API token created');
   print(`telemetry-hub: admin API token (shown once, also in ${created.file}): ${created.token}\n`);
+}
+
+/**
+ * The auth stage. With auth on it makes the admin token on the hub's first start, once the store
+ * is open; with auth off it says loudly that every caller is admin.
+ */
+export class AuthBootstrap implements Stage {
+  readonly name = 'auth';
+
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly options: { mode: 'on' | 'off'; dataDir: string; log: HubLogger; print: (line: string) => void },
+  ) {}
+
+  async start(): Promise<void> {
+    const { mode, dataDir, log, print } = this.options;
+    if (mode === 'on') await bootstrapAdminToken(this.tokens, dataDir, log, print);
+    else log.warn({}, 'API auth is off (HUB_AUTH=off): every caller is admin; for development only');
+  }
+
+  async stop(): Promise<void> {}
 }

@@ -4,10 +4,13 @@
 // headers). Refusals are JSON 401/403, counted and logged; an address that keeps presenting bad
 // tokens gets 429 for a while. With auth off (a development setting) every caller is admin.
 import { AuthFailureLimiter } from '../core/auth-failure-limiter.js';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { HubLogger } from '../core/logger.js';
 import type { MetricsRegistry } from '../observability/prometheus.js';
 import { roleAllows, type Principal, type Role, type TokenService } from './auth-tokens.js';
+import { WhoAmI } from './schemas/common.js';
 
 export type RouteRole = Role | 'public';
 
@@ -32,7 +35,7 @@ export interface AuthDeps {
 
 const OPEN_API_PATHS = new Set(['/api/health']);
 
-const authPlugin: FastifyPluginAsync<AuthDeps> = async (app, deps) => {
+const auth: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps) => {
   const failures = deps.registry.counter('hub_auth_failures_total', 'API requests refused by authentication, by reason.');
   app.decorateRequest('principal', null);
 
@@ -70,14 +73,13 @@ const authPlugin: FastifyPluginAsync<AuthDeps> = async (app, deps) => {
     config: { role: 'viewer' },
     schema: {
       summary: 'The role of the presented token',
-      response: { 200: { type: 'object', properties: { role: { type: 'string', enum: ['viewer', 'operator', 'admin'] } } } },
+      response: { 200: WhoAmI },
     },
   }, async (request) => ({ role: request.principal!.role }));
 };
 
-// Hooks of this plugin apply to every route of the server, not only to its own context.
-(authPlugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
-export { authPlugin };
+// Unencapsulated, so its hook applies to every route of the server, not only to its own context.
+export const authPlugin = fp(auth, { name: 'hub-auth', fastify: '5.x' });
 
 function requiredRole(request: FastifyRequest): RouteRole {
   const configured = request.routeOptions.config?.role;
@@ -104,8 +106,9 @@ function presentedToken(request: FastifyRequest): string | null {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (match) return match[1];
   }
-  const query = request.query as Record<string, unknown> | undefined;
-  const fromQuery = query?.token;
+  // The hook runs before any route's schema has checked the query: it is whatever the client sent.
+  const query: unknown = request.query;
+  const fromQuery = typeof query === 'object' && query !== null && 'token' in query ? query.token : undefined;
   return typeof fromQuery === 'string' && fromQuery.length > 0 ? fromQuery : null;
 }
 

@@ -1,6 +1,9 @@
-// One error shape for the whole API: {error, message} with the fitting 4xx/5xx status.
+// One error shape for the whole API: {error, message} with the fitting 4xx/5xx status. Routes
+// throw HttpError for their own refusals; a query the store refuses (a forged cursor, too many
+// windows) is the caller's mistake too, so it is answered 400 here rather than in every route.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { HubLogger } from '../core/logger.js';
+import { InvalidCursorError, TooManyWindowsError } from '../core/store.js';
 
 export class HttpError extends Error {
   constructor(readonly statusCode: number, readonly code: string, message: string) {
@@ -12,15 +15,10 @@ export class HttpError extends Error {
 export const badRequest = (message: string) => new HttpError(400, 'bad_request', message);
 export const notFound = (message: string) => new HttpError(404, 'not_found', message);
 
-export const errorSchema = {
-  type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' } },
-  required: ['error', 'message'],
-} as const;
-
 export function installErrorHandling(app: FastifyInstance, log: HubLogger): void {
   app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
     if (err instanceof HttpError) return reply.status(err.statusCode).send({ error: err.code, message: err.message });
+    if (err instanceof InvalidCursorError || err instanceof TooManyWindowsError) return reply.status(400).send({ error: 'bad_request', message: err.message });
     if ((err as FastifyError).validation) return reply.status(400).send({ error: 'bad_request', message: err.message });
     const status = (err as FastifyError).statusCode ?? 500;
     if (status >= 500) {

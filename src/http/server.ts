@@ -2,19 +2,36 @@
 // plugins later stages register (live stream, control channel, dashboard).
 import { readFileSync } from 'node:fs';
 import type { Server as TlsServer } from 'node:tls';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyPluginOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyPluginOptions, type FastifyTypeProvider, type RawServerDefault } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { HubLogger } from '../core/logger.js';
+import type { Stage } from '../core/stage.js';
 import { installErrorHandling } from './errors.js';
 
-export interface RoutePlugin<O extends FastifyPluginOptions = any> {
-  plugin: FastifyPluginAsync<O>;
-  options: O;
+/** A route plugin bound to its options, ready to register; made by route(). */
+export interface RoutePlugin {
+  register(app: FastifyInstance): Promise<void>;
 }
 
-export class HttpServer {
+/**
+ * Binds a route plugin to its options. The options are checked against the plugin's own options
+ * type (NoInfer: they cannot widen it), so a route mounted with the wrong options does not compile.
+ */
+export function route<O extends FastifyPluginOptions, P extends FastifyTypeProvider>(
+  plugin: FastifyPluginAsync<O, RawServerDefault, P>,
+  options: NoInfer<O>,
+): RoutePlugin {
+  return {
+    async register(app) {
+      await app.register(plugin, options);
+    },
+  };
+}
+
+export class HttpServer implements Stage {
+  readonly name = 'http';
   readonly app: FastifyInstance;
 
   constructor(
@@ -42,7 +59,7 @@ export class HttpServer {
     await app.register(swaggerUi, { routePrefix: '/docs' });
     // Registered once here so every plugin can declare `{ websocket: true }` routes.
     await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
-    for (const { plugin, options } of this.plugins) await app.register(plugin, options);
+    for (const plugin of this.plugins) await plugin.register(app);
     await app.listen({ host: this.options.host, port: this.options.port });
     this.options.log.info({ url: this.url }, 'HTTP server listening');
   }

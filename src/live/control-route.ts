@@ -2,11 +2,14 @@
 // into a command through the command service and answered with every state it goes through
 // (queued, sent, acked | failed | expired); a repeated requestId gets the same command again.
 // Browsers must come from the hub's own origin or one listed in the settings.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { CommandError, type CommandService } from '../core/commands.js';
 import type { EventBus } from '../core/events.js';
 import type { HubLogger } from '../core/logger.js';
-import type { Command } from '../core/model.js';
+import { FINISHED_COMMAND_STATES, type Command, type CommandState } from '../core/model.js';
+import { ErrorSchema } from '../http/schemas/common.js';
+import { ControlQuery } from '../http/schemas/live.js';
 import type { MetricsRegistry } from '../observability/prometheus.js';
 import type { CommandTracker } from './command-tracker.js';
 import { ControlError, parseClientMessage, type CommandMessage } from './control-messages.js';
@@ -23,16 +26,20 @@ export interface ControlRouteDeps {
   keepaliveMs: number;
 }
 
-const FINAL = new Set(['acked', 'failed', 'expired']);
+const FINAL: ReadonlySet<CommandState> = new Set(FINISHED_COMMAND_STATES);
 
-export const controlRoutes: FastifyPluginAsync<ControlRouteDeps> = async (app, deps) => {
+export const controlRoutes: FastifyPluginAsyncTypebox<ControlRouteDeps> = async (app, deps) => {
   const errors = deps.registry.counter('hub_live_control_errors_total', 'Control channel requests refused, by code.');
   const messages = deps.registry.counter('hub_live_control_messages_total', 'Control channel messages received, by type.');
 
   app.get('/api/control', {
     websocket: true,
     config: { role: 'operator' },
-    schema: { summary: 'WebSocket control channel: send commands, follow their states (operator role)' },
+    schema: {
+      summary: 'WebSocket control channel: send commands, follow their states (operator role)',
+      querystring: ControlQuery,
+      response: { 403: ErrorSchema },
+    },
     preValidation: async (request, reply) => {
       if (originAllowed(request, deps.allowedOrigins)) return;
       errors.inc({ code: 'origin' });
@@ -109,7 +116,7 @@ export const controlRoutes: FastifyPluginAsync<ControlRouteDeps> = async (app, d
 };
 
 /** Non-browser clients send no Origin; browsers must match the Host they talk to or a listed origin. */
-function originAllowed(request: FastifyRequest, allowed: readonly string[]): boolean {
+function originAllowed(request: Pick<FastifyRequest, 'headers'>, allowed: readonly string[]): boolean {
   const origin = request.headers.origin;
   if (origin === undefined) return true;
   if (allowed.includes('*') || allowed.includes(origin)) return true;

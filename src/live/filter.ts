@@ -10,12 +10,6 @@ export interface LiveFilter {
   types: ReadonlySet<LiveEventType> | null;
 }
 
-export const filterQuerySchema = {
-  devices: { type: 'string', maxLength: 8192, description: 'Comma-separated device ids; all devices when absent.' },
-  metrics: { type: 'string', maxLength: 8192, description: 'Comma-separated metric names; reading events keep only these.' },
-  types: { type: 'string', maxLength: 200, description: `Comma-separated event types among ${LIVE_EVENT_TYPES.join(', ')}.` },
-} as const;
-
 export function parseFilter(query: { devices?: string; metrics?: string; types?: string }): LiveFilter {
   const types = list(query.types);
   for (const t of types ?? []) {

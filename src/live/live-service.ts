@@ -20,7 +20,8 @@ export interface LiveOptions {
 
 export class LiveService {
   readonly name = 'live';
-  readonly log: LiveEventLog;
+  /** Every event a live client may watch, with ids, kept for clients that resume. */
+  readonly events: LiveEventLog;
   /** Command states and request ids for the WebSocket control channel. */
   readonly commandTracker: CommandTracker;
   private readonly clients = new Set<SseClient>();
@@ -36,19 +37,19 @@ export class LiveService {
     registry: MetricsRegistry,
     readonly options: LiveOptions,
   ) {
-    this.log = new LiveEventLog(bus, { maxEvents: options.historySize, maxAgeMs: options.historyAgeMs });
+    this.events = new LiveEventLog(bus, { maxEvents: options.historySize, maxAgeMs: options.historyAgeMs });
     this.commandTracker = new CommandTracker(bus);
     this.dropped = registry.counter('hub_live_clients_dropped_total', 'SSE clients the hub disconnected, by reason.');
     this.sent = registry.counter('hub_live_events_total', 'Events logged for live clients, by type.');
     this.refusals = registry.counter('hub_live_requests_refused_total', 'Stream and poll requests refused for bad parameters, by route.');
     registry.gauge('hub_live_clients', 'Open SSE streams.', () => this.clients.size);
-    registry.gauge('hub_live_history_events', 'Events kept for resuming clients.', () => this.log.size);
+    registry.gauge('hub_live_history_events', 'Events kept for resuming clients.', () => this.events.size);
   }
 
   async start(): Promise<void> {
-    this.log.start();
+    this.events.start();
     this.commandTracker.start();
-    this.unsubscribe = this.log.subscribe((event) => this.fanOut(event));
+    this.unsubscribe = this.events.subscribe((event) => this.fanOut(event));
     this.heartbeat = setInterval(() => {
       for (const client of this.clients) client.heartbeat();
     }, this.options.heartbeatMs);
@@ -61,7 +62,7 @@ export class LiveService {
     this.heartbeat = null;
     this.unsubscribe?.();
     this.commandTracker.stop();
-    this.log.stop();
+    this.events.stop();
   }
 
   get clientCount(): number {
@@ -84,7 +85,7 @@ export class LiveService {
     client.write(sseRetry(this.options.retryMs), false);
     client.write(sseComment('telemetry-hub live stream'), false);
     if (lastEventId !== null) {
-      const resume = this.log.since(lastEventId);
+      const resume = this.events.since(lastEventId);
       if ('reset' in resume) {
         // The id before the oldest kept one: a client that reconnects after this resumes cleanly.
         client.write(sseEvent(resume.reset.oldestId - 1, 'reset', JSON.stringify(resume.reset)), false);

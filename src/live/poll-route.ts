@@ -1,10 +1,12 @@
 // GET /api/poll: the long-poll fallback for networks that break streaming. Answers at once with
 // the events after `since` that pass the filters, or waits up to `timeout` for the next ones.
 // `lastId` is where the client continues from, also when the filters skipped everything.
-import type { FastifyPluginAsync } from 'fastify';
-import { errorSchema } from '../http/errors.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
+import { ErrorSchema } from '../http/schemas/common.js';
+import { DEFAULT_POLL_TIMEOUT_MS, PollAnswer, PollQuery } from '../http/schemas/live.js';
 import type { LiveEvent } from './event-log.js';
-import { filterQuerySchema, parseFilter, select, type LiveFilter } from './filter.js';
+import { parseFilter, select, type LiveFilter } from './filter.js';
 import type { LiveService } from './live-service.js';
 import { checked, parseEventId } from './sse-route.js';
 
@@ -12,15 +14,11 @@ export interface PollRouteDeps {
   live: LiveService;
 }
 
-interface PolledEvent {
-  id: number;
-  type: string;
-  data: unknown;
-}
+type Answer = Static<typeof PollAnswer>;
 
 const MAX_EVENTS_PER_ANSWER = 5000;
 
-export const pollRoutes: FastifyPluginAsync<PollRouteDeps> = async (app, { live }) => {
+export const pollRoutes: FastifyPluginAsyncTypebox<PollRouteDeps> = async (app, { live }) => {
   const waiting = new Set<() => void>();
   app.addHook('preClose', async () => {
     for (const wake of [...waiting]) wake();
@@ -31,35 +29,19 @@ export const pollRoutes: FastifyPluginAsync<PollRouteDeps> = async (app, { live 
     attachValidation: true,
     schema: {
       summary: 'Long-poll: events after `since`, waiting up to `timeout` ms for new ones',
-      querystring: {
-        type: 'object',
-        properties: {
-          ...filterQuerySchema,
-          since: { type: 'string', maxLength: 32, description: 'The lastId of the previous answer; without it, only new events.' },
-          timeout: { type: 'integer', minimum: 0, maximum: 60_000, default: 25_000 },
-          token: { type: 'string' },
-        },
-      },
-      response: {
-        200: {
-          type: 'object',
-          properties: {
-            events: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' }, type: { type: 'string' }, data: {} } } },
-            lastId: { type: 'integer' },
-          },
-        },
-        400: errorSchema,
-      },
+      querystring: PollQuery,
+      response: { 200: PollAnswer, 400: ErrorSchema },
     },
   }, async (request, reply) => {
-    const query = request.query as { devices?: string; metrics?: string; types?: string; since?: string; timeout: number };
+    const { query } = request;
     const { filter, since } = checked(live, '/api/poll', request, () => ({
       filter: parseFilter(query),
-      since: parseEventId(query.since) ?? live.log.lastId,
+      since: parseEventId(query.since) ?? live.events.lastId,
     }));
+    const timeout = query.timeout ?? DEFAULT_POLL_TIMEOUT_MS;
     const ready = collect(live, filter, since);
-    if (ready.events.length > 0 || query.timeout === 0) return ready;
-    return new Promise<{ events: PolledEvent[]; lastId: number }>((resolve) => {
+    if (ready.events.length > 0 || timeout === 0) return ready;
+    return new Promise<Answer>((resolve) => {
       let lastId = ready.lastId;
       const finish = () => {
         clearTimeout(timer);
@@ -67,8 +49,8 @@ export const pollRoutes: FastifyPluginAsync<PollRouteDeps> = async (app, { live 
         waiting.delete(finish);
         resolve({ events: [], lastId });
       };
-      const timer = setTimeout(finish, query.timeout);
-      const unsubscribe = live.log.subscribe((event) => {
+      const timer = setTimeout(finish, timeout);
+      const unsubscribe = live.events.subscribe((event) => {
         lastId = event.id;
         const data = select(filter, event);
         if (data === null) return;
@@ -86,9 +68,9 @@ export const pollRoutes: FastifyPluginAsync<PollRouteDeps> = async (app, { live 
 };
 
 /** Events after `since` under the filter; a reset leads when `since` is older than the history. */
-function collect(live: LiveService, filter: LiveFilter, since: number): { events: PolledEvent[]; lastId: number } {
-  const resume = live.log.since(since);
-  const events: PolledEvent[] = [];
+function collect(live: LiveService, filter: LiveFilter, since: number): Answer {
+  const resume = live.events.since(since);
+  const events: Answer['events'] = [];
   if ('reset' in resume) events.push({ id: resume.reset.oldestId - 1, type: 'reset', data: resume.reset });
   let lastId = 'reset' in resume ? resume.reset.oldestId - 1 : since;
   for (const event of resume.events as LiveEvent[]) {

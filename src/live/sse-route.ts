@@ -1,15 +1,18 @@
 // GET /api/stream: the live Server-Sent Events stream. Filters and the resume id are checked
 // here at the edge; after that the reply is handed to the live service, which writes the frames.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { badRequest, errorSchema } from '../http/errors.js';
-import { filterQuerySchema, parseFilter } from './filter.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { badRequest } from '../http/errors.js';
+import { ErrorSchema } from '../http/schemas/common.js';
+import { EventStream, StreamQuery } from '../http/schemas/live.js';
+import { parseFilter } from './filter.js';
 import type { LiveService } from './live-service.js';
 
 export interface SseRouteDeps {
   live: LiveService;
 }
 
-export const sseRoutes: FastifyPluginAsync<SseRouteDeps> = async (app, { live }) => {
+export const sseRoutes: FastifyPluginAsyncTypebox<SseRouteDeps> = async (app, { live }) => {
   app.addHook('preClose', async () => live.closeAll());
 
   app.get('/api/stream', {
@@ -18,19 +21,12 @@ export const sseRoutes: FastifyPluginAsync<SseRouteDeps> = async (app, { live })
     schema: {
       summary: 'Live events as Server-Sent Events (reading, presence, command, device; reset on a resume gap)',
       description: 'Resume with the Last-Event-ID header or the lastEventId query parameter. Every event has a numeric id increasing per hub.',
-      querystring: {
-        type: 'object',
-        properties: {
-          ...filterQuerySchema,
-          lastEventId: { type: 'string', maxLength: 32, description: 'For clients that cannot set the Last-Event-ID header.' },
-          token: { type: 'string', description: 'API token, for EventSource which cannot set headers.' },
-        },
-      },
-      response: { 200: { type: 'string', description: 'text/event-stream' }, 400: errorSchema },
+      querystring: StreamQuery,
+      response: { 200: EventStream, 400: ErrorSchema },
       produces: ['text/event-stream'],
     },
   }, (request, reply) => {
-    const query = request.query as { devices?: string; metrics?: string; types?: string; lastEventId?: string };
+    const { query } = request;
     const { filter, lastEventId } = checked(live, '/api/stream', request, () => ({
       filter: parseFilter(query),
       lastEventId: parseEventId(headerValue(request.headers['last-event-id']) ?? query.lastEventId),
@@ -55,7 +51,7 @@ export const sseRoutes: FastifyPluginAsync<SseRouteDeps> = async (app, { live })
  * verdict instead of letting fastify answer alone); a refusal is counted and logged, then
  * answered 400.
  */
-export function checked<T>(live: LiveService, route: string, request: FastifyRequest, parse: () => T): T {
+export function checked<T>(live: LiveService, route: string, request: Pick<FastifyRequest, 'ip' | 'validationError'>, parse: () => T): T {
   try {
     if (request.validationError) throw badRequest(request.validationError.message);
     return parse();

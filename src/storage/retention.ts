@@ -2,8 +2,8 @@
 // reading buckets, presence history and finished commands. Without the last two, a hub kept for
 // years would hold every presence flap and every command ever sent long after its readings went.
 import type { HubLogger } from '../core/logger.js';
-import type { Stage } from '../transports/context.js';
-import type { Store } from './store.js';
+import type { Stage } from '../core/stage.js';
+import type { Store } from '../core/store.js';
 
 const DAY_MS = 86_400_000;
 

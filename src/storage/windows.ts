@@ -1,7 +1,7 @@
 // Folding samples and bucket summaries into aggregation windows aligned to UTC multiples of
 // `everyMs` since the epoch. Both adapters feed it; it knows nothing about rows or documents.
 import { HOUR_MS, addToSummary, mergeSummaries, type Summary } from './buckets.js';
-import { TooManyWindowsError, type AggregatePoint, type Aggregation } from './store.js';
+import { TooManyWindowsError, type AggregatePoint, type Aggregation } from '../core/store.js';
 
 /** Windows one answer may hold: bounds the memory a single query can take. */
 export const MAX_WINDOWS = 100_000;

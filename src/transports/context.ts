@@ -23,10 +23,3 @@ export interface TransportContext {
   /** Device keys: the MQTT broker verifies them, the simulator provisions its devices' keys. */
   credentials?: Pick<DeviceCredentials, 'verify' | 'provision' | 'exists'>;
 }
-
-/** Every stage of the hub has this shape; the composition root starts them in order and stops them in reverse. */
-export interface Stage {
-  readonly name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}

@@ -10,9 +10,9 @@ import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'credentials-'));
 const store = new SqliteStore(dir);
-before(() => store.open());
+before(() => store.start());
 after(async () => {
-  await store.close();
+  await store.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -11,14 +11,14 @@ import { StreamLedger } from '../../src/core/streams.js';
 import { HubMetrics } from '../../src/observability/hub-metrics.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import type { Store, WriteBatch } from '../../src/storage/store.js';
+import type { Store, WriteBatch } from '../../src/core/store.js';
 
 const NOW = Date.now();
 
 async function setup(options: Partial<IngestOptions> = {}, wrap: (s: Store) => Store = (s) => s) {
   const dir = mkdtempSync(join(tmpdir(), 'ingest-test-'));
   const sqlite = new SqliteStore(dir);
-  await sqlite.open();
+  await sqlite.start();
   const store = wrap(sqlite);
   const bus = new EventBus();
   const streams = new StreamLedger();
@@ -35,7 +35,7 @@ async function setup(options: Partial<IngestOptions> = {}, wrap: (s: Store) => S
     ingest, bus, metrics, streams, devices, sqlite, stored,
     async close() {
       await ingest.stop();
-      await sqlite.close();
+      await sqlite.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -16,12 +16,12 @@ import { waitFor } from '../helpers/hub.js';
 async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'core-test-'));
   const store = new SqliteStore(dir);
-  await store.open();
+  await store.start();
   const bus = new EventBus();
   const devices = new DeviceRegistry(store, new StreamLedger(), bus);
   await devices.register({ id: 'd1', name: 'D1', transport: 'line', sampleIntervalMs: 20 });
   const log = createLogger('silent');
-  return { dir, store, bus, devices, log, close: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return { dir, store, bus, devices, log, close: async () => { await store.stop(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 test('presence goes online, stale after silence, online again on a heartbeat, offline on disconnect; all stored', async () => {

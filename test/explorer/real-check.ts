@@ -34,7 +34,7 @@ export interface DeviceTally {
 /** Returns the violations found (empty when the promise held) and a tally per device. */
 export async function checkStore(dataDir: string, ledgers: Ledger[], strayValues: ReadonlySet<number>): Promise<{ violations: string[]; tallies: DeviceTally[] }> {
   const store = new SqliteStore(dataDir);
-  await store.open();
+  await store.start();
   const violations: string[] = [];
   const tallies: DeviceTally[] = [];
   try {
@@ -60,7 +60,7 @@ export async function checkStore(dataDir: string, ledgers: Ledger[], strayValues
       tallies.push({ deviceId: id, sent: ledger.sent.size, acked: ledger.acked.size, dropped: ledger.dropped.size, stored: values.length });
     }
   } finally {
-    await store.close();
+    await store.stop();
   }
   return { violations, tallies };
 }

@@ -39,13 +39,13 @@ async function until(check: () => boolean, timeoutMs: number): Promise<boolean> 
 /** Keys go into the data dir before the hub first opens it, as `telemetry-hub device add` does. */
 async function provision(dataDir: string, ids: string[]): Promise<Map<string, string>> {
   const store = new SqliteStore(dataDir);
-  await store.open();
+  await store.start();
   try {
     const keys = new Map<string, string>();
     for (const id of ids) keys.set(id, (await new DeviceCredentials(store).provision(id)).key);
     return keys;
   } finally {
-    await store.close();
+    await store.stop();
   }
 }
 

@@ -76,13 +76,13 @@ export class SimHub {
 
   async boot(): Promise<void> {
     const sqlite = new SqliteStore(this.dir);
-    await sqlite.open();
+    await sqlite.start();
     const store = new FaultyStore(sqlite, this.commits, this.counts);
     if (this.trace.enabled) store.trace = (line) => this.trace.add(line);
     const bus = new EventBus();
     const streams = new StreamLedger();
     const devices = new DeviceRegistry(store, streams, bus, this.clock);
-    await devices.load();
+    await devices.start();
     const metrics = new HubMetrics();
     const ingest = new Ingest(
       { store, devices, streams, bus, log: LOG, metrics, clock: this.clock },
@@ -134,7 +134,7 @@ export class SimHub {
     this.tally(this.core);
     this.core.store.healthy();
     await this.core.ingest.stop();
-    await this.core.sqlite.close();
+    await this.core.sqlite.stop();
   }
 }
 

@@ -143,11 +143,11 @@ export async function runSchedule(seed: number, options: ScheduleOptions = {}): 
   const ledger = hub.core.streams;
   await hub.shutdown();
   const store = new SqliteStore(join(dir, 'hub'));
-  await store.open();
+  await store.start();
   const violations = [...books.flatMap((b) => b.violations), ...await checkStore(store, {
     books, actors, commits: hub.commits, record: hub.record, expected: (id) => ledger.expected(id),
   })];
-  await store.close();
+  await store.stop();
   hub.disarmAll();
   rmSync(dir, { recursive: true, force: true });
   const collateral = books.flatMap((b) => [...b.samples.values()].filter((s) => s.collateral).map((s) => `${s.deviceId}: gave up value ${s.value} (seq ${s.seq}) on a refusal of another connection's message`));
@@ -157,12 +157,12 @@ export async function runSchedule(seed: number, options: ScheduleOptions = {}): 
 /** Devices exist before the hub starts (provisioned); some streams start just below the wrap. */
 async function provision(dir: string, ids: string[], heads: Map<string, number>): Promise<void> {
   const store = new SqliteStore(dir);
-  await store.open();
+  await store.start();
   for (const id of ids) {
     await store.saveDevice({ id, name: id, transport: id.startsWith('line') ? 'line' : 'mqtt', metrics: [], actuators: [], presence: 'unknown', lastSeen: null, createdAt: T0 });
   }
   await store.writeBatch({ readings: [], heads: [...heads].map(([deviceId, h]) => ({ deviceId, h })), lastSeen: [] });
-  await store.close();
+  await store.stop();
 }
 
 /** A shell's mosquitto_pub under the device's login, publishing once while the device holds its stream. */

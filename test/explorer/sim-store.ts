@@ -4,7 +4,7 @@
 // hub crash, in which case the seed decides whether SQLite had committed it before the process died.
 import type { Device } from '../../src/core/model.js';
 import type { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import type { StoredDevice, WriteBatch, WriteResult } from '../../src/storage/store.js';
+import type { StoredDevice, WriteBatch, WriteResult } from '../../src/core/store.js';
 import type { Counts } from './sim-world.js';
 
 /** Every reading value in a committed batch, per device: the ground truth of what is durable. */
@@ -101,7 +101,7 @@ export class FaultyStore {
     }
     this.held = [];
     this.dead = true;
-    await this.inner.close();
+    await this.inner.stop();
   }
 
   /** Everything already queued completes (used when the faults stop). */

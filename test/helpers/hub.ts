@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/settings.js';
 import { Hub } from '../../src/hub.js';
 import { createLogger } from '../../src/observability/logger.js';
-import type { Store } from '../../src/storage/store.js';
+import type { Store } from '../../src/core/store.js';
 
 export interface TestHub {
   hub: Hub;

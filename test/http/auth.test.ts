@@ -182,7 +182,7 @@ test('a hub started with auth off says so in its log', async () => {
 test('routes name their least role in config: admin routes refuse operators; public routes need nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'auth-routes-'));
   const store = new SqliteStore(dir);
-  await store.open();
+  await store.start();
   const tokens = new TokenService(store);
   const app = Fastify();
   try {
@@ -206,7 +206,7 @@ test('routes name their least role in config: admin routes refuse operators; pub
     assert.equal((await app.inject('/elsewhere')).statusCode, 200);
   } finally {
     await app.close();
-    await store.close();
+    await store.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -19,7 +19,7 @@ async function submit(deviceId: string, readings: Array<{ metric: string; value:
 }
 
 test('events after `since` come at once, with their ids, types and data', async () => {
-  const since = t.hub.live.log.lastId;
+  const since = t.hub.live.events.lastId;
   await submit('p-a', [{ metric: 'x', value: 1 }]);
   const { status, body } = await getJson(`${t.url}/api/poll?since=${since}&types=reading`);
   assert.equal(status, 200);
@@ -27,11 +27,11 @@ test('events after `since` come at once, with their ids, types and data', async 
   assert.equal(body.events[0].type, 'reading');
   assert.ok(body.events[0].id > since);
   assert.deepEqual(body.events[0].data.readings.map((r: { value: number }) => r.value), [1]);
-  assert.equal(body.lastId, t.hub.live.log.lastId);
+  assert.equal(body.lastId, t.hub.live.events.lastId);
 });
 
 test('without events the poll waits for the next matching one', async () => {
-  const since = t.hub.live.log.lastId;
+  const since = t.hub.live.events.lastId;
   const answer = getJson(`${t.url}/api/poll?since=${since}&timeout=10000&devices=p-b&metrics=y&types=reading`);
   // Not wanted by the filter: the poll keeps waiting.
   await submit('p-a', [{ metric: 'y', value: 1 }]);
@@ -44,23 +44,23 @@ test('without events the poll waits for the next matching one', async () => {
 });
 
 test('a poll that times out answers no events and a lastId to continue from', async () => {
-  const since = t.hub.live.log.lastId;
+  const since = t.hub.live.events.lastId;
   const { body } = await getJson(`${t.url}/api/poll?since=${since}&timeout=200&devices=nobody`);
   assert.deepEqual(body, { events: [], lastId: since });
   await submit('p-a', [{ metric: 'x', value: 5 }]);
   const skipped = await getJson(`${t.url}/api/poll?since=${since}&timeout=0&devices=nobody`);
   assert.deepEqual(skipped.body.events, []);
-  assert.equal(skipped.body.lastId, t.hub.live.log.lastId, 'the filtered-out events are passed over');
+  assert.equal(skipped.body.lastId, t.hub.live.events.lastId, 'the filtered-out events are passed over');
 });
 
 test('an id older than the history answers a reset first', async () => {
-  const old = t.hub.live.log.lastId;
+  const old = t.hub.live.events.lastId;
   for (let i = 0; i < 60; i++) await t.hub.devices.register({ id: `p-many-${i}`, name: 'x', transport: 'simulator' });
   const { body } = await getJson(`${t.url}/api/poll?since=${old}&timeout=0&types=device`);
   assert.equal(body.events[0].type, 'reset');
-  assert.deepEqual(body.events[0].data, { oldestId: t.hub.live.log.oldestId });
+  assert.deepEqual(body.events[0].data, { oldestId: t.hub.live.events.oldestId });
   assert.equal(body.events.length, 51);
-  assert.equal(body.lastId, t.hub.live.log.lastId);
+  assert.equal(body.lastId, t.hub.live.events.lastId);
 });
 
 test('bad parameters get 400', async () => {

@@ -52,9 +52,9 @@ test('a reconnect with Last-Event-ID receives exactly the missed events, in orde
 test('an id older than the history gets a reset naming the oldest id, then what is kept', async () => {
   const t = await startHub({ liveHistorySize: 5 });
   await t.hub.devices.register({ id: 'counter', name: 'Counter', transport: 'simulator' });
-  const firstId = t.hub.live.log.lastId + 1;
+  const firstId = t.hub.live.events.lastId + 1;
   await readings(t, 'counter', Array.from({ length: 20 }, (_, i) => i + 1));
-  const kept = t.hub.live.log.since(t.hub.live.log.oldestId - 1).events;
+  const kept = t.hub.live.events.since(t.hub.live.events.oldestId - 1).events;
   assert.equal(kept.length, 5);
 
   const es = new EventSource(`${t.url}/api/stream?lastEventId=${firstId}`);

@@ -10,7 +10,7 @@ storeContract('SQLite', async () => {
   return {
     async open() {
       const store = new SqliteStore(dir);
-      await store.open();
+      await store.start();
       return store;
     },
     async cleanup() {

@@ -14,7 +14,7 @@ const DAY = 86_400_000;
 test('retention keeps the configured number of days and drops older buckets at start', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'retention-test-'));
   const store = new SqliteStore(dir);
-  await store.open();
+  await store.start();
   const now = Date.UTC(2026, 10, 21, 12);
   const at = (daysAgo: number) => ({ deviceId: 'd', metric: 'm', ts: now - daysAgo * DAY, value: daysAgo });
   await store.writeBatch({ readings: [at(40), at(31), at(29), at(1)], heads: [], lastSeen: [] });
@@ -26,14 +26,14 @@ test('retention keeps the configured number of days and drops older buckets at s
   const keepAll = new Retention(store, 0, createLogger('silent'), () => now + 1000 * DAY);
   await keepAll.start();
   assert.equal((await store.queryRaw({ deviceId: 'd', from: 0, to: now, limit: 10 })).readings.length, 2, '0 days keeps everything');
-  await store.close();
+  await store.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('retention also prunes presence history and finished commands older than the cutoff, and logs what went', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'retention-test-'));
   const store = new SqliteStore(dir);
-  await store.open();
+  await store.start();
   const now = Date.UTC(2026, 10, 21, 12);
   const ago = (days: number) => now - days * DAY;
   await store.appendPresence({ deviceId: 'd', state: 'offline', previous: 'online', ts: ago(31), reason: 'old' });
@@ -55,7 +55,7 @@ test('retention also prunes presence history and finished commands older than th
   assert.deepEqual([line.obj.buckets, line.obj.presence, line.obj.commands], [1, 1, 2]);
   assert.deepEqual(await retention.sweep(), { buckets: 0, presence: 0, commands: 0 });
   assert.equal(log.lines.filter((l) => l.level === 'info').length, 1, 'a sweep that drops nothing logs nothing');
-  await store.close();
+  await store.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -19,13 +19,13 @@ function tempDir() {
 test('an hour with more samples than a segment holds is split into segments; queries see them all', async () => {
   const dir = tempDir();
   const store = new SqliteStore(dir);
-  await store.open();
+  await store.start();
   const n = SEGMENT_CAP * 2 + 17;
   // Written in many small batches, the way a busy device arrives.
   for (let i = 0; i < n; i += 50) {
     await store.writeBatch(batch(Array.from({ length: Math.min(50, n - i) }, (_, k) => reading(T0 + (i + k) * 1000, i + k))));
   }
-  await store.close();
+  await store.stop();
   const db = new BetterSqlite3(join(dir, 'telemetry.db'), { readonly: true });
   const segs = db.prepare('SELECT seg, count FROM buckets ORDER BY seg').all() as Array<{ seg: number; count: number }>;
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
@@ -33,31 +33,31 @@ test('an hour with more samples than a segment holds is split into segments; que
   assert.deepEqual(segs, [{ seg: 0, count: SEGMENT_CAP }, { seg: 1, count: SEGMENT_CAP }, { seg: 2, count: 17 }]);
 
   const reopened = new SqliteStore(dir);
-  await reopened.open();
+  await reopened.start();
   const [agg] = await reopened.queryAggregate({ deviceId: 'd', metric: 'm', from: T0, to: T0 + HOUR_MS, everyMs: HOUR_MS, agg: 'sum' });
   assert.equal(agg.count, n);
   assert.equal(agg.value, (n * (n - 1)) / 2);
   // Resending the whole hour after a restart stores nothing again.
   const again = await reopened.writeBatch(batch(Array.from({ length: n }, (_, i) => reading(T0 + i * 1000, i))));
   assert.deepEqual(again, { inserted: 0, duplicates: n });
-  await reopened.close();
+  await reopened.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('the store syncs every commit: WAL with synchronous=FULL, so an acked batch survives a power cut', async () => {
   const dir = tempDir();
   const store = new SqliteStore(dir);
-  await store.open();
+  await store.start();
   // Read back from the store's own connection: the level is per connection, not kept in the file.
   assert.deepEqual(store.durability(), { journalMode: 'wal', synchronous: 2 });
-  await store.close();
+  await store.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('a failed write leaves no trace: the duplicate check still matches the database', async () => {
   const dir = tempDir();
   const store = new SqliteStore(dir);
-  await store.open();
+  await store.start();
   await store.writeBatch(batch([reading(T0, 1)]));
   // A NULL value violates NOT NULL and aborts the whole transaction, after the first group was written.
   await assert.rejects(store.writeBatch(batch([reading(T0 + 1, 2), reading(T0 + 2, null as unknown as number, 'other')])));
@@ -65,14 +65,14 @@ test('a failed write leaves no trace: the duplicate check still matches the data
   assert.deepEqual(retry, { inserted: 1, duplicates: 0 }, 'the rolled-back sample must not count as stored');
   const page = await store.queryRaw({ deviceId: 'd', from: T0, to: T0 + HOUR_MS, limit: 10 });
   assert.deepEqual(page.readings.map((r) => r.value), [1, 2]);
-  await store.close();
+  await store.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('retention drops whole buckets that ended before the cutoff', async () => {
   const dir = tempDir();
   const store = new SqliteStore(dir);
-  await store.open();
+  await store.start();
   await store.writeBatch(batch([reading(T0, 1), reading(T0 + HOUR_MS, 2), reading(T0 + 2 * HOUR_MS + 5, 3)]));
   assert.equal(await store.dropBucketsBefore(T0 + 2 * HOUR_MS), 2);
   const page = await store.queryRaw({ deviceId: 'd', from: 0, to: T0 + 3 * HOUR_MS, limit: 10 });
@@ -81,14 +81,14 @@ test('retention drops whole buckets that ended before the cutoff', async () => {
   assert.deepEqual(hourly.map((p) => p.value), [3], 'the hour summaries went with their buckets');
   // Dropped hours can be written again (the cache must not remember them).
   assert.deepEqual(await store.writeBatch(batch([reading(T0, 1)])), { inserted: 1, duplicates: 0 });
-  await store.close();
+  await store.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('whole-hour windows from hour summaries equal the same windows folded from every sample', async () => {
   const dir = tempDir();
   const store = new SqliteStore(dir);
-  await store.open();
+  await store.start();
   // Three days of one reading every 7 s for two metrics (several segments per hour), written
   // newest batch first so summaries cannot rely on arrival order; integer values keep sums exact.
   const start = Date.UTC(2026, 10, 17, 0);
@@ -110,14 +110,14 @@ test('whole-hour windows from hour summaries equal the same windows folded from 
       }
     }
   }
-  await store.close();
+  await store.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('a data directory of schema 1 (no hour summaries) is brought up to date at open', async () => {
   const dir = tempDir();
   const store = new SqliteStore(dir);
-  await store.open();
+  await store.start();
   // 1,010 readings 5 s apart: the first hour holds two segments, the second one.
   const readings = Array.from({ length: SEGMENT_CAP * 2 + 10 }, (_, i) => reading(T0 + i * 5_000, i));
   await store.writeBatch(batch(readings.reverse()));
@@ -125,14 +125,14 @@ test('a data directory of schema 1 (no hour summaries) is brought up to date at 
   const query = (s: SqliteStore, agg: (typeof aggs)[number], everyMs = HOUR_MS) =>
     s.queryAggregate({ deviceId: 'd', metric: 'm', from: T0, to: T0 + 2 * HOUR_MS, everyMs, agg });
   const expected = await Promise.all(aggs.map((agg) => query(store, agg)));
-  await store.close();
+  await store.stop();
   // What a hub of schema 1 left behind: segments only.
   const old = new BetterSqlite3(join(dir, 'telemetry.db'));
   old.exec("DROP TABLE hours; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
   old.close();
 
   const upgraded = new SqliteStore(dir);
-  await upgraded.open();
+  await upgraded.start();
   assert.deepEqual(await Promise.all(aggs.map((agg) => query(upgraded, agg))), expected);
   assert.deepEqual(expected[2].map((p) => p.value), [720, 290]);
   const [both] = await query(upgraded, 'last', 2 * HOUR_MS);
@@ -141,7 +141,7 @@ test('a data directory of schema 1 (no hour summaries) is brought up to date at 
   await upgraded.writeBatch(batch([reading(T0 + HOUR_MS + 1, 1_000_000)]));
   const [, second] = await upgraded.queryAggregate({ deviceId: 'd', metric: 'm', from: T0, to: T0 + 2 * HOUR_MS, everyMs: HOUR_MS, agg: 'max' });
   assert.equal(second.value, 1_000_000);
-  await upgraded.close();
+  await upgraded.stop();
   const db = new BetterSqlite3(join(dir, 'telemetry.db'), { readonly: true });
   assert.equal((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value, '2');
   db.close();

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Command, Device, Reading } from '../../src/core/model.js';
 import { HOUR_MS, SEGMENT_CAP } from '../../src/storage/buckets.js';
-import { InvalidCursorError, type Aggregation, type Store, type WriteBatch } from '../../src/storage/store.js';
+import { InvalidCursorError, type Aggregation, type Store, type WriteBatch } from '../../src/core/store.js';
 
 export interface StoreFixture {
   /** A new adapter instance over this fixture's data, opened (calling it again reopens the same data). */
@@ -56,7 +56,7 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
       try {
         await body(store, fixture);
       } finally {
-        await store.close();
+        await store.stop();
         await fixture.cleanup();
       }
     });
@@ -82,7 +82,7 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
     withStore('a reading with the same device, metric and timestamp is stored once, within and across batches and restarts', async (store, fixture) => {
       assert.deepEqual(await store.writeBatch(batch([r(T0, 1), r(T0, 2), r(T0 + 1, 3), r(T0, 1, 'hum')])), { inserted: 3, duplicates: 1 });
       assert.deepEqual(await store.writeBatch(batch([r(T0, 5), r(T0 + 1, 3), r(T0 + 2, 4)])), { inserted: 1, duplicates: 2 });
-      await store.close();
+      await store.stop();
       const reopened = await fixture.open();
       try {
         assert.deepEqual(await reopened.writeBatch(batch([r(T0, 7), r(T0 + 2, 4), r(T0 + 3, 8)])), { inserted: 1, duplicates: 2 });
@@ -90,7 +90,7 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
         // The first value written for a timestamp is the one kept.
         assert.deepEqual(page.readings.map((x) => [x.ts - T0, x.value]), [[0, 1], [1, 3], [2, 4], [3, 8]]);
       } finally {
-        await reopened.close();
+        await reopened.stop();
       }
     });
 
@@ -165,7 +165,7 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
         heads: [{ deviceId: 'dev-1', h: 5 }, { deviceId: 'dev-1', h: 7 }, { deviceId: 'ghost', h: 1 }],
         lastSeen: [{ deviceId: 'dev-1', ts: T0 + 20 }, { deviceId: 'dev-1', ts: T0 + 10 }],
       }));
-      await store.close();
+      await store.stop();
       const reopened = await fixture.open();
       try {
         const devices = await reopened.loadDevices();
@@ -176,7 +176,7 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
         const [, again] = await reopened.loadDevices();
         assert.deepEqual([again.name, again.lastSeen, again.streamH], ['Renamed', T0 + 20, 7]);
       } finally {
-        await reopened.close();
+        await reopened.stop();
       }
     });
 

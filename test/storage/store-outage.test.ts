@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { IngestMessage } from '../../src/core/ingest.js';
 import { HOUR_MS } from '../../src/storage/buckets.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import type { StoreHealth, WriteBatch, WriteResult } from '../../src/storage/store.js';
+import type { StoreHealth, WriteBatch, WriteResult } from '../../src/core/store.js';
 import { getJson, startHub, waitFor } from '../helpers/hub.js';
 
 class OutageStore extends SqliteStore {

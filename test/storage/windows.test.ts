@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HOUR_MS, summarize } from '../../src/storage/buckets.js';
-import { TooManyWindowsError } from '../../src/storage/store.js';
+import { TooManyWindowsError } from '../../src/core/store.js';
 import { WindowFolder, decodeCursor, encodeCursor, summaryCoversBucket, windowStart } from '../../src/storage/windows.js';
 
 const T0 = Date.UTC(2026, 10, 21, 0, 0, 0);

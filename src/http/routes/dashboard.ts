@@ -5,7 +5,8 @@ import { statSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 
 /** dashboard/dist of this checkout: three levels above both src/http/routes and dist/http/routes. */
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url));
@@ -26,7 +27,7 @@ const NOT_BUILT_PAGE = `<!doctype html>
 </body></html>
 `;
 
-export const dashboardRoutes: FastifyPluginAsync<DashboardRouteOptions> = async (app, { root }) => {
+export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRouteOptions> = async (app, { root }) => {
   // Only reply.sendFile: the catch-all route below decides what each path means.
   await app.register(fastifyStatic, { root, serve: false });
 

@@ -1,10 +1,12 @@
 // Health and Prometheus metrics. Components report health through small checks the composition
 // root hands in (store, broker, ...), so this route knows none of them.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
+import { ComponentHealth, Health } from '../schemas/common.js';
 
 export interface HealthCheck {
   name: string;
-  check(): Promise<{ ok: boolean }>;
+  check(): Promise<Static<typeof ComponentHealth>>;
 }
 
 export interface HealthRouteDeps {
@@ -14,34 +16,24 @@ export interface HealthRouteDeps {
   renderMetrics: () => string;
 }
 
-export const healthRoutes: FastifyPluginAsync<HealthRouteDeps> = async (app, deps) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteDeps> = async (app, deps) => {
   app.get('/api/health', {
     schema: {
       summary: 'Store and broker status, uptime and version',
-      response: {
-        200: {
-          type: 'object',
-          properties: {
-            status: { type: 'string', enum: ['ok', 'degraded'] },
-            version: { type: 'string' },
-            uptimeSeconds: { type: 'number' },
-            components: { type: 'object', additionalProperties: { type: 'object', additionalProperties: true } },
-          },
-        },
-      },
+      response: { 200: Health },
     },
   }, async () => {
-    const components: Record<string, { ok: boolean }> = {};
+    const components: Record<string, Static<typeof ComponentHealth>> = {};
     for (const c of deps.checks) {
       try {
         components[c.name] = await c.check();
       } catch (err) {
-        components[c.name] = { ok: false, detail: (err as Error).message } as { ok: boolean };
+        components[c.name] = { ok: false, detail: (err as Error).message };
       }
     }
     const ok = Object.values(components).every((c) => c.ok);
     return {
-      status: ok ? 'ok' : 'degraded',
+      status: ok ? 'ok' as const : 'degraded' as const,
       version: deps.version,
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 100) / 10,
       components,

@@ -1,11 +1,14 @@
 // Device provisioning for admins: `POST /api/admin/devices` makes a device key, registers the
 // device and answers the key, the only time it is ever shown. The route asks for the admin
 // role through its config; `preHandler` lets the composition root add its own guard as well.
-import type { FastifyPluginAsync, preHandlerHookHandler } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { preHandlerHookHandler } from 'fastify';
 import type { DeviceCredentials } from '../../core/credentials.js';
 import type { DeviceRegistry } from '../../core/devices.js';
 import { checkDeviceId } from '../../core/model.js';
-import { badRequest, errorSchema } from '../errors.js';
+import { badRequest } from '../errors.js';
+import { ErrorSchema } from '../schemas/common.js';
+import { Provisioned, ProvisionRequest } from '../schemas/devices.js';
 
 export interface ProvisioningDeps {
   credentials: Pick<DeviceCredentials, 'provision'>;
@@ -13,25 +16,17 @@ export interface ProvisioningDeps {
   preHandler?: preHandlerHookHandler;
 }
 
-export const provisioningRoutes: FastifyPluginAsync<ProvisioningDeps> = async (app, deps) => {
+export const provisioningRoutes: FastifyPluginAsyncTypebox<ProvisioningDeps> = async (app, deps) => {
   app.post('/api/admin/devices', {
     config: { role: 'admin' },
     ...(deps.preHandler && { preHandler: deps.preHandler }),
     schema: {
       summary: 'Provision an MQTT device: make its key (shown only in this answer) and register it',
-      body: {
-        type: 'object',
-        properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, name: { type: 'string', minLength: 1, maxLength: 200 } },
-        required: ['id'],
-        additionalProperties: false,
-      },
-      response: {
-        201: { type: 'object', properties: { id: { type: 'string' }, key: { type: 'string' } }, required: ['id', 'key'] },
-        400: errorSchema,
-      },
+      body: ProvisionRequest,
+      response: { 201: Provisioned, 400: ErrorSchema },
     },
   }, async (request, reply) => {
-    const { id, name } = request.body as { id: string; name?: string };
+    const { id, name } = request.body;
     const invalid = checkDeviceId(id);
     if (invalid) throw badRequest(invalid);
     const { key } = await deps.credentials.provision(id);

@@ -1,11 +1,16 @@
-// Historical readings: raw pages (with a cursor) or aggregated windows, as JSON or CSV.
+// Historical readings: raw pages (with a cursor) or aggregated windows, as JSON or CSV. A query
+// the store refuses (a forged cursor, too many windows) throws through to the error handler,
+// which answers 400.
 import { Readable } from 'node:stream';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
 import type { DeviceRegistry } from '../../core/devices.js';
 import { checkMetricName } from '../../core/model.js';
 import type { Reading } from '../../core/model.js';
-import { InvalidCursorError, TooManyWindowsError, type AggregatePoint, type AggregateQuery, type Aggregation, type RawQuery, type Store } from '../../storage/store.js';
-import { badRequest, errorSchema, notFound } from '../errors.js';
+import type { AggregatePoint, AggregateQuery, RawQuery, Store } from '../../core/store.js';
+import { badRequest, notFound } from '../errors.js';
+import { DeviceIdParams, ErrorSchema } from '../schemas/common.js';
+import { DEFAULT_AGGREGATION, DEFAULT_LIMIT, MAX_LIMIT, Readings, ReadingsCsv, ReadingsQuery } from '../schemas/readings.js';
 import { parseEvery, parseInstant } from '../time-params.js';
 
 export interface ReadingRouteDeps {
@@ -15,37 +20,11 @@ export interface ReadingRouteDeps {
 }
 
 const DEFAULT_SPAN_MS = 3_600_000;
-const MAX_LIMIT = 10_000;
-const AGGREGATIONS = ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const;
-
-const querySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    metric: { type: 'string', maxLength: 64 },
-    from: { type: 'string', description: 'ISO-8601 or Unix ms; default: one hour before `to`' },
-    to: { type: 'string', description: 'ISO-8601 or Unix ms, exclusive; default: now' },
-    every: { type: 'string', description: 'Window size 1s..1d (30s, 5m, 1h, 1d); with it the answer is aggregated' },
-    agg: { type: 'string', enum: AGGREGATIONS, default: 'avg' },
-    limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: 1000 },
-    cursor: { type: 'string', maxLength: 512 },
-  },
-} as const;
-
-interface ReadingsQuery {
-  metric?: string;
-  from?: string;
-  to?: string;
-  every?: string;
-  agg: Aggregation;
-  limit: number;
-  cursor?: string;
-}
 
 type Parsed = { kind: 'raw'; query: RawQuery } | { kind: 'agg'; query: AggregateQuery };
 
-export const readingRoutes: FastifyPluginAsync<ReadingRouteDeps> = async (app, deps) => {
-  const parse = (id: string, q: ReadingsQuery): Parsed => {
+export const readingRoutes: FastifyPluginAsyncTypebox<ReadingRouteDeps> = async (app, deps) => {
+  const parse = (id: string, q: Static<typeof ReadingsQuery>): Parsed => {
     if (!deps.devices.get(id)) throw notFound(`no device ${id}`);
     if (q.metric !== undefined && checkMetricName(q.metric)) throw badRequest(`metric: ${checkMetricName(q.metric)}`);
     const to = parseInstant(q.to, 'to', (deps.clock ?? Date.now)());
@@ -53,48 +32,28 @@ export const readingRoutes: FastifyPluginAsync<ReadingRouteDeps> = async (app, d
     if (from >= to) throw badRequest('from must be before to');
     if (q.every !== undefined) {
       if (q.cursor !== undefined) throw badRequest('cursor applies to raw readings only, not with every');
-      return { kind: 'agg', query: { deviceId: id, metric: q.metric, from, to, everyMs: parseEvery(q.every), agg: q.agg } };
+      return { kind: 'agg', query: { deviceId: id, metric: q.metric, from, to, everyMs: parseEvery(q.every), agg: q.agg ?? DEFAULT_AGGREGATION } };
     }
-    return { kind: 'raw', query: { deviceId: id, metric: q.metric, from, to, limit: q.limit, cursor: q.cursor } };
+    return { kind: 'raw', query: { deviceId: id, metric: q.metric, from, to, limit: q.limit ?? DEFAULT_LIMIT, cursor: q.cursor } };
   };
-
-  const raw = async (query: RawQuery) => {
-    try {
-      return await deps.store.queryRaw(query);
-    } catch (err) {
-      if (err instanceof InvalidCursorError) throw badRequest(err.message);
-      throw err;
-    }
-  };
-
-  const aggregate = async (query: AggregateQuery) => {
-    try {
-      return await deps.store.queryAggregate(query);
-    } catch (err) {
-      if (err instanceof TooManyWindowsError) throw badRequest(err.message);
-      throw err;
-    }
-  };
-
-  const params = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
 
   app.get('/api/devices/:id/readings', {
     schema: {
       summary: 'Readings of a device: raw (paged) or aggregated with every/agg',
-      params,
-      querystring: querySchema,
-      response: { 400: errorSchema, 404: errorSchema },
+      params: DeviceIdParams,
+      querystring: ReadingsQuery,
+      response: { 200: Readings, 400: ErrorSchema, 404: ErrorSchema },
     },
   }, async (request) => {
-    const { id } = request.params as { id: string };
-    const parsed = parse(id, request.query as ReadingsQuery);
+    const { id } = request.params;
+    const parsed = parse(id, request.query);
     const { from, to, metric } = parsed.query;
     const window = { deviceId: id, metric: metric ?? null, from: new Date(from).toISOString(), to: new Date(to).toISOString() };
     if (parsed.kind === 'agg') {
-      const points = await aggregate(parsed.query);
+      const points = await deps.store.queryAggregate(parsed.query);
       return { ...window, every: parsed.query.everyMs, agg: parsed.query.agg, points };
     }
-    const page = await raw(parsed.query);
+    const page = await deps.store.queryRaw(parsed.query);
     return {
       ...window,
       readings: page.readings.map((r) => ({ metric: r.metric, ts: r.ts, value: r.value })),
@@ -105,29 +64,29 @@ export const readingRoutes: FastifyPluginAsync<ReadingRouteDeps> = async (app, d
   app.get('/api/devices/:id/readings.csv', {
     schema: {
       summary: 'The same readings as CSV; raw CSV pages through the whole range',
-      params,
-      querystring: querySchema,
+      params: DeviceIdParams,
+      querystring: ReadingsQuery,
       produces: ['text/csv'],
-      response: { 400: errorSchema, 404: errorSchema },
+      response: { 200: ReadingsCsv, 400: ErrorSchema, 404: ErrorSchema },
     },
   }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    const parsed = parse(id, request.query as ReadingsQuery);
+    const { id } = request.params;
+    const parsed = parse(id, request.query);
     reply.header('content-type', 'text/csv; charset=utf-8');
     reply.header('content-disposition', `attachment; filename="${id}-readings.csv"`);
     if (parsed.kind === 'agg') {
-      const points = await aggregate(parsed.query);
+      const points = await deps.store.queryAggregate(parsed.query);
       return reply.send(`time,ts,metric,${parsed.query.agg},count\n${points.map(pointRow).join('')}`);
     }
     // Validate the first page before the 200 goes out; later pages stream.
-    const first = await raw({ ...parsed.query, limit: MAX_LIMIT });
+    const first = await deps.store.queryRaw({ ...parsed.query, limit: MAX_LIMIT });
     async function* rows(): AsyncGenerator<string> {
       yield 'time,ts,metric,value\n';
       let page = first;
       for (;;) {
         yield page.readings.map(readingRow).join('');
         if (!page.nextCursor) return;
-        page = await raw({ ...parsed.query, limit: MAX_LIMIT, cursor: page.nextCursor });
+        page = await deps.store.queryRaw({ ...parsed.query, limit: MAX_LIMIT, cursor: page.nextCursor });
       }
     }
     return reply.send(Readable.from(rows()));

@@ -10,7 +10,7 @@
 // A segment holds at most SEGMENT_CAP samples (about 10 kB, far below the 16 MB document limit);
 // past the cap the next segment starts.
 import { HOUR_MS, SEGMENT_CAP, bucketStart, type Sample } from '../buckets.js';
-import type { AggregateQuery } from '../store.js';
+import type { AggregateQuery } from '../../core/store.js';
 import type { IndexSpec } from './collection.js';
 import { coveredRange } from '../windows.js';
 

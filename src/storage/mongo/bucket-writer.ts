@@ -13,7 +13,7 @@
 // reload-and-retry path applies.
 import { SEGMENT_CAP, groupByBucket, seriesKey, type Sample } from '../buckets.js';
 import type { Reading } from '../../core/model.js';
-import type { WriteResult } from '../store.js';
+import type { WriteResult } from '../../core/store.js';
 import { hourStateQuery, segmentAppend } from './bucket-documents.js';
 import { toNumber, type BulkUpdate, type MongoCollection, type MongoSession } from './collection.js';
 

@@ -5,7 +5,7 @@ import type { Command, CommandState, Device, PresenceChange } from '../../core/m
 import type { HubLogger } from '../../core/logger.js';
 import type {
   AggregatePoint, AggregateQuery, RawPage, RawQuery, Store, StoreHealth, StoredDevice, WriteBatch, WriteResult,
-} from '../store.js';
+} from '../../core/store.js';
 import { BUCKETS, BUCKET_INDEXES, retentionFilter } from './bucket-documents.js';
 import { MongoBucketWriter, type StagedWrite } from './bucket-writer.js';
 import type { Doc, MongoCollection, MongoConnection } from './collection.js';
@@ -17,7 +17,7 @@ import {
   headUpdates, presenceChange, presenceDoc, presenceHistoryQuery, recordFilter, storedDevice, type DeviceDoc,
 } from './registry-documents.js';
 import { historyPruneFilters } from './registry-documents.js';
-import type { HistoryPruned } from '../store.js';
+import type { HistoryPruned } from '../../core/store.js';
 
 interface Open {
   connection: MongoConnection;
@@ -31,6 +31,7 @@ interface Open {
 }
 
 export class MongoStore implements Store {
+  readonly name = 'store';
   readonly kind = 'mongodb' as const;
   private open_: Open | null = null;
   /** Set while writes fail, so health() says degraded even when a ping gets through. */
@@ -43,7 +44,7 @@ export class MongoStore implements Store {
     return new MongoStore(() => connectWithRetry(uri, options));
   }
 
-  async open(): Promise<void> {
+  async start(): Promise<void> {
     const connection = await this.connect();
     const collection = (name: string) => connection.db.collection(name);
     const buckets = collection(BUCKETS);
@@ -62,7 +63,7 @@ export class MongoStore implements Store {
     };
   }
 
-  async close(): Promise<void> {
+  async stop(): Promise<void> {
     const open = this.open_;
     this.open_ = null;
     await open?.connection.close();

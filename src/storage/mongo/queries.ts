@@ -2,7 +2,7 @@
 // readings by (ts, metric); aggregates let the server fold whole-bucket summaries into windows
 // and fold only the edge buckets' samples here, with the same WindowFolder as the embedded store.
 import type { Reading } from '../../core/model.js';
-import { InvalidCursorError, type AggregatePoint, type AggregateQuery, type RawPage, type RawQuery } from '../store.js';
+import { InvalidCursorError, type AggregatePoint, type AggregateQuery, type RawPage, type RawQuery } from '../../core/store.js';
 import { WindowFolder, afterCursor, decodeCursor, encodeCursor } from '../windows.js';
 import { edgeSamplesQuery, rawRangeQuery, summaryPipeline } from './bucket-documents.js';
 import { toNumber, type Doc, type MongoCollection } from './collection.js';

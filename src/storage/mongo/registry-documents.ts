@@ -1,8 +1,8 @@
 // Documents, filters and update documents of the small collections: devices (with their stream
 // heads), presence history, commands and named records. Plain objects only, so the tests run the
 // very same objects through mingo.
-import type { Command, CommandState, Device, PresenceChange } from '../../core/model.js';
-import { FINISHED_COMMAND_STATES, type StoredDevice, type WriteBatch } from '../store.js';
+import { FINISHED_COMMAND_STATES, type Command, type CommandState, type Device, type PresenceChange } from '../../core/model.js';
+import type { StoredDevice, WriteBatch } from '../../core/store.js';
 import type { Filter } from './bucket-documents.js';
 import type { IndexSpec } from './collection.js';
 

@@ -4,7 +4,7 @@
 // at the range's edges (or every hour, for sub-hour windows) have their samples unpacked.
 import type { Database, Statement } from 'better-sqlite3';
 import { HOUR_MS, bucketStart, unpackSamples } from '../buckets.js';
-import { InvalidCursorError, type AggregatePoint, type AggregateQuery, type RawPage, type RawQuery } from '../store.js';
+import { InvalidCursorError, type AggregatePoint, type AggregateQuery, type RawPage, type RawQuery } from '../../core/store.js';
 import type { Reading } from '../../core/model.js';
 import { WindowFolder, afterCursor, coveredRange, decodeCursor, encodeCursor } from '../windows.js';
 

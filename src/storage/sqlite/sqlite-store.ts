@@ -7,12 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import type { Command, CommandState, Device, PresenceChange } from '../../core/model.js';
+import { FINISHED_COMMAND_STATES, type Command, type CommandState, type Device, type PresenceChange } from '../../core/model.js';
 import { HOUR_MS, groupByBucket } from '../buckets.js';
-import {
-  FINISHED_COMMAND_STATES, type AggregatePoint, type AggregateQuery, type HistoryPruned, type RawPage, type RawQuery,
-  type Store, type StoreHealth, type StoredDevice, type WriteBatch, type WriteResult,
-} from '../store.js';
+import type {
+  AggregatePoint, AggregateQuery, HistoryPruned, RawPage, RawQuery, Store, StoreHealth, StoredDevice, WriteBatch, WriteResult,
+} from '../../core/store.js';
 import { BucketWriter } from './bucket-writer.js';
 import { SqliteQueries } from './queries.js';
 import { migrate } from './migrate.js';
@@ -27,6 +26,7 @@ export interface SqliteStoreOptions {
 }
 
 export class SqliteStore implements Store {
+  readonly name = 'store';
   readonly kind = 'sqlite' as const;
   private db: Database | null = null;
   private writer!: BucketWriter;
@@ -38,7 +38,7 @@ export class SqliteStore implements Store {
     private readonly options: SqliteStoreOptions = {},
   ) {}
 
-  async open(): Promise<void> {
+  async start(): Promise<void> {
     let file = ':memory:';
     if (this.dataDir !== null) {
       fs.mkdirSync(this.dataDir, { recursive: true });
@@ -60,7 +60,7 @@ export class SqliteStore implements Store {
     this.queries = new SqliteQueries(db);
   }
 
-  async close(): Promise<void> {
+  async stop(): Promise<void> {
     this.statements.clear();
     this.db?.close();
     this.db = null;

@@ -1,6 +1,6 @@
 // MQTT over WebSocket at /mqtt on the hub's HTTP server, for browsers and networks that pass
 // only HTTP. The WebSocket becomes a byte stream handed to the same broker as TCP devices.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createWebSocketStream } from 'ws';
 import type { MqttBroker } from './broker.js';
 
@@ -8,7 +8,7 @@ export interface MqttWebSocketDeps {
   broker: Pick<MqttBroker, 'handle'>;
 }
 
-export const mqttWebSocketRoute: FastifyPluginAsync<MqttWebSocketDeps> = async (app, deps) => {
+export const mqttWebSocketRoute: FastifyPluginAsyncTypebox<MqttWebSocketDeps> = async (app, deps) => {
   app.get('/mqtt', { websocket: true, schema: { summary: 'MQTT over WebSocket (subprotocol "mqtt")', hide: true } }, (socket, request) => {
     const stream = createWebSocketStream(socket);
     stream.on('error', () => {}); // a dropped WebSocket is reported by the broker as a client error

@@ -5,7 +5,8 @@
 // just means there are no serial devices.
 import { join } from 'node:path';
 import { ConfigError } from '../../config/settings.js';
-import type { Stage, TransportContext } from '../context.js';
+import type { Stage } from '../../core/stage.js';
+import type { TransportContext } from '../context.js';
 import { loadDevicesFile, type SerialDeviceConfig, type SerialTransport } from './config.js';
 import { DsmrSession } from './dsmr/session.js';
 import { FirmataSession } from './firmata/session.js';

@@ -5,7 +5,8 @@
 // push) treats it exactly like hardware.
 import type { DeviceCommand, CommandResult, DeviceMetaBody } from '../../device-client/client.js';
 import { DeviceClient } from '../../device-client/client.js';
-import type { Stage, TransportContext } from '../context.js';
+import type { Stage } from '../../core/stage.js';
+import type { TransportContext } from '../context.js';
 import { ClimateSignal, PowerSignal, seededRandom } from './signals.js';
 
 interface SimDevice {

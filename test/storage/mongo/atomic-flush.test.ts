@@ -11,7 +11,7 @@ import { BUCKETS } from '../../../src/storage/mongo/bucket-documents.js';
 import { MongoStore } from '../../../src/storage/mongo/mongo-store.js';
 import { DEVICES } from '../../../src/storage/mongo/registry-documents.js';
 import { MongoTransactionsUnsupportedError } from '../../../src/storage/mongo/transactions.js';
-import type { WriteBatch } from '../../../src/storage/store.js';
+import type { WriteBatch } from '../../../src/core/store.js';
 import { getJson, startHub, waitFor } from '../../helpers/hub.js';
 import { MingoDatabase, type MingoCollection } from './mingo-db.js';
 import { ProcessCrash, TRANSACTION_ATTEMPTS, labelled } from './mingo-session.js';
@@ -30,7 +30,7 @@ function flush(receivedAt: number): WriteBatch {
 
 async function openOn(db: MingoDatabase): Promise<MongoStore> {
   const store = new MongoStore(async () => db.connection());
-  await store.open();
+  await store.start();
   return store;
 }
 
@@ -71,7 +71,7 @@ test('a flush is one transaction, majority and journaled, and every operation in
   const session = db.sessions.at(-1);
   assert.ok(sent.every((s) => (s.args[1] as { session?: unknown }).session === session), 'every operation passes { session }');
   assert.throws(() => session!.viewOf(db.collection(BUCKETS)), /ended/, 'the session is ended after the flush');
-  await store.close();
+  await store.stop();
 });
 
 test('the heads update fails: neither the readings nor the head are stored; the retried batch stores each reading once', async () => {
@@ -91,7 +91,7 @@ test('the heads update fails: neither the readings nor the head are stored; the 
   assert.equal(await head(store), 2);
   assert.equal((await store.loadDevices())[0].lastSeen, T0 + 1001);
   assert.equal((await store.health()).ok, true);
-  await store.close();
+  await store.stop();
 });
 
 test('a crash before commit stores nothing; after the restart the resent messages, with new receive times, are stored once', async () => {
@@ -109,7 +109,7 @@ test('a crash before commit stores nothing; after the restart the resent message
   const stored = (await after.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + HOUR_MS, limit: 100 })).readings;
   assert.deepEqual(stored.map((r) => [r.ts - T0, r.value]), [[0, 0], [5000, 1], [5001, 2]]);
   assert.equal(await head(after), 2);
-  await after.close();
+  await after.stop();
 });
 
 test('a write conflict aborts the attempt and withTransaction runs the flush again; nothing is stored twice or lost', async () => {
@@ -124,7 +124,7 @@ test('a write conflict aborts the attempt and withTransaction runs the flush aga
   assert.deepEqual(await storedValues(store), [0, 1, 2]);
   const [device] = await store.loadDevices();
   assert.deepEqual([device.name, device.streamH], ['Renamed', 2]);
-  await store.close();
+  await store.stop();
 });
 
 test('a conflict that outlasts the transaction retries fails the flush; ingest retries it and acks once it is written', async () => {
@@ -152,7 +152,7 @@ test('a standalone server fails start with an error that says to run a replica s
   const standalone = new MingoDatabase('standalone');
   let closed = false;
   const store = new MongoStore(async () => ({ ...standalone.connection(), close: async () => void (closed = true) }));
-  const err = await store.open().then(() => null, (e: unknown) => e);
+  const err = await store.start().then(() => null, (e: unknown) => e);
   assert.ok(err instanceof MongoTransactionsUnsupportedError, `expected MongoTransactionsUnsupportedError, got ${String(err)}`);
   assert.match(err.message, /standalone/);
   assert.match(err.message, /replica set; a single-node one is enough/);
@@ -162,6 +162,6 @@ test('a standalone server fails start with an error that says to run a replica s
   for (const topology of ['replicaSet', 'mongos'] as const) {
     const ok = await openOn(new MingoDatabase(topology));
     assert.equal((await ok.health()).ok, true);
-    await ok.close();
+    await ok.stop();
   }
 });

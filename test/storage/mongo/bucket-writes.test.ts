@@ -9,7 +9,7 @@ import type { Reading } from '../../../src/core/model.js';
 import { HOUR_MS, SEGMENT_CAP } from '../../../src/storage/buckets.js';
 import { BUCKETS, BUCKET_INDEXES } from '../../../src/storage/mongo/bucket-documents.js';
 import { MongoStore } from '../../../src/storage/mongo/mongo-store.js';
-import type { WriteBatch } from '../../../src/storage/store.js';
+import type { WriteBatch } from '../../../src/core/store.js';
 import { MingoDatabase, type MingoCollection } from './mingo-db.js';
 
 const T0 = Date.UTC(2026, 10, 20, 10);
@@ -18,7 +18,7 @@ const batch = (readings: Reading[]): WriteBatch => ({ readings, heads: [], lastS
 
 async function openOn(db: MingoDatabase): Promise<MongoStore> {
   const store = new MongoStore(async () => db.connection());
-  await store.open();
+  await store.start();
   return store;
 }
 
@@ -49,7 +49,7 @@ test('a flush is one bulkWrite of upserts, and one query loads the hours it has 
   buckets.sent.length = 0;
   await store.writeBatch(batch(readings.map((x) => ({ ...x, ts: x.ts + 1 }))));
   assert.deepEqual(buckets.sent.map((s) => s.op), ['bulkWrite']);
-  await store.close();
+  await store.stop();
 });
 
 test('segments hold at most the cap, with count, sum, min, max, first and last by time', async () => {
@@ -67,7 +67,7 @@ test('segments hold at most the cap, with count, sum, min, max, first and last b
   assert.deepEqual([first.lo, first.hi], [0, SEGMENT_CAP - 1]);
   assert.deepEqual(first.f, { t: T0 + (n - SEGMENT_CAP + 1) * 1000, v: SEGMENT_CAP - 1 });
   assert.deepEqual(first.l, { t: T0 + n * 1000, v: 0 });
-  await store.close();
+  await store.stop();
 });
 
 test('a full segment with the longest ids is a few kilobytes of BSON, far below the 16 MB document limit', async () => {
@@ -81,7 +81,7 @@ test('a full segment with the longest ids is a few kilobytes of BSON, far below 
   const bytes = BSON.calculateObjectSize(doc);
   assert.equal((doc.o as number[]).length, SEGMENT_CAP);
   assert.ok(bytes < 32 * 1024, `segment is ${bytes} bytes`);
-  await store.close();
+  await store.stop();
 });
 
 test('a flush whose commit reply is lost is retried without storing anything twice; health is degraded meanwhile', async () => {
@@ -100,7 +100,7 @@ test('a flush whose commit reply is lost is retried without storing anything twi
   assert.equal((await store.health()).ok, true);
   const page = await store.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + 2 * HOUR_MS, limit: 100 });
   assert.deepEqual(page.readings.map((x) => x.value), [1, 2, 3, 4]);
-  await store.close();
+  await store.stop();
 });
 
 test('a writer whose cache went stale gets a duplicate-key error instead of storing a sample twice, then recovers', async () => {
@@ -114,8 +114,8 @@ test('a writer whose cache went stale gets a duplicate-key error instead of stor
   assert.deepEqual(await a.writeBatch(batch([r(T0 + 2, 99), r(T0 + 3, 4)])), { inserted: 1, duplicates: 1 });
   const page = await a.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + HOUR_MS, limit: 100 });
   assert.deepEqual(page.readings.map((x) => x.value), [1, 2, 30, 4]);
-  await a.close();
-  await b.close();
+  await a.stop();
+  await b.stop();
 });
 
 test('a writer whose cache believes a full segment has room overflows correctly after the refusal', async () => {
@@ -128,8 +128,8 @@ test('a writer whose cache believes a full segment has room overflows correctly 
   await a.writeBatch(batch([r(T0 + SEGMENT_CAP + 1, 2)]));
   const segs = segments(db.collection(BUCKETS));
   assert.deepEqual(segs.map((s) => [s.g, s.n]), [[0, SEGMENT_CAP], [1, 1]]);
-  await a.close();
-  await b.close();
+  await a.stop();
+  await b.stop();
 });
 
 test('hour windows are folded from summaries on the server; shorter windows read samples only', async () => {
@@ -144,7 +144,7 @@ test('hour windows are folded from summaries on the server; shorter windows read
   buckets.sent.length = 0;
   await store.queryAggregate({ deviceId: 'dev-1', from: T0, to: T0 + 4 * HOUR_MS, everyMs: 30 * 60_000, agg: 'sum' });
   assert.deepEqual(buckets.sent.map((s) => s.op), ['find']);
-  await store.close();
+  await store.stop();
 });
 
 test('health says degraded while the server cannot be reached and ok once it answers again', async () => {
@@ -156,6 +156,6 @@ test('health says degraded while the server cannot be reached and ok once it ans
   assert.match(down.detail ?? '', /MongoDB unreachable/);
   db.reachable = true;
   assert.equal((await store.health()).ok, true);
-  await store.close();
+  await store.stop();
   assert.deepEqual(await store.health(), { ok: false, kind: 'mongodb', detail: 'closed' });
 });

@@ -26,7 +26,7 @@ if (uri === '') {
     return {
       async open() {
         const store = MongoStore.fromUri(uri, { startTimeoutMs: 10_000, databaseName });
-        await store.open();
+        await store.start();
         return store;
       },
       async cleanup() {
@@ -62,7 +62,7 @@ if (uri === '') {
     const t0 = Date.now() - 60_000;
     const device = { id: 'dev-1', name: 'Meter', transport: 'mqtt' as const, metrics: [], actuators: [], presence: 'offline' as const, lastSeen: null, createdAt: t0 };
     const batch = { readings: [{ deviceId: 'dev-1', metric: 'power', ts: t0, value: 1 }], heads: [{ deviceId: 'dev-1', h: 5 }], lastSeen: [] };
-    await store.open();
+    await store.start();
     try {
       await store.saveDevice(device);
       failHeads = true;
@@ -74,7 +74,7 @@ if (uri === '') {
       const once = await store.queryRaw({ deviceId: 'dev-1', from: t0, to: t0 + 1, limit: 10 });
       assert.deepEqual([once.readings.length, (await store.loadDevices())[0].streamH], [1, 5]);
     } finally {
-      await store.close();
+      await store.stop();
       const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
       await client.db(databaseName).dropDatabase().finally(() => client.close());
     }

@@ -10,7 +10,7 @@ storeContract('MongoDB adapter over mingo', async () => {
   return {
     async open() {
       const store = new MongoStore(async () => db.connection());
-      await store.open();
+      await store.start();
       return store;
     },
     async cleanup() {},

@@ -98,9 +98,9 @@ test('hub SIGKILLed mid-stream and restarted: the device resumes from the durabl
   const dataDir = tempDir();
   // The key goes into the data directory before the hub process first opens it.
   const store = new SqliteStore(dataDir);
-  await store.open();
+  await store.start();
   const { key } = await new DeviceCredentials(store).provision('kill-1');
-  await store.close();
+  await store.stop();
   const mqttPort = await freePort();
   let hub = await startHubProcess(dataDir, mqttPort);
   const device = new DeviceClient({ url: `mqtt://127.0.0.1:${mqttPort}`, deviceId: 'kill-1', key, queueFile: join(dataDir, 'device-queue.jsonl'), reconnectDelayMs: 100 });

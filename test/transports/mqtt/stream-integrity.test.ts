@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../../src/storage/sqlite/sqlite-store.js';
-import type { WriteBatch, WriteResult } from '../../../src/storage/store.js';
+import type { WriteBatch, WriteResult } from '../../../src/core/store.js';
 import { startHub, waitFor, type TestHub } from '../../helpers/hub.js';
 import { RingDevice } from '../../helpers/ring-device.js';
 import { brokerUrl, killChildren, provision, runMosquitto } from './mqtt-helpers.js';

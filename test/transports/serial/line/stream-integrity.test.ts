@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { encodeFrame } from '../../../../src/transports/serial/line/framing.js';
 import { SqliteStore } from '../../../../src/storage/sqlite/sqlite-store.js';
-import type { WriteBatch, WriteResult } from '../../../../src/storage/store.js';
+import type { WriteBatch, WriteResult } from '../../../../src/core/store.js';
 import { startHub, waitFor } from '../../../helpers/hub.js';
 import { createPtyPair } from '../../../helpers/pty.js';
 

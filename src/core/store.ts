@@ -1,6 +1,8 @@
-// The one storage port. The SQLite adapter (default) and the MongoDB adapter implement it; the
-// contract tests under test/storage run the same cases against both.
-import type { Command, CommandState, Device, PresenceChange, Reading } from '../core/model.js';
+// The one storage port: what the core needs of storage, declared here beside the core so the
+// core depends on nothing outside it. The SQLite adapter (default) and the MongoDB adapter under
+// storage/ implement it; the contract tests under test/storage run the same cases against both.
+import type { Command, CommandState, Device, PresenceChange, Reading } from './model.js';
+import type { Stage } from './stage.js';
 
 /** A raw-page cursor that does not decode; the HTTP layer answers 400. */
 export class InvalidCursorError extends Error {
@@ -87,19 +89,15 @@ export interface HistoryPruned {
   commands: number;
 }
 
-/** Command states after which a command never changes again, so its row is only history. */
-export const FINISHED_COMMAND_STATES: readonly CommandState[] = ['acked', 'failed', 'expired'];
-
 export interface StoreHealth {
   ok: boolean;
   kind: 'sqlite' | 'mongodb';
   detail?: string;
 }
 
-export interface Store {
+/** A stage of its own: start() opens the database (and brings its schema up to date), stop() closes it. */
+export interface Store extends Stage {
   readonly kind: 'sqlite' | 'mongodb';
-  open(): Promise<void>;
-  close(): Promise<void>;
   health(): Promise<StoreHealth>;
 
   writeBatch(batch: WriteBatch): Promise<WriteResult>;
