@@ -6,15 +6,15 @@
 import type { Client, PublishPacket } from 'aedes';
 import type { HubLogger } from '../../core/logger.js';
 import type { TransportContext } from '../context.js';
-import { PASSING_REFUSALS } from '../../core/ingest.js';
 import { isSeq } from '../../core/model.js';
+import { PASSING_REFUSALS, type Refusal, type RefusalCode } from '../../core/refusals.js';
 import { decodeCommandAck, decodeMeta, decodeStatus, decodeTelemetry } from './codec.js';
 import type { Connections } from './connections.js';
 import type { Outbox } from './outbox.js';
 import type { Rejections } from './rejections.js';
 import { QUARANTINE_PREFIX, parseTopic } from './topics.js';
 
-type Verdict = { ok: true } | { ok: false; code: string; reason: string; seq?: number; resend?: boolean; counted?: boolean; silent?: boolean };
+type Verdict = { ok: true } | ({ ok: false; seq?: number; resend?: boolean; counted?: boolean; silent?: boolean } & Refusal);
 const ACCEPTED: Verdict = { ok: true };
 
 export interface DeviceMessageDeps {
@@ -37,19 +37,19 @@ export class DeviceMessages {
     const isWill = packet === (client as Client & { will?: unknown }).will;
     let verdict: Verdict;
     try {
-      verdict = deviceId ? this.route(client, deviceId, packet, isWill) : { ok: false, code: 'unauthenticated', reason: 'unauthenticated client' };
+      verdict = deviceId ? this.route(client, deviceId, packet, isWill) : { ok: false, code: 'unauthenticated', detail: 'unauthenticated client' };
     } catch (err) {
       // A fault of ours must not take the broker down: refuse this one message and carry on.
       this.deps.log.error({ err, deviceId, topic: packet.topic }, 'handling an MQTT message failed');
-      verdict = { ok: false, code: 'internal', reason: 'internal error while handling the message; see the hub log' };
+      verdict = { ok: false, code: 'internal', detail: 'internal error while handling the message; see the hub log' };
     }
     if (verdict.ok) return done(null);
     if (!verdict.silent) {
-      const { code, reason, seq, resend } = verdict;
-      this.deps.rejections.refuse({ deviceId: deviceId ?? null, topic: packet.topic, code, reason, seq, resend, count: verdict.counted !== true });
+      const { code, detail, seq, resend } = verdict;
+      this.deps.rejections.refuse({ deviceId: deviceId ?? null, topic: packet.topic, code, detail, seq, resend, count: verdict.counted !== true });
     }
     // A refused will is simply not published; the connection is closing anyway.
-    if (isWill) return done(new Error(verdict.reason));
+    if (isWill) return done(new Error(verdict.detail));
     packet.topic = `${QUARANTINE_PREFIX}${deviceId ?? 'unknown'}`;
     packet.retain = false;
     done(null);
@@ -58,11 +58,11 @@ export class DeviceMessages {
   private route(client: Client, deviceId: string, packet: PublishPacket, isWill: boolean): Verdict {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const topic = parseTopic(packet.topic);
-    if (!topic.ok) return { ok: false, code: 'bad_topic', reason: topic.reason };
-    if (topic.deviceId !== deviceId) return { ok: false, code: 'foreign_topic', reason: `foreign topic: ${deviceId} may publish only under devices/${deviceId}/` };
-    if (topic.direction !== 'device') return { ok: false, code: 'hub_topic', reason: `hub topic: devices/${deviceId}/${topic.kind} is published by the hub, not the device` };
+    if (!topic.ok) return { ok: false, code: 'bad_topic', detail: topic.reason };
+    if (topic.deviceId !== deviceId) return { ok: false, code: 'foreign_topic', detail: `foreign topic: ${deviceId} may publish only under devices/${deviceId}/` };
+    if (topic.direction !== 'device') return { ok: false, code: 'hub_topic', detail: `hub topic: devices/${deviceId}/${topic.kind} is published by the hub, not the device` };
     if (payload.length > this.deps.maxPayload) {
-      return { ok: false, code: 'too_large', reason: `payload too large: ${payload.length} bytes, the limit is ${this.deps.maxPayload}`, seq: peekSeq(payload) };
+      return { ok: false, code: 'too_large', detail: `payload too large: ${payload.length} bytes, the limit is ${this.deps.maxPayload}`, seq: peekSeq(payload) };
     }
     switch (topic.kind) {
       case 'telemetry':
@@ -79,7 +79,7 @@ export class DeviceMessages {
   private telemetry(client: Client, deviceId: string, payload: Buffer): Verdict {
     // After a passing refusal everything behind it on this connection is dropped unread, so the
     // stream cannot skip past the hole; the device resends from the head when it reconnects.
-    if (this.deps.connections.isSuspended(client)) return { ok: false, code: 'suspended', reason: 'suspended until reconnect', silent: true };
+    if (this.deps.connections.isSuspended(client)) return { ok: false, code: 'suspended', detail: 'suspended until reconnect', silent: true };
     const decoded = decodeTelemetry(payload);
     if (!decoded.ok) return decoded;
     const { seq, first, readings, refused } = decoded.value;
@@ -88,17 +88,17 @@ export class DeviceMessages {
     }
     const outcome = this.deps.ctx.ingest.submit({ deviceId, seq, first, readings, source: 'mqtt' });
     if (outcome.status === 'refused') {
-      const code = outcome.code ?? 'refused';
-      const reason = outcome.reason ?? 'refused by ingest';
-      if (!outcome.code || !PASSING_REFUSALS.has(outcome.code)) return { ok: false, code, reason, seq, counted: true };
-      return this.pushBack(client, code, reason, seq, true);
+      const { code, detail } = outcome;
+      if (!PASSING_REFUSALS.has(code)) return { ok: false, code, detail, seq, counted: true };
+      return this.pushBack(client, code, detail, seq, true);
     }
     outcome.durable.then(() => this.deps.outbox.ack(deviceId), () => {});
     // Single readings refused inside an accepted message: the rest of it is kept.
     const topic = `devices/${deviceId}/telemetry`;
-    for (const r of refused) this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_value', reason: `${r.reason} (metric ${r.metric})` });
+    for (const r of refused) this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_value', detail: `${r.detail} (metric ${r.metric})` });
+    // Ingest counted these under their own codes; devices know them all as bad_reading.
     for (const r of outcome.rejected) {
-      this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_reading', reason: `${r.reason} (metric ${r.metric})`, count: false });
+      this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_reading', detail: `${r.detail} (metric ${r.metric})`, count: false });
     }
     return ACCEPTED;
   }
@@ -107,10 +107,10 @@ export class DeviceMessages {
    * A passing refusal: close the connection, MQTT's way to push back. The device keeps the
    * message and resends it, after the head it is told on reconnecting, in order.
    */
-  private pushBack(client: Client, code: string, reason: string, seq: number, counted: boolean): Verdict {
+  private pushBack(client: Client, code: RefusalCode, detail: string, seq: number, counted: boolean): Verdict {
     this.deps.connections.suspend(client);
     setImmediate(() => client.close());
-    return { ok: false, code, reason: `${reason}; reconnect and resend`, seq, resend: true, counted };
+    return { ok: false, code, detail: `${detail}; reconnect and resend`, seq, resend: true, counted };
   }
 
   private status(client: Client, deviceId: string, payload: Buffer, isWill: boolean): Verdict {

@@ -42,7 +42,7 @@ export class Gatekeeper {
       },
       (err: AuthenticateError) => {
         const returnCode = err.returnCode ?? SERVER_UNAVAILABLE;
-        this.deps.metrics?.frameRejected('mqtt', `connection refused: ${err.message}`);
+        this.deps.metrics?.frameRejected('mqtt', 'connection_refused');
         this.deps.log.warn({ clientId: client.id, username, returnCode, reason: err.message }, 'mqtt connection refused');
         done(err, false);
       },
@@ -60,7 +60,7 @@ export class Gatekeeper {
       deviceId: deviceId ?? null,
       topic: subscription.topic,
       code: 'subscription_refused',
-      reason: `subscription refused: ${deviceId ?? client.id} may subscribe only to devices/${deviceId ?? '{id}'}/ack, /cmd and /error`,
+      detail: `subscription refused: ${deviceId ?? client.id} may subscribe only to devices/${deviceId ?? '{id}'}/ack, /cmd and /error`,
     });
     done(null, null);
   }

@@ -3,15 +3,12 @@
 import type { HubLogger } from '../../core/logger.js';
 import type { EventBus } from '../../core/events.js';
 import type { TransportMetrics } from '../../core/metrics.js';
+import type { Refusal } from '../../core/refusals.js';
 import type { Outbox } from './outbox.js';
 
-
-export interface Refusal {
+export interface MqttRefusal extends Refusal {
   /** The device that sent it (the authenticated identity, not whatever the topic claims). */
   deviceId: string | null;
-  /** Short code for counters and the device (`malformed`, `seq_gap`, ...). */
-  code: string;
-  reason: string;
   /** A passing refusal: the device keeps the message and resends it after reconnecting. */
   resend?: boolean;
   topic?: string;
@@ -25,16 +22,16 @@ export class Rejections {
     private readonly deps: { metrics: TransportMetrics | undefined; bus: EventBus; log: HubLogger; outbox: Outbox },
   ) {}
 
-  refuse(refusal: Refusal): void {
-    const { deviceId, code, reason, topic, seq, resend } = refusal;
+  refuse(refusal: MqttRefusal): void {
+    const { deviceId, code, detail, topic, seq, resend } = refusal;
     if (refusal.count !== false) {
       this.deps.metrics?.frameRejected('mqtt', code);
-      this.deps.bus.emit('rejected', { deviceId, source: 'mqtt', reason: `${code}: ${reason}` });
+      this.deps.bus.emit('rejected', { deviceId, source: 'mqtt', code, detail });
     }
-    this.deps.log.warn({ deviceId, topic, seq, code, reason }, 'mqtt message refused');
+    this.deps.log.warn({ deviceId, topic, seq, code, detail }, 'mqtt message refused');
     if (deviceId) {
       this.deps.outbox.error(deviceId, {
-        code, reason, ...(topic !== undefined && { topic }), ...(seq !== undefined && { seq }), ...(resend && { resend: true }),
+        code, reason: detail, ...(topic !== undefined && { topic }), ...(seq !== undefined && { seq }), ...(resend && { resend: true }),
       });
     }
   }

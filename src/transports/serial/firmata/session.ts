@@ -105,7 +105,7 @@ export class FirmataSession implements CommandSink {
     link.on('ready', (firmware) => void this.onReady(firmware));
     link.on('sample', (metric, value, ts) => this.submit(metric, value, ts));
     link.on('unparsable', (err) => {
-      this.ctx.metrics?.frameRejected('firmata', 'unparsable bytes');
+      this.ctx.metrics?.frameRejected('firmata', 'unparsable_bytes');
       this.garbage.warn({ err }, 'firmata could not parse bytes from the board');
     });
     let silent = false;
@@ -154,13 +154,13 @@ export class FirmataSession implements CommandSink {
   private submit(metric: string, value: number, ts: number): void {
     const outcome = this.ctx.ingest.submit({ deviceId: this.deviceId, source: 'firmata', readings: [{ metric, value, ts }] });
     // Ingest counts and reports refusals; the log line ties them to this board.
-    if (outcome.status === 'refused') this.log.debug({ metric, reason: outcome.reason }, 'reading refused');
+    if (outcome.status === 'refused') this.log.debug({ metric, code: outcome.code, detail: outcome.detail }, 'reading refused');
   }
 
   /** Fails a command the board cannot carry out, before any pin is written; it counts as delivered. */
   private refuse(command: Command, reason: string): true {
     this.log.warn({ commandId: command.id, reason }, 'command refused');
-    this.ctx.metrics?.frameRejected('firmata', 'command refused');
+    this.ctx.metrics?.frameRejected('firmata', 'command_refused');
     this.answer(command, { ok: false, error: reason });
     return true;
   }

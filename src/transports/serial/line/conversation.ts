@@ -8,6 +8,7 @@
 // The port (and its reopening) is session.ts's; the fault explorer drives this class directly.
 import type { HubLogger } from '../../../core/logger.js';
 import { seqAfter, type ActuatorSpec, type Command } from '../../../core/model.js';
+import type { LineRefusalCode } from '../../../core/refusals.js';
 import type { TransportContext } from '../../context.js';
 import type { SerialDeviceConfig } from '../config.js';
 import { LogThrottle } from '../log-throttle.js';
@@ -190,7 +191,7 @@ export class LineConversation {
       // Ingest has counted it; no ack, so the device keeps the sample. Later frames wait for its
       // resend: taking them would move the head past it.
       this.sequence.holdAt(frame.seq);
-      this.refusals.warn({ deviceId, seq: frame.seq, reason: outcome.reason }, 'telemetry refused by ingest');
+      this.refusals.warn({ deviceId, seq: frame.seq, code: outcome.code, detail: outcome.detail }, 'telemetry refused by ingest');
       return;
     }
     // A resend is acked again even when h has not moved: the device may have missed the first ack.
@@ -263,9 +264,9 @@ export class LineConversation {
     this.send({ type: 'hi' });
   }
 
-  private refuse(code: string, reason: string, line?: Buffer): void {
+  private refuse(code: LineRefusalCode, reason: string, line?: Buffer): void {
     this.ctx.metrics?.frameRejected(SOURCE, code);
-    this.ctx.bus.emit('rejected', { deviceId: this.deviceId, source: SOURCE, reason });
+    this.ctx.bus.emit('rejected', { deviceId: this.deviceId, source: SOURCE, code, detail: reason });
     this.refusals.warn({ deviceId: this.deviceId, code, reason, line: line?.subarray(0, 80).toString('latin1') }, 'line frame refused');
     if (code !== 'before_hello' && code !== 'gap') this.send({ type: 'error', reason: `${code}: ${reason}` });
   }
