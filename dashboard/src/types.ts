@@ -8,6 +8,8 @@ export type {
   ActuatorSpec as Actuator, Command, CommandState, PresenceChange as PresenceEvent, PresenceState,
 } from '../../src/core/model.js';
 export type { AggregatePoint } from '../../src/storage/store.js';
+/** A device's latest refusal as the live stream sends it: code, detail, when and how many so far. */
+export type { RefusalEventData as RefusalEvent } from '../../src/live/event-log.js';
 import type { CommandState } from '../../src/core/model.js';
 
 export type Role = 'viewer' | 'operator' | 'admin';
