@@ -1,21 +1,24 @@
 // Every PUBLISH from a device passes here (aedes' authorizePublish hook), in the order the
-// device sent it. The topic must be one of the device's own; then one small handler per topic
-// decodes and acts. A refused publication is renamed into the quarantine topic, where nothing
-// is delivered or retained, and acknowledged as usual: MQTT 3.1.1 lets a broker drop what it
-// will not authorize, and closing the connection would also throw away the device's good data.
+// device sent it. The topic must be one of the device's own, as its dialect (dialects/) reads
+// it; then one small handler per kind of input has the dialect decode the payload, and acts.
+// A refused publication is renamed into the quarantine topic, where nothing is delivered or
+// retained, and acknowledged as usual: MQTT 3.1.1 lets a broker drop what it will not
+// authorize, and closing the connection would also throw away the device's good data.
 import type { Client, PublishPacket } from 'aedes';
 import type { HubLogger } from '../../core/logger.js';
 import type { TransportContext } from '../context.js';
 import { isSeq } from '../../core/model.js';
 import { PASSING_REFUSALS, type Refusal, type RefusalCode } from '../../core/refusals.js';
-import { decodeCommandAck, decodeMeta, decodeStatus, decodeTelemetry } from './codec.js';
 import type { Connections } from './connections.js';
+import { DIALECTS, type CommandAck, type Decoded, type DeviceMeta, type MqttDialect, type TopicRoute } from './dialects/index.js';
 import type { Outbox } from './outbox.js';
 import type { Rejections } from './rejections.js';
-import { QUARANTINE_PREFIX, parseTopic } from './topics.js';
 
 type Verdict = { ok: true } | ({ ok: false; seq?: number; resend?: boolean; counted?: boolean; silent?: boolean } & Refusal);
 const ACCEPTED: Verdict = { ok: true };
+
+/** Where publications the hub refuses are sent instead: nothing may subscribe here and nothing is forwarded. */
+export const QUARANTINE_PREFIX = '$hub/refused/';
 
 export interface DeviceMessageDeps {
   ctx: Pick<TransportContext, 'ingest' | 'presence' | 'devices' | 'commands'>;
@@ -57,30 +60,28 @@ export class DeviceMessages {
 
   private route(client: Client, deviceId: string, packet: PublishPacket, isWill: boolean): Verdict {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    const topic = parseTopic(packet.topic);
-    if (!topic.ok) return { ok: false, code: 'bad_topic', detail: topic.reason };
-    if (topic.deviceId !== deviceId) return { ok: false, code: 'foreign_topic', detail: `foreign topic: ${deviceId} may publish only under devices/${deviceId}/` };
-    if (topic.direction !== 'device') return { ok: false, code: 'hub_topic', detail: `hub topic: devices/${deviceId}/${topic.kind} is published by the hub, not the device` };
+    const { dialect, route } = routeOf(deviceId, packet.topic);
+    if (!route.ok) return route;
     if (payload.length > this.deps.maxPayload) {
       return { ok: false, code: 'too_large', detail: `payload too large: ${payload.length} bytes, the limit is ${this.deps.maxPayload}`, seq: peekSeq(payload) };
     }
-    switch (topic.kind) {
+    switch (route.input) {
       case 'telemetry':
-        return this.telemetry(client, deviceId, payload);
+        return this.telemetry(client, deviceId, dialect, payload);
       case 'status':
-        return this.status(client, deviceId, payload, isWill);
+        return this.status(client, deviceId, dialect.decode.status(payload), isWill);
       case 'meta':
-        return this.meta(deviceId, payload);
-      default:
-        return this.commandAck(deviceId, payload);
+        return this.meta(deviceId, dialect.decode.meta(payload));
+      case 'commandAck':
+        return this.commandAck(deviceId, dialect.decode.commandAck(payload));
     }
   }
 
-  private telemetry(client: Client, deviceId: string, payload: Buffer): Verdict {
+  private telemetry(client: Client, deviceId: string, dialect: MqttDialect, payload: Buffer): Verdict {
     // After a passing refusal everything behind it on this connection is dropped unread, so the
     // stream cannot skip past the hole; the device resends from the head when it reconnects.
     if (this.deps.connections.isSuspended(client)) return { ok: false, code: 'suspended', detail: 'suspended until reconnect', silent: true };
-    const decoded = decodeTelemetry(payload);
+    const decoded = dialect.decode.telemetry(payload);
     if (!decoded.ok) return decoded;
     const { seq, first, readings, refused } = decoded.value;
     if (!this.deps.connections.mayWrite(client, deviceId)) {
@@ -113,8 +114,7 @@ export class DeviceMessages {
     return { ok: false, code, detail: `${detail}; reconnect and resend`, seq, resend: true, counted };
   }
 
-  private status(client: Client, deviceId: string, payload: Buffer, isWill: boolean): Verdict {
-    const decoded = decodeStatus(payload);
+  private status(client: Client, deviceId: string, decoded: Decoded<'online' | 'offline'>, isWill: boolean): Verdict {
     if (!decoded.ok) return decoded;
     if (isWill) {
       // The broker is closing this connection without a DISCONNECT; presence follows when it is gone.
@@ -127,8 +127,7 @@ export class DeviceMessages {
     return ACCEPTED;
   }
 
-  private meta(deviceId: string, payload: Buffer): Verdict {
-    const decoded = decodeMeta(payload);
+  private meta(deviceId: string, decoded: Decoded<DeviceMeta>): Verdict {
     if (!decoded.ok) return decoded;
     const device = this.deps.ctx.devices.get(deviceId);
     const meta = decoded.value;
@@ -137,14 +136,23 @@ export class DeviceMessages {
     return ACCEPTED;
   }
 
-  private commandAck(deviceId: string, payload: Buffer): Verdict {
-    const decoded = decodeCommandAck(payload);
+  private commandAck(deviceId: string, decoded: Decoded<CommandAck>): Verdict {
     if (!decoded.ok) return decoded;
     const { id, ok, error } = decoded.value;
     this.deps.ctx.commands.ack(deviceId, id, error === undefined ? { ok } : { ok, error }).catch((err: unknown) =>
       this.deps.log.error({ err, deviceId, commandId: id }, 'could not record command answer'));
     return ACCEPTED;
   }
+}
+
+/** The first dialect that knows the topic routes it; a topic none knows is refused. */
+function routeOf(deviceId: string, topic: string): { dialect: MqttDialect; route: TopicRoute } {
+  for (const dialect of DIALECTS) {
+    const route = dialect.route(deviceId, topic);
+    if (route) return { dialect, route };
+  }
+  const detail = `outside scheme: topic ${topic} is not under ${DIALECTS.map((d) => d.topics).join(' or ')}`;
+  return { dialect: DIALECTS[0], route: { ok: false, code: 'bad_topic', detail } };
 }
 
 /** The seq of a payload refused for its size, so the device knows which message to give up. */

@@ -11,7 +11,7 @@ import type { TransportContext } from '../context.js';
 import type { Connections } from './connections.js';
 import type { Rejections } from './rejections.js';
 import type { TransportMetrics } from '../../core/metrics.js';
-import { deviceMaySubscribe } from './topics.js';
+import { DIALECTS } from './dialects/index.js';
 
 /** MQTT 3.1.1 CONNACK return codes used here. */
 const IDENTIFIER_REJECTED = 2;
@@ -51,7 +51,7 @@ export class Gatekeeper {
 
   authorizeSubscribe(client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
     const deviceId = this.deps.connections.deviceId(client);
-    if (deviceId && deviceMaySubscribe(deviceId, subscription.topic)) {
+    if (deviceId && DIALECTS.some((dialect) => dialect.maySubscribe(deviceId, subscription.topic))) {
       done(null, subscription);
       return;
     }

@@ -5,7 +5,7 @@ import type { Aedes } from 'aedes';
 import type { Command } from '../../core/model.js';
 import type { HubLogger } from '../../core/logger.js';
 import type { RefusalCode } from '../../core/refusals.js';
-import { topicFor, type HubTopic } from './topics.js';
+import { topicFor, type HubTopic } from './dialects/hub/topics.js';
 
 export class Outbox {
   private readonly ackDue = new Set<string>();

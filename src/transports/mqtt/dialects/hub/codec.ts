@@ -1,35 +1,11 @@
 // Payload decoding for topic scheme v1. Everything a device sends is checked here; what comes
 // out is typed and trusted by the core. Each decoder returns either the value or the refusal:
 // a code for counters and the device, and the detail in words a device developer can act on.
-import type { ReadingInput } from '../../core/ingest.js';
-import { checkMetricName, isSeq, type ActuatorSpec, type MetricSpec } from '../../core/model.js';
-import type { Refusal } from '../../core/refusals.js';
+import type { ReadingInput } from '../../../../core/ingest.js';
+import { checkMetricName, isSeq, type ActuatorSpec, type MetricSpec } from '../../../../core/model.js';
+import type { CommandAck, Decoded, DeviceMeta, Telemetry } from '../index.js';
 
-export type CodecRefusal = 'malformed' | 'too_many_readings' | 'no_readings' | 'bad_status' | 'bad_meta' | 'bad_command_ack';
-export type Decoded<T> = { ok: true; value: T } | ({ ok: false; seq?: number } & Refusal<CodecRefusal>);
-
-export interface Telemetry {
-  seq: number;
-  /** The device's oldest held seq, when it says. */
-  first?: number;
-  readings: ReadingInput[];
-  /** Readings the codec already refused (a value that is not a number), reported to the device. */
-  refused: Array<{ metric: string; detail: string }>;
-}
-
-export interface DeviceMeta {
-  name?: string;
-  firmware?: string;
-  sampleIntervalMs?: number;
-  metrics: MetricSpec[];
-  actuators: ActuatorSpec[];
-}
-
-export interface CommandAck {
-  id: string;
-  ok: boolean;
-  error?: string;
-}
+type CodecRefusal = 'malformed' | 'too_many_readings' | 'no_readings' | 'bad_status' | 'bad_meta' | 'bad_command_ack';
 
 const ACTUATOR_TYPES: ReadonlySet<string> = new Set(['led', 'relay', 'pwm', 'servo']);
 const MAX_READINGS_PER_MESSAGE = 10_000;

@@ -1,8 +1,8 @@
 // Topic scheme v1 decoding: what is accepted, and the reason given for what is not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeCommandAck, decodeMeta, decodeStatus, decodeTelemetry } from '../../../src/transports/mqtt/codec.js';
-import { deviceMaySubscribe, parseTopic } from '../../../src/transports/mqtt/topics.js';
+import { decodeCommandAck, decodeMeta, decodeStatus, decodeTelemetry } from '../../../../../src/transports/mqtt/dialects/hub/codec.js';
+import { deviceMaySubscribe, parseTopic } from '../../../../../src/transports/mqtt/dialects/hub/topics.js';
 
 const buf = (x: unknown) => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x));
 
