@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from './events.js';
 import type { DeviceRegistry } from './devices.js';
-import type { Command, CommandState, TransportKind } from './model.js';
+import { isFinal, type Command, type CommandState, type TransportKind } from './model.js';
 import type { Store } from '../storage/store.js';
 import type { HubLogger } from './logger.js';
 
@@ -27,8 +27,6 @@ export class CommandError extends Error {
     this.name = 'CommandError';
   }
 }
-
-const FINAL: ReadonlySet<CommandState> = new Set(['acked', 'failed', 'expired']);
 
 export class CommandService {
   private readonly sinks = new Map<TransportKind, CommandSink>();
@@ -121,7 +119,7 @@ export class CommandService {
   }
 
   private async transition(command: Command, state: CommandState, error?: string): Promise<void> {
-    if (FINAL.has(command.state)) return;
+    if (isFinal(command.state)) return;
     command.state = state;
     command.updatedAt = this.now();
     if (error !== undefined) command.error = error;

@@ -3,7 +3,7 @@
 // open. Tokens come as `Authorization: Bearer <token>` or `?token=` (EventSource cannot set
 // headers). Refusals are JSON 401/403, counted and logged; an address that keeps presenting bad
 // tokens gets 429 for a while. With auth off (a development setting) every caller is admin.
-import { AuthFailureLimiter } from '../core/auth-failure-limiter.js';
+import type { AuthFailureLimiter } from '../core/auth-failure-limiter.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubLogger } from '../core/logger.js';
 import type { MetricsRegistry } from '../observability/prometheus.js';
@@ -108,5 +108,3 @@ function presentedToken(request: FastifyRequest): string | null {
   const fromQuery = query?.token;
   return typeof fromQuery === 'string' && fromQuery.length > 0 ? fromQuery : null;
 }
-
-export { AuthFailureLimiter };

@@ -6,7 +6,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { CommandError, type CommandService } from '../core/commands.js';
 import type { EventBus } from '../core/events.js';
 import type { HubLogger } from '../core/logger.js';
-import type { Command } from '../core/model.js';
+import { isFinal, type Command } from '../core/model.js';
 import type { MetricsRegistry } from '../observability/prometheus.js';
 import type { CommandTracker } from './command-tracker.js';
 import { ControlError, parseClientMessage, type CommandMessage } from './control-messages.js';
@@ -22,8 +22,6 @@ export interface ControlRouteDeps {
   /** Protocol-level ping interval; a peer that misses one is dropped. */
   keepaliveMs: number;
 }
-
-const FINAL = new Set(['acked', 'failed', 'expired']);
 
 export const controlRoutes: FastifyPluginAsync<ControlRouteDeps> = async (app, deps) => {
   const errors = deps.registry.counter('hub_live_control_errors_total', 'Control channel requests refused, by code.');
@@ -48,7 +46,7 @@ export const controlRoutes: FastifyPluginAsync<ControlRouteDeps> = async (app, d
     };
     const sendState = (requestId: string, command: Command) => {
       send({ type: 'command', requestId, command });
-      if (FINAL.has(command.state)) following.delete(command.id);
+      if (isFinal(command.state)) following.delete(command.id);
     };
     const refuse = (err: ControlError) => {
       errors.inc({ code: err.code });
@@ -75,7 +73,7 @@ export const controlRoutes: FastifyPluginAsync<ControlRouteDeps> = async (app, d
       // States emitted before create() returned come from the tracker; later ones from the bus.
       // Both steps are synchronous, so none is lost or sent twice.
       const history = deps.tracker.history(command.id);
-      if (!FINAL.has(history.at(-1)?.state ?? 'queued')) following.set(command.id, msg.requestId);
+      if (!isFinal(history.at(-1)?.state ?? 'queued')) following.set(command.id, msg.requestId);
       for (const state of history.length > 0 ? history : [{ ...command }]) sendState(msg.requestId, state);
     };
 
