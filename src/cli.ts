@@ -2,7 +2,7 @@
 // shuts down in order so pending readings are flushed before the process exits.
 import { ConfigError, loadConfig, settingsTable } from './config/settings.js';
 import { Hub } from './hub.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, type LogFormat } from './observability/logger.js';
 import { portsCommand } from './commands/ports-command.js';
 import { VERSION } from './version.js';
 import { TOKEN_USAGE, tokenCommand } from './commands/token-command.js';
@@ -59,7 +59,7 @@ async function run(args: string[]): Promise<number> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, config.logFormat as LogFormat);
   const hub = new Hub(config, log);
   try {
     await hub.start();

@@ -2,7 +2,7 @@
 // command at every state (queued, sent, acked, failed, expired) or an error. The socket opens
 // on first use and reopens after a drop; requests made while it is down wait for it.
 import type { Command } from './types.js';
-import { FINAL_COMMAND_STATES } from './types.js';
+import { isFinal } from './types.js';
 
 export type ControlUpdate = { command: Command } | { error: { code: string; message: string } };
 
@@ -77,7 +77,7 @@ export class ControlChannel {
     if (!onUpdate || !message.requestId) return;
     if (message.type === 'command' && message.command) {
       onUpdate({ command: message.command });
-      if (FINAL_COMMAND_STATES.has(message.command.state)) this.waiting.delete(message.requestId);
+      if (isFinal(message.command.state)) this.waiting.delete(message.requestId);
     } else if (message.type === 'error') {
       onUpdate({ error: { code: message.code ?? 'error', message: message.message ?? 'command refused' } });
       this.waiting.delete(message.requestId);

@@ -5,7 +5,7 @@ import { CommandForm } from './command-form.js';
 import type { ControlChannel, ControlUpdate } from './control-channel.js';
 import { h, replaceChildren } from './dom.js';
 import type { DeviceStore } from './device-store.js';
-import type { Actuator, Command, Device, Role } from './types.js';
+import { isFinal, type Actuator, type Command, type Device, type Role } from './types.js';
 
 const COMMAND_TIMEOUT_MS = 10_000;
 const RANGE: Record<'pwm' | 'servo', { max: number; unit: string }> = { pwm: { max: 255, unit: '' }, servo: { max: 180, unit: '°' } };
@@ -107,7 +107,7 @@ export class ControlPanel {
     } else if ('command' in update) {
       const command: Command = update.command;
       // Answers can overtake each other (socket and stream); never step back from a final state.
-      if (['acked', 'failed', 'expired'].includes(el.dataset.state ?? '') && el.dataset.command === command.id) return;
+      if (isFinal(el.dataset.state ?? '') && el.dataset.command === command.id) return;
       el.dataset.state = command.state;
       el.dataset.command = command.id;
       el.textContent = command.error ? `${command.state}: ${command.error}` : command.state;

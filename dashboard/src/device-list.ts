@@ -1,9 +1,10 @@
-// The device table: presence, last seen, transport, firmware and latest values, with search and
-// filters. Rows refresh twice a second at most (values arrive far more often than eyes can read).
+// The device table: presence, last seen, transport, firmware, latest values and the latest
+// refusal, with search and filters. Rows refresh twice a second at most (values arrive far more
+// often than eyes can read).
 import { h, replaceChildren } from './dom.js';
 import type { DeviceStore } from './device-store.js';
-import { formatValue, relativeTime } from './format.js';
-import type { Device } from './types.js';
+import { formatInstant, formatValue, relativeTime } from './format.js';
+import type { Device, RefusalEvent } from './types.js';
 
 const REFRESH_MS = 500;
 const PRESENCE_LABEL: Record<Device['presence'], string> = { online: 'online', stale: 'stale', offline: 'offline', unknown: 'unknown' };
@@ -47,7 +48,7 @@ export class DeviceList {
       h('div', { class: 'table-scroll' },
         h('table', {},
           h('thead', {}, h('tr', {},
-            ...['Device', 'Presence', 'Last seen', 'Transport', 'Firmware', 'Latest values'].map((t) => h('th', { scope: 'col' }, t)))),
+            ...['Device', 'Presence', 'Last seen', 'Transport', 'Firmware', 'Latest values', 'Last refusal'].map((t) => h('th', { scope: 'col' }, t)))),
           this.body)),
     );
     store.onChange(() => { this.dirty = true; });
@@ -108,10 +109,11 @@ export class DeviceList {
         h('th', { scope: 'row' },
           h('button', { type: 'button', class: 'link', onclick: () => this.onSelect(device.id) },
             h('span', { class: 'device-name' }), h('span', { class: 'device-id' }, device.id))),
-        h('td', {}, h('span', { 'data-presence': '' })), h('td', {}), h('td', {}), h('td', {}), h('td', { class: 'values' }));
+        h('td', {}, h('span', { 'data-presence': '' })), h('td', {}), h('td', {}), h('td', {}), h('td', { class: 'values' }),
+        h('td', { class: 'refusal' }, h('code', {}), h('span', { class: 'refusal-detail' }), h('span', { class: 'refusal-when' })));
       this.rows.set(device.id, row);
     }
-    const [head, presenceCell, seenCell, transportCell, firmwareCell, valuesCell] = [...row.children] as HTMLElement[];
+    const [head, presenceCell, seenCell, transportCell, firmwareCell, valuesCell, refusalCell] = [...row.children] as HTMLElement[];
     setText(head.querySelector('.device-name')!, device.name);
     const badge = presenceCell.firstElementChild as HTMLElement;
     if (badge.dataset.presence !== device.presence) {
@@ -128,6 +130,7 @@ export class DeviceList {
       return `${m.name} ${latest ? formatValue(latest.value, m.unit) : '–'}`;
     });
     setText(valuesCell, values.join(' · '));
+    showRefusal(refusalCell, this.store.refusalOf(device.id));
     return row;
   }
 
@@ -139,6 +142,16 @@ export class DeviceList {
     replaceChildren(this.transportSelect, h('option', { value: '' }, 'any'), ...kinds.map((k) => h('option', { value: k }, k)));
     this.transportSelect.value = kinds.includes(selected) ? selected : '';
   }
+}
+
+/** What the hub last refused from the device: its code, the detail, how many so far and when. */
+function showRefusal(cell: HTMLElement, refusal: RefusalEvent | undefined): void {
+  const [code, detail, when] = [...cell.children] as HTMLElement[];
+  cell.dataset.code = refusal?.code ?? '';
+  setText(code, refusal?.code ?? '–');
+  setText(detail, refusal?.detail ?? '');
+  setText(when, refusal ? `${refusal.count} ${refusal.count === 1 ? 'refusal' : 'refusals'}, last ${relativeTime(refusal.ts)}` : '');
+  cell.title = refusal ? `${refusal.source}: ${refusal.detail} (${formatInstant(refusal.ts)})` : '';
 }
 
 function setText(el: Element, text: string): void {

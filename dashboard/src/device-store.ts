@@ -1,6 +1,6 @@
 // What the page knows about devices: the REST list, kept current by the live stream. Views
 // subscribe to changes; charts subscribe to the readings of one device and metric.
-import type { Command, Device, PresenceEvent, ReadingEvent } from './types.js';
+import type { Command, Device, PresenceEvent, ReadingEvent, RefusalEvent } from './types.js';
 
 type PointListener = (ts: number, value: number) => void;
 
@@ -9,6 +9,8 @@ export class DeviceStore {
   private readonly changeListeners = new Set<(deviceId: string | null) => void>();
   private readonly pointListeners = new Map<string, Set<PointListener>>();
   private readonly commandListeners = new Set<(command: Command) => void>();
+  /** Each device's latest refusal; only the stream knows them, so a reload from REST keeps them. */
+  private readonly refusals = new Map<string, RefusalEvent>();
 
   list(): Device[] {
     return [...this.devices.values()].sort((a, b) => a.id.localeCompare(b.id));
@@ -16,6 +18,10 @@ export class DeviceStore {
 
   get(id: string): Device | undefined {
     return this.devices.get(id);
+  }
+
+  refusalOf(id: string): RefusalEvent | undefined {
+    return this.refusals.get(id);
   }
 
   replaceAll(devices: Device[]): void {
@@ -70,6 +76,11 @@ export class DeviceStore {
     // A new device or new metrics change which charts exist, not just what one row says.
     const sameMetrics = known && known.metrics.map((m) => m.name).join() === device.metrics.map((m) => m.name).join();
     this.changed(sameMetrics ? device.id : null);
+  }
+
+  applyRefusal(event: RefusalEvent): void {
+    this.refusals.set(event.deviceId, event);
+    this.changed(event.deviceId);
   }
 
   applyCommand(command: Command): void {

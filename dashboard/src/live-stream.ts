@@ -2,7 +2,7 @@
 // gives up (a refused token, the hub restarting slowly) we open a new one with `lastEventId` so
 // the hub replays what was missed. A `reset` means the gap is older than the hub's history:
 // listeners reload from REST.
-import type { Command, Device, PresenceEvent, ReadingEvent } from './types.js';
+import type { Command, Device, PresenceEvent, ReadingEvent, RefusalEvent } from './types.js';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting';
 
@@ -11,11 +11,12 @@ export interface StreamHandlers {
   presence(event: PresenceEvent): void;
   command(event: Command): void;
   device(event: Device): void;
+  refusal(event: RefusalEvent): void;
   reset(): void;
   state(state: StreamState): void;
 }
 
-const EVENT_TYPES = ['reading', 'presence', 'command', 'device', 'reset'] as const;
+const EVENT_TYPES = ['reading', 'presence', 'command', 'device', 'refusal', 'reset'] as const;
 const MAX_BACKOFF_MS = 15_000;
 
 export class LiveStream {
@@ -77,6 +78,7 @@ export class LiveStream {
       case 'presence': return this.handlers.presence(data as PresenceEvent);
       case 'command': return this.handlers.command(data as Command);
       case 'device': return this.handlers.device(data as Device);
+      case 'refusal': return this.handlers.refusal(data as RefusalEvent);
       case 'reset': return this.handlers.reset();
     }
   }

@@ -87,6 +87,7 @@ async function showDashboard(role: Role): Promise<void> {
     presence: (e) => store.applyPresence(e),
     command: (e) => store.applyCommand(e),
     device: (e) => store.applyDevice(e),
+    refusal: (e) => store.applyRefusal(e),
     reset: () => void reload(),
     state: (state) => {
       connection.dataset.state = state;

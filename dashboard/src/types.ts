@@ -1,14 +1,16 @@
 // The shapes the hub's API answers with (see README "API at a glance" and the live-push contract).
 
-// The hub's own model types, so the dashboard cannot drift from what the API sends; type-only
-// imports, erased from the bundle.
+// The hub's own model types, so the dashboard cannot drift from what the API sends (type-only
+// imports, erased from the bundle), and the hub's rule for final command states.
 import type { Device as HubDevice } from '../../src/core/model.js';
 
 export type {
   ActuatorSpec as Actuator, Command, CommandState, PresenceChange as PresenceEvent, PresenceState,
 } from '../../src/core/model.js';
 export type { AggregatePoint } from '../../src/core/store.js';
-import type { CommandState } from '../../src/core/model.js';
+export { isFinal } from '../../src/core/model.js';
+/** A device's latest refusal as the live stream sends it: code, detail, when and how many so far. */
+export type { RefusalEventData as RefusalEvent } from '../../src/live/event-log.js';
 
 export type Role = 'viewer' | 'operator' | 'admin';
 
@@ -29,5 +31,3 @@ export interface ReadingEvent {
   deviceId: string;
   readings: Array<{ metric: string; ts: number; value: number }>;
 }
-
-export const FINAL_COMMAND_STATES: ReadonlySet<CommandState> = new Set(['acked', 'failed', 'expired']);

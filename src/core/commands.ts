@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from './events.js';
 import type { DeviceRegistry } from './devices.js';
-import type { Command, CommandState, TransportKind } from './model.js';
+import { isFinal, type Command, type CommandState, type TransportKind } from './model.js';
 import type { Store } from './store.js';
 import type { HubLogger } from './logger.js';
 import type { Stage } from './stage.js';
@@ -28,8 +28,6 @@ export class CommandError extends Error {
     this.name = 'CommandError';
   }
 }
-
-const FINAL: ReadonlySet<CommandState> = new Set(['acked', 'failed', 'expired']);
 
 export class CommandService implements Stage {
   readonly name = 'commands';
@@ -123,7 +121,7 @@ export class CommandService implements Stage {
   }
 
   private async transition(command: Command, state: CommandState, error?: string): Promise<void> {
-    if (FINAL.has(command.state)) return;
+    if (isFinal(command.state)) return;
     command.state = state;
     command.updatedAt = this.now();
     if (error !== undefined) command.error = error;

@@ -1,6 +1,7 @@
 // The typed event bus stages talk through. Emitting never throws: a failing listener is
 // reported through the bus's error hook and the other listeners still run.
 import type { Command, Device, PresenceChange, Reading } from './model.js';
+import type { Refusal } from './refusals.js';
 
 export interface HubEvents {
   /** Readings of one device message, emitted once they are durable. */
@@ -9,8 +10,8 @@ export interface HubEvents {
   command: Command;
   /** A device was registered or its description changed. */
   device: Device;
-  /** A reading or a whole message was refused; transports count and log these too. */
-  rejected: { deviceId: string | null; source: string; reason: string };
+  /** A reading or a whole message was refused (counted and logged where refused); live clients see it per device. */
+  rejected: { deviceId: string | null; source: string } & Refusal;
   /** A device declared it no longer holds seqs from..to (inclusive): they were never stored. */
   streamLoss: { deviceId: string; source: string; from: number; to: number; count: number };
 }

@@ -8,6 +8,7 @@
 // Sequence rules (in order, no holes but those the device declares) live in streams.ts.
 import type { EventBus } from './events.js';
 import { checkMetricName, checkTimestamp, checkValue, type Reading } from './model.js';
+import type { IngestRefusalCode, ReadingRefusalCode, Refusal } from './refusals.js';
 import type { DeviceRegistry } from './devices.js';
 import type { StreamLedger, StreamLoss } from './streams.js';
 import type { Store } from './store.js';
@@ -36,25 +37,23 @@ export interface IngestMessage {
   source: string;
 }
 
-/**
- * Why a whole message was refused. Passing refusals (`busy`, `stopping`, `seq_gap`) leave the
- * message with the device, which resends it; the others are final for that message.
- */
-export type IngestRefusal = 'unknown_device' | 'stopping' | 'busy' | 'seq_gap' | 'bad_first';
-export const PASSING_REFUSALS: ReadonlySet<IngestRefusal> = new Set(['busy', 'stopping', 'seq_gap']);
-
-export interface IngestOutcome {
-  status: 'accepted' | 'duplicate' | 'refused';
+interface OutcomeBase {
   accepted: number;
-  rejected: Array<{ metric: string; reason: string }>;
-  /** Why the whole message was refused: a code for counters and devices, and words for people. */
-  code?: IngestRefusal;
-  reason?: string;
+  /** Readings refused alone; the rest of the message is kept. */
+  rejected: Array<{ metric: string } & Refusal<ReadingRefusalCode>>;
   /** Seqs the device declared it no longer holds, skipped before this message. */
   lost?: StreamLoss;
   /** Resolves with the device's stream head once everything this message carried is durable. */
   durable: Promise<{ h: number | null }>;
 }
+
+/**
+ * A refused message says why (refusals.ts's PASSING_REFUSALS are the ones the device gets past
+ * by resending); an accepted or duplicate one says nothing of the kind.
+ */
+export type IngestOutcome =
+  | (OutcomeBase & { status: 'accepted' | 'duplicate'; code?: undefined; detail?: undefined })
+  | (OutcomeBase & { status: 'refused' } & Refusal<IngestRefusalCode>);
 
 export interface IngestOptions {
   /** Most readings in one write (a single larger message goes alone); a write starts at once when this many are pending. */
@@ -113,10 +112,10 @@ export class Ingest implements Stage {
 
   submit(msg: IngestMessage): IngestOutcome {
     const now = (this.deps.clock ?? Date.now)();
-    const refuse = (code: IngestRefusal, reason: string): IngestOutcome => {
+    const refuse = (code: IngestRefusalCode, detail: string): IngestOutcome => {
       this.deps.metrics.rejected(msg.source, code, msg.readings.length || 1);
-      this.deps.bus.emit('rejected', { deviceId: msg.deviceId, source: msg.source, reason: `${code}: ${reason}` });
-      return silence({ status: 'refused', accepted: 0, rejected: [], code, reason, durable: Promise.reject(new Error(reason)) });
+      this.deps.bus.emit('rejected', { deviceId: msg.deviceId, source: msg.source, code, detail });
+      return silence({ status: 'refused', accepted: 0, rejected: [], code, detail, durable: Promise.reject(new Error(detail)) });
     };
     if (this.stopped) return refuse('stopping', 'hub is shutting down; resend later');
     if (!this.deps.devices.get(msg.deviceId)) return refuse('unknown_device', `unknown device ${msg.deviceId}`);
@@ -198,14 +197,14 @@ export class Ingest implements Stage {
         ts = stamps.get(group);
         if (ts === undefined) stamps.set(group, (ts = last = Math.max(now, last + 1)));
       }
-      const reason = checkMetricName(input.metric) ?? checkValue(input.value) ?? checkTimestamp(ts, now);
-      if (reason) rejected.push({ metric: String(input.metric), reason });
+      const refusal = checkReading(input, ts, now);
+      if (refusal) rejected.push({ metric: String(input.metric), ...refusal });
       else readings.push({ deviceId: msg.deviceId, metric: input.metric, ts, value: input.value });
     }
     if (stamps.size > 0) this.lastStamp.set(msg.deviceId, last);
     for (const r of rejected) {
-      this.deps.metrics.rejected(msg.source, r.reason, 1);
-      this.deps.bus.emit('rejected', { deviceId: msg.deviceId, source: msg.source, reason: `${r.metric}: ${r.reason}` });
+      this.deps.metrics.rejected(msg.source, r.code, 1);
+      this.deps.bus.emit('rejected', { deviceId: msg.deviceId, source: msg.source, code: r.code, detail: `${r.detail} (metric ${r.metric})` });
     }
     if (rejected.length > 0) this.deps.log.warn({ deviceId: msg.deviceId, rejected }, 'readings rejected');
     return { readings, rejected };
@@ -284,6 +283,15 @@ export class Ingest implements Stage {
     const timeout = setTimeout(run, delayMs);
     return { delayMs, cancel: () => clearTimeout(timeout) };
   }
+}
+
+function checkReading(input: ReadingInput, ts: number, now: number): Refusal<ReadingRefusalCode> | null {
+  const metric = checkMetricName(input.metric);
+  if (metric) return { code: 'bad_metric', detail: metric };
+  const value = checkValue(input.value);
+  if (value) return { code: 'bad_value', detail: value };
+  const time = checkTimestamp(ts, now);
+  return time ? { code: 'bad_timestamp', detail: time } : null;
 }
 
 /** A refused message's durable promise rejects; keep it from surfacing as an unhandled rejection. */

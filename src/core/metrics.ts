@@ -1,7 +1,10 @@
 // What the core reports about itself. observability/hub-metrics.ts turns these calls into
-// Prometheus series; the core does not know how they are exposed.
+// Prometheus series; the core does not know how they are exposed. Refusals are counted by
+// code, never by their words, so the series stay few.
+import type { RefusalCode } from './refusals.js';
+
 export interface IngestMetrics {
-  rejected(source: string, reason: string, count: number): void;
+  rejected(source: string, code: RefusalCode, count: number): void;
   duplicateMessages(source: string): void;
   /** Sequence numbers a device declared it no longer holds (dropped on the device, never stored). */
   lost(source: string, count: number): void;
@@ -11,5 +14,5 @@ export interface IngestMetrics {
 
 /** What transports report about input refused before it reaches ingest (bad frames, bad CRCs). */
 export interface TransportMetrics {
-  frameRejected(transport: string, reason: string): void;
+  frameRejected(transport: string, code: RefusalCode): void;
 }

@@ -58,6 +58,11 @@ export interface Command {
   error?: string;
 }
 
+/** A command in a final state changes no more: the device answered, or its time ran out. */
+export function isFinal(state: string): state is 'acked' | 'failed' | 'expired' {
+  return state === 'acked' || state === 'failed' || state === 'expired';
+}
+
 export interface PresenceChange {
   deviceId: string;
   state: PresenceState;

@@ -3,7 +3,7 @@
 // open. Tokens come as `Authorization: Bearer <token>` or `?token=` (EventSource cannot set
 // headers). Refusals are JSON 401/403, counted and logged; an address that keeps presenting bad
 // tokens gets 429 for a while. With auth off (a development setting) every caller is admin.
-import { AuthFailureLimiter } from '../core/auth-failure-limiter.js';
+import type { AuthFailureLimiter } from '../core/auth-failure-limiter.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -111,5 +111,3 @@ function presentedToken(request: FastifyRequest): string | null {
   const fromQuery = typeof query === 'object' && query !== null && 'token' in query ? query.token : undefined;
   return typeof fromQuery === 'string' && fromQuery.length > 0 ? fromQuery : null;
 }
-
-export { AuthFailureLimiter };

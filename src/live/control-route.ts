@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { CommandError, type CommandService } from '../core/commands.js';
 import type { EventBus } from '../core/events.js';
 import type { HubLogger } from '../core/logger.js';
-import { FINISHED_COMMAND_STATES, type Command, type CommandState } from '../core/model.js';
+import { isFinal, type Command } from '../core/model.js';
 import { ErrorSchema } from '../http/schemas/common.js';
 import { ControlQuery } from '../http/schemas/live.js';
 import type { MetricsRegistry } from '../observability/prometheus.js';
@@ -25,8 +25,6 @@ export interface ControlRouteDeps {
   /** Protocol-level ping interval; a peer that misses one is dropped. */
   keepaliveMs: number;
 }
-
-const FINAL: ReadonlySet<CommandState> = new Set(FINISHED_COMMAND_STATES);
 
 export const controlRoutes: FastifyPluginAsyncTypebox<ControlRouteDeps> = async (app, deps) => {
   const errors = deps.registry.counter('hub_live_control_errors_total', 'Control channel requests refused, by code.');
@@ -55,7 +53,7 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRouteDeps> = async 
     };
     const sendState = (requestId: string, command: Command) => {
       send({ type: 'command', requestId, command });
-      if (FINAL.has(command.state)) following.delete(command.id);
+      if (isFinal(command.state)) following.delete(command.id);
     };
     const refuse = (err: ControlError) => {
       errors.inc({ code: err.code });
@@ -82,7 +80,7 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRouteDeps> = async 
       // States emitted before create() returned come from the tracker; later ones from the bus.
       // Both steps are synchronous, so none is lost or sent twice.
       const history = deps.tracker.history(command.id);
-      if (!FINAL.has(history.at(-1)?.state ?? 'queued')) following.set(command.id, msg.requestId);
+      if (!isFinal(history.at(-1)?.state ?? 'queued')) following.set(command.id, msg.requestId);
       for (const state of history.length > 0 ? history : [{ ...command }]) sendState(msg.requestId, state);
     };
 

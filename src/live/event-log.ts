@@ -1,20 +1,30 @@
 // The live event log: every bus event a client may watch (readings, presence, commands, device
-// changes) gets an id and is kept in a bounded ring (by count and by age), so a client that
+// changes, and refusals as refusal-feed.ts passes them on) gets an id and is kept in a bounded ring (by count and by age), so a client that
 // reconnects with the last id it saw receives exactly what it missed, or an explicit `reset`
 // when that id is older than what is kept. Ids start at the hub's start time in microseconds,
 // so a restarted hub never reuses the ids an earlier run handed out.
 import type { EventBus } from '../core/events.js';
 import type { Command, Device, PresenceChange } from '../core/model.js';
+import type { Refusal } from '../core/refusals.js';
 
-export type LiveEventType = 'reading' | 'presence' | 'command' | 'device';
-export const LIVE_EVENT_TYPES: readonly LiveEventType[] = ['reading', 'presence', 'command', 'device'];
+export type LiveEventType = 'reading' | 'presence' | 'command' | 'device' | 'refusal';
+export const LIVE_EVENT_TYPES: readonly LiveEventType[] = ['reading', 'presence', 'command', 'device', 'refusal'];
 
 export interface ReadingEventData {
   deviceId: string;
   readings: Array<{ metric: string; ts: number; value: number }>;
 }
 
-export type LiveEventData = ReadingEventData | PresenceChange | Command | Device;
+/** A device's latest refusal: when it was refused (hub time), and how many refusals it had so far. */
+export interface RefusalEventData extends Refusal {
+  deviceId: string;
+  /** The transport or stage that refused it ("mqtt", "line", ...). */
+  source: string;
+  ts: number;
+  count: number;
+}
+
+export type LiveEventData = ReadingEventData | PresenceChange | Command | Device | RefusalEventData;
 
 export interface LiveEvent {
   id: number;
@@ -91,7 +101,8 @@ export class LiveEventLog {
     return { events: this.ring.slice(this.head + (lastId + 1 - oldestId)) };
   }
 
-  private append(type: LiveEventType, deviceId: string, data: LiveEventData): void {
+  /** Logs an event that does not come straight from the bus (refusals come throttled). */
+  append(type: LiveEventType, deviceId: string, data: LiveEventData): void {
     const event: LiveEvent = { id: this.nextId++, type, data, deviceId, at: this.now() };
     this.ring.push(event);
     this.trimBySize();

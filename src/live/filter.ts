@@ -26,10 +26,6 @@ export function parseFilter(query: { devices?: string; metrics?: string; types?:
   };
 }
 
-export function isUnfiltered(filter: LiveFilter): boolean {
-  return !filter.devices && !filter.metrics && !filter.types;
-}
-
 /** The data to send for this event under the filter, or null when the client does not want it. */
 export function select(filter: LiveFilter, event: LiveEvent): LiveEventData | null {
   if (filter.types && !filter.types.has(event.type)) return null;

@@ -7,6 +7,7 @@ import type { MetricsRegistry } from '../observability/prometheus.js';
 import { CommandTracker } from './command-tracker.js';
 import { LiveEventLog, type LiveEvent } from './event-log.js';
 import type { LiveFilter } from './filter.js';
+import { RefusalFeed } from './refusal-feed.js';
 import { SseClient, sseComment, sseEvent, sseRetry, type SseResponse } from './sse-client.js';
 
 export interface LiveOptions {
@@ -24,6 +25,8 @@ export class LiveService {
   readonly events: LiveEventLog;
   /** Command states and request ids for the WebSocket control channel. */
   readonly commandTracker: CommandTracker;
+  /** Device refusals, throttled per device before they enter the log. */
+  private readonly refusalFeed: RefusalFeed;
   private readonly clients = new Set<SseClient>();
   private heartbeat: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -39,6 +42,7 @@ export class LiveService {
   ) {
     this.events = new LiveEventLog(bus, { maxEvents: options.historySize, maxAgeMs: options.historyAgeMs });
     this.commandTracker = new CommandTracker(bus);
+    this.refusalFeed = new RefusalFeed(bus, (refusal) => this.events.append('refusal', refusal.deviceId, refusal));
     this.dropped = registry.counter('hub_live_clients_dropped_total', 'SSE clients the hub disconnected, by reason.');
     this.sent = registry.counter('hub_live_events_total', 'Events logged for live clients, by type.');
     this.refusals = registry.counter('hub_live_requests_refused_total', 'Stream and poll requests refused for bad parameters, by route.');
@@ -49,6 +53,7 @@ export class LiveService {
   async start(): Promise<void> {
     this.events.start();
     this.commandTracker.start();
+    this.refusalFeed.start();
     this.unsubscribe = this.events.subscribe((event) => this.fanOut(event));
     this.heartbeat = setInterval(() => {
       for (const client of this.clients) client.heartbeat();
@@ -61,6 +66,7 @@ export class LiveService {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
     this.unsubscribe?.();
+    this.refusalFeed.stop();
     this.commandTracker.stop();
     this.events.stop();
   }

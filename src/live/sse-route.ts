@@ -19,7 +19,7 @@ export const sseRoutes: FastifyPluginAsyncTypebox<SseRouteDeps> = async (app, { 
     config: { role: 'viewer' },
     attachValidation: true,
     schema: {
-      summary: 'Live events as Server-Sent Events (reading, presence, command, device; reset on a resume gap)',
+      summary: 'Live events as Server-Sent Events (reading, presence, command, device, refusal; reset on a resume gap)',
       description: 'Resume with the Last-Event-ID header or the lastEventId query parameter. Every event has a numeric id increasing per hub.',
       querystring: StreamQuery,
       response: { 200: EventStream, 400: ErrorSchema },

@@ -1,20 +1,19 @@
 // The hub's Prometheus series. Stages get the narrow interfaces they report through; the HTTP
 // layer renders the registry at /metrics.
 import type { IngestMetrics, TransportMetrics } from '../core/metrics.js';
+import type { RefusalCode } from '../core/refusals.js';
 import { MetricsRegistry } from './prometheus.js';
 
 export class HubMetrics implements IngestMetrics, TransportMetrics {
   readonly registry = new MetricsRegistry();
   readonly readingsIngested = this.registry.counter('hub_readings_ingested_total', 'Readings written to the store.');
-  readonly readingsRejected = this.registry.counter('hub_readings_rejected_total', 'Readings or messages refused, by source and reason.');
+  readonly readingsRejected = this.registry.counter('hub_readings_rejected_total', 'Readings or messages refused, by source and reason (a refusal code).');
   readonly duplicates = this.registry.counter('hub_readings_duplicate_total', 'Readings not written again: resent sequence numbers and repeated timestamps.');
   readonly flushLatency = this.registry.histogram('hub_batch_flush_seconds', 'Time to make one ingest batch durable.', [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
   readonly flushFailures = this.registry.counter('hub_batch_flush_failures_total', 'Batch writes that failed and were retried.');
 
-  rejected(source: string, reason: string, count: number): void {
-    // Reasons name values ("unknown device x"); keep only the leading words as the label so the
-    // number of series stays bounded.
-    this.readingsRejected.inc({ source, reason: reasonClass(reason) }, count);
+  rejected(source: string, code: RefusalCode, count: number): void {
+    this.readingsRejected.inc({ source, reason: code }, count);
   }
 
   readonly streamLost = this.registry.counter('hub_stream_lost_total', 'Messages devices declared they no longer hold (ring overflow, reboot, a message they gave up), by source.');
@@ -38,13 +37,9 @@ export class HubMetrics implements IngestMetrics, TransportMetrics {
   }
 
   // Transports: frames refused at the edge (bad checksum, broken framing) never reach ingest.
-  readonly framesRejected = this.registry.counter('hub_frames_rejected_total', 'Frames refused by a transport before ingest (bad CRC, broken framing), by transport and reason.');
+  readonly framesRejected = this.registry.counter('hub_frames_rejected_total', 'Frames refused by a transport before ingest (bad CRC, broken framing), by transport and reason (a refusal code).');
 
-  frameRejected(transport: string, reason: string): void {
-    this.framesRejected.inc({ transport, reason: reasonClass(reason) });
+  frameRejected(transport: string, code: RefusalCode): void {
+    this.framesRejected.inc({ transport, reason: code });
   }
-}
-
-export function reasonClass(reason: string): string {
-  return reason.split(/[\s:]+/).slice(0, 2).join('_').toLowerCase().replace(/[^a-z0-9_]/g, '');
 }

@@ -56,7 +56,7 @@ test('a bad reading is rejected with its reason; the good ones of the same messa
   });
   assert.equal(outcome.status, 'accepted');
   assert.equal(outcome.accepted, 2);
-  assert.deepEqual(outcome.rejected.map((r) => r.reason), [
+  assert.deepEqual(outcome.rejected.map((r) => r.detail), [
     'value must be finite',
     'metric name must start with a letter and hold only letters, digits, ".", "_" and "-"',
     'timestamp before 2000-01-01',
@@ -65,8 +65,9 @@ test('a bad reading is rejected with its reason; the good ones of the same messa
   ]);
   await outcome.durable;
   assert.deepEqual((await h.stored()).map((r) => [r.metric, r.value]), [['hum', 42], ['temp', 21.5]]);
-  assert.equal(h.metrics.readingsRejected.get({ source: 'test', reason: 'value_must' }), 1);
-  assert.equal(h.metrics.readingsRejected.get({ source: 'test', reason: 'timestamp_more' }), 1);
+  assert.equal(h.metrics.readingsRejected.get({ source: 'test', reason: 'bad_value' }), 2);
+  assert.equal(h.metrics.readingsRejected.get({ source: 'test', reason: 'bad_timestamp' }), 2);
+  assert.equal(h.metrics.readingsRejected.get({ source: 'test', reason: 'bad_metric' }), 1);
   await h.close();
 });
 
@@ -74,7 +75,7 @@ test('messages from unknown devices are refused with a reason and nothing is wri
   const h = await setup();
   const outcome = h.ingest.submit({ deviceId: 'ghost', source: 'test', readings: [{ metric: 'x', value: 1 }] });
   assert.equal(outcome.status, 'refused');
-  assert.equal(outcome.reason, 'unknown device ghost');
+  assert.equal(outcome.detail, 'unknown device ghost');
   await assert.rejects(outcome.durable, /unknown device ghost/);
   await h.close();
 });
@@ -152,7 +153,7 @@ test('past maxPending new messages are refused so devices keep them and resend',
   const b = h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [3, 4].map((v) => ({ metric: 't', value: v, ts: NOW + v })) });
   assert.equal(a.status, 'accepted');
   assert.equal(b.status, 'refused');
-  assert.match(b.reason!, /buffering too many/);
+  assert.match(b.detail!, /buffering too many/);
   release();
   await a.durable;
   assert.equal((await h.stored()).length, 2);
@@ -196,7 +197,7 @@ test('a message refused for a full buffer is not skipped by the next one: the de
   const skipped = send(3, 1);
   assert.equal(skipped.status, 'refused');
   assert.equal(skipped.code, 'seq_gap');
-  assert.match(skipped.reason!, /seq 3 skips ahead of 2/);
+  assert.match(skipped.detail!, /seq 3 skips ahead of 2/);
   assert.deepEqual(await send(2, 1).durable, { h: 2 });
   assert.deepEqual(await send(3, 1).durable, { h: 3 });
   assert.deepEqual((await h.stored()).map((r) => r.value), [10, 11, 20, 30]);

@@ -64,7 +64,7 @@ test('readings stay unacked and buffered while the store is down, then are writt
     // Past the bound the hub refuses, so the device keeps the message and sends it again later.
     const refused = hub.hub.ingest.submit(message(5));
     assert.equal(refused.status, 'refused');
-    assert.match(refused.reason ?? '', /too many unwritten readings/);
+    assert.match(refused.detail ?? '', /too many unwritten readings/);
 
     store.down = false;
     await Promise.all(durable);

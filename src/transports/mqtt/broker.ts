@@ -12,12 +12,12 @@ import { Aedes, type Client } from 'aedes';
 import type { Stage } from '../../core/stage.js';
 import type { TransportContext } from '../context.js';
 import { Connections } from './connections.js';
-import { DeviceMessages } from './device-messages.js';
+import { DeviceMessages, QUARANTINE_PREFIX } from './device-messages.js';
+import { topicFor } from './dialects/hub/topics.js';
 import { Gatekeeper } from './gatekeeper.js';
 import { Outbox } from './outbox.js';
 import { limitPacketSize } from './packet-limit.js';
 import { Rejections } from './rejections.js';
-import { QUARANTINE_PREFIX, topicFor } from './topics.js';
 
 export interface MqttBrokerOptions {
   host: string;

@@ -1,21 +1,24 @@
 // Every PUBLISH from a device passes here (aedes' authorizePublish hook), in the order the
-// device sent it. The topic must be one of the device's own; then one small handler per topic
-// decodes and acts. A refused publication is renamed into the quarantine topic, where nothing
-// is delivered or retained, and acknowledged as usual: MQTT 3.1.1 lets a broker drop what it
-// will not authorize, and closing the connection would also throw away the device's good data.
+// device sent it. The topic must be one of the device's own, as its dialect (dialects/) reads
+// it; then one small handler per kind of input has the dialect decode the payload, and acts.
+// A refused publication is renamed into the quarantine topic, where nothing is delivered or
+// retained, and acknowledged as usual: MQTT 3.1.1 lets a broker drop what it will not
+// authorize, and closing the connection would also throw away the device's good data.
 import type { Client, PublishPacket } from 'aedes';
 import type { HubLogger } from '../../core/logger.js';
 import type { TransportContext } from '../context.js';
-import { PASSING_REFUSALS } from '../../core/ingest.js';
 import { isSeq } from '../../core/model.js';
-import { decodeCommandAck, decodeMeta, decodeStatus, decodeTelemetry } from './codec.js';
+import { PASSING_REFUSALS, type Refusal, type RefusalCode } from '../../core/refusals.js';
 import type { Connections } from './connections.js';
+import { DIALECTS, type CommandAck, type Decoded, type DeviceMeta, type MqttDialect, type TopicRoute } from './dialects/index.js';
 import type { Outbox } from './outbox.js';
 import type { Rejections } from './rejections.js';
-import { QUARANTINE_PREFIX, parseTopic } from './topics.js';
 
-type Verdict = { ok: true } | { ok: false; code: string; reason: string; seq?: number; resend?: boolean; counted?: boolean; silent?: boolean };
+type Verdict = { ok: true } | ({ ok: false; seq?: number; resend?: boolean; counted?: boolean; silent?: boolean } & Refusal);
 const ACCEPTED: Verdict = { ok: true };
+
+/** Where publications the hub refuses are sent instead: nothing may subscribe here and nothing is forwarded. */
+export const QUARANTINE_PREFIX = '$hub/refused/';
 
 export interface DeviceMessageDeps {
   ctx: Pick<TransportContext, 'ingest' | 'presence' | 'devices' | 'commands'>;
@@ -37,19 +40,19 @@ export class DeviceMessages {
     const isWill = packet === (client as Client & { will?: unknown }).will;
     let verdict: Verdict;
     try {
-      verdict = deviceId ? this.route(client, deviceId, packet, isWill) : { ok: false, code: 'unauthenticated', reason: 'unauthenticated client' };
+      verdict = deviceId ? this.route(client, deviceId, packet, isWill) : { ok: false, code: 'unauthenticated', detail: 'unauthenticated client' };
     } catch (err) {
       // A fault of ours must not take the broker down: refuse this one message and carry on.
       this.deps.log.error({ err, deviceId, topic: packet.topic }, 'handling an MQTT message failed');
-      verdict = { ok: false, code: 'internal', reason: 'internal error while handling the message; see the hub log' };
+      verdict = { ok: false, code: 'internal', detail: 'internal error while handling the message; see the hub log' };
     }
     if (verdict.ok) return done(null);
     if (!verdict.silent) {
-      const { code, reason, seq, resend } = verdict;
-      this.deps.rejections.refuse({ deviceId: deviceId ?? null, topic: packet.topic, code, reason, seq, resend, count: verdict.counted !== true });
+      const { code, detail, seq, resend } = verdict;
+      this.deps.rejections.refuse({ deviceId: deviceId ?? null, topic: packet.topic, code, detail, seq, resend, count: verdict.counted !== true });
     }
     // A refused will is simply not published; the connection is closing anyway.
-    if (isWill) return done(new Error(verdict.reason));
+    if (isWill) return done(new Error(verdict.detail));
     packet.topic = `${QUARANTINE_PREFIX}${deviceId ?? 'unknown'}`;
     packet.retain = false;
     done(null);
@@ -57,30 +60,28 @@ export class DeviceMessages {
 
   private route(client: Client, deviceId: string, packet: PublishPacket, isWill: boolean): Verdict {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    const topic = parseTopic(packet.topic);
-    if (!topic.ok) return { ok: false, code: 'bad_topic', reason: topic.reason };
-    if (topic.deviceId !== deviceId) return { ok: false, code: 'foreign_topic', reason: `foreign topic: ${deviceId} may publish only under devices/${deviceId}/` };
-    if (topic.direction !== 'device') return { ok: false, code: 'hub_topic', reason: `hub topic: devices/${deviceId}/${topic.kind} is published by the hub, not the device` };
+    const { dialect, route } = routeOf(deviceId, packet.topic);
+    if (!route.ok) return route;
     if (payload.length > this.deps.maxPayload) {
-      return { ok: false, code: 'too_large', reason: `payload too large: ${payload.length} bytes, the limit is ${this.deps.maxPayload}`, seq: peekSeq(payload) };
+      return { ok: false, code: 'too_large', detail: `payload too large: ${payload.length} bytes, the limit is ${this.deps.maxPayload}`, seq: peekSeq(payload) };
     }
-    switch (topic.kind) {
+    switch (route.input) {
       case 'telemetry':
-        return this.telemetry(client, deviceId, payload);
+        return this.telemetry(client, deviceId, dialect, payload);
       case 'status':
-        return this.status(client, deviceId, payload, isWill);
+        return this.status(client, deviceId, dialect.decode.status(payload), isWill);
       case 'meta':
-        return this.meta(deviceId, payload);
-      default:
-        return this.commandAck(deviceId, payload);
+        return this.meta(deviceId, dialect.decode.meta(payload));
+      case 'commandAck':
+        return this.commandAck(deviceId, dialect.decode.commandAck(payload));
     }
   }
 
-  private telemetry(client: Client, deviceId: string, payload: Buffer): Verdict {
+  private telemetry(client: Client, deviceId: string, dialect: MqttDialect, payload: Buffer): Verdict {
     // After a passing refusal everything behind it on this connection is dropped unread, so the
     // stream cannot skip past the hole; the device resends from the head when it reconnects.
-    if (this.deps.connections.isSuspended(client)) return { ok: false, code: 'suspended', reason: 'suspended until reconnect', silent: true };
-    const decoded = decodeTelemetry(payload);
+    if (this.deps.connections.isSuspended(client)) return { ok: false, code: 'suspended', detail: 'suspended until reconnect', silent: true };
+    const decoded = dialect.decode.telemetry(payload);
     if (!decoded.ok) return decoded;
     const { seq, first, readings, refused } = decoded.value;
     if (!this.deps.connections.mayWrite(client, deviceId)) {
@@ -88,17 +89,17 @@ export class DeviceMessages {
     }
     const outcome = this.deps.ctx.ingest.submit({ deviceId, seq, first, readings, source: 'mqtt' });
     if (outcome.status === 'refused') {
-      const code = outcome.code ?? 'refused';
-      const reason = outcome.reason ?? 'refused by ingest';
-      if (!outcome.code || !PASSING_REFUSALS.has(outcome.code)) return { ok: false, code, reason, seq, counted: true };
-      return this.pushBack(client, code, reason, seq, true);
+      const { code, detail } = outcome;
+      if (!PASSING_REFUSALS.has(code)) return { ok: false, code, detail, seq, counted: true };
+      return this.pushBack(client, code, detail, seq, true);
     }
     outcome.durable.then(() => this.deps.outbox.ack(deviceId), () => {});
     // Single readings refused inside an accepted message: the rest of it is kept.
     const topic = `devices/${deviceId}/telemetry`;
-    for (const r of refused) this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_value', reason: `${r.reason} (metric ${r.metric})` });
+    for (const r of refused) this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_value', detail: `${r.detail} (metric ${r.metric})` });
+    // Ingest counted these under their own codes; devices know them all as bad_reading.
     for (const r of outcome.rejected) {
-      this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_reading', reason: `${r.reason} (metric ${r.metric})`, count: false });
+      this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_reading', detail: `${r.detail} (metric ${r.metric})`, count: false });
     }
     return ACCEPTED;
   }
@@ -107,14 +108,13 @@ export class DeviceMessages {
    * A passing refusal: close the connection, MQTT's way to push back. The device keeps the
    * message and resends it, after the head it is told on reconnecting, in order.
    */
-  private pushBack(client: Client, code: string, reason: string, seq: number, counted: boolean): Verdict {
+  private pushBack(client: Client, code: RefusalCode, detail: string, seq: number, counted: boolean): Verdict {
     this.deps.connections.suspend(client);
     setImmediate(() => client.close());
-    return { ok: false, code, reason: `${reason}; reconnect and resend`, seq, resend: true, counted };
+    return { ok: false, code, detail: `${detail}; reconnect and resend`, seq, resend: true, counted };
   }
 
-  private status(client: Client, deviceId: string, payload: Buffer, isWill: boolean): Verdict {
-    const decoded = decodeStatus(payload);
+  private status(client: Client, deviceId: string, decoded: Decoded<'online' | 'offline'>, isWill: boolean): Verdict {
     if (!decoded.ok) return decoded;
     if (isWill) {
       // The broker is closing this connection without a DISCONNECT; presence follows when it is gone.
@@ -127,8 +127,7 @@ export class DeviceMessages {
     return ACCEPTED;
   }
 
-  private meta(deviceId: string, payload: Buffer): Verdict {
-    const decoded = decodeMeta(payload);
+  private meta(deviceId: string, decoded: Decoded<DeviceMeta>): Verdict {
     if (!decoded.ok) return decoded;
     const device = this.deps.ctx.devices.get(deviceId);
     const meta = decoded.value;
@@ -137,14 +136,23 @@ export class DeviceMessages {
     return ACCEPTED;
   }
 
-  private commandAck(deviceId: string, payload: Buffer): Verdict {
-    const decoded = decodeCommandAck(payload);
+  private commandAck(deviceId: string, decoded: Decoded<CommandAck>): Verdict {
     if (!decoded.ok) return decoded;
     const { id, ok, error } = decoded.value;
     this.deps.ctx.commands.ack(deviceId, id, error === undefined ? { ok } : { ok, error }).catch((err: unknown) =>
       this.deps.log.error({ err, deviceId, commandId: id }, 'could not record command answer'));
     return ACCEPTED;
   }
+}
+
+/** The first dialect that knows the topic routes it; a topic none knows is refused. */
+function routeOf(deviceId: string, topic: string): { dialect: MqttDialect; route: TopicRoute } {
+  for (const dialect of DIALECTS) {
+    const route = dialect.route(deviceId, topic);
+    if (route) return { dialect, route };
+  }
+  const detail = `outside scheme: topic ${topic} is not under ${DIALECTS.map((d) => d.topics).join(' or ')}`;
+  return { dialect: DIALECTS[0], route: { ok: false, code: 'bad_topic', detail } };
 }
 
 /** The seq of a payload refused for its size, so the device knows which message to give up. */

@@ -11,7 +11,7 @@ import type { TransportContext } from '../context.js';
 import type { Connections } from './connections.js';
 import type { Rejections } from './rejections.js';
 import type { TransportMetrics } from '../../core/metrics.js';
-import { deviceMaySubscribe } from './topics.js';
+import { DIALECTS } from './dialects/index.js';
 
 /** MQTT 3.1.1 CONNACK return codes used here. */
 const IDENTIFIER_REJECTED = 2;
@@ -42,7 +42,7 @@ export class Gatekeeper {
       },
       (err: AuthenticateError) => {
         const returnCode = err.returnCode ?? SERVER_UNAVAILABLE;
-        this.deps.metrics?.frameRejected('mqtt', `connection refused: ${err.message}`);
+        this.deps.metrics?.frameRejected('mqtt', 'connection_refused');
         this.deps.log.warn({ clientId: client.id, username, returnCode, reason: err.message }, 'mqtt connection refused');
         done(err, false);
       },
@@ -51,7 +51,7 @@ export class Gatekeeper {
 
   authorizeSubscribe(client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
     const deviceId = this.deps.connections.deviceId(client);
-    if (deviceId && deviceMaySubscribe(deviceId, subscription.topic)) {
+    if (deviceId && DIALECTS.some((dialect) => dialect.maySubscribe(deviceId, subscription.topic))) {
       done(null, subscription);
       return;
     }
@@ -60,7 +60,7 @@ export class Gatekeeper {
       deviceId: deviceId ?? null,
       topic: subscription.topic,
       code: 'subscription_refused',
-      reason: `subscription refused: ${deviceId ?? client.id} may subscribe only to devices/${deviceId ?? '{id}'}/ack, /cmd and /error`,
+      detail: `subscription refused: ${deviceId ?? client.id} may subscribe only to devices/${deviceId ?? '{id}'}/ack, /cmd and /error`,
     });
     done(null, null);
   }

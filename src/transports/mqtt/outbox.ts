@@ -4,7 +4,8 @@
 import type { Aedes } from 'aedes';
 import type { Command } from '../../core/model.js';
 import type { HubLogger } from '../../core/logger.js';
-import { topicFor, type HubTopic } from './topics.js';
+import type { RefusalCode } from '../../core/refusals.js';
+import { topicFor, type HubTopic } from './dialects/hub/topics.js';
 
 export class Outbox {
   private readonly ackDue = new Set<string>();
@@ -45,7 +46,7 @@ export class Outbox {
     return this.publish(command.deviceId, 'cmd', { id, action, params, expiresAt });
   }
 
-  error(deviceId: string, body: { code: string; reason: string; topic?: string; seq?: number; resend?: true }): void {
+  error(deviceId: string, body: { code: RefusalCode; reason: string; topic?: string; seq?: number; resend?: true }): void {
     void this.publish(deviceId, 'error', body);
   }
 

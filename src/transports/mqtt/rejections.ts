@@ -1,17 +1,15 @@
-// One way to refuse something a device sent: count it, log it once with the reason, tell the
-// bus, and tell the device on its own `devices/{id}/error` topic. Its connection stays open.
+// One way to refuse something a device sent: count it, report and log it (transports/refusals.ts),
+// and tell the device on its own `devices/{id}/error` topic. Its connection stays open.
 import type { HubLogger } from '../../core/logger.js';
 import type { EventBus } from '../../core/events.js';
 import type { TransportMetrics } from '../../core/metrics.js';
+import type { Refusal } from '../../core/refusals.js';
+import { TransportRefusals } from '../refusals.js';
 import type { Outbox } from './outbox.js';
 
-
-export interface Refusal {
+export interface MqttRefusal extends Refusal {
   /** The device that sent it (the authenticated identity, not whatever the topic claims). */
   deviceId: string | null;
-  /** Short code for counters and the device (`malformed`, `seq_gap`, ...). */
-  code: string;
-  reason: string;
   /** A passing refusal: the device keeps the message and resends it after reconnecting. */
   resend?: boolean;
   topic?: string;
@@ -21,20 +19,21 @@ export interface Refusal {
 }
 
 export class Rejections {
+  private readonly refusals: TransportRefusals;
+
   constructor(
     private readonly deps: { metrics: TransportMetrics | undefined; bus: EventBus; log: HubLogger; outbox: Outbox },
-  ) {}
+  ) {
+    this.refusals = new TransportRefusals({ source: 'mqtt', message: 'mqtt message refused', bus: deps.bus, log: deps.log, metrics: deps.metrics });
+  }
 
-  refuse(refusal: Refusal): void {
-    const { deviceId, code, reason, topic, seq, resend } = refusal;
-    if (refusal.count !== false) {
-      this.deps.metrics?.frameRejected('mqtt', code);
-      this.deps.bus.emit('rejected', { deviceId, source: 'mqtt', reason: `${code}: ${reason}` });
-    }
-    this.deps.log.warn({ deviceId, topic, seq, code, reason }, 'mqtt message refused');
+  refuse(refusal: MqttRefusal): void {
+    const { deviceId, code, detail, topic, seq, resend } = refusal;
+    if (refusal.count !== false) this.refusals.refuse(deviceId, { code, detail }, { topic, seq });
+    else this.refusals.log(deviceId, { code, detail }, { topic, seq });
     if (deviceId) {
       this.deps.outbox.error(deviceId, {
-        code, reason, ...(topic !== undefined && { topic }), ...(seq !== undefined && { seq }), ...(resend && { resend: true }),
+        code, reason: detail, ...(topic !== undefined && { topic }), ...(seq !== undefined && { seq }), ...(resend && { resend: true }),
       });
     }
   }

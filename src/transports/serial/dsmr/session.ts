@@ -4,15 +4,22 @@
 // carries the same timestamps and the store drops the repeats by (device, metric, ts).
 // A corrupted telegram is counted, logged and dropped whole: one bad byte could be in any value.
 import type { Device } from '../../../core/model.js';
+import type { DsmrRefusalCode, Refusal } from '../../../core/refusals.js';
 import type { TransportContext } from '../../context.js';
 import type { HubLogger } from '../../../core/logger.js';
+import { TransportRefusals } from '../../refusals.js';
 import type { SerialDeviceConfig } from '../config.js';
-import { LogThrottle } from '../log-throttle.js';
 import { ReconnectingPort } from '../port.js';
-import { TelegramFramer, type FramedTelegram } from './framer.js';
+import { MAX_TELEGRAM_BYTES, TelegramFramer, type DroppedFrame, type FramedTelegram } from './framer.js';
 import { meterDeviceId } from './meter-id.js';
 import { readoutOf } from './obis.js';
 import { parseTelegram } from './parser.js';
+
+const DROPPED: Record<DroppedFrame['reason'], Refusal<DsmrRefusalCode>> = {
+  truncated: { code: 'truncated', detail: 'telegram cut off: a "/" came before its "!"' },
+  oversized: { code: 'oversized', detail: `telegram longer than ${MAX_TELEGRAM_BYTES} bytes` },
+  'malformed crc': { code: 'malformed_crc', detail: 'what follows "!" is not a CRC of 1-4 hex digits' },
+};
 
 export interface DsmrSessionOptions {
   minBackoffMs?: number;
@@ -23,7 +30,7 @@ export class DsmrSession {
   private readonly framer = new TelegramFramer();
   private readonly port: ReconnectingPort;
   private readonly log: HubLogger;
-  private readonly rejections: LogThrottle;
+  private readonly rejections: TransportRefusals;
   /** The device id telegrams are stored under; known from the devices file or the first telegram. */
   private deviceId: string | null;
   private readonly registeredMetrics = new Set<string>();
@@ -45,7 +52,7 @@ export class DsmrSession {
       log: this.log,
       ...options,
     });
-    this.rejections = new LogThrottle(this.log);
+    this.rejections = new TransportRefusals({ source: 'dsmr', message: 'telegram rejected', bus: ctx.bus, log: this.log, metrics: ctx.metrics });
   }
 
   async start(): Promise<void> {
@@ -64,7 +71,7 @@ export class DsmrSession {
 
   private onData(chunk: Buffer): void {
     for (const frame of this.framer.push(chunk)) {
-      if (frame.kind === 'dropped') this.reject(frame.reason, { bytes: frame.bytes });
+      if (frame.kind === 'dropped') this.reject(DROPPED[frame.reason], { bytes: frame.bytes });
       else this.queue = this.queue.then(() => this.handle(frame, Date.now())).catch((err: unknown) =>
         this.log.error({ err }, 'could not handle a telegram'));
     }
@@ -78,26 +85,29 @@ export class DsmrSession {
   private async handle(frame: FramedTelegram, receivedAt: number): Promise<void> {
     if (frame.crc && !frame.crc.valid) {
       const computed = frame.crc.computed.toString(16).toUpperCase().padStart(4, '0');
-      return this.reject('bad crc', { stated: frame.crc.stated, computed });
+      return this.reject({ code: 'bad_crc', detail: `CRC ${frame.crc.stated} stated, ${computed} computed` }, { stated: frame.crc.stated, computed });
     }
     const telegram = parseTelegram(frame.bytes);
     // DSMR 4+ (1-3:0.2.8) and Belgian (0-0:96.1.4) meters always send a CRC; one without has lost it.
     const versioned = telegram.objects.has('1-3:0.2.8') || telegram.objects.has('0-0:96.1.4');
-    if (!frame.crc && versioned) return this.reject('missing crc', { header: telegram.header });
+    if (!frame.crc && versioned) return this.reject({ code: 'missing_crc', detail: 'a DSMR 4+ or e-MUCS telegram without its CRC' }, { header: telegram.header });
     // Without a CRC the line structure is the only check there is.
-    if (!frame.crc && telegram.malformed.length > 0) return this.reject('malformed line', { lines: telegram.malformed });
+    if (!frame.crc && telegram.malformed.length > 0) {
+      const [first] = telegram.malformed;
+      return this.reject({ code: 'malformed_line', detail: `line ${first.line} is not obis(value): ${first.text}` }, { lines: telegram.malformed });
+    }
 
     const readout = readoutOf(telegram, receivedAt);
     const deviceId = this.device.id ?? (readout.equipmentId ? meterDeviceId(readout.equipmentId) : null);
-    if (!deviceId) return this.reject('no equipment id', { header: telegram.header });
+    if (!deviceId) return this.reject({ code: 'no_equipment_id', detail: 'no usable equipment id in the telegram, and no id in the devices file' }, { header: telegram.header });
     // Line noise can frame as "/…!" with nothing inside; a real meter always reports something.
-    if (readout.readings.length === 0) return this.reject('no readings', { header: telegram.header, skipped: readout.skipped });
+    if (readout.readings.length === 0) return this.reject({ code: 'no_readings', detail: 'the telegram holds no value the hub stores' }, { header: telegram.header, skipped: readout.skipped });
     if (readout.skipped.length > 0) this.log.debug({ deviceId, skipped: readout.skipped }, 'telegram objects not stored');
 
     await this.adoptDeviceId(deviceId, readout.p1Version, readout.metrics, telegram.header);
     const outcome = this.ctx.ingest.submit({ deviceId, source: 'dsmr', readings: readout.readings });
     if (outcome.status === 'refused') {
-      this.log.warn({ deviceId, reason: outcome.reason }, 'telegram refused by ingest');
+      this.rejections.log(deviceId, outcome, {}, 'telegram refused by ingest');
       return;
     }
     this.telegramsAccepted += 1;
@@ -129,10 +139,8 @@ export class DsmrSession {
     for (const m of metrics) this.registeredMetrics.add(m.name);
   }
 
-  private reject(reason: string, details: Record<string, unknown>): void {
+  private reject(refusal: Refusal<DsmrRefusalCode>, details: Record<string, unknown>): void {
     this.telegramsRejected += 1;
-    this.ctx.metrics?.frameRejected('dsmr', reason);
-    this.ctx.bus.emit('rejected', { deviceId: this.deviceId, source: 'dsmr', reason: `telegram ${reason}` });
-    this.rejections.warn({ deviceId: this.deviceId, reason, ...details }, 'telegram rejected');
+    this.rejections.refuse(this.deviceId, refusal, details);
   }
 }

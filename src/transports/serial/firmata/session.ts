@@ -6,8 +6,8 @@
 import type { Command } from '../../../core/model.js';
 import type { CommandSink } from '../../../core/commands.js';
 import type { TransportContext } from '../../context.js';
+import { TransportRefusals } from '../../refusals.js';
 import type { SerialDeviceConfig } from '../config.js';
-import { LogThrottle } from '../log-throttle.js';
 import { ReconnectingPort } from '../port.js';
 import { checkSetParams } from './actuators.js';
 import { BoardLink, DEFAULT_SENSOR_INTERVAL_MS, type LinkTiming } from './board-link.js';
@@ -35,7 +35,7 @@ export class FirmataSession implements CommandSink {
   private link: BoardLink | null = null;
   private stopped = true;
   private readonly timing: LinkTiming;
-  private readonly garbage: LogThrottle;
+  private readonly garbage: TransportRefusals;
 
   constructor(private readonly ctx: TransportContext, private readonly device: SerialDeviceConfig, private readonly options: FirmataSessionOptions = {}) {
     // The devices file requires an id for firmata boards; this guards hand-built configs.
@@ -43,7 +43,7 @@ export class FirmataSession implements CommandSink {
     this.deviceId = device.id;
     this.log = ctx.log.child({ transport: 'firmata', deviceId: device.id });
     this.timing = timingOf(device, options.timing);
-    this.garbage = new LogThrottle(this.log);
+    this.garbage = new TransportRefusals({ source: 'firmata', message: 'firmata could not parse bytes from the board', bus: ctx.bus, log: this.log, metrics: ctx.metrics });
   }
 
   async start(): Promise<void> {
@@ -104,10 +104,7 @@ export class FirmataSession implements CommandSink {
     this.link = link;
     link.on('ready', (firmware) => void this.onReady(firmware));
     link.on('sample', (metric, value, ts) => this.submit(metric, value, ts));
-    link.on('unparsable', (err) => {
-      this.ctx.metrics?.frameRejected('firmata', 'unparsable bytes');
-      this.garbage.warn({ err }, 'firmata could not parse bytes from the board');
-    });
+    link.on('unparsable', (err) => this.garbage.refuse(this.deviceId, { code: 'unparsable_bytes', detail: err instanceof Error ? err.message : String(err) }, { err }));
     let silent = false;
     link.on('alive', () => {
       this.ctx.presence.heard(this.deviceId);
@@ -154,13 +151,13 @@ export class FirmataSession implements CommandSink {
   private submit(metric: string, value: number, ts: number): void {
     const outcome = this.ctx.ingest.submit({ deviceId: this.deviceId, source: 'firmata', readings: [{ metric, value, ts }] });
     // Ingest counts and reports refusals; the log line ties them to this board.
-    if (outcome.status === 'refused') this.log.debug({ metric, reason: outcome.reason }, 'reading refused');
+    if (outcome.status === 'refused') this.log.debug({ metric, code: outcome.code, detail: outcome.detail }, 'reading refused');
   }
 
   /** Fails a command the board cannot carry out, before any pin is written; it counts as delivered. */
   private refuse(command: Command, reason: string): true {
     this.log.warn({ commandId: command.id, reason }, 'command refused');
-    this.ctx.metrics?.frameRejected('firmata', 'command refused');
+    this.ctx.metrics?.frameRejected('firmata', 'command_refused');
     this.answer(command, { ok: false, error: reason });
     return true;
   }

@@ -8,9 +8,10 @@
 // The port (and its reopening) is session.ts's; the fault explorer drives this class directly.
 import type { HubLogger } from '../../../core/logger.js';
 import { seqAfter, type ActuatorSpec, type Command } from '../../../core/model.js';
+import type { LineRefusalCode } from '../../../core/refusals.js';
 import type { TransportContext } from '../../context.js';
+import { TransportRefusals } from '../../refusals.js';
 import type { SerialDeviceConfig } from '../config.js';
-import { LogThrottle } from '../log-throttle.js';
 import { formatHubFrame, parseDeviceFrame, type DeviceFrame, type HubFrame } from './codec.js';
 import { attachLineDevice, toWireCommand } from './commands.js';
 import { FrameError, decodeFrame, encodeFrame } from './framing.js';
@@ -48,7 +49,7 @@ export class LineConversation {
   private readonly sequence: SequenceGuard;
   private detach: (() => void) | null = null;
   /** A noisy line is counted in full but logged a few lines per window. */
-  private readonly refusals: LogThrottle;
+  private readonly refusals: TransportRefusals;
   private readonly commandTarget = { deliver: (command: Command) => this.deliver(command) };
 
   constructor(
@@ -59,7 +60,7 @@ export class LineConversation {
     private readonly clock: () => number = Date.now,
   ) {
     this.log = baseLog;
-    this.refusals = new LogThrottle(baseLog);
+    this.refusals = new TransportRefusals({ source: SOURCE, message: 'line frame refused', bus: ctx.bus, log: baseLog, metrics: ctx.metrics, clock });
     this.sequence = new SequenceGuard(clock);
   }
 
@@ -190,7 +191,7 @@ export class LineConversation {
       // Ingest has counted it; no ack, so the device keeps the sample. Later frames wait for its
       // resend: taking them would move the head past it.
       this.sequence.holdAt(frame.seq);
-      this.refusals.warn({ deviceId, seq: frame.seq, reason: outcome.reason }, 'telemetry refused by ingest');
+      this.refusals.log(deviceId, outcome, { seq: frame.seq }, 'telemetry refused by ingest');
       return;
     }
     // A resend is acked again even when h has not moved: the device may have missed the first ack.
@@ -263,11 +264,9 @@ export class LineConversation {
     this.send({ type: 'hi' });
   }
 
-  private refuse(code: string, reason: string, line?: Buffer): void {
-    this.ctx.metrics?.frameRejected(SOURCE, code);
-    this.ctx.bus.emit('rejected', { deviceId: this.deviceId, source: SOURCE, reason });
-    this.refusals.warn({ deviceId: this.deviceId, code, reason, line: line?.subarray(0, 80).toString('latin1') }, 'line frame refused');
-    if (code !== 'before_hello' && code !== 'gap') this.send({ type: 'error', reason: `${code}: ${reason}` });
+  private refuse(code: LineRefusalCode, detail: string, line?: Buffer): void {
+    this.refusals.refuse(this.deviceId, { code, detail }, { line: line?.subarray(0, 80).toString('latin1') });
+    if (code !== 'before_hello' && code !== 'gap') this.send({ type: 'error', reason: `${code}: ${detail}` });
   }
 
   private send(frame: HubFrame): void {

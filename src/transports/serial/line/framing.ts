@@ -2,6 +2,7 @@
 // CRC-8 (polynomial 0x07, initial value 0, as avr-libc's _crc8_ccitt_update) of the body's bytes
 // in two hex digits. Line noise, a byte lost in a full UART buffer or a line cut by an MCU reset
 // all show up as a checksum mismatch, so a damaged frame is refused instead of misread.
+import type { LineRefusalCode } from '../../../core/refusals.js';
 
 /** Longest line accepted; the firmware's own receive buffer holds 96 bytes. */
 export const MAX_LINE_BYTES = 256;
@@ -27,8 +28,8 @@ export function encodeFrame(body: string): Buffer {
 }
 
 export class FrameError extends Error {
-  /** A short, bounded reason for counters ("checksum", "too_long", ...). */
-  constructor(readonly code: string, message: string) {
+  /** The refusal code for counters and the `err` frame ("checksum", "bad_field", ...). */
+  constructor(readonly code: LineRefusalCode, message: string) {
     super(message);
     this.name = 'FrameError';
   }

@@ -1,41 +1,17 @@
 // Payload decoding for topic scheme v1. Everything a device sends is checked here; what comes
-// out is typed and trusted by the core. Each decoder returns either the value or the reason it
-// was refused, in words a device developer can act on.
-import type { ReadingInput } from '../../core/ingest.js';
-import { checkMetricName, isSeq, type ActuatorSpec, type MetricSpec } from '../../core/model.js';
+// out is typed and trusted by the core. Each decoder returns either the value or the refusal:
+// a code for counters and the device, and the detail in words a device developer can act on.
+import type { ReadingInput } from '../../../../core/ingest.js';
+import { checkMetricName, isSeq, type ActuatorSpec, type MetricSpec } from '../../../../core/model.js';
+import type { CommandAck, Decoded, DeviceMeta, Telemetry } from '../index.js';
 
-/** Why the codec refused a payload: a code for counters and the device, words for people. */
-export type CodecRefusal = 'malformed' | 'too_many_readings' | 'no_readings' | 'bad_status' | 'bad_meta' | 'bad_command_ack';
-export type Decoded<T> = { ok: true; value: T } | { ok: false; code: CodecRefusal; reason: string; seq?: number };
-
-export interface Telemetry {
-  seq: number;
-  /** The device's oldest held seq, when it says. */
-  first?: number;
-  readings: ReadingInput[];
-  /** Readings the codec already refused (a value that is not a number), reported to the device. */
-  refused: Array<{ metric: string; reason: string }>;
-}
-
-export interface DeviceMeta {
-  name?: string;
-  firmware?: string;
-  sampleIntervalMs?: number;
-  metrics: MetricSpec[];
-  actuators: ActuatorSpec[];
-}
-
-export interface CommandAck {
-  id: string;
-  ok: boolean;
-  error?: string;
-}
+type CodecRefusal = 'malformed' | 'too_many_readings' | 'no_readings' | 'bad_status' | 'bad_meta' | 'bad_command_ack';
 
 const ACTUATOR_TYPES: ReadonlySet<string> = new Set(['led', 'relay', 'pwm', 'servo']);
 const MAX_READINGS_PER_MESSAGE = 10_000;
 
-function fail<T>(code: CodecRefusal, reason: string, seq?: number): Decoded<T> {
-  return seq === undefined ? { ok: false, code, reason } : { ok: false, code, reason, seq };
+function fail<T>(code: CodecRefusal, detail: string, seq?: number): Decoded<T> {
+  return seq === undefined ? { ok: false, code, detail } : { ok: false, code, detail, seq };
 }
 
 function parseObject(payload: Buffer): Record<string, unknown> | string {
@@ -69,7 +45,7 @@ export function decodeTelemetry(payload: Buffer): Decoded<Telemetry> {
     if (ts !== undefined && (typeof ts !== 'number' || !Number.isInteger(ts))) return fail('malformed', 'ts must be an integer number of milliseconds since 1970 (UTC)', seq);
     if (typeof values !== 'object' || values === null || Array.isArray(values)) return fail('malformed', 'readings must be an object of {metric: number}', seq);
     for (const [metric, value] of Object.entries(values)) {
-      if (typeof value !== 'number') refused.push({ metric, reason: `value must be a number, got ${value === null ? 'null' : typeof value}` });
+      if (typeof value !== 'number') refused.push({ metric, detail: `value must be a number, got ${value === null ? 'null' : typeof value}` });
       else readings.push(ts === undefined ? { metric, value, group } : { metric, value, ts, group });
     }
   }

@@ -2,7 +2,7 @@
 //   device → hub: telemetry, status, meta, cmd/ack
 //   hub → device: ack, cmd, error
 // This file is the only place that builds or splits these topic strings.
-import { checkDeviceId } from '../../core/model.js';
+import { checkDeviceId } from '../../../../core/model.js';
 
 export const TOPIC_ROOT = 'devices';
 
@@ -13,9 +13,6 @@ export type HubTopic = 'ack' | 'cmd' | 'error';
 
 const DEVICE_TOPICS: ReadonlySet<string> = new Set<DeviceTopic>(['telemetry', 'status', 'meta', 'cmd/ack']);
 const HUB_TOPICS: ReadonlySet<string> = new Set<HubTopic>(['ack', 'cmd', 'error']);
-
-/** Where publications the hub refuses are sent instead: nothing may subscribe here and nothing is forwarded. */
-export const QUARANTINE_PREFIX = '$hub/refused/';
 
 export function topicFor(deviceId: string, kind: DeviceTopic | HubTopic): string {
   return `${TOPIC_ROOT}/${deviceId}/${kind}`;

@@ -1,8 +1,8 @@
 // Topic scheme v1 decoding: what is accepted, and the reason given for what is not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeCommandAck, decodeMeta, decodeStatus, decodeTelemetry } from '../../../src/transports/mqtt/codec.js';
-import { deviceMaySubscribe, parseTopic } from '../../../src/transports/mqtt/topics.js';
+import { decodeCommandAck, decodeMeta, decodeStatus, decodeTelemetry } from '../../../../../src/transports/mqtt/dialects/hub/codec.js';
+import { deviceMaySubscribe, parseTopic } from '../../../../../src/transports/mqtt/dialects/hub/topics.js';
 
 const buf = (x: unknown) => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x));
 
@@ -12,7 +12,7 @@ test('telemetry: single and batch forms, with and without ts', () => {
   });
   assert.deepEqual(decodeTelemetry(buf({ seq: 4294967295, readings: { t: 1 } })), { ok: true, value: { seq: 4294967295, readings: [{ metric: 't', value: 1, group: 0 }], refused: [] } });
   assert.deepEqual(decodeTelemetry(buf({ seq: 9, first: 7, readings: { t: 1 } })), { ok: true, value: { seq: 9, first: 7, readings: [{ metric: 't', value: 1, group: 0 }], refused: [] } });
-  assert.match((decodeTelemetry(buf({ seq: 9, first: -1, readings: { t: 1 } })) as { reason: string }).reason, /first must be/);
+  assert.match((decodeTelemetry(buf({ seq: 9, first: -1, readings: { t: 1 } })) as { detail: string }).detail, /first must be/);
   const batch = decodeTelemetry(buf({ seq: 0, batch: [{ ts: 1, readings: { a: 1 } }, { readings: { b: 2 } }] }));
   assert.ok(batch.ok);
   assert.deepEqual(batch.value.readings, [{ metric: 'a', value: 1, ts: 1, group: 0 }, { metric: 'b', value: 2, group: 1 }]);
@@ -23,7 +23,7 @@ test('telemetry: a non-number value is refused alone, the rest is kept', () => {
   assert.ok(decoded.ok);
   assert.deepEqual(decoded.value.readings, [{ metric: 'good', value: 1, group: 0 }]);
   assert.deepEqual(decoded.value.refused.map((r) => r.metric), ['bad', 'nil']);
-  assert.match(decoded.value.refused[1].reason, /got null/);
+  assert.match(decoded.value.refused[1].detail, /got null/);
 });
 
 test('telemetry: whole-message refusals name the problem', () => {
@@ -43,7 +43,7 @@ test('telemetry: whole-message refusals name the problem', () => {
   for (const [payload, reason] of cases) {
     const decoded = decodeTelemetry(buf(payload));
     assert.equal(decoded.ok, false, JSON.stringify(payload));
-    assert.match((decoded as { reason: string }).reason, reason);
+    assert.match((decoded as { detail: string }).detail, reason);
   }
   const withSeq = decodeTelemetry(buf({ seq: 9, readings: 'x' }));
   assert.equal(!withSeq.ok && withSeq.seq, 9, 'the seq is reported back when it could be read');
@@ -56,10 +56,10 @@ test('status, meta and command acks', () => {
   assert.deepEqual(decodeMeta(buf({ firmware: '1.0', sampleIntervalMs: 1000, metrics: [{ name: 'power', unit: 'W' }], actuators: [{ name: 'relay', type: 'relay' }] })), {
     ok: true, value: { firmware: '1.0', sampleIntervalMs: 1000, metrics: [{ name: 'power', unit: 'W' }], actuators: [{ name: 'relay', type: 'relay' }] },
   });
-  assert.match((decodeMeta(buf({ sampleIntervalMs: 5 })) as { reason: string }).reason, /sampleIntervalMs/);
-  assert.match((decodeMeta(buf({ actuators: [{ name: 'x', type: 'laser' }] })) as { reason: string }).reason, /led, relay, pwm or servo/);
+  assert.match((decodeMeta(buf({ sampleIntervalMs: 5 })) as { detail: string }).detail, /sampleIntervalMs/);
+  assert.match((decodeMeta(buf({ actuators: [{ name: 'x', type: 'laser' }] })) as { detail: string }).detail, /led, relay, pwm or servo/);
   assert.deepEqual(decodeCommandAck(buf({ id: 'c1', ok: false, error: 'jammed' })), { ok: true, value: { id: 'c1', ok: false, error: 'jammed' } });
-  assert.match((decodeCommandAck(buf({ id: 'c1', ok: 'yes' })) as { reason: string }).reason, /ok must be/);
+  assert.match((decodeCommandAck(buf({ id: 'c1', ok: 'yes' })) as { detail: string }).detail, /ok must be/);
 });
 
 test('topics: own device topics only; subscriptions only to the hub topics of the same device', () => {
