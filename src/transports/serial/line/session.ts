@@ -13,7 +13,7 @@ export class LineSession {
   private readonly conversation: LineConversation;
 
   constructor(
-    ctx: TransportContext,
+    private readonly ctx: TransportContext,
     device: SerialDeviceConfig,
     backoff: { minBackoffMs?: number; maxBackoffMs?: number } = {},
   ) {
@@ -30,6 +30,8 @@ export class LineSession {
   }
 
   async start(): Promise<void> {
+    // Commands for line devices are taken from now on; each waits for its device's hello.
+    this.ctx.commands.acceptKind('line');
     this.port.on('open', () => {
       this.splitter.reset();
       this.conversation.opened();
