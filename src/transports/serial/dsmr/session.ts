@@ -29,8 +29,6 @@ export class DsmrSession {
   private readonly registeredMetrics = new Set<string>();
   /** Telegrams are handled one after another: registering a device is async and must come first. */
   private queue: Promise<void> = Promise.resolve();
-  telegramsAccepted = 0;
-  telegramsRejected = 0;
 
   constructor(private readonly ctx: TransportContext, private readonly device: SerialDeviceConfig, options: DsmrSessionOptions = {}) {
     this.deviceId = device.id ?? null;
@@ -100,7 +98,6 @@ export class DsmrSession {
       this.log.warn({ deviceId, reason: outcome.reason }, 'telegram refused by ingest');
       return;
     }
-    this.telegramsAccepted += 1;
     this.ctx.presence.online(deviceId, 'telegram received');
   }
 
@@ -130,7 +127,6 @@ export class DsmrSession {
   }
 
   private reject(reason: string, details: Record<string, unknown>): void {
-    this.telegramsRejected += 1;
     this.ctx.metrics?.frameRejected('dsmr', reason);
     this.ctx.bus.emit('rejected', { deviceId: this.deviceId, source: 'dsmr', reason: `telegram ${reason}` });
     this.rejections.warn({ deviceId: this.deviceId, reason, ...details }, 'telegram rejected');
