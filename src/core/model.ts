@@ -1,7 +1,16 @@
 // The hub's vocabulary. Everything past the edges (codecs, HTTP schemas, config) speaks these
 // types, and the checks below are the single definition of what a valid id, metric or reading is.
 
-export type TransportKind = 'mqtt' | 'line' | 'firmata' | 'dsmr' | 'simulator';
+/**
+ * The kinds of transport a device can reach the hub through, as keys. Each serial transport adds
+ * its own kind from its folder (`declare module` in its descriptor.ts), so adding one needs no
+ * edit here.
+ */
+export interface TransportKinds {
+  mqtt: true;
+  simulator: true;
+}
+export type TransportKind = keyof TransportKinds;
 export type PresenceState = 'unknown' | 'online' | 'stale' | 'offline';
 export type CommandState = 'queued' | 'sent' | 'acked' | 'failed' | 'expired';
 

@@ -6,12 +6,12 @@
 import type { Device } from '../../../core/model.js';
 import type { TransportContext } from '../../context.js';
 import type { HubLogger } from '../../../core/logger.js';
-import type { SerialDeviceConfig } from '../config.js';
 import { LogThrottle } from '../log-throttle.js';
 import { ReconnectingPort } from '../port.js';
 import { TelegramFramer, type FramedTelegram } from './framer.js';
 import { meterDeviceId } from './meter-id.js';
 import { readoutOf } from './obis.js';
+import type { DsmrDeviceConfig } from './descriptor.js';
 import { parseTelegram } from './parser.js';
 
 export interface DsmrSessionOptions {
@@ -30,7 +30,7 @@ export class DsmrSession {
   /** Telegrams are handled one after another: registering a device is async and must come first. */
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly ctx: TransportContext, private readonly device: SerialDeviceConfig, options: DsmrSessionOptions = {}) {
+  constructor(private readonly ctx: TransportContext, private readonly device: DsmrDeviceConfig, options: DsmrSessionOptions = {}) {
     this.deviceId = device.id ?? null;
     this.log = ctx.log.child({ transport: 'dsmr', port: device.port ?? device.match, ...(device.id ? { deviceId: device.id } : {}) });
     this.port = new ReconnectingPort({

@@ -8,11 +8,11 @@
 import type { Command } from '../../../core/model.js';
 import type { CommandSink } from '../../../core/commands.js';
 import type { TransportContext } from '../../context.js';
-import type { SerialDeviceConfig } from '../config.js';
 import { LogThrottle } from '../log-throttle.js';
 import { ReconnectingPort } from '../port.js';
 import { checkSetParams } from './actuators.js';
 import { BoardLink, DEFAULT_SENSOR_INTERVAL_MS, type LinkTiming } from './board-link.js';
+import type { FirmataDeviceConfig } from './config.js';
 
 export const DEFAULT_FIRMATA_TIMING: LinkTiming = {
   probeIntervalMs: 5_000,
@@ -39,9 +39,7 @@ export class FirmataSession implements CommandSink {
   private readonly timing: LinkTiming;
   private readonly garbage: LogThrottle;
 
-  constructor(private readonly ctx: TransportContext, private readonly device: SerialDeviceConfig, private readonly options: FirmataSessionOptions = {}) {
-    // The devices file requires an id for firmata boards; this guards hand-built configs.
-    if (!device.id) throw new Error('a firmata board needs an id in the devices file');
+  constructor(private readonly ctx: TransportContext, private readonly device: FirmataDeviceConfig, private readonly options: FirmataSessionOptions = {}) {
     this.deviceId = device.id;
     this.log = ctx.log.child({ transport: 'firmata', deviceId: device.id });
     this.timing = timingOf(device, options.timing);
@@ -186,7 +184,7 @@ export class FirmataSession implements CommandSink {
   }
 }
 
-function timingOf(device: SerialDeviceConfig, overrides: Partial<LinkTiming> = {}): LinkTiming {
+function timingOf(device: FirmataDeviceConfig, overrides: Partial<LinkTiming> = {}): LinkTiming {
   return {
     ...DEFAULT_FIRMATA_TIMING,
     ...overrides,

@@ -10,10 +10,10 @@
 import type { HubLogger } from '../../../core/logger.js';
 import { seqAfter, type ActuatorSpec, type Command } from '../../../core/model.js';
 import type { TransportContext } from '../../context.js';
-import type { SerialDeviceConfig } from '../config.js';
 import { LogThrottle } from '../log-throttle.js';
 import { formatHubFrame, parseDeviceFrame, type DeviceFrame, type HubFrame } from './codec.js';
 import { toWireCommand } from './commands.js';
+import type { LineDeviceConfig } from './descriptor.js';
 import { FrameError, decodeFrame, encodeFrame } from './framing.js';
 import { SequenceGuard } from './sequence-guard.js';
 
@@ -54,7 +54,7 @@ export class LineConversation {
 
   constructor(
     private readonly ctx: TransportContext,
-    private readonly device: Pick<SerialDeviceConfig, 'id' | 'name' | 'sampleIntervalMs'>,
+    private readonly device: Pick<LineDeviceConfig, 'id' | 'name' | 'sampleIntervalMs'>,
     private readonly wire: LineWire,
     private readonly baseLog: HubLogger,
     private readonly clock: () => number = Date.now,

@@ -2,9 +2,9 @@
 // or by USB ids), splits what arrives into lines and hands them to the port's conversation
 // (conversation.ts), which does everything the protocol says.
 import type { TransportContext } from '../../context.js';
-import type { SerialDeviceConfig } from '../config.js';
 import { ReconnectingPort } from '../port.js';
 import { LineConversation } from './conversation.js';
+import type { LineDeviceConfig } from './descriptor.js';
 import { LineSplitter, MAX_LINE_BYTES } from './framing.js';
 
 export class LineSession {
@@ -14,7 +14,7 @@ export class LineSession {
 
   constructor(
     private readonly ctx: TransportContext,
-    device: SerialDeviceConfig,
+    device: LineDeviceConfig,
     backoff: { minBackoffMs?: number; maxBackoffMs?: number } = {},
   ) {
     const log = ctx.log.child({ transport: 'line', port: device.port ?? JSON.stringify(device.match) });
