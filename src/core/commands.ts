@@ -2,6 +2,8 @@
 // `queued`, becomes `sent` when its transport has put it on the wire, then `acked` or `failed`
 // by the device's answer, or `expired` when its time runs out first. Unanswered commands are
 // delivered again whenever the device reconnects. Every state change is stored and emitted.
+// Commands go to the device, not to its transport: a transport attaches a sink for a device
+// while that device is connected, and a command for a device with none waits for redelivery.
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from './events.js';
 import type { DeviceRegistry } from './devices.js';
@@ -10,7 +12,7 @@ import type { Store } from './store.js';
 import type { HubLogger } from './logger.js';
 import type { Stage } from './stage.js';
 
-/** A transport's way to put a command on the wire; false when the device cannot be reached now. */
+/** A transport's way to put a command on the wire; false when the device cannot take it now. */
 export interface CommandSink {
   deliver(command: Command): Promise<boolean>;
 }
@@ -31,7 +33,10 @@ export class CommandError extends Error {
 
 export class CommandService implements Stage {
   readonly name = 'commands';
-  private readonly sinks = new Map<TransportKind, CommandSink>();
+  /** Kinds of device some transport carries commands for; a command to any other kind is refused at once. */
+  private readonly kinds = new Set<TransportKind>();
+  /** The sink of each connected device, attached by the transport it is connected through. */
+  private readonly sinks = new Map<string, CommandSink>();
   private readonly open = new Map<string, Command>();
   private timer: NodeJS.Timeout | null = null;
 
@@ -45,8 +50,23 @@ export class CommandService implements Stage {
     },
   ) {}
 
-  registerSink(transport: TransportKind, sink: CommandSink): void {
-    this.sinks.set(transport, sink);
+  /** A transport that carries commands for devices of `kind` says so once, before it attaches any. */
+  acceptKind(kind: TransportKind): void {
+    this.kinds.add(kind);
+  }
+
+  /**
+   * Routes the device's commands to `sink` until the returned function detaches it. Null when
+   * another sink already serves the device: two connections claiming one id must not both take
+   * its commands, so the first keeps them.
+   */
+  attach(deviceId: string, sink: CommandSink): (() => void) | null {
+    const current = this.sinks.get(deviceId);
+    if (current && current !== sink) return null;
+    this.sinks.set(deviceId, sink);
+    return () => {
+      if (this.sinks.get(deviceId) === sink) this.sinks.delete(deviceId);
+    };
   }
 
   async start(): Promise<void> {
@@ -63,7 +83,7 @@ export class CommandService implements Stage {
   async create(req: CommandRequest): Promise<Command> {
     const device = this.deps.devices.get(req.deviceId);
     if (!device) throw new CommandError('unknown_device', `unknown device ${req.deviceId}`);
-    if (!this.sinks.has(device.transport)) throw new CommandError('no_transport', `no transport takes commands for ${device.transport} devices`);
+    if (!this.kinds.has(device.transport)) throw new CommandError('no_transport', `no transport takes commands for ${device.transport} devices`);
     const now = this.now();
     const command: Command = {
       id: randomUUID(), deviceId: req.deviceId, action: req.action, params: req.params ?? {},
@@ -110,8 +130,7 @@ export class CommandService implements Stage {
 
   private async deliver(command: Command): Promise<void> {
     if (command.expiresAt <= this.now()) return;
-    const device = this.deps.devices.get(command.deviceId);
-    const sink = device && this.sinks.get(device.transport);
+    const sink = this.sinks.get(command.deviceId);
     if (!sink) return;
     try {
       if ((await sink.deliver(command)) && command.state === 'queued') await this.transition(command, 'sent');

@@ -15,7 +15,7 @@ export interface TransportContext {
   devices: DeviceRegistry;
   ingest: Pick<Ingest, 'submit' | 'settled' | 'declareOldest'>;
   presence: Pick<PresenceService, 'online' | 'offline' | 'heard'>;
-  commands: Pick<CommandService, 'registerSink' | 'ack' | 'redeliver'>;
+  commands: Pick<CommandService, 'acceptKind' | 'attach' | 'ack' | 'redeliver'>;
   streams: Pick<StreamLedger, 'head' | 'nextSeqFor'>;
   log: HubLogger;
   /** Counts input a transport refuses before ingest (optional so hand-built test contexts need not supply it). */

@@ -51,7 +51,8 @@ test('commands: queued then sent by the sink, acked or failed by the device, exp
   s.bus.on('command', (c) => states.push(`${c.action}:${c.state}`));
   let reachable = true;
   const delivered: Command[] = [];
-  commands.registerSink('line', { deliver: async (c) => { delivered.push({ ...c }); return reachable; } });
+  commands.acceptKind('line');
+  commands.attach('d1', { deliver: async (c) => { delivered.push({ ...c }); return reachable; } });
   await commands.start();
 
   const a = await commands.create({ deviceId: 'd1', action: 'on', params: { led: true }, timeoutMs: 5_000 });
@@ -88,7 +89,8 @@ test('commands: queued then sent by the sink, acked or failed by the device, exp
 test('open commands survive a restart of the service', async () => {
   const s = await setup();
   const first = new CommandService({ devices: s.devices, bus: s.bus, store: s.store, log: s.log });
-  first.registerSink('line', { deliver: async () => true });
+  first.acceptKind('line');
+  first.attach('d1', { deliver: async () => true });
   await first.start();
   const cmd = await first.create({ deviceId: 'd1', action: 'x', timeoutMs: 60_000 });
   first.stop();

@@ -24,8 +24,7 @@ export class SimLineSession {
     const ctx: TransportContext = {
       bus: core.bus, devices: core.devices, ingest: core.ingest, streams: core.streams, log: LOG,
       presence,
-      // One per life: a command router is kept per commands service.
-      commands: { async ack() { return null; }, async redeliver() {}, registerSink() { return () => {}; } } as never,
+      commands: { async ack() { return null; }, async redeliver() {}, acceptKind() {}, attach() { return () => {}; } } as never,
       metrics: { frameRejected: (_source: string, code: string) => counts.saw(`lineRefused:${code}`) } as never,
     };
     const wire = {

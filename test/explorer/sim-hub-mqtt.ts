@@ -37,11 +37,11 @@ export class MqttConn {
 
 const READING_REFUSALS = new Set(['bad_value', 'bad_reading']);
 const presence = { online() {}, offline() {}, heard() {} };
-const commands = { async ack() { return null; }, async redeliver() {}, registerSink() { return () => {}; } };
+const commands = { async ack() { return null; }, async redeliver() {}, acceptKind() {}, attach() { return () => {}; } };
 
 export class SimMqttHub {
   private readonly conns = new Map<MqttConn, Client>();
-  private readonly connections = new Connections(presence as never);
+  private readonly connections = new Connections(presence as never, commands, { deliver: async () => false });
   private readonly outbox: Outbox;
   private readonly messages: DeviceMessages;
 

@@ -43,7 +43,7 @@ export class MqttBroker implements Stage {
 
   constructor(private readonly ctx: TransportContext, private readonly options: MqttBrokerOptions) {
     if (!ctx.credentials) throw new Error('the MQTT broker needs the device credentials in its transport context');
-    this.connections = new Connections(ctx.presence);
+    this.connections = new Connections(ctx.presence, ctx.commands, { deliver: (command) => this.outbox.command(command) });
     this.outbox = new Outbox(() => this.aedes, (id) => ctx.streams.head(id), (id) => ctx.ingest.settled(id), options.maxPayload, ctx.log);
     this.rejections = new Rejections({ metrics: ctx.metrics, bus: ctx.bus, log: ctx.log, outbox: this.outbox });
     this.gatekeeper = new Gatekeeper({
@@ -72,9 +72,7 @@ export class MqttBroker implements Stage {
     await aedes.listen();
     this.aedes = aedes;
     this.wireEvents(aedes);
-    this.ctx.commands.registerSink('mqtt', {
-      deliver: async (command) => this.connections.isConnected(command.deviceId) && this.outbox.command(command),
-    });
+    this.ctx.commands.acceptKind('mqtt');
     this.server = await this.listen();
     this.ctx.log.info({ url: this.url, anonymous: this.options.allowAnonymous }, 'MQTT broker listening');
   }

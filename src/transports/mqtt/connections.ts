@@ -1,8 +1,10 @@
-// Which device each MQTT connection belongs to, and what that means for presence. A device may
-// hold more than one connection (its firmware and, say, a mosquitto_pub from a shell): it is
-// online while at least one is open and goes offline when the last one closes, with the
-// reason the broker saw (clean disconnect, keepalive timeout, last will, socket error).
+// Which device each MQTT connection belongs to, and what that means for presence and commands.
+// A device may hold more than one connection (its firmware and, say, a mosquitto_pub from a
+// shell): it is online, and its commands are published to it, while at least one is open; it
+// goes offline when the last one closes, with the reason the broker saw (clean disconnect,
+// keepalive timeout, last will, socket error), and its commands wait for it to come back.
 import type { Client } from 'aedes';
+import type { CommandSink } from '../../core/commands.js';
 import type { TransportContext } from '../context.js';
 
 export class Connections {
@@ -14,8 +16,14 @@ export class Connections {
   private readonly suspended = new WeakSet<Client>();
   /** The one connection per device whose telemetry the hub takes (docs/protocol.md, "One writer per stream"). */
   private readonly streamHolder = new Map<string, Client>();
+  private readonly detachCommands = new Map<string, () => void>();
 
-  constructor(private readonly presence: TransportContext['presence']) {}
+  constructor(
+    private readonly presence: TransportContext['presence'],
+    private readonly commands: Pick<TransportContext['commands'], 'attach'>,
+    /** Publishes a command to its device's `cmd` topic. */
+    private readonly commandSink: CommandSink,
+  ) {}
 
   /** Called once authentication has settled who the client is. */
   identify(client: Client, deviceId: string): void {
@@ -24,10 +32,6 @@ export class Connections {
 
   deviceId(client: Client | null): string | undefined {
     return client ? this.deviceOf.get(client) : undefined;
-  }
-
-  isConnected(deviceId: string): boolean {
-    return (this.byDevice.get(deviceId)?.size ?? 0) > 0;
   }
 
   /** The device whose open connection uses this MQTT client id, if any. */
@@ -48,6 +52,7 @@ export class Connections {
     set.add(client);
     this.byClientId.set(client.id, client);
     if (client.id === deviceId) this.streamHolder.set(deviceId, client);
+    if (set.size === 1) this.attachCommands(deviceId);
     this.presence.online(deviceId, set.size === 1 ? 'connected' : 'another connection opened');
   }
 
@@ -90,6 +95,14 @@ export class Connections {
     if (!deviceId || !set?.delete(client)) return;
     if (set.size > 0) return;
     this.byDevice.delete(deviceId);
+    this.detachCommands.get(deviceId)?.();
+    this.detachCommands.delete(deviceId);
     this.presence.offline(deviceId, this.closeReason.get(client) ?? 'disconnected');
+  }
+
+  private attachCommands(deviceId: string): void {
+    // Null when a serial session serves a device of the same id; its commands stay with that one.
+    const detach = this.commands.attach(deviceId, this.commandSink);
+    if (detach) this.detachCommands.set(deviceId, detach);
   }
 }

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import type { HubLogger } from '../../core/logger.js';
-import type { Parity, UsbMatch } from './config.js';
+import type { Parity, UsbMatch } from './device-config.js';
 import { listSysfsSerialPorts } from './port-list.js';
 
 export interface PortInfo {

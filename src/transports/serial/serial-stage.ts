@@ -1,21 +1,15 @@
-// The serial stage: reads the devices file and runs one session per configured device, chosen by
-// its transport (dsmr, line, firmata). Sessions are independent: each owns its port, reconnects
-// on its own and fails on its own, so one broken device never keeps the others from starting.
-// An invalid devices file stops the hub at start with the offending field named; a missing one
-// just means there are no serial devices.
+// The serial stage: reads the devices file and runs one session per configured device, made by
+// the device's transport (transports.ts). Sessions are independent: each owns its port,
+// reconnects on its own and fails on its own, so one broken device never keeps the others from
+// starting. An invalid devices file stops the hub at start with the offending field named; a
+// missing one just means there are no serial devices.
 import { join } from 'node:path';
 import { ConfigError } from '../../config/settings.js';
 import type { Stage } from '../../core/stage.js';
 import type { TransportContext } from '../context.js';
-import { loadDevicesFile, type SerialDeviceConfig, type SerialTransport } from './config.js';
-import { DsmrSession } from './dsmr/session.js';
-import { FirmataSession } from './firmata/session.js';
-import { LineSession } from './line/session.js';
-
-export interface SerialSession {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+import { loadDevicesFile } from './config.js';
+import type { SerialSession } from './descriptor.js';
+import { serialTransport, type SerialDeviceConfig } from './transports.js';
 
 export interface SerialStageOptions {
   /** Path of the devices file; empty means `<dataDir>/devices.yml`. */
@@ -23,18 +17,6 @@ export interface SerialStageOptions {
   dataDir: string;
   reconnectMaxMs: number;
 }
-
-type SessionFactory = (ctx: TransportContext, device: SerialDeviceConfig, options: SerialStageOptions) => SerialSession;
-
-const SESSIONS: Record<SerialTransport, SessionFactory | null> = {
-  dsmr: (ctx, device, options) =>
-    new DsmrSession(ctx, device, { minBackoffMs: Math.min(250, options.reconnectMaxMs), maxBackoffMs: options.reconnectMaxMs }),
-  firmata: (ctx, device, options) =>
-    new FirmataSession(ctx, device, { minBackoffMs: Math.min(250, options.reconnectMaxMs), maxBackoffMs: options.reconnectMaxMs }),
-  // Our own serial-telemetry firmware's line protocol.
-  line: (ctx, device, options) =>
-    new LineSession(ctx, device, { minBackoffMs: Math.min(250, options.reconnectMaxMs), maxBackoffMs: options.reconnectMaxMs }),
-};
 
 export class SerialStage implements Stage {
   readonly name = 'serial';
@@ -77,13 +59,11 @@ export class SerialStage implements Stage {
 
   private async startSession(device: SerialDeviceConfig, index: number): Promise<void> {
     const where = { device: device.id ?? `devices[${index}]`, transport: device.transport, port: device.port ?? device.match };
-    const factory = SESSIONS[device.transport];
-    if (!factory) {
-      this.ctx.log.error(where, `the ${device.transport} transport is not available in this build; device skipped`);
-      return;
-    }
+    const { reconnectMaxMs } = this.options;
     try {
-      const session = factory(this.ctx, device, this.options);
+      const session = serialTransport(device.transport).createSession(this.ctx, device, {
+        minBackoffMs: Math.min(250, reconnectMaxMs), maxBackoffMs: reconnectMaxMs,
+      });
       await session.start();
       this.sessions.push(session);
     } catch (err) {

@@ -47,12 +47,14 @@ devices:
     port: /dev/ttyACM1
 `, (path) => {
     const [meter, old, uno, line] = loadDevicesFile(path);
+    // A meter's config has the shared fields only: pin maps are a firmata board's own.
     assert.deepEqual(meter, {
       id: undefined, name: 'Kitchen meter', transport: 'dsmr', port: '/dev/ttyUSB0', match: undefined,
-      baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1, sensors: [], actuators: [],
+      baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1,
     });
     // DSMR 2.2/3.0 meters speak 9600 7E1.
     assert.deepEqual([old.baudRate, old.dataBits, old.parity, old.stopBits], [9600, 7, 'even', 1]);
+    assert.ok(uno.transport === 'firmata');
     assert.equal(uno.baudRate, 57600);
     assert.deepEqual(uno.match, { vendorId: '2341', productId: '0043', serialNumber: '85735313932351D0E1A1' });
     assert.deepEqual(uno.sensors, [{ pin: 'A0', metric: 'light', unit: '%', intervalMs: 200, scale: { from: [0, 1023], to: [0, 100] } }]);

@@ -8,11 +8,11 @@ import type { DsmrRefusalCode, Refusal } from '../../../core/refusals.js';
 import type { TransportContext } from '../../context.js';
 import type { HubLogger } from '../../../core/logger.js';
 import { TransportRefusals } from '../../refusals.js';
-import type { SerialDeviceConfig } from '../config.js';
 import { ReconnectingPort } from '../port.js';
 import { MAX_TELEGRAM_BYTES, TelegramFramer, type DroppedFrame, type FramedTelegram } from './framer.js';
 import { meterDeviceId } from './meter-id.js';
 import { readoutOf } from './obis.js';
+import type { DsmrDeviceConfig } from './descriptor.js';
 import { parseTelegram } from './parser.js';
 
 const DROPPED: Record<DroppedFrame['reason'], Refusal<DsmrRefusalCode>> = {
@@ -36,10 +36,8 @@ export class DsmrSession {
   private readonly registeredMetrics = new Set<string>();
   /** Telegrams are handled one after another: registering a device is async and must come first. */
   private queue: Promise<void> = Promise.resolve();
-  telegramsAccepted = 0;
-  telegramsRejected = 0;
 
-  constructor(private readonly ctx: TransportContext, private readonly device: SerialDeviceConfig, options: DsmrSessionOptions = {}) {
+  constructor(private readonly ctx: TransportContext, private readonly device: DsmrDeviceConfig, options: DsmrSessionOptions = {}) {
     this.deviceId = device.id ?? null;
     this.log = ctx.log.child({ transport: 'dsmr', port: device.port ?? device.match, ...(device.id ? { deviceId: device.id } : {}) });
     this.port = new ReconnectingPort({
@@ -110,7 +108,6 @@ export class DsmrSession {
       this.rejections.log(deviceId, outcome, {}, 'telegram refused by ingest');
       return;
     }
-    this.telegramsAccepted += 1;
     this.ctx.presence.online(deviceId, 'telegram received');
   }
 
@@ -140,7 +137,6 @@ export class DsmrSession {
   }
 
   private reject(refusal: Refusal<DsmrRefusalCode>, details: Record<string, unknown>): void {
-    this.telegramsRejected += 1;
     this.rejections.refuse(this.deviceId, refusal, details);
   }
 }

@@ -4,7 +4,7 @@
 // at all and a bad one fails with a reason the operator can read.
 import five from 'johnny-five';
 import type { Board } from 'johnny-five';
-import type { FirmataActuatorConfig } from '../config.js';
+import type { FirmataActuatorConfig } from './config.js';
 
 type Driver = { set(value: boolean | number): void };
 

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import firmataIo, { type Firmata } from 'firmata-io';
 import five, { type Board, type Sensor } from 'johnny-five';
 import type { HubLogger } from '../../../core/logger.js';
-import type { FirmataSensorConfig, SerialDeviceConfig } from '../config.js';
+import type { FirmataDeviceConfig, FirmataSensorConfig } from './config.js';
 import { ActuatorBank, type ActuatorValues } from './actuators.js';
 import { PortTransport, type SerialLink } from './port-transport.js';
 import { scaleValue, sensorPin } from './sensors.js';
@@ -50,7 +50,7 @@ export class BoardLink extends EventEmitter<LinkEvents> {
   private roundTrips: Array<{ ticket: number; resolve: (answered: boolean) => void }> = [];
   private wedged = false;
 
-  constructor(private readonly port: SerialLink, private readonly device: SerialDeviceConfig, private readonly timing: LinkTiming, private readonly log: HubLogger) {
+  constructor(private readonly port: SerialLink, private readonly device: FirmataDeviceConfig, private readonly timing: LinkTiming, private readonly log: HubLogger) {
     super();
     this.actuators = new ActuatorBank(device.actuators);
   }

@@ -3,15 +3,16 @@
 // every open period. Sensors become readings, `set` commands switch actuators, and presence
 // follows the board: online when ready or answering firmware queries again, offline when the
 // port closes or a query goes unanswered (a wedged USB link keeps the port open but silent).
+// The session takes the board's commands from the time its link is ready until the link goes;
+// while the board is silent it keeps them but holds them back, to deliver once it answers.
 import type { Command } from '../../../core/model.js';
 import type { CommandSink } from '../../../core/commands.js';
 import type { TransportContext } from '../../context.js';
 import { TransportRefusals } from '../../refusals.js';
-import type { SerialDeviceConfig } from '../config.js';
 import { ReconnectingPort } from '../port.js';
 import { checkSetParams } from './actuators.js';
 import { BoardLink, DEFAULT_SENSOR_INTERVAL_MS, type LinkTiming } from './board-link.js';
-import { firmataCommandRouter } from './command-router.js';
+import type { FirmataDeviceConfig } from './config.js';
 
 export const DEFAULT_FIRMATA_TIMING: LinkTiming = {
   probeIntervalMs: 5_000,
@@ -33,13 +34,12 @@ export class FirmataSession implements CommandSink {
   private readonly log: TransportContext['log'];
   private port: ReconnectingPort | null = null;
   private link: BoardLink | null = null;
+  private detachCommands: (() => void) | null = null;
   private stopped = true;
   private readonly timing: LinkTiming;
   private readonly garbage: TransportRefusals;
 
-  constructor(private readonly ctx: TransportContext, private readonly device: SerialDeviceConfig, private readonly options: FirmataSessionOptions = {}) {
-    // The devices file requires an id for firmata boards; this guards hand-built configs.
-    if (!device.id) throw new Error('a firmata board needs an id in the devices file');
+  constructor(private readonly ctx: TransportContext, private readonly device: FirmataDeviceConfig, private readonly options: FirmataSessionOptions = {}) {
     this.deviceId = device.id;
     this.log = ctx.log.child({ transport: 'firmata', deviceId: device.id });
     this.timing = timingOf(device, options.timing);
@@ -57,7 +57,7 @@ export class FirmataSession implements CommandSink {
       actuators: device.actuators.map(({ name, type }) => ({ name, type })),
       sampleIntervalMs: device.sensors.length > 0 ? Math.min(...device.sensors.map((s) => s.intervalMs ?? DEFAULT_SENSOR_INTERVAL_MS)) : this.timing.probeIntervalMs,
     });
-    firmataCommandRouter(this.ctx.commands).add(this.deviceId, this);
+    this.ctx.commands.acceptKind('firmata');
     const port = new ReconnectingPort({
       path: device.port, match: device.match, baudRate: device.baudRate, dataBits: device.dataBits,
       parity: device.parity, stopBits: device.stopBits, log: this.log,
@@ -71,7 +71,6 @@ export class FirmataSession implements CommandSink {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    firmataCommandRouter(this.ctx.commands).remove(this.deviceId, this);
     this.dropLink();
     await this.port?.stop();
     this.port = null;
@@ -102,7 +101,10 @@ export class FirmataSession implements CommandSink {
     this.dropLink();
     const link = new BoardLink(port, this.device, this.timing, this.log);
     this.link = link;
-    link.on('ready', (firmware) => void this.onReady(firmware));
+    link.on('ready', (firmware) => {
+      this.attachCommands();
+      void this.onReady(firmware);
+    });
     link.on('sample', (metric, value, ts) => this.submit(metric, value, ts));
     link.on('unparsable', (err) => this.garbage.refuse(this.deviceId, { code: 'unparsable_bytes', detail: err instanceof Error ? err.message : String(err) }, { err }));
     let silent = false;
@@ -133,8 +135,16 @@ export class FirmataSession implements CommandSink {
   }
 
   private dropLink(): void {
+    this.detachCommands?.();
+    this.detachCommands = null;
     this.link?.stop();
     this.link = null;
+  }
+
+  private attachCommands(): void {
+    if (this.detachCommands) return;
+    this.detachCommands = this.ctx.commands.attach(this.deviceId, this);
+    if (!this.detachCommands) this.log.warn({}, 'another connection serves this device id; its commands go there, not to this board');
   }
 
   private async onReady(firmware: string): Promise<void> {
@@ -171,7 +181,7 @@ export class FirmataSession implements CommandSink {
   }
 }
 
-function timingOf(device: SerialDeviceConfig, overrides: Partial<LinkTiming> = {}): LinkTiming {
+function timingOf(device: FirmataDeviceConfig, overrides: Partial<LinkTiming> = {}): LinkTiming {
   return {
     ...DEFAULT_FIRMATA_TIMING,
     ...overrides,

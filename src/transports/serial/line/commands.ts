@@ -1,8 +1,6 @@
 // Commands for line-protocol devices. The hub checks a command against the actuators the device
 // named in its hello before anything goes on the wire, so a typo fails at once with a reason
-// instead of waiting for the command to expire. One command sink serves every line device of a
-// hub and routes each command to the session that currently talks to that device.
-import type { CommandService } from '../../../core/commands.js';
+// instead of waiting for the command to expire.
 import type { ActuatorSpec, Command } from '../../../core/model.js';
 
 const RANGES: Record<'pwm' | 'servo', [number, number]> = { pwm: [0, 255], servo: [0, 180] };
@@ -31,34 +29,4 @@ export function toWireCommand(command: Command, actuators: ActuatorSpec[]): Wire
     }
   }
   return { ok: true, params };
-}
-
-export interface LineCommandTarget {
-  deliver(command: Command): Promise<boolean>;
-}
-
-type Commands = Pick<CommandService, 'registerSink'>;
-
-/** Per command service: the sessions by device id, behind the one sink of kind "line". */
-const routers = new WeakMap<Commands, Map<string, LineCommandTarget>>();
-
-/**
- * Routes the device's commands to `target`. Returns null when another session already serves
- * that id (two boards flashed with the same id must not share one stream); else a detach function.
- */
-export function attachLineDevice(commands: Commands, deviceId: string, target: LineCommandTarget): (() => void) | null {
-  let sessions = routers.get(commands);
-  if (!sessions) {
-    const byId = new Map<string, LineCommandTarget>();
-    sessions = byId;
-    routers.set(commands, byId);
-    commands.registerSink('line', { deliver: async (command) => (await byId.get(command.deviceId)?.deliver(command)) ?? false });
-  }
-  const current = sessions.get(deviceId);
-  if (current && current !== target) return null;
-  sessions.set(deviceId, target);
-  const attached = sessions;
-  return () => {
-    if (attached.get(deviceId) === target) attached.delete(deviceId);
-  };
 }

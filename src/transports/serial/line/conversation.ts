@@ -3,17 +3,18 @@
 // registers it from its hello, welcomes it with the stream head `h` (so it resends what comes
 // after, or numbers a fresh boot's samples from h + 1) echoing the hello's boot id, submits
 // telemetry to ingest and acks `h` only once durable, turns heartbeats into presence, and
-// carries commands both ways. Frames are handled one at a time in arrival order; a damaged or
-// malformed frame is counted, logged and answered with `err`, and the conversation goes on.
+// carries commands both ways (the device's commands come here from its hello until the port
+// closes). Frames are handled one at a time in arrival order; a damaged or malformed frame is
+// counted, logged and answered with `err`, and the conversation goes on.
 // The port (and its reopening) is session.ts's; the fault explorer drives this class directly.
 import type { HubLogger } from '../../../core/logger.js';
 import { seqAfter, type ActuatorSpec, type Command } from '../../../core/model.js';
 import type { LineRefusalCode } from '../../../core/refusals.js';
 import type { TransportContext } from '../../context.js';
 import { TransportRefusals } from '../../refusals.js';
-import type { SerialDeviceConfig } from '../config.js';
 import { formatHubFrame, parseDeviceFrame, type DeviceFrame, type HubFrame } from './codec.js';
-import { attachLineDevice, toWireCommand } from './commands.js';
+import { toWireCommand } from './commands.js';
+import type { LineDeviceConfig } from './descriptor.js';
 import { FrameError, decodeFrame, encodeFrame } from './framing.js';
 import { SequenceGuard } from './sequence-guard.js';
 
@@ -50,11 +51,11 @@ export class LineConversation {
   private detach: (() => void) | null = null;
   /** A noisy line is counted in full but logged a few lines per window. */
   private readonly refusals: TransportRefusals;
-  private readonly commandTarget = { deliver: (command: Command) => this.deliver(command) };
+  private readonly commandSink = { deliver: (command: Command) => this.deliver(command) };
 
   constructor(
     private readonly ctx: TransportContext,
-    private readonly device: Pick<SerialDeviceConfig, 'id' | 'name' | 'sampleIntervalMs'>,
+    private readonly device: Pick<LineDeviceConfig, 'id' | 'name' | 'sampleIntervalMs'>,
     private readonly wire: LineWire,
     private readonly baseLog: HubLogger,
     private readonly clock: () => number = Date.now,
@@ -85,13 +86,13 @@ export class LineConversation {
 
   closed(reason: string): void {
     this.welcomed = false;
+    this.detachCommands();
     if (this.deviceId) this.ctx.presence.offline(this.deviceId, `serial port closed: ${reason}`);
   }
 
   async stop(): Promise<void> {
     await this.queue;
-    this.detach?.();
-    this.detach = null;
+    this.detachCommands();
     if (this.deviceId) this.ctx.presence.offline(this.deviceId, 'hub stopping');
   }
 
@@ -122,7 +123,7 @@ export class LineConversation {
     if (this.device.id && this.device.id !== hello.deviceId) {
       this.log.info({ configured: this.device.id, announced: hello.deviceId }, 'device announces another id; using the one from the devices file');
     }
-    if (this.deviceId !== id && !this.attach(id)) {
+    if (!this.attach(id)) {
       this.refuse('id_in_use', `device id ${id} is already served on another port; give this port's entry its own id in the devices file`);
       return;
     }
@@ -146,17 +147,25 @@ export class LineConversation {
     await this.ctx.commands.redeliver(id);
   }
 
+  /** Takes the device's commands; false when another port already serves that id (two boards flashed with the same id must not share one stream). */
   private attach(id: string): boolean {
-    const detach = attachLineDevice(this.ctx.commands, id, this.commandTarget);
+    if (this.detach && this.deviceId === id) return true;
+    const detach = this.ctx.commands.attach(id, this.commandSink);
     if (!detach) return false;
     this.detach?.();
     this.detach = detach;
+    if (this.deviceId === id) return true;
     // Another board on this port (or the same one reflashed with a new id): nothing talks to the
     // old device any more, so it must not stay online.
     if (this.deviceId) this.ctx.presence.offline(this.deviceId, `serial port now serves ${id}`);
     this.deviceId = id;
     this.log = this.baseLog.child({ deviceId: id });
     return true;
+  }
+
+  private detachCommands(): void {
+    this.detach?.();
+    this.detach = null;
   }
 
   private onTelemetry(frame: Telemetry, receivedAt: number): void {

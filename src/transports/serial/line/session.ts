@@ -2,9 +2,9 @@
 // or by USB ids), splits what arrives into lines and hands them to the port's conversation
 // (conversation.ts), which does everything the protocol says.
 import type { TransportContext } from '../../context.js';
-import type { SerialDeviceConfig } from '../config.js';
 import { ReconnectingPort } from '../port.js';
 import { LineConversation } from './conversation.js';
+import type { LineDeviceConfig } from './descriptor.js';
 import { LineSplitter, MAX_LINE_BYTES } from './framing.js';
 
 export class LineSession {
@@ -13,8 +13,8 @@ export class LineSession {
   private readonly conversation: LineConversation;
 
   constructor(
-    ctx: TransportContext,
-    device: SerialDeviceConfig,
+    private readonly ctx: TransportContext,
+    device: LineDeviceConfig,
     backoff: { minBackoffMs?: number; maxBackoffMs?: number } = {},
   ) {
     const log = ctx.log.child({ transport: 'line', port: device.port ?? JSON.stringify(device.match) });
@@ -30,6 +30,8 @@ export class LineSession {
   }
 
   async start(): Promise<void> {
+    // Commands for line devices are taken from now on; each waits for its device's hello.
+    this.ctx.commands.acceptKind('line');
     this.port.on('open', () => {
       this.splitter.reset();
       this.conversation.opened();

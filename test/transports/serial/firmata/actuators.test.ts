@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkSetParams } from '../../../../src/transports/serial/firmata/actuators.js';
-import type { FirmataActuatorConfig } from '../../../../src/transports/serial/config.js';
+import type { FirmataActuatorConfig } from '../../../../src/transports/serial/firmata/config.js';
 
 const ACTUATORS: FirmataActuatorConfig[] = [
   { name: 'led', type: 'led', pin: 13 },

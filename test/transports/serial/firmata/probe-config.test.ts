@@ -6,8 +6,10 @@ const board = (extra: Record<string, unknown>) => ({ devices: [{ id: 'uno', tran
 
 test('a firmata board may set its firmware-query interval and timeout', () => {
   const [device] = parseDevicesDocument(board({ probe: { intervalMs: 2000, timeoutMs: 500 } }));
+  assert.ok(device.transport === 'firmata');
   assert.deepEqual(device.probe, { intervalMs: 2000, timeoutMs: 500 });
   const [plain] = parseDevicesDocument(board({}));
+  assert.ok(plain.transport === 'firmata');
   assert.equal(plain.probe, undefined, 'without it the session uses its defaults');
   assert.equal(plain.baudRate, 57600, 'StandardFirmata speed by default');
 });

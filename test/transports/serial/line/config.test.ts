@@ -9,6 +9,7 @@ describe('devices file: line devices', () => {
     const [plain, paced] = parseDevicesDocument({
       devices: [{ transport: 'line', port: '/dev/ttyACM0' }, { transport: 'line', port: '/dev/ttyACM1', sampleIntervalMs: 250 }],
     });
+    assert.ok(plain.transport === 'line' && paced.transport === 'line');
     assert.equal(plain.baudRate, 115200);
     assert.equal(plain.dataBits, 8);
     assert.equal(plain.parity, 'none');
