@@ -4,6 +4,8 @@
 //     readings/s; one SSE client measures now − ts per event; p50 and p99 over RUNS runs (median).
 //     Latency includes the store write (group commit, synchronous=FULL): events are pushed once
 //     their readings are durable.
+//     The reference, in the same run: the same publishers through Debian's mosquitto to one MQTT
+//     subscriber (publish → subscriber receipt; no persistence, so no write in the path).
 //  2. Concurrent SSE clients: opened in steps; after each step one event must reach every client;
 //     the hub's resident memory growth per client is reported.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { median, percentile, report } from './stats.js';
 import { startHubProcess, type HubProcess } from '../test/helpers/hub-process.js';
+import { startMosquitto } from './mosquitto.js';
 
 const DEVICES = 10;
 const READINGS_PER_MESSAGE = 10;
@@ -59,14 +62,32 @@ async function connectDevices(mqttUrl: string): Promise<MqttClient[]> {
   }));
 }
 
-/** Publishes at `rate` readings/s for SECONDS and returns each event's publish-to-receipt latency. */
-async function latencyRun(hub: HubProcess, devices: MqttClient[], rate: number, seqBase: number): Promise<number[]> {
-  const latencies: number[] = [];
-  const close = await openStream(`${hub.url}/api/stream?types=reading`, (data) => {
+/** Where the latency is measured: calls `onTs` with each message's publish time as it arrives. */
+type Listen = (onTs: (ts: number) => void) => Promise<() => void>;
+
+const sseListener = (hub: HubProcess): Listen => (onTs) =>
+  openStream(`${hub.url}/api/stream?types=reading`, (data) => {
     const { readings } = JSON.parse(data) as { readings: Array<{ ts: number }> };
-    latencies.push(Date.now() - readings[0].ts);
+    onTs(readings[0].ts);
   });
+
+const mqttListener = (url: string): Listen => async (onTs) => {
+  const subscriber = await mqtt.connectAsync(url, { clientId: 'live-bench-subscriber', reconnectPeriod: 0 });
+  subscriber.on('message', (_topic, payload) => onTs((JSON.parse(payload.toString()) as { ts: number }).ts));
+  await subscriber.subscribeAsync('devices/+/telemetry', { qos: 1 });
+  return () => void subscriber.endAsync();
+};
+
+/**
+ * Publishes at `rate` readings/s for SECONDS and returns each message's publish-to-receipt latency.
+ * Message k goes to device k % DEVICES with seq ⌊k / DEVICES⌋, so each device's seqs run on
+ * without a gap from one run to the next (the hub refuses a gap).
+ */
+async function latencyRun(listen: Listen, devices: MqttClient[], rate: number, next: { k: number }): Promise<number[]> {
+  const latencies: number[] = [];
+  const close = await listen((ts) => latencies.push(Date.now() - ts));
   const messagesPerTick = rate / READINGS_PER_MESSAGE / 100; // ticks of 10 ms
+  const seqBase = next.k;
   let seq = seqBase;
   let owed = 0;
   const ticks = SECONDS * 100;
@@ -84,6 +105,7 @@ async function latencyRun(hub: HubProcess, devices: MqttClient[], rate: number, 
     const due = started + (tick + 1) * 10;
     await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
   }
+  next.k = seq;
   const expected = seq - seqBase;
   const deadline = Date.now() + 10_000;
   while (latencies.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -142,19 +164,48 @@ async function withHub(body: (hub: Awaited<ReturnType<typeof startHub>>, devices
   }
 }
 
+/** RUNS runs at `rate`: the median over runs of each run's p50 and p99. */
+async function latencyAt(listen: Listen, devices: MqttClient[], rate: number, next: { k: number }) {
+  const p50: number[] = [];
+  const p99: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const latencies = await latencyRun(listen, devices, rate, next);
+    p50.push(percentile(latencies, 50));
+    p99.push(percentile(latencies, 99));
+  }
+  return { readingsPerSecond: rate, runs: RUNS, seconds: SECONDS, p50Ms: median(p50), p99Ms: median(p99), p50Runs: p50, p99Runs: p99 };
+}
+
+const hubLatency = new Map<number, { p50Ms: number; p99Ms: number }>();
 await withHub(async (hub, devices) => {
-  let seqBase = 0;
+  const next = { k: 0 };
   for (const rate of RATES) {
-    const p50: number[] = [];
-    const p99: number[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      const latencies = await latencyRun(hub, devices, rate, seqBase);
-      seqBase += rate * SECONDS / READINGS_PER_MESSAGE + DEVICES;
-      p50.push(percentile(latencies, 50));
-      p99.push(percentile(latencies, 99));
-    }
-    report('live.publish-to-sse', { readingsPerSecond: rate, runs: RUNS, seconds: SECONDS, p50Ms: median(p50), p99Ms: median(p99), p50Runs: p50, p99Runs: p99 });
+    const figures = await latencyAt(sseListener(hub), devices, rate, next);
+    hubLatency.set(rate, figures);
+    report('live.publish-to-sse', { ...figures, ackAfter: 'durable in SQLite (synchronous=FULL)' });
   }
 });
+const mosquitto = await startMosquitto();
+try {
+  const devices = await connectDevices(mosquitto.url);
+  const next = { k: 0 };
+  for (const rate of RATES) {
+    const figures = await latencyAt(mqttListener(mosquitto.url), devices, rate, next);
+    report('live.publish-to-subscriber-mosquitto', { ...figures, persistence: false });
+    const hub = hubLatency.get(rate)!;
+    // Latencies are whole milliseconds (Date.now() in the payload): the reference is floored at 1 ms.
+    report('live.latency-ratio', {
+      readingsPerSecond: rate, hubToMosquittoP50: round2(hub.p50Ms / Math.max(1, figures.p50Ms)), hubToMosquittoP99: round2(hub.p99Ms / Math.max(1, figures.p99Ms)),
+    });
+  }
+  await Promise.all(devices.map((d) => d.endAsync().catch(() => {})));
+} finally {
+  await mosquitto.stop();
+}
 // A fresh, idle hub for the client count, so memory per client is not blurred by the load above.
-await withHub((hub, devices) => clientCapacity(hub, devices[0]));
+// LIVE_BENCH=latency skips it.
+if (process.env.LIVE_BENCH !== 'latency') await withHub((hub, devices) => clientCapacity(hub, devices[0]));
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -3,15 +3,15 @@
 // when every device holds the ack for its last seq. The same load generator against Debian's
 // mosquitto (no persistence, no auth) ends when every PUBACK is in: the baseline a plain broker
 // sets. Each side runs once to warm up, then RUNS times; medians and the ratio are reported.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DeviceCredentials } from '../src/core/credentials.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { median, report } from './stats.js';
-import { freePort, startHubProcess } from '../test/helpers/hub-process.js';
+import { startHubProcess } from '../test/helpers/hub-process.js';
+import { startMosquitto } from './mosquitto.js';
 
 const DEVICES = 100;
 const MESSAGES_PER_DEVICE = 100;
@@ -23,26 +23,6 @@ interface Target {
   keys?: Map<string, string>;
   /** True when the run ends at the hub's durable ack rather than at the PUBACK. */
   waitForHubAck: boolean;
-}
-
-function waitForOutput(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs = 30_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms; saw: ${seen.slice(-500)}`)), timeoutMs);
-    child[stream]!.on('data', (d) => {
-      seen += d;
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
 }
 
 /** One run: connect every device, publish everything at once, wait until each device is done. */
@@ -106,18 +86,11 @@ async function benchHub(): Promise<number[]> {
 }
 
 async function benchMosquitto(): Promise<number[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-mosquitto-'));
-  const port = await freePort();
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type information\n`);
-  const broker = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const broker = await startMosquitto();
   try {
-    await waitForOutput(broker, 'stderr', /running|Opening ipv4 listen socket/);
-    broker.stderr!.resume();
-    return await measure({ url: `mqtt://127.0.0.1:${port}`, waitForHubAck: false });
+    return await measure({ url: broker.url, waitForHubAck: false });
   } finally {
-    await stopChild(broker);
-    rmSync(dir, { recursive: true, force: true });
+    await broker.stop();
   }
 }
 

@@ -55,28 +55,36 @@ export class BucketWriter {
   write(groups: Iterable<BucketGroup>): { inserted: number; duplicates: number; commit: () => void } {
     let inserted = 0;
     let duplicates = 0;
-    const updates: Array<[string, HourState]> = [];
+    const updates: Array<{ key: string; state: HourState; added: Sample[] }> = [];
     for (const g of groups) {
       const key = `${g.deviceId}\u0000${g.metric}\u0000${g.start}`;
       const state = this.cache.get(key) ?? this.load(g);
       const fresh = g.samples.filter((s) => !state.seen.has(s.t));
       duplicates += g.samples.length - fresh.length;
       if (fresh.length === 0) {
-        updates.push([key, state]);
+        updates.push({ key, state, added: [] });
         continue;
       }
       inserted += fresh.length;
-      updates.push([key, this.append(g, state, fresh)]);
+      updates.push({ key, state: this.append(g, state, fresh), added: fresh });
     }
-    return { inserted, duplicates, commit: () => updates.forEach(([k, s]) => this.remember(k, s)) };
+    const commit = () => {
+      for (const u of updates) {
+        // The hour's set of stored times grows only now, in place: copying it on every write
+        // would cost as much as the hour already holds.
+        for (const sample of u.added) u.state.seen.add(sample.t);
+        this.remember(u.key, u.state);
+      }
+    };
+    return { inserted, duplicates, commit };
   }
 
   forget(): void {
     this.cache.clear();
   }
 
+  /** Writes `fresh` after the hour's open segment; the state returned still lacks their times in `seen`. */
   private append(g: BucketGroup, state: HourState, fresh: Sample[]): HourState {
-    const seen = new Set(state.seen);
     let seg = state.lastSeg;
     let samples = state.lastSamples;
     let remaining = fresh;
@@ -93,10 +101,9 @@ export class BucketWriter {
         ...summarize(samples), samples: packSamples(g.start, samples),
       });
     }
-    for (const s of fresh) seen.add(s.t);
     const summary = state.summary ? mergeSummaries(state.summary, summarize(fresh)) : summarize(fresh);
     this.upsertHourSummary.run({ device: g.deviceId, metric: g.metric, start: g.start, ...summary });
-    return { lastSeg: seg, lastSamples: samples, seen, summary };
+    return { lastSeg: seg, lastSamples: samples, seen: state.seen, summary };
   }
 
   private load(g: BucketGroup): HourState {
