@@ -17,8 +17,12 @@ const browser = await launchChromium();
 try {
   await buildDashboard();
   await hub.hub.devices.register({
-    id: DEVICE, name: 'A year of temperatures', transport: 'mqtt', sampleIntervalMs: MINUTE,
-    metrics: [{ name: 'temperature', unit: '°C' }], actuators: [],
+    id: DEVICE,
+    name: 'A year of temperatures',
+    transport: 'mqtt',
+    sampleIntervalMs: MINUTE,
+    metrics: [{ name: 'temperature', unit: '°C' }],
+    actuators: [],
   });
   const now = Date.now();
   const seededFrom = now - 365 * DAY;
@@ -26,7 +30,7 @@ try {
   for (let chunkStart = seededFrom; chunkStart < now; chunkStart += 10_000 * MINUTE) {
     const readings = [];
     for (let ts = chunkStart; ts < Math.min(now, chunkStart + 10_000 * MINUTE); ts += MINUTE) {
-      readings.push({ deviceId: DEVICE, metric: 'temperature', ts, value: 20 + 5 * Math.sin(ts / DAY * 2 * Math.PI) });
+      readings.push({ deviceId: DEVICE, metric: 'temperature', ts, value: 20 + 5 * Math.sin((ts / DAY) * 2 * Math.PI) });
     }
     await hub.hub.store.writeBatch({ readings, heads: [], lastSeen: [] });
   }
@@ -53,12 +57,18 @@ try {
   const hour = median(times['1 h']);
   for (const range of ranges) {
     report(`dashboard.history.load.${range.replace(' ', '')}`, {
-      every: every[range], rounds: ROUNDS, medianMs: median(times[range]), ratioToHour: Math.round((median(times[range]) / hour) * 100) / 100,
+      every: every[range],
+      rounds: ROUNDS,
+      medianMs: median(times[range]),
+      ratioToHour: Math.round((median(times[range]) / hour) * 100) / 100,
     });
   }
 
   // The REST answers alone, for the windows the chart asked for.
-  for (const [label, span, step] of [['1h', 60 * MINUTE, every['1 h']], ['365d', 365 * DAY, every['365 d']]] as const) {
+  for (const [label, span, step] of [
+    ['1h', 60 * MINUTE, every['1 h']],
+    ['365d', 365 * DAY, every['365 d']],
+  ] as const) {
     const query = `metric=temperature&from=${now - span}&to=${now}${step === 'raw' ? '' : `&every=${step}`}`;
     const ms: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -77,7 +87,9 @@ try {
 /** Picks a range in the panel: a preset radio, or the custom form for the year. */
 async function choose(page: Page, range: string): Promise<void> {
   const history = page.locator('section.history');
-  await history.evaluate((el) => { el.dataset.state = 'choosing'; });
+  await history.evaluate((el) => {
+    el.dataset.state = 'choosing';
+  });
   if (range !== '365 d') {
     await history.getByLabel(range, { exact: true }).check();
     return;

@@ -60,8 +60,12 @@ try {
   const idle = figures(await frameIntervals(page, 3_000));
 
   await page.goto(hub.url);
-  await waitFor('50 live charts drawn with data', async () =>
-    (await page.locator('.live-chart:not([data-points="0"])').count()) >= DEVICES * 2, 30_000, 200);
+  await waitFor(
+    '50 live charts drawn with data',
+    async () => (await page.locator('.live-chart:not([data-points="0"])').count()) >= DEVICES * 2,
+    30_000,
+    200,
+  );
   await page.waitForTimeout(WARMUP_MS);
   // The renderer's own busy time (script, layout, paint) separates the page's cost from the
   // machine's: the hub and its 25 MQTT devices run on the same cores.
@@ -71,7 +75,10 @@ try {
   const before = await page.evaluate(() => ({ ...(window as any).__dashboardStats, drawMs: [...(window as any).__dashboardStats.drawMs] }));
   const live = figures(await frameIntervals(page, MEASURE_MS));
   const busyAfter = await rendererBusySeconds(cdp);
-  const afterStats = await page.evaluate(() => ({ ...(window as any).__dashboardStats, drawMs: [...(window as any).__dashboardStats.drawMs] }));
+  const afterStats = await page.evaluate(() => ({
+    ...(window as any).__dashboardStats,
+    drawMs: [...(window as any).__dashboardStats.drawMs],
+  }));
   const drawMs: number[] = afterStats.drawMs.slice(-(afterStats.frames - before.frames));
   const redrawFrames = afterStats.frames - before.frames;
 

@@ -27,10 +27,18 @@ function decodeRun(chunkSize: number, count: number): number {
   return ((performance.now() - started) * 1000) / count; // µs per telegram
 }
 
-for (const [label, chunk] of [['whole', telegram.length], ['16-byte chunks', 16]] as const) {
+for (const [label, chunk] of [
+  ['whole', telegram.length],
+  ['16-byte chunks', 16],
+] as const) {
   decodeRun(chunk, 2_000); // warm-up
   const runs = Array.from({ length: 15 }, () => decodeRun(chunk, 2_000));
-  report('dsmr-decode', { feed: label, telegramBytes: telegram.length, usPerTelegramMedian: +median(runs).toFixed(2), usPerTelegramP90: +percentile(runs, 90).toFixed(2) });
+  report('dsmr-decode', {
+    feed: label,
+    telegramBytes: telegram.length,
+    usPerTelegramMedian: +median(runs).toFixed(2),
+    usPerTelegramP90: +percentile(runs, 90).toFixed(2),
+  });
 }
 
 /** The example telegram at a later second, CRC recomputed, so the store does not drop it as a repeat. */
@@ -67,8 +75,11 @@ try {
   }
   const steady = latencies.slice(10);
   report('dsmr-pty-to-durable', {
-    baud: 115200, telegrams: steady.length, flushIntervalMs: 5,
-    msMedian: +median(steady).toFixed(2), msP90: +percentile(steady, 90).toFixed(2),
+    baud: 115200,
+    telegrams: steady.length,
+    flushIntervalMs: 5,
+    msMedian: +median(steady).toFixed(2),
+    msP90: +percentile(steady, 90).toFixed(2),
   });
 } finally {
   await new Promise<void>((resolve) => (meter.isOpen ? meter.close(() => resolve()) : resolve()));

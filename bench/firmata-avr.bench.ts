@@ -3,8 +3,20 @@
 // it). The tests' AVR harness caps the simulation at real time (16 MHz), so `realtimeRatio` above
 // 1 means the simulated Uno keeps up with wall-clock time and its serial timing is faithful.
 import {
-  AVRADC, AVRIOPort, AVRTimer, AVRUSART, CPU, adcConfig, avrInstruction,
-  portBConfig, portCConfig, portDConfig, timer0Config, timer1Config, timer2Config, usart0Config,
+  AVRADC,
+  AVRIOPort,
+  AVRTimer,
+  AVRUSART,
+  CPU,
+  adcConfig,
+  avrInstruction,
+  portBConfig,
+  portCConfig,
+  portDConfig,
+  timer0Config,
+  timer1Config,
+  timer2Config,
+  usart0Config,
 } from 'avr8js';
 import { readFileSync } from 'node:fs';
 import { parseIntelHex } from '../test/helpers/avr.js';
@@ -45,7 +57,8 @@ function measure(streaming: boolean): number {
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  if (streaming && transmitted - bootBytes < 30) throw new Error(`the firmware sent only ${transmitted - bootBytes} bytes; analog reporting did not start`);
+  if (streaming && transmitted - bootBytes < 30)
+    throw new Error(`the firmware sent only ${transmitted - bootBytes} bytes; analog reporting did not start`);
   return (cpu.cycles - startCycles) / seconds;
 }
 

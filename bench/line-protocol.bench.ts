@@ -22,10 +22,16 @@ function decodeRound(frames: Buffer[]): number {
   return performance.now() - started;
 }
 
-const frames = Array.from({ length: 100_000 }, (_, i) => encodeFrame(`t ${i} 12 light=${(i % 1000) / 10} temperature=24.7`).subarray(0, -1));
+const frames = Array.from({ length: 100_000 }, (_, i) =>
+  encodeFrame(`t ${i} 12 light=${(i % 1000) / 10} temperature=24.7`).subarray(0, -1),
+);
 decodeRound(frames); // warm-up
 const decodeMs = Array.from({ length: ROUNDS }, () => decodeRound(frames));
-report('line.decode', { frames: frames.length, medianMs: Math.round(median(decodeMs)), framesPerSecond: Math.round(frames.length / (median(decodeMs) / 1000)) });
+report('line.decode', {
+  frames: frames.length,
+  medianMs: Math.round(median(decodeMs)),
+  framesPerSecond: Math.round(frames.length / (median(decodeMs) / 1000)),
+});
 
 const BACKLOG = 2_000;
 const dir = mkdtempSync(join(tmpdir(), 'line-bench-'));
@@ -45,15 +51,19 @@ try {
     heard = '';
     await write(encodeFrame(`hello ${id} proto=1 iv=1000 m=light:%,temperature:°C`));
     await waitFor('welcome', () => heard.includes('welcome -'));
-    const backlog = Buffer.concat(Array.from({ length: BACKLOG }, (_, seq) =>
-      encodeFrame(`t ${seq} ${BACKLOG - seq} light=${(seq % 1000) / 10} temperature=24.7`)));
+    const backlog = Buffer.concat(
+      Array.from({ length: BACKLOG }, (_, seq) => encodeFrame(`t ${seq} ${BACKLOG - seq} light=${(seq % 1000) / 10} temperature=24.7`)),
+    );
     const started = performance.now();
     await write(backlog);
     await waitFor('the last ack', () => heard.includes(`h ${BACKLOG - 1}*`), 60_000, 5);
     seconds.push((performance.now() - started) / 1000);
   }
   report('line.pty.backlog', {
-    frames: BACKLOG, readingsPerFrame: 2, bytesPerFrame: frames[0].length + 1, medianSeconds: Math.round(median(seconds) * 1000) / 1000,
+    frames: BACKLOG,
+    readingsPerFrame: 2,
+    bytesPerFrame: frames[0].length + 1,
+    medianSeconds: Math.round(median(seconds) * 1000) / 1000,
     framesPerSecond: Math.round(BACKLOG / median(seconds)),
     note: 'pty without baud pacing; a real 115200 baud link carries about 11,500 bytes/s, ~290 such frames/s',
   });
@@ -106,8 +116,10 @@ try {
   latencies.length = 0;
   await new Promise((r) => setTimeout(r, 5_000));
   report('line.firmware.ack', {
-    samples: latencies.length, flushIntervalMs: fwHub.config.flushIntervalMs,
-    medianMs: Math.round(median(latencies) * 10) / 10, maxMs: Math.round(Math.max(...latencies)),
+    samples: latencies.length,
+    flushIntervalMs: fwHub.config.flushIntervalMs,
+    medianMs: Math.round(median(latencies) * 10) / 10,
+    maxMs: Math.round(Math.max(...latencies)),
   });
 } finally {
   await sim.stop();

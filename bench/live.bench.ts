@@ -53,30 +53,39 @@ function openStream(url: string, onData: (data: string) => void): Promise<() => 
 }
 
 async function connectDevices(mqttUrl: string): Promise<MqttClient[]> {
-  return Promise.all(Array.from({ length: DEVICES }, async (_, d) => {
-    const id = `live-bench-${d}`;
-    const client = await mqtt.connectAsync(mqttUrl, { clientId: id, reconnectPeriod: 0, clean: true });
-    const metrics = Array.from({ length: READINGS_PER_MESSAGE }, (_, k) => ({ name: `m${k}` }));
-    await client.publishAsync(`devices/${id}/meta`, JSON.stringify({ name: id, sampleIntervalMs: 10, metrics }), { qos: 1, retain: true });
-    return client;
-  }));
+  return Promise.all(
+    Array.from({ length: DEVICES }, async (_, d) => {
+      const id = `live-bench-${d}`;
+      const client = await mqtt.connectAsync(mqttUrl, { clientId: id, reconnectPeriod: 0, clean: true });
+      const metrics = Array.from({ length: READINGS_PER_MESSAGE }, (_, k) => ({ name: `m${k}` }));
+      await client.publishAsync(`devices/${id}/meta`, JSON.stringify({ name: id, sampleIntervalMs: 10, metrics }), {
+        qos: 1,
+        retain: true,
+      });
+      return client;
+    }),
+  );
 }
 
 /** Where the latency is measured: calls `onTs` with each message's publish time as it arrives. */
 type Listen = (onTs: (ts: number) => void) => Promise<() => void>;
 
-const sseListener = (hub: HubProcess): Listen => (onTs) =>
-  openStream(`${hub.url}/api/stream?types=reading`, (data) => {
-    const { readings } = JSON.parse(data) as { readings: Array<{ ts: number }> };
-    onTs(readings[0].ts);
-  });
+const sseListener =
+  (hub: HubProcess): Listen =>
+  (onTs) =>
+    openStream(`${hub.url}/api/stream?types=reading`, (data) => {
+      const { readings } = JSON.parse(data) as { readings: Array<{ ts: number }> };
+      onTs(readings[0].ts);
+    });
 
-const mqttListener = (url: string): Listen => async (onTs) => {
-  const subscriber = await mqtt.connectAsync(url, { clientId: 'live-bench-subscriber', reconnectPeriod: 0 });
-  subscriber.on('message', (_topic, payload) => onTs((JSON.parse(payload.toString()) as { ts: number }).ts));
-  await subscriber.subscribeAsync('devices/+/telemetry', { qos: 1 });
-  return () => void subscriber.endAsync();
-};
+const mqttListener =
+  (url: string): Listen =>
+  async (onTs) => {
+    const subscriber = await mqtt.connectAsync(url, { clientId: 'live-bench-subscriber', reconnectPeriod: 0 });
+    subscriber.on('message', (_topic, payload) => onTs((JSON.parse(payload.toString()) as { ts: number }).ts));
+    await subscriber.subscribeAsync('devices/+/telemetry', { qos: 1 });
+    return () => void subscriber.endAsync();
+  };
 
 /**
  * Publishes at `rate` readings/s for SECONDS and returns each message's publish-to-receipt latency.
@@ -98,7 +107,9 @@ async function latencyRun(listen: Listen, devices: MqttClient[], rate: number, n
       const device = devices[seq % DEVICES];
       const ts = Date.now();
       const readings = Object.fromEntries(Array.from({ length: READINGS_PER_MESSAGE }, (_, k) => [`m${k}`, seq + k]));
-      device.publish(`devices/${device.options.clientId}/telemetry`, JSON.stringify({ seq: Math.floor(seq / DEVICES), ts, readings }), { qos: 1 });
+      device.publish(`devices/${device.options.clientId}/telemetry`, JSON.stringify({ seq: Math.floor(seq / DEVICES), ts, readings }), {
+        qos: 1,
+      });
       seq++;
     }
     // Pace against the wall clock so a slow tick does not stretch the run.
@@ -128,7 +139,15 @@ async function clientCapacity(hub: HubProcess, device: MqttClient): Promise<void
     for (const target of CLIENT_STEPS) {
       while (closers.length < target) {
         const batch = Math.min(200, target - closers.length);
-        closers.push(...await Promise.all(Array.from({ length: batch }, () => openStream(`${hub.url}/api/stream?types=reading&devices=${device.options.clientId}`, () => { received++; }))));
+        closers.push(
+          ...(await Promise.all(
+            Array.from({ length: batch }, () =>
+              openStream(`${hub.url}/api/stream?types=reading&devices=${device.options.clientId}`, () => {
+                received++;
+              }),
+            ),
+          )),
+        );
       }
       await new Promise((r) => setTimeout(r, 1_000));
       const rss = rssKb(hub.child.pid!);
@@ -138,8 +157,11 @@ async function clientCapacity(hub: HubProcess, device: MqttClient): Promise<void
       const deadline = Date.now() + 30_000;
       while (received < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       report('live.sse-clients', {
-        clients: target, reached: received, fanoutMs: Math.round(performance.now() - began),
-        hubRssMb: Math.round(rss / 1024), rssPerClientKb: Math.round(((rss - baseline) / target) * 10) / 10,
+        clients: target,
+        reached: received,
+        fanoutMs: Math.round(performance.now() - began),
+        hubRssMb: Math.round(rss / 1024),
+        rssPerClientKb: Math.round(((rss - baseline) / target) * 10) / 10,
       });
       if (received < target) break;
     }
@@ -195,7 +217,9 @@ try {
     const hub = hubLatency.get(rate)!;
     // Latencies are whole milliseconds (Date.now() in the payload): the reference is floored at 1 ms.
     report('live.latency-ratio', {
-      readingsPerSecond: rate, hubToMosquittoP50: round2(hub.p50Ms / Math.max(1, figures.p50Ms)), hubToMosquittoP99: round2(hub.p99Ms / Math.max(1, figures.p99Ms)),
+      readingsPerSecond: rate,
+      hubToMosquittoP50: round2(hub.p50Ms / Math.max(1, figures.p50Ms)),
+      hubToMosquittoP99: round2(hub.p99Ms / Math.max(1, figures.p99Ms)),
     });
   }
   await Promise.all(devices.map((d) => d.endAsync().catch(() => {})));

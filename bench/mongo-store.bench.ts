@@ -23,7 +23,8 @@ function batches(): Reading[][] {
   const all: Reading[] = [];
   for (let i = 0; i < MESSAGES_PER_DEVICE; i++) {
     for (let d = 0; d < DEVICES; d++) {
-      for (const [k, metric] of METRICS.entries()) all.push({ deviceId: `d${d}`, metric, ts: start + i * 300_000 + d, value: Math.sin(i / 10 + k) });
+      for (const [k, metric] of METRICS.entries())
+        all.push({ deviceId: `d${d}`, metric, ts: start + i * 300_000 + d, value: Math.sin(i / 10 + k) });
     }
   }
   const out: Reading[][] = [];
@@ -33,11 +34,24 @@ function batches(): Reading[][] {
 
 function instantCollection(stats: { bulkWrites: number; updates: number }): MongoCollection {
   const none = { toArray: async (): Promise<Doc[]> => [], [Symbol.asyncIterator]: async function* () {} };
-  const unused = async (): Promise<never> => { throw new Error('not used by the writer'); };
+  const unused = async (): Promise<never> => {
+    throw new Error('not used by the writer');
+  };
   return {
-    bulkWrite: async (ops: BulkUpdate[]) => { stats.bulkWrites += 1; stats.updates += ops.length; return {}; },
-    find: () => none, createIndexes: unused, findOne: unused, aggregate: () => none, updateOne: unused,
-    replaceOne: unused, insertOne: unused, deleteOne: unused, deleteMany: unused,
+    bulkWrite: async (ops: BulkUpdate[]) => {
+      stats.bulkWrites += 1;
+      stats.updates += ops.length;
+      return {};
+    },
+    find: () => none,
+    createIndexes: unused,
+    findOne: unused,
+    aggregate: () => none,
+    updateOne: unused,
+    replaceOne: unused,
+    insertOne: unused,
+    deleteOne: unused,
+    deleteMany: unused,
   };
 }
 
@@ -55,8 +69,9 @@ for (let run = 0; run < 5; run++) {
   clientRuns.push(readings / ((performance.now() - began) / 1000));
 }
 report('mongo-store.client-side', {
-  server: 'none: a collection that answers at once (the adapter\'s own cost)',
-  readings, batchSize: BATCH,
+  server: "none: a collection that answers at once (the adapter's own cost)",
+  readings,
+  batchSize: BATCH,
   readingsPerSecondMedian: Math.round(median(clientRuns)),
   bulkWritesPerFlush: stats.bulkWrites / data.length,
   updatesPerBulkWrite: +(stats.updates / stats.bulkWrites).toFixed(1),
@@ -92,10 +107,16 @@ if (uri === '') {
   const to = Date.now();
   const from = to - 7 * DAY - HOUR;
   const s = store!;
-  const hourly = await timeQuery(() => s.queryAggregate({ deviceId: 'd3', metric: 'power', from: from - (from % HOUR), to, everyMs: HOUR, agg: 'avg' }));
-  const halfHour = await timeQuery(() => s.queryAggregate({ deviceId: 'd3', metric: 'power', from: from - (from % HOUR), to, everyMs: HOUR / 2, agg: 'avg' }));
+  const hourly = await timeQuery(() =>
+    s.queryAggregate({ deviceId: 'd3', metric: 'power', from: from - (from % HOUR), to, everyMs: HOUR, agg: 'avg' }),
+  );
+  const halfHour = await timeQuery(() =>
+    s.queryAggregate({ deviceId: 'd3', metric: 'power', from: from - (from % HOUR), to, everyMs: HOUR / 2, agg: 'avg' }),
+  );
   report('mongo-store.live', {
-    readings, readingsPerSecondMedian: Math.round(median(liveRuns)), runs: liveRuns.map(Math.round),
+    readings,
+    readingsPerSecondMedian: Math.round(median(liveRuns)),
+    runs: liveRuns.map(Math.round),
     rawPage1000MedianMs: +(await timeQuery(() => s.queryRaw({ deviceId: 'd3', metric: 'power', from, to, limit: 1000 }))).toFixed(3),
     aggregate1hFromSummariesMedianMs: +hourly.toFixed(3),
     aggregate30mFromSamplesMedianMs: +halfHour.toFixed(3),

@@ -28,11 +28,13 @@ interface Target {
 /** One run: connect every device, publish everything at once, wait until each device is done. */
 async function loadRun(target: Target, run: number): Promise<number> {
   const done: Promise<void>[] = [];
-  const clients: MqttClient[] = await Promise.all(Array.from({ length: DEVICES }, (_, d) => {
-    const id = `bench-${d}`;
-    const key = target.keys?.get(id);
-    return mqtt.connectAsync(target.url, { clientId: `${id}-r${run}`, reconnectPeriod: 0, ...(key && { username: id, password: key }) });
-  }));
+  const clients: MqttClient[] = await Promise.all(
+    Array.from({ length: DEVICES }, (_, d) => {
+      const id = `bench-${d}`;
+      const key = target.keys?.get(id);
+      return mqtt.connectAsync(target.url, { clientId: `${id}-r${run}`, reconnectPeriod: 0, ...(key && { username: id, password: key }) });
+    }),
+  );
   const base = Date.now() - 3_600_000 + run * MESSAGES_PER_DEVICE * READINGS_PER_MESSAGE;
   const seqBase = run * MESSAGES_PER_DEVICE;
   const lastSeq = seqBase + MESSAGES_PER_DEVICE - 1;
@@ -43,11 +45,18 @@ async function loadRun(target: Target, run: number): Promise<number> {
   clients.forEach((client, d) => {
     const topic = `devices/bench-${d}/telemetry`;
     const acked = target.waitForHubAck
-      ? new Promise<void>((resolve) => client.on('message', (_t, payload) => { if (JSON.parse(payload.toString()).h === lastSeq) resolve(); }))
+      ? new Promise<void>((resolve) =>
+          client.on('message', (_t, payload) => {
+            if (JSON.parse(payload.toString()).h === lastSeq) resolve();
+          }),
+        )
       : null;
     const pubacks: Promise<unknown>[] = [];
     for (let i = 0; i < MESSAGES_PER_DEVICE; i++) {
-      const batch = Array.from({ length: READINGS_PER_MESSAGE }, (_, k) => ({ ts: base + i * READINGS_PER_MESSAGE + k, readings: { power: 100 + k } }));
+      const batch = Array.from({ length: READINGS_PER_MESSAGE }, (_, k) => ({
+        ts: base + i * READINGS_PER_MESSAGE + k,
+        readings: { power: 100 + k },
+      }));
       pubacks.push(client.publishAsync(topic, JSON.stringify({ seq: seqBase + i, batch }), { qos: 1 }));
     }
     done.push(Promise.all(pubacks).then(() => acked ?? undefined));
@@ -74,7 +83,9 @@ async function benchHub(): Promise<number[]> {
   const store = new SqliteStore(dir);
   await store.start();
   const credentials = new DeviceCredentials(store);
-  await Promise.all(Array.from({ length: DEVICES }, async (_, d) => keys.set(`bench-${d}`, (await credentials.provision(`bench-${d}`)).key)));
+  await Promise.all(
+    Array.from({ length: DEVICES }, async (_, d) => keys.set(`bench-${d}`, (await credentials.provision(`bench-${d}`)).key)),
+  );
   await store.stop();
   const hub = await startHubProcess({ dataDir: dir });
   try {

@@ -84,7 +84,16 @@ function storeVariant(level: Level): Variant {
         const want = level === 'FULL' ? 2 : 1;
         if (store.durability().synchronous !== want) throw new Error(`store did not take synchronous=${level}`);
         for (let d = 0; d < DEVICES; d++) {
-          await store.saveDevice({ id: `d${d}`, name: `d${d}`, transport: 'mqtt', metrics: [], actuators: [], presence: 'online', lastSeen: null, createdAt: 0 });
+          await store.saveDevice({
+            id: `d${d}`,
+            name: `d${d}`,
+            transport: 'mqtt',
+            metrics: [],
+            actuators: [],
+            presence: 'online',
+            lastSeen: null,
+            createdAt: 0,
+          });
         }
         const t0 = Date.UTC(2026, 0, 1);
         const all = Array.from({ length: batches + WARMUP_BATCHES }, (_, n) => makeBatch(n, size, t0));

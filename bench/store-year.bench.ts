@@ -18,7 +18,16 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-store-year-'));
 const store = new SqliteStore(dir);
 try {
   await store.start();
-  await store.saveDevice({ id: DEVICE, name: DEVICE, transport: 'mqtt', metrics: [{ name: METRIC }], actuators: [], presence: 'unknown', lastSeen: null, createdAt: 0 });
+  await store.saveDevice({
+    id: DEVICE,
+    name: DEVICE,
+    transport: 'mqtt',
+    metrics: [{ name: METRIC }],
+    actuators: [],
+    presence: 'unknown',
+    lastSeen: null,
+    createdAt: 0,
+  });
   const to = Math.floor(Date.now() / HOUR) * HOUR;
   const from = to - 365 * DAY;
   const seedStarted = performance.now();
@@ -26,7 +35,7 @@ try {
     const readings = new Array(3_600);
     for (let s = 0; s < 3_600; s++) {
       const ts = hour + s * 1_000;
-      readings[s] = { deviceId: DEVICE, metric: METRIC, ts, value: 500 + 400 * Math.sin(ts / DAY * 2 * Math.PI) };
+      readings[s] = { deviceId: DEVICE, metric: METRIC, ts, value: 500 + 400 * Math.sin((ts / DAY) * 2 * Math.PI) };
     }
     await store.writeBatch({ readings, heads: [], lastSeen: [] });
   }
@@ -45,13 +54,18 @@ try {
   const aggregate = (q: Partial<AggregateQuery>) => () =>
     store.queryAggregate({ deviceId: DEVICE, metric: METRIC, from, to, everyMs: HOUR, agg: 'avg', ...q });
   const midHour = from + 180 * DAY;
-  const rawHourMedianMs = await time(() => store.queryRaw({ deviceId: DEVICE, metric: METRIC, from: midHour, to: midHour + HOUR, limit: 10_000 }));
+  const rawHourMedianMs = await time(() =>
+    store.queryRaw({ deviceId: DEVICE, metric: METRIC, from: midHour, to: midHour + HOUR, limit: 10_000 }),
+  );
   const yearEvery1hMedianMs = await time(aggregate({}));
   const yearEvery1dMedianMs = await time(aggregate({ everyMs: DAY }));
   const dayEvery1mMedianMs = await time(aggregate({ from: midHour, to: midHour + DAY, everyMs: 60_000 }));
   report('store.year.query', {
     span: '365 days, one reading per second, one metric',
-    rawHourMedianMs, yearEvery1hMedianMs, yearEvery1dMedianMs, dayEvery1mMedianMs,
+    rawHourMedianMs,
+    yearEvery1hMedianMs,
+    yearEvery1dMedianMs,
+    dayEvery1mMedianMs,
   });
 } finally {
   await store.stop();

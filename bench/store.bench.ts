@@ -37,7 +37,12 @@ async function ingestRun(): Promise<{ readingsPerSecond: number; store: SqliteSt
   for (let i = 0; i < MESSAGES_PER_DEVICE; i++) {
     for (let d = 0; d < DEVICES; d++) {
       const ts = start + i * 300_000 + d; // one message every 5 minutes per device: 7 days
-      const outcome = ingest.submit({ deviceId: `d${d}`, seq: i, source: 'bench', readings: METRICS.map((metric, k) => ({ metric, value: Math.sin(i / 10 + k), ts })) });
+      const outcome = ingest.submit({
+        deviceId: `d${d}`,
+        seq: i,
+        source: 'bench',
+        readings: METRICS.map((metric, k) => ({ metric, value: Math.sin(i / 10 + k), ts })),
+      });
       pending.push(outcome.durable);
     }
     if (i % 50 === 0) await new Promise((r) => setImmediate(r));
@@ -68,14 +73,23 @@ for (let i = 0; i < 3; i++) {
     rmSync(r.dir, { recursive: true, force: true });
   } else kept = r;
 }
-report('store.ingest', { devices: DEVICES, readings: DEVICES * MESSAGES_PER_DEVICE * METRICS.length, readingsPerSecondMedian: Math.round(median(runs)), runs: runs.map(Math.round) });
+report('store.ingest', {
+  devices: DEVICES,
+  readings: DEVICES * MESSAGES_PER_DEVICE * METRICS.length,
+  readingsPerSecondMedian: Math.round(median(runs)),
+  runs: runs.map(Math.round),
+});
 
 const { store, dir } = kept!;
 const to = Date.now();
 const from = to - 7 * DAY - 3_600_000;
 const rawMs = await timeQuery(() => store.queryRaw({ deviceId: 'd3', metric: 'power', from, to, limit: 1000 }));
-const hourlyMs = await timeQuery(() => store.queryAggregate({ deviceId: 'd3', metric: 'power', from: from - (from % 3_600_000), to, everyMs: 3_600_000, agg: 'avg' }));
-const halfHourMs = await timeQuery(() => store.queryAggregate({ deviceId: 'd3', metric: 'power', from: from - (from % 3_600_000), to, everyMs: 1_800_000, agg: 'avg' }));
+const hourlyMs = await timeQuery(() =>
+  store.queryAggregate({ deviceId: 'd3', metric: 'power', from: from - (from % 3_600_000), to, everyMs: 3_600_000, agg: 'avg' }),
+);
+const halfHourMs = await timeQuery(() =>
+  store.queryAggregate({ deviceId: 'd3', metric: 'power', from: from - (from % 3_600_000), to, everyMs: 1_800_000, agg: 'avg' }),
+);
 report('store.query', {
   span: '7 days, one reading per 5 minutes',
   rawPage1000MedianMs: +rawMs.toFixed(3),

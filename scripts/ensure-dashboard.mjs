@@ -24,7 +24,15 @@ function builtAt() {
 
 export async function ensureDashboard({ force = false } = {}) {
   const sources = ['src', 'public', 'index.html', 'vite.config.ts'].map((p) => join(root, p));
-  const newest = Math.max(...sources.map((p) => { try { return newestSource(p); } catch { return 0; } }));
+  const newest = Math.max(
+    ...sources.map((p) => {
+      try {
+        return newestSource(p);
+      } catch {
+        return 0;
+      }
+    }),
+  );
   if (!force && builtAt() >= newest) return false;
   const { build } = await import('vite');
   await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });

@@ -48,45 +48,63 @@ async function main(): Promise<void> {
   if (process.send) {
     // A worker: runs its slice and reports back.
     process.once('message', async (slice: Slice) => {
-      const report = await runSlice(slice, (done) => { if (done % 250 === 0) process.send!({ progress: 250 }); });
+      const report = await runSlice(slice, (done) => {
+        if (done % 250 === 0) process.send!({ progress: 250 });
+      });
       process.send!({ report }, () => process.exit(0));
     });
     return;
   }
-  const { values } = parseArgs({ options: {
-    schedules: { type: 'string', default: '10000' },
-    from: { type: 'string' },
-    workers: { type: 'string', default: '2' },
-  } });
+  const { values } = parseArgs({
+    options: {
+      schedules: { type: 'string', default: '10000' },
+      from: { type: 'string' },
+      workers: { type: 'string', default: '2' },
+    },
+  });
   const schedules = Number(values.schedules);
   const from = values.from !== undefined ? Number(values.from) : 1_000_000 + Math.floor(Math.random() * 1_000_000_000);
   const workers = Math.max(1, Math.min(Number(values.workers), schedules));
   const started = Date.now();
   const per = Math.ceil(schedules / workers);
   let done = 0;
-  const reports = await Promise.all(Array.from({ length: workers }, (_, i) => {
-    const slice = { from: from + i * per, count: Math.max(0, Math.min(per, schedules - i * per)) };
-    return new Promise<Report>((resolve, reject) => {
-      const child = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'] });
-      child.on('message', (msg: { progress?: number; report?: Report }) => {
-        if (msg.progress) {
-          done += msg.progress;
-          if (done % 1000 === 0) console.log(JSON.stringify({ progress: done, of: schedules, seconds: Math.round((Date.now() - started) / 1000) }));
-        }
-        if (msg.report) resolve(msg.report);
+  const reports = await Promise.all(
+    Array.from({ length: workers }, (_, i) => {
+      const slice = { from: from + i * per, count: Math.max(0, Math.min(per, schedules - i * per)) };
+      return new Promise<Report>((resolve, reject) => {
+        const child = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'] });
+        child.on('message', (msg: { progress?: number; report?: Report }) => {
+          if (msg.progress) {
+            done += msg.progress;
+            if (done % 1000 === 0)
+              console.log(JSON.stringify({ progress: done, of: schedules, seconds: Math.round((Date.now() - started) / 1000) }));
+          }
+          if (msg.report) resolve(msg.report);
+        });
+        child.on('exit', (code) => {
+          if (code !== 0) reject(new Error(`soak worker ${i} exited with ${code}`));
+        });
+        child.send(slice);
       });
-      child.on('exit', (code) => { if (code !== 0) reject(new Error(`soak worker ${i} exited with ${code}`)); });
-      child.send(slice);
-    });
-  }));
+    }),
+  );
   const report = merge(reports);
   for (const f of report.failed) {
-    console.log(`seed ${f.seed} broke the acked-stream promise:\n  ${f.violations.join('\n  ')}\n  replay: SIM_SEED=${f.seed} node --import tsx --test test/explorer/sim-explorer.test.ts`);
+    console.log(
+      `seed ${f.seed} broke the acked-stream promise:\n  ${f.violations.join('\n  ')}\n  replay: SIM_SEED=${f.seed} node --import tsx --test test/explorer/sim-explorer.test.ts`,
+    );
   }
-  console.log(JSON.stringify({
-    soak: 'sim-explorer', from, schedules: report.schedules, failed: report.failed.map((f) => f.seed),
-    seconds: Math.round((Date.now() - started) / 1000), faults: report.faults, observed: report.observed,
-  }));
+  console.log(
+    JSON.stringify({
+      soak: 'sim-explorer',
+      from,
+      schedules: report.schedules,
+      failed: report.failed.map((f) => f.seed),
+      seconds: Math.round((Date.now() - started) / 1000),
+      faults: report.faults,
+      observed: report.observed,
+    }),
+  );
   process.exitCode = report.failed.length > 0 ? 1 : 0;
 }
 

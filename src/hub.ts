@@ -59,7 +59,11 @@ export class Hub {
   private readonly stages: Stage[];
   private started: Stage[] = [];
 
-  constructor(readonly config: Config, readonly log: Logger, options: { store?: Store } = {}) {
+  constructor(
+    readonly config: Config,
+    readonly log: Logger,
+    options: { store?: Store } = {},
+  ) {
     const startedAt = Date.now();
     this.bus = new EventBus((event, err) => log.error({ err, event }, 'event listener failed'));
     this.store = options.store ?? createStore(config, log.child({ stage: 'store' }));
@@ -79,39 +83,62 @@ export class Hub {
 
     this.credentials = new DeviceCredentials(store);
     const transportContext = (name: string): TransportContext => ({
-      bus: this.bus, devices: this.devices, ingest: this.ingest, presence: this.presence,
-      commands: this.commands, streams: this.streams, log: log.child({ stage: name }),
+      bus: this.bus,
+      devices: this.devices,
+      ingest: this.ingest,
+      presence: this.presence,
+      commands: this.commands,
+      streams: this.streams,
+      log: log.child({ stage: name }),
       metrics: this.metrics,
       credentials: this.credentials,
     });
     // One limiter for API tokens and device keys: a guesser gains nothing by switching protocol.
     const authFailures = new AuthFailureLimiter(config.authFailureLimit, 60_000);
     this.mqtt = new MqttBroker(transportContext('mqtt'), {
-      host: config.mqttHost, port: config.mqttPort, allowAnonymous: config.mqttAllowAnonymous, maxPayload: config.mqttMaxPayload,
+      host: config.mqttHost,
+      port: config.mqttPort,
+      allowAnonymous: config.mqttAllowAnonymous,
+      maxPayload: config.mqttMaxPayload,
       loginLimiter: authFailures,
-      tlsCert: config.mqttTlsCert || undefined, tlsKey: config.mqttTlsKey || undefined,
+      tlsCert: config.mqttTlsCert || undefined,
+      tlsKey: config.mqttTlsKey || undefined,
     });
-    this.simulator = config.simulate > 0
-      ? new Simulator(transportContext('simulator'), {
-        count: config.simulate, intervalMs: config.simulateIntervalMs, broker: () => ({ url: this.mqtt.url, tls: this.mqtt.tls }),
-      })
-      : null;
+    this.simulator =
+      config.simulate > 0
+        ? new Simulator(transportContext('simulator'), {
+            count: config.simulate,
+            intervalMs: config.simulateIntervalMs,
+            broker: () => ({ url: this.mqtt.url, tls: this.mqtt.tls }),
+          })
+        : null;
     this.serial = new SerialStage(transportContext('serial'), {
-      devicesFile: config.devicesFile, dataDir: config.dataDir, reconnectMaxMs: config.serialReconnectMaxMs,
+      devicesFile: config.devicesFile,
+      dataDir: config.dataDir,
+      reconnectMaxMs: config.serialReconnectMaxMs,
     });
 
     // Live push and API auth.
     this.tokens = new TokenService(store);
     this.live = new LiveService(this.bus, log.child({ stage: 'live' }), this.metrics.registry, {
-      heartbeatMs: config.liveHeartbeatMs, historySize: config.liveHistorySize, historyAgeMs: config.liveHistoryAgeMs,
-      clientQueue: config.liveClientQueue, retryMs: config.liveRetryMs,
+      heartbeatMs: config.liveHeartbeatMs,
+      historySize: config.liveHistorySize,
+      historyAgeMs: config.liveHistoryAgeMs,
+      clientQueue: config.liveClientQueue,
+      retryMs: config.liveRetryMs,
     });
-    const healthChecks: HealthCheck[] = [{ name: 'store', check: () => store.health() }, { name: 'broker', check: () => this.mqtt.health() }];
+    const healthChecks: HealthCheck[] = [
+      { name: 'store', check: () => store.health() },
+      { name: 'broker', check: () => this.mqtt.health() },
+    ];
     const routes = [
       // first: its hook guards every route registered after it
       route(authPlugin, {
-        mode: config.auth === 'off' ? 'off' : 'on', tokens: this.tokens, log: log.child({ stage: 'auth' }),
-        limiter: authFailures, registry: this.metrics.registry,
+        mode: config.auth === 'off' ? 'off' : 'on',
+        tokens: this.tokens,
+        log: log.child({ stage: 'auth' }),
+        limiter: authFailures,
+        registry: this.metrics.registry,
       }),
       route(healthRoutes, { checks: healthChecks, version: VERSION, startedAt, renderMetrics: () => this.metrics.registry.render() }),
       route(deviceRoutes, { devices: this.devices, latest: this.latest, store }),
@@ -120,22 +147,42 @@ export class Hub {
       route(sseRoutes, { live: this.live }),
       route(pollRoutes, { live: this.live }),
       route(controlRoutes, {
-        commands: this.commands, tracker: this.live.commandTracker, bus: this.bus, log: log.child({ stage: 'control' }),
-        registry: this.metrics.registry, keepaliveMs: config.liveHeartbeatMs,
-        allowedOrigins: config.liveAllowedOrigins.split(',').map((o) => o.trim()).filter(Boolean),
+        commands: this.commands,
+        tracker: this.live.commandTracker,
+        bus: this.bus,
+        log: log.child({ stage: 'control' }),
+        registry: this.metrics.registry,
+        keepaliveMs: config.liveHeartbeatMs,
+        allowedOrigins: config.liveAllowedOrigins
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
       }),
       route(mqttWebSocketRoute, { broker: this.mqtt }),
       // last: its catch-all GET answers every path no other route claims
       route(dashboardRoutes, { root: DEFAULT_DASHBOARD_DIR }),
     ];
-    this.http = new HttpServer({ host: config.httpHost, port: config.httpPort, version: VERSION, log: log.child({ stage: 'http' }),
-      tls: config.httpTlsCert && config.httpTlsKey ? { certFile: config.httpTlsCert, keyFile: config.httpTlsKey } : undefined }, routes);
+    this.http = new HttpServer(
+      {
+        host: config.httpHost,
+        port: config.httpPort,
+        version: VERSION,
+        log: log.child({ stage: 'http' }),
+        tls: config.httpTlsCert && config.httpTlsKey ? { certFile: config.httpTlsCert, keyFile: config.httpTlsKey } : undefined,
+      },
+      routes,
+    );
     this.metrics.registry.gauge('hub_pending_readings', 'Readings accepted but not yet written.', () => this.ingest.pendingReadings);
     this.metrics.registry.gauge('hub_connections', 'Open connections by kind: MQTT clients (TCP and WebSocket) and SSE streams.', () => [
       { labels: { kind: 'mqtt' }, value: this.mqtt.clientCount },
       { labels: { kind: 'sse' }, value: this.live.clientCount },
     ]);
-    this.metrics.registry.gauge('hub_devices', 'Known devices by presence.', () => countBy(this.devices.list().map((d) => d.presence), 'presence'));
+    this.metrics.registry.gauge('hub_devices', 'Known devices by presence.', () =>
+      countBy(
+        this.devices.list().map((d) => d.presence),
+        'presence',
+      ),
+    );
 
     this.stages = [
       store,
@@ -146,7 +193,9 @@ export class Hub {
       this.presence,
       this.commands,
       new AuthBootstrap(this.tokens, {
-        mode: config.auth === 'off' ? 'off' : 'on', dataDir: config.dataDir, log: log.child({ stage: 'auth' }),
+        mode: config.auth === 'off' ? 'off' : 'on',
+        dataDir: config.dataDir,
+        log: log.child({ stage: 'auth' }),
         print: (line) => process.stdout.write(line),
       }),
       this.live,

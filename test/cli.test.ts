@@ -17,7 +17,9 @@ function runHub(args: string[], env: NodeJS.ProcessEnv = {}) {
   const lines: string[] = [];
   createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, lines, exited, stderr: () => stderr };
 }
@@ -25,20 +27,34 @@ function runHub(args: string[], env: NodeJS.ProcessEnv = {}) {
 test('the hub runs with simulated devices and flushes pending readings on SIGTERM', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cli-test-'));
   // A flush interval far longer than the run: everything stored got there through the shutdown flush.
-  const hub = await startHubProcess({ dataDir, args: ['--simulate', '2', '--simulate-interval-ms', '50', '--flush-interval-ms', '60000', '--batch-size', '100000'] });
+  const hub = await startHubProcess({
+    dataDir,
+    args: ['--simulate', '2', '--simulate-interval-ms', '50', '--flush-interval-ms', '60000', '--batch-size', '100000'],
+  });
   try {
     // Connected and sending: a device 50 ms apart may turn stale on a busy machine, and only a
     // flush (not due in this run) would mark it online again.
-    const devices = await waitFor('both devices connected', async () => {
-      const { body } = await getJson(`${hub.url}/api/devices`);
-      const live = body.devices.filter((d: { presence: string }) => d.presence === 'online' || d.presence === 'stale');
-      return live.length === 2 && live;
-    }, 30_000);
-    assert.deepEqual(devices.map((d: { id: string }) => d.id), ['sim-001', 'sim-002']);
-    await waitFor('readings pending for the shutdown flush', async () => {
-      const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-      return Number(/^hub_pending_readings (\d+)$/m.exec(metrics)?.[1] ?? 0) >= 60;
-    }, 30_000);
+    const devices = await waitFor(
+      'both devices connected',
+      async () => {
+        const { body } = await getJson(`${hub.url}/api/devices`);
+        const live = body.devices.filter((d: { presence: string }) => d.presence === 'online' || d.presence === 'stale');
+        return live.length === 2 && live;
+      },
+      30_000,
+    );
+    assert.deepEqual(
+      devices.map((d: { id: string }) => d.id),
+      ['sim-001', 'sim-002'],
+    );
+    await waitFor(
+      'readings pending for the shutdown flush',
+      async () => {
+        const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+        return Number(/^hub_pending_readings (\d+)$/m.exec(metrics)?.[1] ?? 0) >= 60;
+      },
+      30_000,
+    );
   } finally {
     assert.equal(await hub.stop(), 0, hub.stderr());
   }
@@ -62,5 +78,6 @@ test('--help lists every setting', async () => {
   const hub = runHub(['--help']);
   assert.equal(await hub.exited, 0);
   const text = hub.lines.join('\n');
-  for (const name of ['HUB_HTTP_PORT', 'HUB_MQTT_PORT', 'HUB_DATA_DIR', 'HUB_SIMULATE', 'MONGODB_URI']) assert.match(text, new RegExp(name));
+  for (const name of ['HUB_HTTP_PORT', 'HUB_MQTT_PORT', 'HUB_DATA_DIR', 'HUB_SIMULATE', 'MONGODB_URI'])
+    assert.match(text, new RegExp(name));
 });

@@ -25,19 +25,37 @@ export class CommandForm {
   ) {
     const id = (name: string) => `command-${name}-${device.id}`;
     this.error = h('p', { class: 'error', role: 'alert', id: id('error') });
-    const action = h('input', { id: id('action'), name: 'action', required: true, maxlength: 64, value: 'set', disabled: !enabled, autocomplete: 'off' });
-    const params = h('input', { id: id('params'), name: 'params', value: '{}', disabled: !enabled, spellcheck: 'false', 'aria-describedby': this.error.id });
-    const form = h('form', { class: 'command-form' },
-      h('label', { for: id('action') }, 'Action'), action,
-      h('label', { for: id('params') }, 'Parameters (JSON object)'), params,
-      h('button', { type: 'submit', disabled: !enabled }, 'Send command'));
+    const action = h('input', {
+      id: id('action'),
+      name: 'action',
+      required: true,
+      maxlength: 64,
+      value: 'set',
+      disabled: !enabled,
+      autocomplete: 'off',
+    });
+    const params = h('input', {
+      id: id('params'),
+      name: 'params',
+      value: '{}',
+      disabled: !enabled,
+      spellcheck: 'false',
+      'aria-describedby': this.error.id,
+    });
+    const form = h(
+      'form',
+      { class: 'command-form' },
+      h('label', { for: id('action') }, 'Action'),
+      action,
+      h('label', { for: id('params') }, 'Parameters (JSON object)'),
+      params,
+      h('button', { type: 'submit', disabled: !enabled }, 'Send command'),
+    );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       void this.submit(action.value.trim(), params.value);
     });
-    this.element = h('div', { class: 'commands' },
-      h('h4', {}, 'Command'), form, this.error,
-      h('h4', {}, 'Recent commands'), this.list);
+    this.element = h('div', { class: 'commands' }, h('h4', {}, 'Command'), form, this.error, h('h4', {}, 'Recent commands'), this.list);
     this.render();
   }
 
@@ -66,10 +84,13 @@ export class CommandForm {
     }
     if (!action) return;
     if (!(await this.confirm(`Send "${action}" ${JSON.stringify(params)} to ${this.device.name} (${this.device.id})?`, 'Send'))) return;
-    this.control.send({ device: this.device.id, action, params: params as Record<string, unknown>, timeoutMs: COMMAND_TIMEOUT_MS }, (update) => {
-      if ('command' in update) this.remember(update.command);
-      else this.error.textContent = `Command refused: ${update.error.message}`;
-    });
+    this.control.send(
+      { device: this.device.id, action, params: params as Record<string, unknown>, timeoutMs: COMMAND_TIMEOUT_MS },
+      (update) => {
+        if ('command' in update) this.remember(update.command);
+        else this.error.textContent = `Command refused: ${update.error.message}`;
+      },
+    );
   }
 
   private remember(command: Command): void {
@@ -88,10 +109,19 @@ export class CommandForm {
       replaceChildren(this.list, h('li', { class: 'hint' }, 'None sent from this page yet.'));
       return;
     }
-    replaceChildren(this.list, ...commands.map((c) => h('li', { 'data-command': c.id, 'data-state': c.state },
-      h('code', {}, `${c.action} ${JSON.stringify(c.params)}`), ' ',
-      h('strong', { class: 'command-state', 'data-state': c.state }, c.state),
-      c.error ? ` – ${c.error}` : '',
-      h('span', { class: 'hint' }, ` ${new Date(c.updatedAt).toLocaleTimeString()}`))));
+    replaceChildren(
+      this.list,
+      ...commands.map((c) =>
+        h(
+          'li',
+          { 'data-command': c.id, 'data-state': c.state },
+          h('code', {}, `${c.action} ${JSON.stringify(c.params)}`),
+          ' ',
+          h('strong', { class: 'command-state', 'data-state': c.state }, c.state),
+          c.error ? ` – ${c.error}` : '',
+          h('span', { class: 'hint' }, ` ${new Date(c.updatedAt).toLocaleTimeString()}`),
+        ),
+      ),
+    );
   }
 }

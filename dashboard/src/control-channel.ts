@@ -59,7 +59,9 @@ export class ControlChannel {
       // The next request opens a new socket.
       this.unsent.length = 0;
       for (const [requestId, onUpdate] of this.waiting) {
-        onUpdate({ error: { code: 'disconnected', message: 'the control channel closed before the hub answered; check the device before retrying' } });
+        onUpdate({
+          error: { code: 'disconnected', message: 'the control channel closed before the hub answered; check the device before retrying' },
+        });
         this.waiting.delete(requestId);
       }
     };

@@ -28,12 +28,20 @@ export class ControlPanel {
     const canControl = role !== 'viewer';
     this.commands = new CommandForm(device, canControl, control, store, confirm);
     const body = h('div', { class: 'actuators' });
-    this.element = h('section', { class: 'control', 'aria-labelledby': `control-title-${device.id}` },
+    this.element = h(
+      'section',
+      { class: 'control', 'aria-labelledby': `control-title-${device.id}` },
       h('h3', { id: `control-title-${device.id}` }, 'Control'),
-      canControl ? null : h('p', { class: 'hint', id: `control-note-${device.id}` },
-        'Your role (viewer) can watch but not switch outputs; an operator token is needed.'),
+      canControl
+        ? null
+        : h(
+            'p',
+            { class: 'hint', id: `control-note-${device.id}` },
+            'Your role (viewer) can watch but not switch outputs; an operator token is needed.',
+          ),
       body,
-      this.commands.element);
+      this.commands.element,
+    );
     if (device.actuators.length === 0) replaceChildren(body, h('p', { class: 'hint' }, 'This device has no outputs.'));
     else replaceChildren(body, ...device.actuators.map((a) => this.row(a, canControl)));
   }
@@ -55,23 +63,44 @@ export class ControlPanel {
     this.states.set(actuator.name, state);
     const disabled = !enabled;
     const describedBy = disabled ? `control-note-${this.device.id}` : undefined;
-    const controls = actuator.type === 'led' || actuator.type === 'relay'
-      ? [true, false].map((on) => h('button', {
-        type: 'button', class: 'switch', 'data-actuator': actuator.name, 'data-value': String(on), disabled, 'aria-describedby': describedBy,
-        onclick: () => void this.request(actuator, on),
-      }, `${actuator.name} ${on ? 'on' : 'off'}`))
-      : [this.valueInput(actuator, disabled, describedBy)];
-    return h('div', { class: 'actuator', 'data-actuator': actuator.name },
-      h('span', { class: 'actuator-name' }, `${actuator.name} (${actuator.type})`), ...controls, state);
+    const controls =
+      actuator.type === 'led' || actuator.type === 'relay'
+        ? [true, false].map((on) =>
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'switch',
+                'data-actuator': actuator.name,
+                'data-value': String(on),
+                disabled,
+                'aria-describedby': describedBy,
+                onclick: () => void this.request(actuator, on),
+              },
+              `${actuator.name} ${on ? 'on' : 'off'}`,
+            ),
+          )
+        : [this.valueInput(actuator, disabled, describedBy)];
+    return h(
+      'div',
+      { class: 'actuator', 'data-actuator': actuator.name },
+      h('span', { class: 'actuator-name' }, `${actuator.name} (${actuator.type})`),
+      ...controls,
+      state,
+    );
   }
 
   private valueInput(actuator: Actuator, disabled: boolean, describedBy?: string): HTMLElement {
     const { max, unit } = RANGE[actuator.type as 'pwm' | 'servo'];
     const id = `actuator-${this.device.id}-${actuator.name}`;
     const input = h('input', { id, type: 'number', min: 0, max, step: 1, value: 0, disabled, 'aria-describedby': describedBy });
-    const form = h('form', { class: 'actuator-value' },
-      h('label', { for: id }, `${actuator.name} (0–${max}${unit})`), input,
-      h('button', { type: 'submit', disabled }, 'Set'));
+    const form = h(
+      'form',
+      { class: 'actuator-value' },
+      h('label', { for: id }, `${actuator.name} (0–${max}${unit})`),
+      input,
+      h('button', { type: 'submit', disabled }, 'Set'),
+    );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const value = Number(input.value);

@@ -24,15 +24,24 @@ export class DeviceDetail {
     this.control = new ControlPanel(device, deps.role, deps.control, deps.store, deps.confirm);
     this.history = new HistoryPanel(deps.api, deps.store, device);
     const title = h('h2', { id: 'detail-title', tabindex: -1 }, device.name);
-    this.element = h('section', { class: 'detail card', 'aria-labelledby': 'detail-title', 'data-device-id': device.id },
-      h('div', { class: 'detail-head' },
+    this.element = h(
+      'section',
+      { class: 'detail card', 'aria-labelledby': 'detail-title', 'data-device-id': device.id },
+      h(
+        'div',
+        { class: 'detail-head' },
         title,
-        h('button', { type: 'button', class: 'close', onclick: onClose, 'aria-label': `Close ${device.name}` }, 'Close')),
-      h('p', { class: 'hint' },
-        `${device.id} · ${device.transport}${device.firmware ? ` · firmware ${device.firmware}` : ''}`
-        + (device.sampleIntervalMs ? ` · samples every ${device.sampleIntervalMs / 1000} s` : '')),
+        h('button', { type: 'button', class: 'close', onclick: onClose, 'aria-label': `Close ${device.name}` }, 'Close'),
+      ),
+      h(
+        'p',
+        { class: 'hint' },
+        `${device.id} · ${device.transport}${device.firmware ? ` · firmware ${device.firmware}` : ''}` +
+          (device.sampleIntervalMs ? ` · samples every ${device.sampleIntervalMs / 1000} s` : ''),
+      ),
       this.control.element,
-      this.history.element);
+      this.history.element,
+    );
   }
 
   /** Call once the element is in the document: the charts need its width. */

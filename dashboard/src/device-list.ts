@@ -28,30 +28,61 @@ export class DeviceList {
   private ticks = 0;
   private readonly rows = new Map<string, HTMLTableRowElement>();
 
-  constructor(private readonly store: DeviceStore, private readonly onSelect: (deviceId: string) => void) {
+  constructor(
+    private readonly store: DeviceStore,
+    private readonly onSelect: (deviceId: string) => void,
+  ) {
     const search = h('input', { id: 'device-search', type: 'search', placeholder: 'id, name or metric', autocomplete: 'off' });
     search.addEventListener('input', () => this.setFilter({ text: search.value.trim().toLowerCase() }));
-    const presence = h('select', { id: 'presence-filter' },
+    const presence = h(
+      'select',
+      { id: 'presence-filter' },
       h('option', { value: '' }, 'any'),
-      ...Object.keys(PRESENCE_LABEL).map((p) => h('option', { value: p }, p)));
+      ...Object.keys(PRESENCE_LABEL).map((p) => h('option', { value: p }, p)),
+    );
     presence.addEventListener('change', () => this.setFilter({ presence: presence.value }));
     this.transportSelect = h('select', { id: 'transport-filter' }, h('option', { value: '' }, 'any'));
     this.transportSelect.addEventListener('change', () => this.setFilter({ transport: this.transportSelect.value }));
 
-    this.element = h('section', { class: 'devices card', 'aria-labelledby': 'devices-title' },
+    this.element = h(
+      'section',
+      { class: 'devices card', 'aria-labelledby': 'devices-title' },
       h('h2', { id: 'devices-title' }, 'Devices'),
-      h('div', { class: 'filters', role: 'search' },
-        h('label', { for: 'device-search' }, 'Search'), search,
-        h('label', { for: 'presence-filter' }, 'Presence'), presence,
-        h('label', { for: 'transport-filter' }, 'Transport'), this.transportSelect),
+      h(
+        'div',
+        { class: 'filters', role: 'search' },
+        h('label', { for: 'device-search' }, 'Search'),
+        search,
+        h('label', { for: 'presence-filter' }, 'Presence'),
+        presence,
+        h('label', { for: 'transport-filter' }, 'Transport'),
+        this.transportSelect,
+      ),
       this.count,
-      h('div', { class: 'table-scroll' },
-        h('table', {},
-          h('thead', {}, h('tr', {},
-            ...['Device', 'Presence', 'Last seen', 'Transport', 'Firmware', 'Latest values', 'Last refusal'].map((t) => h('th', { scope: 'col' }, t)))),
-          this.body)),
+      h(
+        'div',
+        { class: 'table-scroll' },
+        h(
+          'table',
+          {},
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ...['Device', 'Presence', 'Last seen', 'Transport', 'Firmware', 'Latest values', 'Last refusal'].map((t) =>
+                h('th', { scope: 'col' }, t),
+              ),
+            ),
+          ),
+          this.body,
+        ),
+      ),
     );
-    store.onChange(() => { this.dirty = true; });
+    store.onChange(() => {
+      this.dirty = true;
+    });
   }
 
   start(): void {
@@ -92,8 +123,14 @@ export class DeviceList {
     const shown = all.filter((d) => this.matches(d));
     // Rows are kept and updated in place so keyboard focus on a row survives the refresh.
     const rows = shown.map((d) => this.rowFor(d));
-    for (const [id, row] of this.rows) if (!shown.some((d) => d.id === id)) { row.remove(); this.rows.delete(id); }
-    rows.forEach((row, i) => { if (this.body.children[i] !== row) this.body.insertBefore(row, this.body.children[i] ?? null); });
+    for (const [id, row] of this.rows)
+      if (!shown.some((d) => d.id === id)) {
+        row.remove();
+        this.rows.delete(id);
+      }
+    rows.forEach((row, i) => {
+      if (this.body.children[i] !== row) this.body.insertBefore(row, this.body.children[i] ?? null);
+    });
     setText(this.count, `${shown.length} of ${all.length} devices shown`);
     const key = shown.map((d) => d.id).join();
     if (key !== this.shownKey) {
@@ -105,12 +142,26 @@ export class DeviceList {
   private rowFor(device: Device): HTMLTableRowElement {
     let row = this.rows.get(device.id);
     if (!row) {
-      row = h('tr', { 'data-device-id': device.id },
-        h('th', { scope: 'row' },
-          h('button', { type: 'button', class: 'link', onclick: () => this.onSelect(device.id) },
-            h('span', { class: 'device-name' }), h('span', { class: 'device-id' }, device.id))),
-        h('td', {}, h('span', { 'data-presence': '' })), h('td', {}), h('td', {}), h('td', {}), h('td', { class: 'values' }),
-        h('td', { class: 'refusal' }, h('code', {}), h('span', { class: 'refusal-detail' }), h('span', { class: 'refusal-when' })));
+      row = h(
+        'tr',
+        { 'data-device-id': device.id },
+        h(
+          'th',
+          { scope: 'row' },
+          h(
+            'button',
+            { type: 'button', class: 'link', onclick: () => this.onSelect(device.id) },
+            h('span', { class: 'device-name' }),
+            h('span', { class: 'device-id' }, device.id),
+          ),
+        ),
+        h('td', {}, h('span', { 'data-presence': '' })),
+        h('td', {}),
+        h('td', {}),
+        h('td', {}),
+        h('td', { class: 'values' }),
+        h('td', { class: 'refusal' }, h('code', {}), h('span', { class: 'refusal-detail' }), h('span', { class: 'refusal-when' })),
+      );
       this.rows.set(device.id, row);
     }
     const [head, presenceCell, seenCell, transportCell, firmwareCell, valuesCell, refusalCell] = [...row.children] as HTMLElement[];

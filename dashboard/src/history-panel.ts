@@ -40,13 +40,22 @@ export class HistoryPanel {
   private choice = '1h';
   private generation = 0;
 
-  constructor(private readonly api: Api, private readonly store: DeviceStore, private readonly device: Device) {
+  constructor(
+    private readonly api: Api,
+    private readonly store: DeviceStore,
+    private readonly device: Device,
+  ) {
     const fromInput = h('input', { id: 'history-from', type: 'datetime-local', value: toLocalInput(Date.now() - 86_400_000) });
     const toInput = h('input', { id: 'history-to', type: 'datetime-local', value: toLocalInput(Date.now()) });
-    this.custom = h('form', { class: 'custom-range', hidden: true },
-      h('label', { for: 'history-from' }, 'From'), fromInput,
-      h('label', { for: 'history-to' }, 'To'), toInput,
-      h('button', { type: 'submit' }, 'Show'));
+    this.custom = h(
+      'form',
+      { class: 'custom-range', hidden: true },
+      h('label', { for: 'history-from' }, 'From'),
+      fromInput,
+      h('label', { for: 'history-to' }, 'To'),
+      toInput,
+      h('button', { type: 'submit' }, 'Show'),
+    );
     this.custom.addEventListener('submit', (e) => {
       e.preventDefault();
       const from = new Date(fromInput.value).getTime();
@@ -59,18 +68,35 @@ export class HistoryPanel {
     });
     this.zoomReset.addEventListener('click', () => this.select(this.choice));
 
-    const picker = h('fieldset', { class: 'range-picker' },
+    const picker = h(
+      'fieldset',
+      { class: 'range-picker' },
       h('legend', {}, 'Range'),
-      ...[...RANGES, { id: 'custom', label: 'custom' }].map((r) => h('label', { class: 'range-option' },
-        h('input', { type: 'radio', name: `range-${device.id}`, value: r.id, checked: r.id === this.choice, onchange: () => this.select(r.id) }),
-        r.label)));
+      ...[...RANGES, { id: 'custom', label: 'custom' }].map((r) =>
+        h(
+          'label',
+          { class: 'range-option' },
+          h('input', {
+            type: 'radio',
+            name: `range-${device.id}`,
+            value: r.id,
+            checked: r.id === this.choice,
+            onchange: () => this.select(r.id),
+          }),
+          r.label,
+        ),
+      ),
+    );
 
-    this.element = h('section', { class: 'history', 'aria-labelledby': `history-title-${device.id}` },
+    this.element = h(
+      'section',
+      { class: 'history', 'aria-labelledby': `history-title-${device.id}` },
       h('h3', { id: `history-title-${device.id}` }, 'History'),
       h('div', { class: 'history-controls' }, picker, this.custom, this.zoomReset),
       this.status,
       h('p', { class: 'hint' }, 'Drag across a chart to zoom in.'),
-      this.charts);
+      this.charts,
+    );
   }
 
   start(): void {
@@ -109,21 +135,30 @@ export class HistoryPanel {
     const everyMs = fitEvery(range.to - range.from, width, this.device.sampleIntervalMs);
     this.element.dataset.every = everyMs === null ? 'raw' : everyParam(everyMs);
     this.element.dataset.state = 'loading';
-    this.status.textContent = `${formatInstant(range.from)} – ${range.live ? 'now' : formatInstant(range.to)}, `
-      + (everyMs === null ? 'every reading' : `average per ${everyParam(everyMs)}`);
+    this.status.textContent =
+      `${formatInstant(range.from)} – ${range.live ? 'now' : formatInstant(range.to)}, ` +
+      (everyMs === null ? 'every reading' : `average per ${everyParam(everyMs)}`);
 
     const loads = this.device.metrics.map((metric) => {
       const series = new JoinedSeries(everyMs);
       const chart = new TimeChart(series, {
-        label: metric.name, unit: metric.unit, height: CHART_HEIGHT,
+        label: metric.name,
+        unit: metric.unit,
+        height: CHART_HEIGHT,
         span: () => ({ from: range.from, to: range.live ? Date.now() : range.to }),
         gapMs: Math.max(2 * (everyMs ?? 0), silenceGapMs(this.device.sampleIntervalMs)),
-        onZoom: (from, to) => { this.load({ from, to, live: false }); this.zoomReset.hidden = false; },
+        onZoom: (from, to) => {
+          this.load({ from, to, live: false });
+          this.zoomReset.hidden = false;
+        },
       });
       chart.element.dataset.metric = metric.name;
       // Listen before asking for the past: points arriving meanwhile are buffered by the series.
       const unsubscribe = range.live
-        ? this.store.onPoint(this.device.id, metric.name, (ts, value) => { series.add(ts, value); chart.update(); })
+        ? this.store.onPoint(this.device.id, metric.name, (ts, value) => {
+            series.add(ts, value);
+            chart.update();
+          })
         : () => {};
       this.views.push({ chart, unsubscribe });
       this.charts.append(chart.element);

@@ -27,7 +27,10 @@ export class LiveStream {
   /** Events whose data did not parse; shown in the footer so a broken stream is noticed. */
   malformed = 0;
 
-  constructor(private readonly urlFor: (lastEventId: string | null) => string, private readonly handlers: StreamHandlers) {}
+  constructor(
+    private readonly urlFor: (lastEventId: string | null) => string,
+    private readonly handlers: StreamHandlers,
+  ) {}
 
   start(): void {
     this.open('connecting');
@@ -74,12 +77,18 @@ export class LiveStream {
       return;
     }
     switch (type) {
-      case 'reading': return this.handlers.reading(data as ReadingEvent);
-      case 'presence': return this.handlers.presence(data as PresenceEvent);
-      case 'command': return this.handlers.command(data as Command);
-      case 'device': return this.handlers.device(data as Device);
-      case 'refusal': return this.handlers.refusal(data as RefusalEvent);
-      case 'reset': return this.handlers.reset();
+      case 'reading':
+        return this.handlers.reading(data as ReadingEvent);
+      case 'presence':
+        return this.handlers.presence(data as PresenceEvent);
+      case 'command':
+        return this.handlers.command(data as Command);
+      case 'device':
+        return this.handlers.device(data as Device);
+      case 'refusal':
+        return this.handlers.refusal(data as RefusalEvent);
+      case 'reset':
+        return this.handlers.reset();
     }
   }
 }

@@ -22,16 +22,26 @@ export class LiveWall {
   private readonly charts = new Map<string, LiveChart>();
   private shownKey = '';
 
-  constructor(private readonly api: Api, private readonly store: DeviceStore, private readonly matches: (d: Device) => boolean) {
-    this.element = h('section', { class: 'live card', 'aria-labelledby': 'live-title' },
+  constructor(
+    private readonly api: Api,
+    private readonly store: DeviceStore,
+    private readonly matches: (d: Device) => boolean,
+  ) {
+    this.element = h(
+      'section',
+      { class: 'live card', 'aria-labelledby': 'live-title' },
       h('h2', { id: 'live-title' }, 'Live'),
       h('p', { class: 'hint' }, `The last ${LIVE_WINDOW_MS / 60_000} minutes of every metric of the devices shown above.`),
-      this.grid);
+      this.grid,
+    );
   }
 
   /** Shows the charts of the devices passing the filter, keeping the ones already shown. */
   sync(): void {
-    const wanted = this.store.list().filter(this.matches).flatMap((d) => d.metrics.map((m) => ({ device: d, metric: m })));
+    const wanted = this.store
+      .list()
+      .filter(this.matches)
+      .flatMap((d) => d.metrics.map((m) => ({ device: d, metric: m })));
     const key = wanted.map(({ device, metric }) => `${device.id}/${metric.name}`).join(',');
     if (key === this.shownKey) return;
     this.shownKey = key;
@@ -72,7 +82,9 @@ export class LiveWall {
   private open(device: Device, metric: string, unit?: string): LiveChart {
     const series = new JoinedSeries(null, LIVE_WINDOW_MS);
     const chart = new TimeChart(series, {
-      label: `${device.name} · ${metric}`, unit, height: CHART_HEIGHT,
+      label: `${device.name} · ${metric}`,
+      unit,
+      height: CHART_HEIGHT,
       span: () => ({ from: Date.now() - LIVE_WINDOW_MS, to: Date.now() }),
       gapMs: silenceGapMs(device.sampleIntervalMs),
     });
@@ -84,14 +96,16 @@ export class LiveWall {
       chart.update();
     });
     const now = Date.now();
-    this.api.raw(device.id, { metric, from: now - LIVE_WINDOW_MS, to: now + 60_000 }, 1).then(
-      (points) => series.loadRaw(points),
-      (err: unknown) => {
-        console.warn(`live chart ${device.id}/${metric}: history not loaded`, err);
-        series.loadRaw([]);
-      },
-    ).finally(() => chart.update());
+    this.api
+      .raw(device.id, { metric, from: now - LIVE_WINDOW_MS, to: now + 60_000 }, 1)
+      .then(
+        (points) => series.loadRaw(points),
+        (err: unknown) => {
+          console.warn(`live chart ${device.id}/${metric}: history not loaded`, err);
+          series.loadRaw([]);
+        },
+      )
+      .finally(() => chart.update());
     return { chart, unsubscribe };
   }
 }
-

@@ -49,37 +49,55 @@ async function boot(notice?: string): Promise<void> {
 
 function showLogin(notice?: string): void {
   document.title = 'Sign in · telemetry-hub';
-  replaceChildren(app, loginView(async (token) => {
-    if (!token) return 'Enter the access token.';
-    api.setToken(token);
-    try {
-      await api.whoami();
-    } catch (err) {
-      api.setToken(null);
-      if (err instanceof ApiError && err.status === 401) return 'The hub did not accept this token.';
-      return `The hub could not be reached: ${(err as Error).message}`;
-    }
-    saveToken(token);
-    void boot();
-    return null;
-  }, notice));
+  replaceChildren(
+    app,
+    loginView(async (token) => {
+      if (!token) return 'Enter the access token.';
+      api.setToken(token);
+      try {
+        await api.whoami();
+      } catch (err) {
+        api.setToken(null);
+        if (err instanceof ApiError && err.status === 401) return 'The hub did not accept this token.';
+        return `The hub could not be reached: ${(err as Error).message}`;
+      }
+      saveToken(token);
+      void boot();
+      return null;
+    }, notice),
+  );
 }
 
 function showUnreachable(err: Error): void {
-  replaceChildren(app, h('main', { id: 'main', class: 'login-page' },
-    h('div', { class: 'card', role: 'alert' },
-      h('h1', {}, 'The hub cannot be reached'),
-      h('p', {}, err.message),
-      h('button', { type: 'button', class: 'primary', onclick: () => void boot() }, 'Try again'))));
+  replaceChildren(
+    app,
+    h(
+      'main',
+      { id: 'main', class: 'login-page' },
+      h(
+        'div',
+        { class: 'card', role: 'alert' },
+        h('h1', {}, 'The hub cannot be reached'),
+        h('p', {}, err.message),
+        h('button', { type: 'button', class: 'primary', onclick: () => void boot() }, 'Try again'),
+      ),
+    ),
+  );
 }
 
 async function showDashboard(role: Role): Promise<void> {
   document.title = 'telemetry-hub';
   const store = new DeviceStore();
   const control = new ControlChannel(() => api.controlUrl());
-  const connection = h('span', { class: 'connection', id: 'connection', role: 'status', 'data-state': 'connecting' }, STREAM_LABEL.connecting);
+  const connection = h(
+    'span',
+    { class: 'connection', id: 'connection', role: 'status', 'data-state': 'connecting' },
+    STREAM_LABEL.connecting,
+  );
   let streamUp: () => void = () => {};
-  const firstOpen = new Promise<void>((resolve) => { streamUp = resolve; });
+  const firstOpen = new Promise<void>((resolve) => {
+    streamUp = resolve;
+  });
   const list = new DeviceList(store, (id) => openDetail(id));
   const wall = new LiveWall(api, store, (d) => list.matches(d));
   const stream = new LiveStream((lastEventId) => api.streamUrl(lastEventId), {
@@ -96,7 +114,9 @@ async function showDashboard(role: Role): Promise<void> {
     },
   });
   list.onShownChange(() => wall.sync());
-  store.onChange((id) => { if (id === null) wall.sync(); });
+  store.onChange((id) => {
+    if (id === null) wall.sync();
+  });
 
   const detailHost = h('div', { class: 'detail-host' });
   let detail: DeviceDetail | null = null;
@@ -122,18 +142,42 @@ async function showDashboard(role: Role): Promise<void> {
     wall.reload();
   }
 
-  const themeButton = h('button', { type: 'button', 'aria-pressed': String(currentTheme() === 'dark'), onclick: () => {
-    themeButton.setAttribute('aria-pressed', String(toggleTheme() === 'dark'));
-  } }, 'Dark theme');
-  const signOut = h('button', { type: 'button', onclick: () => { clearToken(); api.setToken(null); void boot(); } }, 'Sign out');
-  replaceChildren(app,
-    h('header', { class: 'top' },
+  const themeButton = h(
+    'button',
+    {
+      type: 'button',
+      'aria-pressed': String(currentTheme() === 'dark'),
+      onclick: () => {
+        themeButton.setAttribute('aria-pressed', String(toggleTheme() === 'dark'));
+      },
+    },
+    'Dark theme',
+  );
+  const signOut = h(
+    'button',
+    {
+      type: 'button',
+      onclick: () => {
+        clearToken();
+        api.setToken(null);
+        void boot();
+      },
+    },
+    'Sign out',
+  );
+  replaceChildren(
+    app,
+    h(
+      'header',
+      { class: 'top' },
       h('h1', {}, 'telemetry-hub'),
       h('span', { class: 'stream' }, 'Stream ', connection),
       h('span', { class: 'role', id: 'role', 'data-role': role }, `role: ${role}`),
       themeButton,
-      storedToken() ? signOut : null),
-    h('main', { id: 'main', tabindex: -1 }, list.element, detailHost, wall.element));
+      storedToken() ? signOut : null,
+    ),
+    h('main', { id: 'main', tabindex: -1 }, list.element, detailHost, wall.element),
+  );
 
   teardown = () => {
     stream.stop();

@@ -12,9 +12,24 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 /** Window sizes the hub accepts (1 s … 1 d) that read well on an axis. */
 export const NICE_WINDOWS_MS = [
-  SECOND, 2 * SECOND, 5 * SECOND, 10 * SECOND, 15 * SECOND, 30 * SECOND,
-  MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE,
-  HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR,
+  SECOND,
+  2 * SECOND,
+  5 * SECOND,
+  10 * SECOND,
+  15 * SECOND,
+  30 * SECOND,
+  MINUTE,
+  2 * MINUTE,
+  5 * MINUTE,
+  10 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  24 * HOUR,
 ];
 /** The largest page the readings route answers. */
 export const RAW_PAGE_LIMIT = 10_000;
@@ -66,7 +81,10 @@ export class JoinedSeries {
   version = 0;
 
   /** `everyMs` null keeps raw points; `keepMs` drops points older than that behind the newest. */
-  constructor(readonly everyMs: number | null, private readonly keepMs: number | null = null) {}
+  constructor(
+    readonly everyMs: number | null,
+    private readonly keepMs: number | null = null,
+  ) {}
 
   get loaded(): boolean {
     return this.buffer === null;

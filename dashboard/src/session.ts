@@ -26,17 +26,27 @@ export function clearToken(): void {
 /** The sign-in form; `submit` resolves with an error to show, or null when signed in. */
 export function loginView(submit: (token: string) => Promise<string | null>, notice?: string): HTMLElement {
   const input = h('input', {
-    id: 'token', name: 'token', type: 'password', autocomplete: 'current-password', required: true,
-    'aria-describedby': 'token-help login-error', spellcheck: 'false',
+    id: 'token',
+    name: 'token',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+    'aria-describedby': 'token-help login-error',
+    spellcheck: 'false',
   });
   const error = h('p', { id: 'login-error', class: 'error', role: 'alert' }, notice ?? '');
   const button = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
-  const form = h('form', { class: 'login card', 'aria-labelledby': 'login-title' },
+  const form = h(
+    'form',
+    { class: 'login card', 'aria-labelledby': 'login-title' },
     h('h1', { id: 'login-title' }, 'telemetry-hub'),
     h('label', { for: 'token' }, 'Access token'),
     input,
-    h('p', { id: 'token-help', class: 'hint' },
-      'The hub prints an admin token on its first start and keeps it in the file admin-token in its data directory.'),
+    h(
+      'p',
+      { id: 'token-help', class: 'hint' },
+      'The hub prints an admin token on its first start and keeps it in the file admin-token in its data directory.',
+    ),
     error,
     button,
   );

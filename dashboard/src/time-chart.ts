@@ -80,9 +80,14 @@ export class TimeChart {
   private visible = true;
   private unsubscribeTheme: (() => void) | null = null;
 
-  constructor(private series: JoinedSeries, private readonly options: ChartOptions) {
+  constructor(
+    private series: JoinedSeries,
+    private readonly options: ChartOptions,
+  ) {
     this.canvasHost = h('div', { class: 'chart-canvas', role: 'img', 'aria-label': `${options.label}: no data yet` });
-    this.element = h('figure', { class: 'chart', 'data-points': '0' },
+    this.element = h(
+      'figure',
+      { class: 'chart', 'data-points': '0' },
       h('figcaption', {}, options.label, options.unit ? ` (${options.unit})` : ''),
       this.canvasHost,
     );
@@ -99,10 +104,13 @@ export class TimeChart {
     this.build();
     this.resizeObserver = new ResizeObserver(() => this.plot?.setSize({ width: this.width(), height: this.options.height }));
     this.resizeObserver.observe(this.element);
-    this.visibility = new IntersectionObserver((entries) => {
-      this.visible = entries[entries.length - 1].isIntersecting;
-      this.update();
-    }, { rootMargin: '200px' });
+    this.visibility = new IntersectionObserver(
+      (entries) => {
+        this.visible = entries[entries.length - 1].isIntersecting;
+        this.update();
+      },
+      { rootMargin: '200px' },
+    );
     this.visibility.observe(this.element);
     this.unsubscribeTheme = onThemeChange(() => this.build());
   }
@@ -129,7 +137,10 @@ export class TimeChart {
     this.element.dataset.points = String(n);
     if (n > 0) {
       this.element.dataset.lastTs = String(this.series.xs[n - 1]);
-      this.canvasHost.setAttribute('aria-label', `${this.options.label}: ${n} points, latest ${formatValue(this.series.ys[n - 1], this.options.unit)}`);
+      this.canvasHost.setAttribute(
+        'aria-label',
+        `${this.options.label}: ${n} points, latest ${formatValue(this.series.ys[n - 1], this.options.unit)}`,
+      );
     }
   }
 
@@ -147,7 +158,11 @@ export class TimeChart {
 
   private build(): void {
     this.plot?.destroy();
-    const axis = { stroke: cssVar('--chart-axis'), grid: { stroke: cssVar('--chart-grid'), width: 1 }, ticks: { stroke: cssVar('--chart-grid'), width: 1 } };
+    const axis = {
+      stroke: cssVar('--chart-axis'),
+      grid: { stroke: cssVar('--chart-grid'), width: 1 },
+      ticks: { stroke: cssVar('--chart-grid'), width: 1 },
+    };
     const yAxis = { ...axis, size: axisWidth, values: (_u: uPlot, splits: number[]) => tickLabels(splits) };
     const zoom = this.options.onZoom;
     const opts: uPlot.Options = {

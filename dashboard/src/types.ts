@@ -5,7 +5,11 @@
 import type { Device as HubDevice } from '../../src/core/model.js';
 
 export type {
-  ActuatorSpec as Actuator, Command, CommandState, PresenceChange as PresenceEvent, PresenceState,
+  ActuatorSpec as Actuator,
+  Command,
+  CommandState,
+  PresenceChange as PresenceEvent,
+  PresenceState,
 } from '../../src/core/model.js';
 export type { AggregatePoint } from '../../src/core/store.js';
 export { isFinal } from '../../src/core/model.js';

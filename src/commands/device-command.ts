@@ -20,7 +20,9 @@ export async function deviceCommand(args: string[]): Promise<number> {
       process.stderr.write(`cannot provision ${JSON.stringify(id)}: ${err.message}\n`);
       return 2;
     }
-    process.stderr.write(`the key of ${id}; it is shown only this once. Devices log in over MQTT with username ${id} and this key as password.\n`);
+    process.stderr.write(
+      `the key of ${id}; it is shown only this once. Devices log in over MQTT with username ${id} and this key as password.\n`,
+    );
     return 0;
   });
 }

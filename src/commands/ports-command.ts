@@ -14,8 +14,14 @@ export function formatPortTable(ports: PortInfo[]): string {
   if (ports.length === 0) return 'no serial ports found\n';
   const rows = [COLUMNS.map(([, title]) => title), ...ports.map((p) => COLUMNS.map(([key]) => p[key] ?? '-'))];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const lines = rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
-  const hint = '\nIn the devices file use `port: <PATH>` or `match: { vendorId: "<VENDOR>", productId: "<PRODUCT>", serialNumber: "<SERIAL>" }`.\n';
+  const lines = rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
+  const hint =
+    '\nIn the devices file use `port: <PATH>` or `match: { vendorId: "<VENDOR>", productId: "<PRODUCT>", serialNumber: "<SERIAL>" }`.\n';
   return `${lines.join('\n')}\n${hint}`;
 }
 

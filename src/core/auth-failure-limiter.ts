@@ -5,7 +5,11 @@
 export class AuthFailureLimiter {
   private readonly failures = new Map<string, { count: number; windowEnds: number }>();
 
-  constructor(private readonly limit: number, private readonly windowMs: number, private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** Seconds the address must wait, or 0 when it may try. */
   blockedFor(remote: string): number {

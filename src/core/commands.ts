@@ -25,7 +25,10 @@ export interface CommandRequest {
 }
 
 export class CommandError extends Error {
-  constructor(readonly code: 'unknown_device' | 'no_transport', message: string) {
+  constructor(
+    readonly code: 'unknown_device' | 'no_transport',
+    message: string,
+  ) {
     super(message);
     this.name = 'CommandError';
   }
@@ -83,11 +86,18 @@ export class CommandService implements Stage {
   async create(req: CommandRequest): Promise<Command> {
     const device = this.deps.devices.get(req.deviceId);
     if (!device) throw new CommandError('unknown_device', `unknown device ${req.deviceId}`);
-    if (!this.kinds.has(device.transport)) throw new CommandError('no_transport', `no transport takes commands for ${device.transport} devices`);
+    if (!this.kinds.has(device.transport))
+      throw new CommandError('no_transport', `no transport takes commands for ${device.transport} devices`);
     const now = this.now();
     const command: Command = {
-      id: randomUUID(), deviceId: req.deviceId, action: req.action, params: req.params ?? {},
-      state: 'queued', createdAt: now, updatedAt: now, expiresAt: now + req.timeoutMs,
+      id: randomUUID(),
+      deviceId: req.deviceId,
+      action: req.action,
+      params: req.params ?? {},
+      state: 'queued',
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: now + req.timeoutMs,
     };
     this.open.set(command.id, command);
     await this.transition(command, 'queued');
@@ -100,7 +110,7 @@ export class CommandService implements Stage {
     const command = this.open.get(commandId);
     if (!command || command.deviceId !== deviceId) return null;
     this.open.delete(commandId);
-    await this.transition(command, result.ok ? 'acked' : 'failed', result.ok ? undefined : result.error ?? 'device reported failure');
+    await this.transition(command, result.ok ? 'acked' : 'failed', result.ok ? undefined : (result.error ?? 'device reported failure'));
     return command;
   }
 

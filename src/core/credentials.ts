@@ -32,7 +32,10 @@ export class CredentialError extends Error {
 export class DeviceCredentials {
   private readonly verified = new Map<string, { digest: Buffer; hash: string }>();
 
-  constructor(private readonly store: Pick<Store, 'putRecord' | 'getRecord' | 'deleteRecord'>, private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly store: Pick<Store, 'putRecord' | 'getRecord' | 'deleteRecord'>,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** Creates (or replaces) a device's key and returns it; this is the only time the key exists in clear. */
   async provision(deviceId: string): Promise<{ id: string; key: string }> {
@@ -42,8 +45,13 @@ export class DeviceCredentials {
     const salt = randomBytes(16);
     const hash = await scrypt(key, salt, SCRYPT.keyLength, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
     const record: KeyRecord = {
-      algorithm: 'scrypt', N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p,
-      salt: salt.toString('base64'), hash: hash.toString('base64'), createdAt: this.clock(),
+      algorithm: 'scrypt',
+      N: SCRYPT.N,
+      r: SCRYPT.r,
+      p: SCRYPT.p,
+      salt: salt.toString('base64'),
+      hash: hash.toString('base64'),
+      createdAt: this.clock(),
     };
     await this.store.putRecord(RECORD_KIND, deviceId, { ...record });
     // The key was just made here, so this process may skip the scrypt check when it logs in.
@@ -88,6 +96,7 @@ function sha256(text: string): Buffer {
 function parseRecord(doc: Record<string, unknown> | null): KeyRecord | null {
   if (!doc || doc.algorithm !== 'scrypt') return null;
   const { N, r, p, salt, hash } = doc;
-  if (typeof N !== 'number' || typeof r !== 'number' || typeof p !== 'number' || typeof salt !== 'string' || typeof hash !== 'string') return null;
+  if (typeof N !== 'number' || typeof r !== 'number' || typeof p !== 'number' || typeof salt !== 'string' || typeof hash !== 'string')
+    return null;
   return doc as unknown as KeyRecord;
 }

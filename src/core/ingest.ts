@@ -125,7 +125,10 @@ export class Ingest implements Stage {
         this.deps.metrics.duplicateMessages(msg.source);
         return { status: 'duplicate', accepted: 0, rejected: [], durable: this.afterFlush(msg.deviceId) };
       case 'gap':
-        return refuse('seq_gap', `seq ${msg.seq} skips ahead of ${order.expected}; resend from the oldest message you hold, each with its "first"`);
+        return refuse(
+          'seq_gap',
+          `seq ${msg.seq} skips ahead of ${order.expected}; resend from the oldest message you hold, each with its "first"`,
+        );
       case 'bad_first':
         return refuse('bad_first', order.reason);
     }
@@ -141,12 +144,19 @@ export class Ingest implements Stage {
       resolveDurable = () => resolve({ h: this.deps.streams.head(msg.deviceId) });
     });
     this.pending.add({
-      deviceId: msg.deviceId, readings, seenAt: now, waiters: [resolveDurable],
+      deviceId: msg.deviceId,
+      readings,
+      seenAt: now,
+      waiters: [resolveDurable],
       ...(msg.seq !== undefined && { head: { deviceId: msg.deviceId, h: msg.seq } }),
     });
     this.deps.devices.touch(msg.deviceId, now);
-    void this.deps.devices.noteMetrics(msg.deviceId, readings.map((r) => r.metric)).catch((err) =>
-      this.deps.log.error({ err, deviceId: msg.deviceId }, 'could not record new metrics'));
+    void this.deps.devices
+      .noteMetrics(
+        msg.deviceId,
+        readings.map((r) => r.metric),
+      )
+      .catch((err) => this.deps.log.error({ err, deviceId: msg.deviceId }, 'could not record new metrics'));
 
     this.schedule();
     return { status: 'accepted', accepted: readings.length, rejected, durable, ...(order.lost && { lost: order.lost }) };
@@ -177,7 +187,10 @@ export class Ingest implements Stage {
   private noteLoss(msg: { deviceId: string; source: string }, lost: StreamLoss): void {
     this.deps.metrics.lost(msg.source, lost.count);
     this.deps.bus.emit('streamLoss', { deviceId: msg.deviceId, source: msg.source, ...lost });
-    this.deps.log.warn({ deviceId: msg.deviceId, from: lost.from, to: lost.to, count: lost.count }, 'device no longer holds these messages; the stream goes on after them');
+    this.deps.log.warn(
+      { deviceId: msg.deviceId, from: lost.from, to: lost.to, count: lost.count },
+      'device no longer holds these messages; the stream goes on after them',
+    );
   }
 
   /**
@@ -204,7 +217,12 @@ export class Ingest implements Stage {
     if (stamps.size > 0) this.lastStamp.set(msg.deviceId, last);
     for (const r of rejected) {
       this.deps.metrics.rejected(msg.source, r.code, 1);
-      this.deps.bus.emit('rejected', { deviceId: msg.deviceId, source: msg.source, code: r.code, detail: `${r.detail} (metric ${r.metric})` });
+      this.deps.bus.emit('rejected', {
+        deviceId: msg.deviceId,
+        source: msg.source,
+        code: r.code,
+        detail: `${r.detail} (metric ${r.metric})`,
+      });
     }
     if (rejected.length > 0) this.deps.log.warn({ deviceId: msg.deviceId, rejected }, 'readings rejected');
     return { readings, rejected };

@@ -83,8 +83,9 @@ export class PresenceService implements Stage {
     const change: PresenceChange = { deviceId, state, previous: device.presence, ts: this.now(), reason };
     this.deps.devices.setPresence(deviceId, state);
     this.deps.bus.emit('presence', change);
-    this.deps.store.appendPresence(change).catch((err: unknown) =>
-      this.deps.log.error({ err, deviceId }, 'could not store presence change'));
+    this.deps.store
+      .appendPresence(change)
+      .catch((err: unknown) => this.deps.log.error({ err, deviceId }, 'could not store presence change'));
   }
 
   private now(): number {

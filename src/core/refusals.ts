@@ -13,24 +13,52 @@ export type ReadingRefusalCode = 'bad_metric' | 'bad_value' | 'bad_timestamp';
 /** MQTT refusals, each sent to the device on `devices/{id}/error` (except the silent `suspended`). */
 export type MqttRefusalCode =
   // The payload: codec.ts.
-  | 'malformed' | 'too_large' | 'too_many_readings' | 'no_readings' | 'bad_status' | 'bad_meta' | 'bad_command_ack'
+  | 'malformed'
+  | 'too_large'
+  | 'too_many_readings'
+  | 'no_readings'
+  | 'bad_status'
+  | 'bad_meta'
+  | 'bad_command_ack'
   // The topic and the connection: device-messages.ts and gatekeeper.ts.
-  | 'bad_topic' | 'foreign_topic' | 'hub_topic' | 'subscription_refused' | 'connection_refused' | 'unauthenticated'
+  | 'bad_topic'
+  | 'foreign_topic'
+  | 'hub_topic'
+  | 'subscription_refused'
+  | 'connection_refused'
+  | 'unauthenticated'
   // One writer per stream; and telemetry behind a passing refusal, dropped unread until the device reconnects.
-  | 'stream_busy' | 'suspended'
+  | 'stream_busy'
+  | 'suspended'
   // One reading of a kept message: not a number (codec), or refused by ingest under a ReadingRefusalCode.
-  | 'bad_value' | 'bad_reading'
+  | 'bad_value'
+  | 'bad_reading'
   // A fault of the hub's while handling the message.
   | 'internal';
 
 /** Serial line protocol refusals; all but before_hello and gap are answered `err <code>: <detail>`. */
 export type LineRefusalCode =
-  | 'no_checksum' | 'checksum' | 'encoding' | 'too_long' | 'unknown_type' | 'bad_field' | 'protocol'
-  | 'before_hello' | 'gap' | 'id_in_use';
+  | 'no_checksum'
+  | 'checksum'
+  | 'encoding'
+  | 'too_long'
+  | 'unknown_type'
+  | 'bad_field'
+  | 'protocol'
+  | 'before_hello'
+  | 'gap'
+  | 'id_in_use';
 
 /** DSMR P1 telegrams refused whole (the meter is never told: it only talks). */
 export type DsmrRefusalCode =
-  | 'truncated' | 'oversized' | 'malformed_crc' | 'bad_crc' | 'missing_crc' | 'malformed_line' | 'no_equipment_id' | 'no_readings';
+  | 'truncated'
+  | 'oversized'
+  | 'malformed_crc'
+  | 'bad_crc'
+  | 'missing_crc'
+  | 'malformed_line'
+  | 'no_equipment_id'
+  | 'no_readings';
 
 /** Firmata: bytes from the board that do not parse, and commands the board cannot carry out. */
 export type FirmataRefusalCode = 'unparsable_bytes' | 'command_refused';

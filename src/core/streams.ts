@@ -64,7 +64,8 @@ export class StreamLedger {
   classify(deviceId: string, seq: number, first?: number): SeqVerdict {
     if (first !== undefined) {
       if (seqAfter(seq, first)) return { verdict: 'bad_first', reason: `first ${first} comes after seq ${seq}` };
-      if (seqDistance(first, seq) >= MAX_HELD_SPAN) return { verdict: 'bad_first', reason: `first ${first} lies more than ${MAX_HELD_SPAN} before seq ${seq}` };
+      if (seqDistance(first, seq) >= MAX_HELD_SPAN)
+        return { verdict: 'bad_first', reason: `first ${first} lies more than ${MAX_HELD_SPAN} before seq ${seq}` };
     }
     const expected = this.expected(deviceId);
     // No stream yet: it starts at the device's oldest held message, never past one it still holds.

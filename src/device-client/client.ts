@@ -57,8 +57,15 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     this.commands.load();
     this.stopped = false;
     await new Promise<void>((resolve, reject) => {
-      const onResumed = () => { this.off('failure', onError); resolve(); };
-      const onError = (err: Error) => { this.off('connected', onResumed); void this.stop(); reject(err); };
+      const onResumed = () => {
+        this.off('failure', onError);
+        resolve();
+      };
+      const onError = (err: Error) => {
+        this.off('connected', onResumed);
+        void this.stop();
+        reject(err);
+      };
       this.once('connected', onResumed);
       this.once('failure', onError);
       this.connect();
@@ -102,8 +109,14 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   drained(timeoutMs = 30_000): Promise<void> {
     if (this.queue.size === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const done = () => { this.off('ack', check); this.off('refused', check); };
-      const timer = setTimeout(() => { done(); reject(new Error(`${this.queue.size} messages still unacked after ${timeoutMs} ms`)); }, timeoutMs);
+      const done = () => {
+        this.off('ack', check);
+        this.off('refused', check);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.queue.size} messages still unacked after ${timeoutMs} ms`));
+      }, timeoutMs);
       const check = () => {
         if (this.queue.size > 0) return;
         clearTimeout(timer);
@@ -148,7 +161,8 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   private enqueue(body: Record<string, unknown>): number {
     if (this.limit !== null) {
       const size = encodedSize(body);
-      if (size > this.limit) throw new RangeError(`telemetry message of ${size} bytes is larger than the hub takes (${this.limit} bytes); split it`);
+      if (size > this.limit)
+        throw new RangeError(`telemetry message of ${size} bytes is larger than the hub takes (${this.limit} bytes); split it`);
     }
     const message = this.queue.push(body);
     if (this.live) this.publish(message);
@@ -222,7 +236,10 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       const dropped = this.queue.resume(h, (m) => encodedSize(m.body) > maxPayload);
       for (const m of dropped) {
         this.emit('refused', {
-          code: 'too_large', local: true, topic: this.topic('telemetry'), seq: m.seq,
+          code: 'too_large',
+          local: true,
+          topic: this.topic('telemetry'),
+          seq: m.seq,
           reason: `message of ${encodedSize(m.body)} bytes is larger than the hub takes (${maxPayload} bytes); dropped unsent`,
         });
       }

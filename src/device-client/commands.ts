@@ -26,7 +26,10 @@ export class CommandAnswers {
   private readonly answers = new Map<string, CommandResult>();
   private loaded = false;
 
-  constructor(private readonly file?: string, private readonly limit = ANSWERS_KEPT) {}
+  constructor(
+    private readonly file?: string,
+    private readonly limit = ANSWERS_KEPT,
+  ) {}
 
   /** Reads the file once; unreadable lines (a torn write cannot happen: writes are renames) are skipped. */
   load(): void {
@@ -140,7 +143,12 @@ export class CommandDesk {
   private answer(id: string, result: CommandResult): void {
     const failed = () => this.unsent.set(id, result);
     try {
-      if (!this.options.publish(id, result, (err) => { if (err) failed(); })) failed();
+      if (
+        !this.options.publish(id, result, (err) => {
+          if (err) failed();
+        })
+      )
+        failed();
     } catch {
       // The connection went away under the publish: the answer waits for the next resume.
       failed();

@@ -75,7 +75,10 @@ export class TokenService {
 
 /** The hub's first start with auth on: make the admin token and say once where it is. */
 export async function bootstrapAdminToken(
-  tokens: TokenService, dataDir: string, log: { info(obj: object, msg?: string): void }, print: (line: string) => void,
+  tokens: TokenService,
+  dataDir: string,
+  log: { info(obj: object, msg?: string): void },
+  print: (line: string) => void,
 ): Promise<void> {
   const created = await tokens.ensureAdmin(dataDir);
   if (!created) return;

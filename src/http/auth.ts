@@ -59,23 +59,29 @@ const auth: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps) => {
       return refuse(request, reply, 429, 'rate_limited', `too many failed authentications from this address; retry in ${wait} s`);
     }
     const token = presentedToken(request);
-    if (token === null) return refuse(request, reply, 401, 'missing', 'an API token is required (Authorization: Bearer <token> or ?token=)');
+    if (token === null)
+      return refuse(request, reply, 401, 'missing', 'an API token is required (Authorization: Bearer <token> or ?token=)');
     const principal = await deps.tokens.verify(token);
     if (!principal) {
       deps.limiter.fail(request.ip);
       return refuse(request, reply, 401, 'invalid', 'the API token is not valid');
     }
-    if (!roleAllows(principal.role, need)) return refuse(request, reply, 403, 'forbidden', `this needs the ${need} role; the token has ${principal.role}`);
+    if (!roleAllows(principal.role, need))
+      return refuse(request, reply, 403, 'forbidden', `this needs the ${need} role; the token has ${principal.role}`);
     request.principal = principal;
   });
 
-  app.get('/api/auth/whoami', {
-    config: { role: 'viewer' },
-    schema: {
-      summary: 'The role of the presented token',
-      response: { 200: WhoAmI },
+  app.get(
+    '/api/auth/whoami',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'The role of the presented token',
+        response: { 200: WhoAmI },
+      },
     },
-  }, async (request) => ({ role: request.principal!.role }));
+    async (request) => ({ role: request.principal!.role }),
+  );
 };
 
 // Unencapsulated, so its hook applies to every route of the server, not only to its own context.

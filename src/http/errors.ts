@@ -6,7 +6,11 @@ import type { HubLogger } from '../core/logger.js';
 import { InvalidCursorError, TooManyWindowsError } from '../core/store.js';
 
 export class HttpError extends Error {
-  constructor(readonly statusCode: number, readonly code: string, message: string) {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'HttpError';
   }
@@ -18,7 +22,8 @@ export const notFound = (message: string) => new HttpError(404, 'not_found', mes
 export function installErrorHandling(app: FastifyInstance, log: HubLogger): void {
   app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
     if (err instanceof HttpError) return reply.status(err.statusCode).send({ error: err.code, message: err.message });
-    if (err instanceof InvalidCursorError || err instanceof TooManyWindowsError) return reply.status(400).send({ error: 'bad_request', message: err.message });
+    if (err instanceof InvalidCursorError || err instanceof TooManyWindowsError)
+      return reply.status(400).send({ error: 'bad_request', message: err.message });
     if ((err as FastifyError).validation) return reply.status(400).send({ error: 'bad_request', message: err.message });
     const status = (err as FastifyError).statusCode ?? 500;
     if (status >= 500) {

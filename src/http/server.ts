@@ -2,7 +2,13 @@
 // plugins later stages register (live stream, control channel, dashboard).
 import { readFileSync } from 'node:fs';
 import type { Server as TlsServer } from 'node:tls';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyPluginOptions, type FastifyTypeProvider, type RawServerDefault } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyPluginOptions,
+  type FastifyTypeProvider,
+  type RawServerDefault,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
@@ -53,7 +59,11 @@ export class HttpServer implements Stage {
     installErrorHandling(app, this.options.log);
     await app.register(swagger, {
       openapi: {
-        info: { title: 'telemetry-hub', version: this.options.version, description: 'Devices, readings, live stream and control of a telemetry hub.' },
+        info: {
+          title: 'telemetry-hub',
+          version: this.options.version,
+          description: 'Devices, readings, live stream and control of a telemetry hub.',
+        },
       },
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -13,7 +13,10 @@ export class CommandTracker {
   private readonly requests = new Map<string, { command: Promise<Command>; at: number }>();
   private unsubscribe: (() => void) | null = null;
 
-  constructor(private readonly bus: EventBus, private readonly requestTtlMs = 10 * 60_000) {}
+  constructor(
+    private readonly bus: EventBus,
+    private readonly requestTtlMs = 10 * 60_000,
+  ) {}
 
   start(): void {
     this.unsubscribe = this.bus.on('command', (command) => {

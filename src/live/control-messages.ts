@@ -14,7 +14,11 @@ export interface CommandMessage {
 export type ClientMessage = CommandMessage | { type: 'ping' };
 
 export class ControlError extends Error {
-  constructor(readonly code: string, message: string, readonly requestId: string | null = null) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly requestId: string | null = null,
+  ) {
     super(message);
     this.name = 'ControlError';
   }
@@ -32,10 +36,15 @@ export function parseClientMessage(raw: string): ClientMessage {
   } catch {
     throw new ControlError('bad_json', 'message is not valid JSON');
   }
-  if (!isObject(msg) || typeof msg.type !== 'string') throw new ControlError('bad_request', 'message must be a JSON object with a string "type"');
+  if (!isObject(msg) || typeof msg.type !== 'string')
+    throw new ControlError('bad_request', 'message must be a JSON object with a string "type"');
   if (msg.type === 'ping') return { type: 'ping' };
   if (msg.type === 'command') return parseCommand(msg);
-  throw new ControlError('unknown_type', `unknown message type "${String(msg.type).slice(0, 40)}"; known types are command and ping`, requestIdOf(msg));
+  throw new ControlError(
+    'unknown_type',
+    `unknown message type "${String(msg.type).slice(0, 40)}"; known types are command and ping`,
+    requestIdOf(msg),
+  );
 }
 
 function parseCommand(msg: Record<string, unknown>): CommandMessage {
@@ -44,14 +53,28 @@ function parseCommand(msg: Record<string, unknown>): CommandMessage {
   const refuse = (message: string) => new ControlError('bad_request', message, requestId);
   const deviceProblem = checkDeviceId(msg.device);
   if (deviceProblem) throw refuse(deviceProblem);
-  if (typeof msg.action !== 'string' || !ACTION_PATTERN.test(msg.action)) throw refuse('action must be a name of letters, digits, ".", "_" or "-" (at most 64)');
+  if (typeof msg.action !== 'string' || !ACTION_PATTERN.test(msg.action))
+    throw refuse('action must be a name of letters, digits, ".", "_" or "-" (at most 64)');
   if (msg.params !== undefined && !isObject(msg.params)) throw refuse('params must be a JSON object');
-  if (msg.params !== undefined && JSON.stringify(msg.params).length > MAX_PARAMS_CHARS) throw refuse(`params must be at most ${MAX_PARAMS_CHARS} characters of JSON`);
+  if (msg.params !== undefined && JSON.stringify(msg.params).length > MAX_PARAMS_CHARS)
+    throw refuse(`params must be at most ${MAX_PARAMS_CHARS} characters of JSON`);
   const timeoutMs = msg.timeoutMs ?? COMMAND_TIMEOUT.defaultMs;
-  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < COMMAND_TIMEOUT.minMs || timeoutMs > COMMAND_TIMEOUT.maxMs) {
+  if (
+    typeof timeoutMs !== 'number' ||
+    !Number.isInteger(timeoutMs) ||
+    timeoutMs < COMMAND_TIMEOUT.minMs ||
+    timeoutMs > COMMAND_TIMEOUT.maxMs
+  ) {
     throw refuse(`timeoutMs must be a whole number from ${COMMAND_TIMEOUT.minMs} to ${COMMAND_TIMEOUT.maxMs}`);
   }
-  return { type: 'command', requestId, device: msg.device as string, action: msg.action, params: (msg.params as Record<string, unknown>) ?? {}, timeoutMs };
+  return {
+    type: 'command',
+    requestId,
+    device: msg.device as string,
+    action: msg.action,
+    params: (msg.params as Record<string, unknown>) ?? {},
+    timeoutMs,
+  };
 }
 
 function requestIdOf(msg: Record<string, unknown>): string | null {

@@ -52,14 +52,20 @@ export class LiveEventLog {
   private readonly listeners = new Set<(event: LiveEvent) => void>();
   private unsubscribe: Array<() => void> = [];
 
-  constructor(private readonly bus: EventBus, private readonly options: EventLogOptions) {}
+  constructor(
+    private readonly bus: EventBus,
+    private readonly options: EventLogOptions,
+  ) {}
 
   start(): void {
     this.nextId = this.now() * 1000;
     this.unsubscribe = [
-      this.bus.on('readings', ({ deviceId, readings }) => this.append('reading', deviceId, {
-        deviceId, readings: readings.map((r) => ({ metric: r.metric, ts: r.ts, value: r.value })),
-      })),
+      this.bus.on('readings', ({ deviceId, readings }) =>
+        this.append('reading', deviceId, {
+          deviceId,
+          readings: readings.map((r) => ({ metric: r.metric, ts: r.ts, value: r.value })),
+        }),
+      ),
       this.bus.on('presence', (change) => this.append('presence', change.deviceId, change)),
       this.bus.on('command', (command) => this.append('command', command.deviceId, command)),
       this.bus.on('device', (device) => this.append('device', device.id, device)),

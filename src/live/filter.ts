@@ -39,6 +39,9 @@ export function select(filter: LiveFilter, event: LiveEvent): LiveEventData | nu
 
 function list(raw: string | undefined): string[] | null {
   if (raw === undefined) return null;
-  const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   return items.length > 0 ? items : null;
 }

@@ -24,47 +24,51 @@ export const pollRoutes: FastifyPluginAsyncTypebox<PollRouteDeps> = async (app, 
     for (const wake of [...waiting]) wake();
   });
 
-  app.get('/api/poll', {
-    config: { role: 'viewer' },
-    attachValidation: true,
-    schema: {
-      summary: 'Long-poll: events after `since`, waiting up to `timeout` ms for new ones',
-      querystring: PollQuery,
-      response: { 200: PollAnswer, 400: ErrorSchema },
+  app.get(
+    '/api/poll',
+    {
+      config: { role: 'viewer' },
+      attachValidation: true,
+      schema: {
+        summary: 'Long-poll: events after `since`, waiting up to `timeout` ms for new ones',
+        querystring: PollQuery,
+        response: { 200: PollAnswer, 400: ErrorSchema },
+      },
     },
-  }, async (request, reply) => {
-    const { query } = request;
-    const { filter, since } = checked(live, '/api/poll', request, () => ({
-      filter: parseFilter(query),
-      since: parseEventId(query.since) ?? live.events.lastId,
-    }));
-    const timeout = query.timeout ?? DEFAULT_POLL_TIMEOUT_MS;
-    const ready = collect(live, filter, since);
-    if (ready.events.length > 0 || timeout === 0) return ready;
-    return new Promise<Answer>((resolve) => {
-      let lastId = ready.lastId;
-      const finish = () => {
-        clearTimeout(timer);
-        unsubscribe();
-        waiting.delete(finish);
-        resolve({ events: [], lastId });
-      };
-      const timer = setTimeout(finish, timeout);
-      const unsubscribe = live.events.subscribe((event) => {
-        lastId = event.id;
-        const data = select(filter, event);
-        if (data === null) return;
-        // Answer on the next turn so events emitted together (one flush) travel together.
-        unsubscribe();
-        clearTimeout(timer);
-        waiting.delete(finish);
-        setImmediate(() => resolve(collect(live, filter, since)));
+    async (request, reply) => {
+      const { query } = request;
+      const { filter, since } = checked(live, '/api/poll', request, () => ({
+        filter: parseFilter(query),
+        since: parseEventId(query.since) ?? live.events.lastId,
+      }));
+      const timeout = query.timeout ?? DEFAULT_POLL_TIMEOUT_MS;
+      const ready = collect(live, filter, since);
+      if (ready.events.length > 0 || timeout === 0) return ready;
+      return new Promise<Answer>((resolve) => {
+        let lastId = ready.lastId;
+        const finish = () => {
+          clearTimeout(timer);
+          unsubscribe();
+          waiting.delete(finish);
+          resolve({ events: [], lastId });
+        };
+        const timer = setTimeout(finish, timeout);
+        const unsubscribe = live.events.subscribe((event) => {
+          lastId = event.id;
+          const data = select(filter, event);
+          if (data === null) return;
+          // Answer on the next turn so events emitted together (one flush) travel together.
+          unsubscribe();
+          clearTimeout(timer);
+          waiting.delete(finish);
+          setImmediate(() => resolve(collect(live, filter, since)));
+        });
+        waiting.add(finish);
+        // The client went away (or the answer went out): stop waiting either way.
+        reply.raw.on('close', finish);
       });
-      waiting.add(finish);
-      // The client went away (or the answer went out): stop waiting either way.
-      reply.raw.on('close', finish);
-    });
-  });
+    },
+  );
 };
 
 /** Events after `since` under the filter; a reset leads when `since` is older than the history. */

@@ -15,35 +15,40 @@ export interface SseRouteDeps {
 export const sseRoutes: FastifyPluginAsyncTypebox<SseRouteDeps> = async (app, { live }) => {
   app.addHook('preClose', async () => live.closeAll());
 
-  app.get('/api/stream', {
-    config: { role: 'viewer' },
-    attachValidation: true,
-    schema: {
-      summary: 'Live events as Server-Sent Events (reading, presence, command, device, refusal; reset on a resume gap)',
-      description: 'Resume with the Last-Event-ID header or the lastEventId query parameter. Every event has a numeric id increasing per hub.',
-      querystring: StreamQuery,
-      response: { 200: EventStream, 400: ErrorSchema },
-      produces: ['text/event-stream'],
+  app.get(
+    '/api/stream',
+    {
+      config: { role: 'viewer' },
+      attachValidation: true,
+      schema: {
+        summary: 'Live events as Server-Sent Events (reading, presence, command, device, refusal; reset on a resume gap)',
+        description:
+          'Resume with the Last-Event-ID header or the lastEventId query parameter. Every event has a numeric id increasing per hub.',
+        querystring: StreamQuery,
+        response: { 200: EventStream, 400: ErrorSchema },
+        produces: ['text/event-stream'],
+      },
     },
-  }, (request, reply) => {
-    const { query } = request;
-    const { filter, lastEventId } = checked(live, '/api/stream', request, () => ({
-      filter: parseFilter(query),
-      lastEventId: parseEventId(headerValue(request.headers['last-event-id']) ?? query.lastEventId),
-    }));
-    reply.hijack();
-    const http2 = request.raw.httpVersionMajor >= 2;
-    reply.raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      // no-transform keeps compressing proxies from holding events back; X-Accel-Buffering: no
-      // does the same for nginx.
-      'cache-control': 'no-cache, no-transform',
-      'x-accel-buffering': 'no',
-      // Connection headers are forbidden in HTTP/2, where streams are long-lived anyway.
-      ...(http2 ? {} : { connection: 'keep-alive' }),
-    });
-    live.open(reply.raw, filter, lastEventId, request.ip);
-  });
+    (request, reply) => {
+      const { query } = request;
+      const { filter, lastEventId } = checked(live, '/api/stream', request, () => ({
+        filter: parseFilter(query),
+        lastEventId: parseEventId(headerValue(request.headers['last-event-id']) ?? query.lastEventId),
+      }));
+      reply.hijack();
+      const http2 = request.raw.httpVersionMajor >= 2;
+      reply.raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        // no-transform keeps compressing proxies from holding events back; X-Accel-Buffering: no
+        // does the same for nginx.
+        'cache-control': 'no-cache, no-transform',
+        'x-accel-buffering': 'no',
+        // Connection headers are forbidden in HTTP/2, where streams are long-lived anyway.
+        ...(http2 ? {} : { connection: 'keep-alive' }),
+      });
+      live.open(reply.raw, filter, lastEventId, request.ip);
+    },
+  );
 };
 
 /**

@@ -7,16 +7,29 @@ import { MetricsRegistry } from './prometheus.js';
 export class HubMetrics implements IngestMetrics, TransportMetrics {
   readonly registry = new MetricsRegistry();
   readonly readingsIngested = this.registry.counter('hub_readings_ingested_total', 'Readings written to the store.');
-  readonly readingsRejected = this.registry.counter('hub_readings_rejected_total', 'Readings or messages refused, by source and reason (a refusal code).');
-  readonly duplicates = this.registry.counter('hub_readings_duplicate_total', 'Readings not written again: resent sequence numbers and repeated timestamps.');
-  readonly flushLatency = this.registry.histogram('hub_batch_flush_seconds', 'Time to make one ingest batch durable.', [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
+  readonly readingsRejected = this.registry.counter(
+    'hub_readings_rejected_total',
+    'Readings or messages refused, by source and reason (a refusal code).',
+  );
+  readonly duplicates = this.registry.counter(
+    'hub_readings_duplicate_total',
+    'Readings not written again: resent sequence numbers and repeated timestamps.',
+  );
+  readonly flushLatency = this.registry.histogram(
+    'hub_batch_flush_seconds',
+    'Time to make one ingest batch durable.',
+    [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
   readonly flushFailures = this.registry.counter('hub_batch_flush_failures_total', 'Batch writes that failed and were retried.');
 
   rejected(source: string, code: RefusalCode, count: number): void {
     this.readingsRejected.inc({ source, reason: code }, count);
   }
 
-  readonly streamLost = this.registry.counter('hub_stream_lost_total', 'Messages devices declared they no longer hold (ring overflow, reboot, a message they gave up), by source.');
+  readonly streamLost = this.registry.counter(
+    'hub_stream_lost_total',
+    'Messages devices declared they no longer hold (ring overflow, reboot, a message they gave up), by source.',
+  );
 
   lost(source: string, count: number): void {
     this.streamLost.inc({ source }, count);
@@ -37,7 +50,10 @@ export class HubMetrics implements IngestMetrics, TransportMetrics {
   }
 
   // Transports: frames refused at the edge (bad checksum, broken framing) never reach ingest.
-  readonly framesRejected = this.registry.counter('hub_frames_rejected_total', 'Frames refused by a transport before ingest (bad CRC, broken framing), by transport and reason (a refusal code).');
+  readonly framesRejected = this.registry.counter(
+    'hub_frames_rejected_total',
+    'Frames refused by a transport before ingest (bad CRC, broken framing), by transport and reason (a refusal code).',
+  );
 
   frameRejected(transport: string, code: RefusalCode): void {
     this.framesRejected.inc({ transport, reason: code });

@@ -22,9 +22,15 @@ export function createLogger(level: string, format: LogFormat = 'json', output: 
   };
   const pretty = format === 'pretty' || (format === 'auto' && output.isTTY === true);
   if (pretty) {
-    return pino(options, pinoPretty({
-      sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name', ...(output.stream && { destination: output.stream }),
-    }));
+    return pino(
+      options,
+      pinoPretty({
+        sync: true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname,name',
+        ...(output.stream && { destination: output.stream }),
+      }),
+    );
   }
   return output.stream ? pino(options, output.stream) : pino(options);
 }

@@ -14,7 +14,10 @@ interface Metric {
 export class Counter implements Metric {
   private readonly values = new Map<string, { labels: Labels; value: number }>();
 
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
 
   inc(labels: Labels = {}, by = 1): void {
     const key = labelText(labels);
@@ -56,7 +59,11 @@ export class Histogram implements Metric {
   private sum = 0;
   private count = 0;
 
-  constructor(readonly name: string, readonly help: string, private readonly buckets: number[]) {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly buckets: number[],
+  ) {
     this.counts = buckets.map(() => 0);
   }
 

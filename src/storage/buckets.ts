@@ -48,8 +48,14 @@ export function unpackSamples(start: number, buf: Uint8Array): Sample[] {
 export function summarize(samples: readonly Sample[]): Summary {
   if (samples.length === 0) throw new Error('cannot summarize an empty segment');
   const s: Summary = {
-    count: 0, sum: 0, min: Infinity, max: -Infinity,
-    firstT: Infinity, firstV: 0, lastT: -Infinity, lastV: 0,
+    count: 0,
+    sum: 0,
+    min: Infinity,
+    max: -Infinity,
+    firstT: Infinity,
+    firstV: 0,
+    lastT: -Infinity,
+    lastV: 0,
   };
   for (const { t, v } of samples) addToSummary(s, t, v);
   return s;
@@ -61,8 +67,14 @@ export function addToSummary(s: Summary, t: number, v: number): void {
   if (v < s.min) s.min = v;
   if (v > s.max) s.max = v;
   // Samples may arrive out of order, so first and last are by timestamp, not arrival.
-  if (t < s.firstT) { s.firstT = t; s.firstV = v; }
-  if (t > s.lastT) { s.lastT = t; s.lastV = v; }
+  if (t < s.firstT) {
+    s.firstT = t;
+    s.firstV = v;
+  }
+  if (t > s.lastT) {
+    s.lastT = t;
+    s.lastV = v;
+  }
 }
 
 export function mergeSummaries(a: Summary, b: Summary): Summary {

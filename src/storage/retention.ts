@@ -54,7 +54,10 @@ export class Retention implements Stage {
       this.log.error({ err, cutoff: at }, 'retention could not prune presence and command history');
     }
     if (result.buckets + result.presence + result.commands > 0) {
-      this.log.info({ buckets: result.buckets, presence: result.presence, commands: result.commands, cutoff: at }, 'retention dropped old data');
+      this.log.info(
+        { buckets: result.buckets, presence: result.presence, commands: result.commands, cutoff: at },
+        'retention dropped old data',
+      );
     }
     return result;
   }

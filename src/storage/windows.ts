@@ -31,13 +31,20 @@ export function coveredRange(q: { everyMs: number; from: number; to: number }): 
 
 export function pick(summary: Summary, agg: Aggregation): number {
   switch (agg) {
-    case 'avg': return summary.sum / summary.count;
-    case 'min': return summary.min;
-    case 'max': return summary.max;
-    case 'sum': return summary.sum;
-    case 'count': return summary.count;
-    case 'first': return summary.firstV;
-    case 'last': return summary.lastV;
+    case 'avg':
+      return summary.sum / summary.count;
+    case 'min':
+      return summary.min;
+    case 'max':
+      return summary.max;
+    case 'sum':
+      return summary.sum;
+    case 'count':
+      return summary.count;
+    case 'first':
+      return summary.firstV;
+    case 'last':
+      return summary.lastV;
   }
 }
 

@@ -68,7 +68,8 @@ export class LogThrottle {
   warn(obj: object, msg: string): void {
     const now = this.clock();
     if (now - this.windowStart >= this.options.windowMs) {
-      if (this.suppressed > 0) this.log.warn({ suppressed: this.suppressed, windowMs: this.options.windowMs }, `${msg}: ${this.suppressed} more not logged`);
+      if (this.suppressed > 0)
+        this.log.warn({ suppressed: this.suppressed, windowMs: this.options.windowMs }, `${msg}: ${this.suppressed} more not logged`);
       this.windowStart = now;
       this.inWindow = 0;
       this.suppressed = 0;

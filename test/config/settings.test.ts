@@ -13,7 +13,11 @@ test('defaults hold when nothing is set', () => {
 });
 
 test('environment overrides defaults and flags override the environment', () => {
-  const config = loadConfig({ HUB_HTTP_PORT: '9000', HUB_SIMULATE: '2', HUB_DATA_DIR: '/var/lib/hub' }, ['--http-port', '9100', '--data-dir=/tmp/x']);
+  const config = loadConfig({ HUB_HTTP_PORT: '9000', HUB_SIMULATE: '2', HUB_DATA_DIR: '/var/lib/hub' }, [
+    '--http-port',
+    '9100',
+    '--data-dir=/tmp/x',
+  ]);
   assert.equal(config.httpPort, 9100);
   assert.equal(config.simulate, 2);
   assert.equal(config.dataDir, '/tmp/x');
@@ -29,7 +33,11 @@ test('invalid values are refused with an error that names the setting', () => {
     [{}, ['--http-port'], /^--http-port: needs a value$/],
   ];
   for (const [env, argv, message] of cases) {
-    assert.throws(() => loadConfig(env, argv), (err: unknown) => err instanceof ConfigError && message.test(err.message), message.source);
+    assert.throws(
+      () => loadConfig(env, argv),
+      (err: unknown) => err instanceof ConfigError && message.test(err.message),
+      message.source,
+    );
   }
 });
 

@@ -17,7 +17,10 @@ async function setup() {
   await devices.register({ id: 'b', name: 'B', transport: 'line' });
   await devices.register({ id: 'meter', name: 'Meter', transport: 'dsmr' });
   const commands = new CommandService({
-    devices, bus, store: { saveCommand: async () => {}, loadCommands: async () => [] }, log: createLogger('silent'),
+    devices,
+    bus,
+    store: { saveCommand: async () => {}, loadCommands: async () => [] },
+    log: createLogger('silent'),
   });
   commands.acceptKind('line');
   return { commands };
@@ -54,7 +57,7 @@ test('a command for a device with no sink attached waits, and goes out on redeli
   assert.equal(commands.get(held.id)?.state, 'sent');
 });
 
-test('after detach the device\'s commands wait again', async () => {
+test("after detach the device's commands wait again", async () => {
   const { commands } = await setup();
   const sink = recordingSink();
   const detach = commands.attach('a', sink);
@@ -84,6 +87,9 @@ test('a second sink for an attached device is refused until the first detaches; 
 
 test('a kind no transport carries commands for is refused at once; an accepted kind is queued without a sink', async () => {
   const { commands } = await setup();
-  await assert.rejects(commands.create(request('meter', 'x')), (err: unknown) => err instanceof CommandError && err.code === 'no_transport');
+  await assert.rejects(
+    commands.create(request('meter', 'x')),
+    (err: unknown) => err instanceof CommandError && err.code === 'no_transport',
+  );
   assert.equal((await commands.create(request('b', 'x'))).state, 'queued');
 });

@@ -42,7 +42,11 @@ test('two devices get different salts; re-provisioning replaces the old key', as
   assert.equal(await credentials.verify('dup-a', a.key), false, 'the old key no longer works');
   assert.equal(await credentials.verify('dup-a', replaced.key), true);
   const elsewhere = await new DeviceCredentials(store).provision('dup-a');
-  assert.equal(await credentials.verify('dup-a', replaced.key), false, 'a key replaced by another process (the CLI) stops working here too');
+  assert.equal(
+    await credentials.verify('dup-a', replaced.key),
+    false,
+    'a key replaced by another process (the CLI) stops working here too',
+  );
   assert.equal(await credentials.verify('dup-a', elsewhere.key), true);
   assert.equal(await credentials.revoke('dup-a'), true);
   assert.equal(await credentials.verify('dup-a', elsewhere.key), false);

@@ -32,7 +32,13 @@ async function setup(options: Partial<IngestOptions> = {}, wrap: (s: Store) => S
   ingest.start();
   const stored = async () => (await sqlite.queryRaw({ deviceId: 'dev-1', from: 0, to: NOW + 3_600_000, limit: 10_000 })).readings;
   return {
-    ingest, bus, metrics, streams, devices, sqlite, stored,
+    ingest,
+    bus,
+    metrics,
+    streams,
+    devices,
+    sqlite,
+    stored,
     async close() {
       await ingest.stop();
       await sqlite.stop();
@@ -44,7 +50,9 @@ async function setup(options: Partial<IngestOptions> = {}, wrap: (s: Store) => S
 test('a bad reading is rejected with its reason; the good ones of the same message are kept', async () => {
   const h = await setup();
   const outcome = h.ingest.submit({
-    deviceId: 'dev-1', source: 'test', readings: [
+    deviceId: 'dev-1',
+    source: 'test',
+    readings: [
       { metric: 'temp', value: 21.5, ts: NOW },
       { metric: 'temp', value: Number.NaN, ts: NOW + 1 },
       { metric: '9lives', value: 1, ts: NOW },
@@ -56,15 +64,24 @@ test('a bad reading is rejected with its reason; the good ones of the same messa
   });
   assert.equal(outcome.status, 'accepted');
   assert.equal(outcome.accepted, 2);
-  assert.deepEqual(outcome.rejected.map((r) => r.detail), [
-    'value must be finite',
-    'metric name must start with a letter and hold only letters, digits, ".", "_" and "-"',
-    'timestamp before 2000-01-01',
-    'timestamp more than 10 minutes in the future',
-    'value beyond ±1000000000000000',
-  ]);
+  assert.deepEqual(
+    outcome.rejected.map((r) => r.detail),
+    [
+      'value must be finite',
+      'metric name must start with a letter and hold only letters, digits, ".", "_" and "-"',
+      'timestamp before 2000-01-01',
+      'timestamp more than 10 minutes in the future',
+      'value beyond ±1000000000000000',
+    ],
+  );
   await outcome.durable;
-  assert.deepEqual((await h.stored()).map((r) => [r.metric, r.value]), [['hum', 42], ['temp', 21.5]]);
+  assert.deepEqual(
+    (await h.stored()).map((r) => [r.metric, r.value]),
+    [
+      ['hum', 42],
+      ['temp', 21.5],
+    ],
+  );
   assert.equal(h.metrics.readingsRejected.get({ source: 'test', reason: 'bad_value' }), 2);
   assert.equal(h.metrics.readingsRejected.get({ source: 'test', reason: 'bad_timestamp' }), 2);
   assert.equal(h.metrics.readingsRejected.get({ source: 'test', reason: 'bad_metric' }), 1);
@@ -84,7 +101,9 @@ test('durable resolves only after the batch is committed, with the new stream he
   const h = await setup({ flushIntervalMs: 200, batchSize: 1_000 });
   const outcome = h.ingest.submit({ deviceId: 'dev-1', seq: 7, source: 'test', readings: [{ metric: 't', value: 1, ts: NOW }] });
   let resolved = false;
-  void outcome.durable.then(() => { resolved = true; });
+  void outcome.durable.then(() => {
+    resolved = true;
+  });
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(resolved, false, 'acked before the flush');
   assert.equal((await h.stored()).length, 0);
@@ -98,7 +117,9 @@ test('durable resolves only after the batch is committed, with the new stream he
 test('a full batch is flushed at once without waiting for the interval', async () => {
   const h = await setup({ flushIntervalMs: 60_000, batchSize: 5 });
   const outcome = h.ingest.submit({
-    deviceId: 'dev-1', source: 'test', readings: [1, 2, 3, 4, 5].map((i) => ({ metric: 't', value: i, ts: NOW + i })),
+    deviceId: 'dev-1',
+    source: 'test',
+    readings: [1, 2, 3, 4, 5].map((i) => ({ metric: 't', value: i, ts: NOW + i })),
   });
   await outcome.durable;
   assert.equal((await h.stored()).length, 5);
@@ -119,7 +140,10 @@ test('a resent sequence number is dropped without a second write, also across wr
   assert.equal(wrapped.status, 'accepted');
   assert.deepEqual(await wrapped.durable, { h: 0 });
   assert.equal(send(2 ** 32 - 1, 1).status, 'duplicate');
-  assert.deepEqual((await h.stored()).map((r) => r.value), [1, 2]);
+  assert.deepEqual(
+    (await h.stored()).map((r) => r.value),
+    [1, 2],
+  );
   await h.close();
 });
 
@@ -127,28 +151,42 @@ test('a failing store keeps the batch, acks nothing, and writes everything once 
   // The one fake here: a wrapper around the real SQLite store that fails its first writes,
   // standing in for a database that is briefly unreachable.
   let failuresLeft = 2;
-  const h = await setup({}, (store) => Object.assign(Object.create(store) as Store, {
-    writeBatch: (batch: WriteBatch) => (failuresLeft-- > 0 ? Promise.reject(new Error('store down')) : store.writeBatch(batch)),
-  }));
+  const h = await setup({}, (store) =>
+    Object.assign(Object.create(store) as Store, {
+      writeBatch: (batch: WriteBatch) => (failuresLeft-- > 0 ? Promise.reject(new Error('store down')) : store.writeBatch(batch)),
+    }),
+  );
   let acked = false;
   const outcome = h.ingest.submit({ deviceId: 'dev-1', seq: 1, source: 'test', readings: [{ metric: 't', value: 1, ts: NOW }] });
-  void outcome.durable.then(() => { acked = true; });
+  void outcome.durable.then(() => {
+    acked = true;
+  });
   await new Promise((r) => setTimeout(r, 60));
   assert.equal(acked, false);
   const second = h.ingest.submit({ deviceId: 'dev-1', seq: 2, source: 'test', readings: [{ metric: 't', value: 2, ts: NOW + 1 }] });
   assert.deepEqual(await second.durable, { h: 2 });
   assert.equal(acked, true);
-  assert.deepEqual((await h.stored()).map((r) => r.value), [1, 2]);
+  assert.deepEqual(
+    (await h.stored()).map((r) => r.value),
+    [1, 2],
+  );
   assert.equal(h.metrics.flushFailures.get(), 2);
   await h.close();
 });
 
 test('past maxPending new messages are refused so devices keep them and resend', async () => {
   let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
-  const h = await setup({ maxPending: 3, batchSize: 1_000 }, (store) => Object.assign(Object.create(store) as Store, {
-    writeBatch: async (batch: WriteBatch) => { await gate; return store.writeBatch(batch); },
-  }));
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const h = await setup({ maxPending: 3, batchSize: 1_000 }, (store) =>
+    Object.assign(Object.create(store) as Store, {
+      writeBatch: async (batch: WriteBatch) => {
+        await gate;
+        return store.writeBatch(batch);
+      },
+    }),
+  );
   const a = h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [1, 2].map((v) => ({ metric: 't', value: v, ts: NOW + v })) });
   const b = h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [3, 4].map((v) => ({ metric: 't', value: v, ts: NOW + v })) });
   assert.equal(a.status, 'accepted');
@@ -175,7 +213,14 @@ test('readings events go out only after the write, with the readings of each mes
   h.bus.on('readings', async ({ readings }) => {
     seen.push((await h.stored()).length, readings.length);
   });
-  await h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [{ metric: 'a', value: 1, ts: NOW }, { metric: 'b', value: 2, ts: NOW }] }).durable;
+  await h.ingest.submit({
+    deviceId: 'dev-1',
+    source: 'test',
+    readings: [
+      { metric: 'a', value: 1, ts: NOW },
+      { metric: 'b', value: 2, ts: NOW },
+    ],
+  }).durable;
   await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(seen, [2, 2]);
   await h.close();
@@ -183,13 +228,24 @@ test('readings events go out only after the write, with the readings of each mes
 
 test('a message refused for a full buffer is not skipped by the next one: the device must resend it first', async () => {
   let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
-  const h = await setup({ maxPending: 2, batchSize: 1_000 }, (store) => Object.assign(Object.create(store) as Store, {
-    writeBatch: async (batch: WriteBatch) => { await gate; return store.writeBatch(batch); },
-  }));
-  const send = (seq: number, n: number) => h.ingest.submit({
-    deviceId: 'dev-1', seq, source: 'test', readings: Array.from({ length: n }, (_, i) => ({ metric: 't', value: seq * 10 + i, ts: NOW + seq * 10 + i })),
+  const gate = new Promise<void>((r) => {
+    release = r;
   });
+  const h = await setup({ maxPending: 2, batchSize: 1_000 }, (store) =>
+    Object.assign(Object.create(store) as Store, {
+      writeBatch: async (batch: WriteBatch) => {
+        await gate;
+        return store.writeBatch(batch);
+      },
+    }),
+  );
+  const send = (seq: number, n: number) =>
+    h.ingest.submit({
+      deviceId: 'dev-1',
+      seq,
+      source: 'test',
+      readings: Array.from({ length: n }, (_, i) => ({ metric: 't', value: seq * 10 + i, ts: NOW + seq * 10 + i })),
+    });
   assert.equal(send(1, 2).status, 'accepted');
   assert.equal(send(2, 1).status, 'refused');
   release();
@@ -200,19 +256,29 @@ test('a message refused for a full buffer is not skipped by the next one: the de
   assert.match(skipped.detail!, /seq 3 skips ahead of 2/);
   assert.deepEqual(await send(2, 1).durable, { h: 2 });
   assert.deepEqual(await send(3, 1).durable, { h: 3 });
-  assert.deepEqual((await h.stored()).map((r) => r.value), [10, 11, 20, 30]);
+  assert.deepEqual(
+    (await h.stored()).map((r) => r.value),
+    [10, 11, 20, 30],
+  );
   await h.close();
 });
 
 test('stop() with a failing store gives up at once: no retry runs after the stop', async () => {
   // The one fake here: a wrapper around the real SQLite store whose writes always fail.
   let attempts = 0;
-  const h = await setup({ flushIntervalMs: 60_000, batchSize: 1_000 }, (store) => Object.assign(Object.create(store) as Store, {
-    writeBatch: () => { attempts++; return Promise.reject(new Error('store down')); },
-  }));
+  const h = await setup({ flushIntervalMs: 60_000, batchSize: 1_000 }, (store) =>
+    Object.assign(Object.create(store) as Store, {
+      writeBatch: () => {
+        attempts++;
+        return Promise.reject(new Error('store down'));
+      },
+    }),
+  );
   let acked = false;
   const outcome = h.ingest.submit({ deviceId: 'dev-1', seq: 1, source: 'test', readings: [{ metric: 't', value: 1, ts: NOW }] });
-  void outcome.durable.then(() => { acked = true; });
+  void outcome.durable.then(() => {
+    acked = true;
+  });
   await h.ingest.stop();
   assert.equal(attempts, 1);
   // The first retry would come 100 ms after the failure; wait well past it.
@@ -240,12 +306,14 @@ test('a loss declared while messages are pending moves the head over it once the
 
 test('settled() waits again when messages of another life of the device arrived while it waited', async () => {
   const gates: Array<() => void> = [];
-  const h = await setup({ flushIntervalMs: 60_000 }, (s) => Object.assign(Object.create(s), {
-    writeBatch: async (batch: WriteBatch) => {
-      await new Promise<void>((resolve) => gates.push(resolve));
-      return s.writeBatch(batch);
-    },
-  }));
+  const h = await setup({ flushIntervalMs: 60_000 }, (s) =>
+    Object.assign(Object.create(s), {
+      writeBatch: async (batch: WriteBatch) => {
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return s.writeBatch(batch);
+      },
+    }),
+  );
   const nextWrite = () => waitUntil(() => gates.length > 0).then(() => gates.shift()!);
   h.ingest.submit({ deviceId: 'dev-1', source: 'test', seq: 0, readings: [{ metric: 'v', value: 0, ts: NOW }] });
   const first = h.ingest.flush(); // seq 0 is being written, slowly
@@ -271,13 +339,22 @@ async function waitUntil(check: () => boolean): Promise<void> {
 test('group commit: with the default settings a write starts at the next turn, and what queued during it goes in one write right after', async () => {
   const writes: number[] = [];
   let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
   const defaults = { flushIntervalMs: SETTINGS.flushIntervalMs.default, batchSize: SETTINGS.batchSize.default };
-  const h = await setup(defaults, (store) => Object.assign(Object.create(store) as Store, {
-    writeBatch: async (batch: WriteBatch) => { writes.push(batch.readings.length); await gate; return store.writeBatch(batch); },
-  }));
+  const h = await setup(defaults, (store) =>
+    Object.assign(Object.create(store) as Store, {
+      writeBatch: async (batch: WriteBatch) => {
+        writes.push(batch.readings.length);
+        await gate;
+        return store.writeBatch(batch);
+      },
+    }),
+  );
   const turn = () => new Promise((r) => setImmediate(r));
-  const send = (seq: number) => h.ingest.submit({ deviceId: 'dev-1', seq, source: 'test', readings: [{ metric: 't', value: seq, ts: NOW + seq }] });
+  const send = (seq: number) =>
+    h.ingest.submit({ deviceId: 'dev-1', seq, source: 'test', readings: [{ metric: 't', value: seq, ts: NOW + seq }] });
   const first = send(0);
   await turn();
   assert.deepEqual(writes, [1], 'the first message is written at the next turn, not after an interval');
@@ -297,7 +374,11 @@ test('group commit: with the default settings a write starts at the next turn, a
 test('a full batch is written at once even when an extra flush delay is set', async () => {
   const h = await setup({ flushIntervalMs: 60_000, batchSize: 3 });
   const small = h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [{ metric: 't', value: 1, ts: NOW }] });
-  const filling = h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [2, 3].map((v) => ({ metric: 't', value: v, ts: NOW + v })) });
+  const filling = h.ingest.submit({
+    deviceId: 'dev-1',
+    source: 'test',
+    readings: [2, 3].map((v) => ({ metric: 't', value: v, ts: NOW + v })),
+  });
   await Promise.all([small.durable, filling.durable]);
   assert.equal((await h.stored()).length, 3);
   await h.close();
@@ -306,16 +387,23 @@ test('a full batch is written at once even when an extra flush delay is set', as
 test('a backlog after a store outage goes out in writes of at most batchSize readings, whole messages each', async () => {
   const writes: number[] = [];
   let failing = true;
-  const h = await setup({ flushIntervalMs: 0, batchSize: 5 }, (store) => Object.assign(Object.create(store) as Store, {
-    writeBatch: async (batch: WriteBatch) => {
-      if (failing) throw new Error('store down');
-      writes.push(batch.readings.length);
-      return store.writeBatch(batch);
-    },
-  }));
-  const outcomes = Array.from({ length: 6 }, (_, seq) => h.ingest.submit({
-    deviceId: 'dev-1', seq, source: 'test', readings: [0, 1].map((i) => ({ metric: 't', value: seq * 2 + i, ts: NOW + seq * 2 + i })),
-  }));
+  const h = await setup({ flushIntervalMs: 0, batchSize: 5 }, (store) =>
+    Object.assign(Object.create(store) as Store, {
+      writeBatch: async (batch: WriteBatch) => {
+        if (failing) throw new Error('store down');
+        writes.push(batch.readings.length);
+        return store.writeBatch(batch);
+      },
+    }),
+  );
+  const outcomes = Array.from({ length: 6 }, (_, seq) =>
+    h.ingest.submit({
+      deviceId: 'dev-1',
+      seq,
+      source: 'test',
+      readings: [0, 1].map((i) => ({ metric: 't', value: seq * 2 + i, ts: NOW + seq * 2 + i })),
+    }),
+  );
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(h.ingest.pendingReadings, 12, 'nothing is written while the store fails');
   failing = false;

@@ -21,12 +21,25 @@ async function setup() {
   const devices = new DeviceRegistry(store, new StreamLedger(), bus);
   await devices.register({ id: 'd1', name: 'D1', transport: 'line', sampleIntervalMs: 20 });
   const log = createLogger('silent');
-  return { dir, store, bus, devices, log, close: async () => { await store.stop(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    dir,
+    store,
+    bus,
+    devices,
+    log,
+    close: async () => {
+      await store.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 test('presence goes online, stale after silence, online again on a heartbeat, offline on disconnect; all stored', async () => {
   const s = await setup();
-  const presence = new PresenceService({ devices: s.devices, bus: s.bus, store: s.store, log: s.log }, { staleFactor: 2, defaultIntervalMs: 60_000, checkIntervalMs: 10 });
+  const presence = new PresenceService(
+    { devices: s.devices, bus: s.bus, store: s.store, log: s.log },
+    { staleFactor: 2, defaultIntervalMs: 60_000, checkIntervalMs: 10 },
+  );
   const changes: PresenceChange[] = [];
   s.bus.on('presence', (c) => changes.push(c));
   presence.start();
@@ -36,11 +49,17 @@ test('presence goes online, stale after silence, online again on a heartbeat, of
   presence.offline('d1', 'last will');
   presence.offline('d1', 'again'); // no change, no event
   presence.stop();
-  assert.deepEqual(changes.map((c) => `${c.previous}->${c.state}`), ['unknown->online', 'online->stale', 'stale->online', 'online->offline']);
+  assert.deepEqual(
+    changes.map((c) => `${c.previous}->${c.state}`),
+    ['unknown->online', 'online->stale', 'stale->online', 'online->offline'],
+  );
   assert.match(changes[1].reason, /^silent for \d+ s$/);
   await waitFor('history stored', async () => (await s.store.presenceHistory('d1', 10)).length === 4);
   const history = await s.store.presenceHistory('d1', 10);
-  assert.deepEqual(history.map((h) => h.state), ['offline', 'online', 'stale', 'online']);
+  assert.deepEqual(
+    history.map((h) => h.state),
+    ['offline', 'online', 'stale', 'online'],
+  );
   await s.close();
 });
 
@@ -52,7 +71,12 @@ test('commands: queued then sent by the sink, acked or failed by the device, exp
   let reachable = true;
   const delivered: Command[] = [];
   commands.acceptKind('line');
-  commands.attach('d1', { deliver: async (c) => { delivered.push({ ...c }); return reachable; } });
+  commands.attach('d1', {
+    deliver: async (c) => {
+      delivered.push({ ...c });
+      return reachable;
+    },
+  });
   await commands.start();
 
   const a = await commands.create({ deviceId: 'd1', action: 'on', params: { led: true }, timeoutMs: 5_000 });
@@ -74,10 +98,17 @@ test('commands: queued then sent by the sink, acked or failed by the device, exp
   commands.stop();
 
   assert.deepEqual(states, [
-    'on:queued', 'on:sent', 'on:acked',
-    'bad:queued', 'bad:sent', 'bad:failed',
-    'later:queued', 'later:sent',
-    'never:queued', 'never:sent', 'never:expired',
+    'on:queued',
+    'on:sent',
+    'on:acked',
+    'bad:queued',
+    'bad:sent',
+    'bad:failed',
+    'later:queued',
+    'later:sent',
+    'never:queued',
+    'never:sent',
+    'never:expired',
   ]);
   const stored = await s.store.loadCommands({ deviceId: 'd1' });
   assert.equal(stored.find((x) => x.id === b.id)?.error, 'unknown action');

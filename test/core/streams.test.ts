@@ -72,5 +72,5 @@ test('a new stream starts at the oldest message the device holds, never past it'
   assert.deepEqual(ledger.accept('d', 1, 0), { verdict: 'new' });
   // A device that holds nothing older starts wherever it says.
   assert.deepEqual(ledger.accept('e', 500, 500), { verdict: 'new' });
-  assert.deepEqual(ledger.accept('f', 7), { verdict: 'new' }, 'without first: the device\'s own numbering');
+  assert.deepEqual(ledger.accept('f', 7), { verdict: 'new' }, "without first: the device's own numbering");
 });

@@ -113,7 +113,10 @@ describe('dashboard in chromium', () => {
     await state.locator('xpath=self::*[@data-state="acked"]').waitFor();
     assert.equal(await state.innerText(), 'acked');
     const commands = await hub.hub.store.loadCommands({ deviceId: 'sim-002' });
-    assert.ok(commands.some((c) => c.state === 'acked' && c.params.relay === false), 'the hub holds the acked command');
+    assert.ok(
+      commands.some((c) => c.state === 'acked' && c.params.relay === false),
+      'the hub holds the acked command',
+    );
     await page.screenshot({ path: artifactPath('04-acked.png'), fullPage: true });
   });
 
@@ -153,7 +156,10 @@ describe('dashboard in chromium', () => {
     await history.locator('xpath=self::*[@data-state="loaded"]').waitFor();
     const every = await history.getAttribute('data-every');
     assert.ok(every && every !== 'raw', `24 h is aggregated, got ${every}`);
-    assert.ok(requests.some((u) => u.includes('/api/devices/sim-003/readings') && u.includes(`every=${every}`)), 'REST was asked for that window');
+    assert.ok(
+      requests.some((u) => u.includes('/api/devices/sim-003/readings') && u.includes(`every=${every}`)),
+      'REST was asked for that window',
+    );
     const chart = history.locator('.chart[data-metric="temperature"]');
     await chart.scrollIntoViewIfNeeded();
     await waitFor('the 24 h chart drawn', async () => Number(await chart.getAttribute('data-points')) > 0);
@@ -186,12 +192,21 @@ describe('dashboard in chromium', () => {
     await chart.scrollIntoViewIfNeeded();
     const loadedAt = Date.now();
     // Let live points open and close a few windows after the history came in.
-    await waitFor('live windows after the load', async () => Number(await chart.getAttribute('data-last-ts')) > loadedAt + 2 * Number.parseInt(every, 10) * 1000);
+    await waitFor(
+      'live windows after the load',
+      async () => Number(await chart.getAttribute('data-last-ts')) > loadedAt + 2 * Number.parseInt(every, 10) * 1000,
+    );
     const { xs, ys }: { xs: number[]; ys: number[] } = await chart.evaluate((el) => (window as any).__dashboardChartPoints(el));
     const lastClosed = xs.length - 1; // the newest window is still open
-    const stored = await getJson(`${hub.url}/api/devices/sim-003/readings?metric=humidity&from=${xs[0]}&to=${xs[lastClosed]}&every=${every}&token=${adminToken}`);
+    const stored = await getJson(
+      `${hub.url}/api/devices/sim-003/readings?metric=humidity&from=${xs[0]}&to=${xs[lastClosed]}&every=${every}&token=${adminToken}`,
+    );
     const points: Array<{ ts: number; value: number }> = stored.body.points;
-    assert.deepEqual(xs.slice(0, lastClosed), points.map((p) => p.ts), 'the same windows: no gap, no duplicate');
+    assert.deepEqual(
+      xs.slice(0, lastClosed),
+      points.map((p) => p.ts),
+      'the same windows: no gap, no duplicate',
+    );
     points.forEach((p, i) => assert.ok(Math.abs(p.value - ys[i]) < 1e-6, `window ${p.ts}: ${ys[i]} shown, ${p.value} stored`));
   });
 
@@ -220,9 +235,11 @@ describe('dashboard in chromium', () => {
   });
 
   it('labels every form control and works from the keyboard alone', async () => {
-    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
-      .filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label'))
-      .map((el) => el.outerHTML));
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea')]
+        .filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label'))
+        .map((el) => el.outerHTML),
+    );
     assert.deepEqual(unlabelled, []);
     const p = await context.newPage();
     try {

@@ -22,11 +22,20 @@ export async function backfillDay(hub: TestHub, deviceId: string): Promise<void>
 }
 
 /** The chart shows exactly the readings the hub stored over the chart's span: no gap, no duplicate. */
-export async function assertChartMatchesStore(hub: TestHub, chart: Locator, deviceId: string, metric: string, token: string): Promise<void> {
+export async function assertChartMatchesStore(
+  hub: TestHub,
+  chart: Locator,
+  deviceId: string,
+  metric: string,
+  token: string,
+): Promise<void> {
   const { xs }: { xs: number[] } = await chart.evaluate((el) => (window as any).__dashboardChartPoints(el));
   assert.ok(xs.length > 10, `only ${xs.length} points on the chart`);
   for (let i = 1; i < xs.length; i++) assert.ok(xs[i] > xs[i - 1], 'times strictly increase: no duplicate');
   const url = `${hub.url}/api/devices/${deviceId}/readings?metric=${metric}&from=${xs[0]}&to=${xs[xs.length - 1] + 1}&limit=10000&token=${token}`;
   const stored = await getJson(url);
-  assert.deepEqual(xs, stored.body.readings.map((r: { ts: number }) => r.ts));
+  assert.deepEqual(
+    xs,
+    stored.body.readings.map((r: { ts: number }) => r.ts),
+  );
 }

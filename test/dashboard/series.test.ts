@@ -41,7 +41,11 @@ describe('JoinedSeries, raw', () => {
     s.add(4000, 4);
     assert.equal(s.loaded, false);
     assert.deepEqual(s.xs, []);
-    s.loadRaw([{ ts: 1000, value: 1 }, { ts: 2000, value: 2 }, { ts: 3000, value: 3 }]);
+    s.loadRaw([
+      { ts: 1000, value: 1 },
+      { ts: 2000, value: 2 },
+      { ts: 3000, value: 3 },
+    ]);
     s.add(4000, 4); // the same live point again (a resumed stream replays it)
     s.add(5000, 5);
     assert.deepEqual(s.xs, [1000, 2000, 3000, 4000, 5000]);
@@ -50,7 +54,10 @@ describe('JoinedSeries, raw', () => {
 
   it('ignores live points older than the history and places late ones in order', () => {
     const s = new JoinedSeries(null);
-    s.loadRaw([{ ts: 1000, value: 1 }, { ts: 2000, value: 2 }]);
+    s.loadRaw([
+      { ts: 1000, value: 1 },
+      { ts: 2000, value: 2 },
+    ]);
     s.add(500, 0);
     s.add(4000, 4);
     s.add(3000, 3);
@@ -59,7 +66,10 @@ describe('JoinedSeries, raw', () => {
 
   it('keeps only the newest keepMs of a rolling chart', () => {
     const s = new JoinedSeries(null, 2000);
-    s.loadRaw([{ ts: 1000, value: 1 }, { ts: 2000, value: 2 }]);
+    s.loadRaw([
+      { ts: 1000, value: 1 },
+      { ts: 2000, value: 2 },
+    ]);
     s.add(3000, 3);
     s.add(4000, 4);
     assert.deepEqual(s.xs, [2000, 3000, 4000]);

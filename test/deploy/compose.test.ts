@@ -42,11 +42,17 @@ test('the compose file runs mongo:7 as a healthy replica set with a volume, and 
   assert.match(contract.command.join(' '), /npm test -- test\/storage/);
 });
 
-interface Stage { name: string; lines: string[] }
+interface Stage {
+  name: string;
+  lines: string[];
+}
 
 function stages(dockerfile: string): Stage[] {
   const out: Stage[] = [];
-  for (const line of dockerfile.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim())) {
+  for (const line of dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())) {
     if (line === '' || line.startsWith('#')) continue;
     const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?/i.exec(line);
     if (from) out.push({ name: from[1] ?? `stage${out.length}`, lines: [] });
@@ -66,7 +72,10 @@ test('the Dockerfile is multi-stage, installs production dependencies only and r
   const copied = runtime.lines.map((l) => /^COPY\s+--from=(\S+)\s+\S*node_modules\s/i.exec(l)).filter((m) => m !== null);
   assert.equal(copied.length, 1);
   const deps = all.find((s) => s.name === copied[0]![1])!;
-  assert.ok(deps.lines.some((l) => /npm ci\b.*--omit=dev/.test(l)), 'production install');
+  assert.ok(
+    deps.lines.some((l) => /npm ci\b.*--omit=dev/.test(l)),
+    'production install',
+  );
   assert.ok(!deps.lines.some((l) => /npm (ci|install)\b/.test(l) && !/--omit=dev/.test(l)), 'no dev install in the deps stage');
   assert.ok(!runtime.lines.some((l) => /npm (ci|install)\b/.test(l)), 'the runtime stage installs nothing');
   assert.ok(!runtime.lines.some((l) => /^COPY\b.*\bsrc\b/.test(l)), 'no TypeScript sources at run time');
@@ -80,6 +89,8 @@ test('the Dockerfile is multi-stage, installs production dependencies only and r
 });
 
 test('.dockerignore keeps local state and installed modules out of the build context', () => {
-  const ignored = readFileSync('.dockerignore', 'utf8').split('\n').map((l) => l.trim());
+  const ignored = readFileSync('.dockerignore', 'utf8')
+    .split('\n')
+    .map((l) => l.trim());
   for (const entry of ['node_modules', '.git', 'data', 'dist']) assert.ok(ignored.includes(entry), entry);
 });

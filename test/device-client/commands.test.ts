@@ -99,7 +99,10 @@ test('a restarted device process answers an already applied command from its fil
   await before.start();
   const cmd = await h.hub.commands.create({ deviceId: 'relay-p', action: 'set', params: { relay: true }, timeoutMs: 30_000 });
   await waitFor('applied on the first process', () => appliedBefore === 1);
-  await waitFor('the answer recorded', () => existsSync(`${queueFile}.commands`) && readFileSync(`${queueFile}.commands`, 'utf8').includes(cmd.id));
+  await waitFor(
+    'the answer recorded',
+    () => existsSync(`${queueFile}.commands`) && readFileSync(`${queueFile}.commands`, 'utf8').includes(cmd.id),
+  );
   assert.notEqual(await stateOf(h, 'relay-p', cmd.id), 'failed', 'the hub never got the answer');
 
   let appliedAfter = 0;

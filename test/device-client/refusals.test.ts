@@ -58,7 +58,12 @@ function oversized(): Record<string, number> {
 async function storedN(h: TestHub, id: string): Promise<number[]> {
   const res = await fetch(`${h.url}/api/devices/${id}/readings.csv?metric=n&from=${T0}&to=${T0 + 1_000}`);
   assert.equal(res.status, 200);
-  return (await res.text()).trim().split('\n').slice(1).map((line) => Number(line.split(',').at(-1))).sort((a, b) => a - b);
+  return (await res.text())
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => Number(line.split(',').at(-1)))
+    .sort((a, b) => a - b);
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -11,7 +11,14 @@ async function storedValues(store: SqliteStore, deviceId: string): Promise<numbe
   const values: number[] = [];
   let cursor: string | undefined;
   do {
-    const page = await store.queryRaw({ deviceId, metric: 'v', from: 0, to: Date.now() + 3_600_000, limit: 5_000, ...(cursor && { cursor }) });
+    const page = await store.queryRaw({
+      deviceId,
+      metric: 'v',
+      from: 0,
+      to: Date.now() + 3_600_000,
+      limit: 5_000,
+      ...(cursor && { cursor }),
+    });
     values.push(...page.readings.map((r) => r.value));
     cursor = page.nextCursor;
   } while (cursor);
@@ -32,7 +39,11 @@ export interface DeviceTally {
 }
 
 /** Returns the violations found (empty when the promise held) and a tally per device. */
-export async function checkStore(dataDir: string, ledgers: Ledger[], strayValues: ReadonlySet<number>): Promise<{ violations: string[]; tallies: DeviceTally[] }> {
+export async function checkStore(
+  dataDir: string,
+  ledgers: Ledger[],
+  strayValues: ReadonlySet<number>,
+): Promise<{ violations: string[]; tallies: DeviceTally[] }> {
   const store = new SqliteStore(dataDir);
   await store.start();
   const violations: string[] = [];

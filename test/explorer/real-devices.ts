@@ -108,7 +108,14 @@ export class TrackedClient {
 
   private make(queueFile: string | undefined): DeviceClient {
     if (queueFile && this.boots > 0) rmSync(join(this.options.dir, `queue-${this.boots - 1}.jsonl`), { force: true });
-    const device = new DeviceClient({ url: this.options.url, deviceId: this.options.deviceId, key: this.options.key, queueFile, reconnectDelayMs: 100, keepaliveSeconds: 5 });
+    const device = new DeviceClient({
+      url: this.options.url,
+      deviceId: this.options.deviceId,
+      key: this.options.key,
+      queueFile,
+      reconnectDelayMs: 100,
+      keepaliveSeconds: 5,
+    });
     // An ack empties the queue up to h; a final refusal takes one message out. Anything that
     // left the queue is classified by the event that took it.
     device.on('ack', () => {

@@ -22,7 +22,7 @@ function seeds(): number[] {
   const extra = Number(process.env.REAL_SEEDS ?? 0);
   if (extra > 0) {
     // Fresh seeds each time, printed with every run so any failure can be replayed.
-    const base = Number(process.env.REAL_SEED_BASE ?? (Date.now() % 1_000_000));
+    const base = Number(process.env.REAL_SEED_BASE ?? Date.now() % 1_000_000);
     return Array.from({ length: extra }, (_, i) => base + i);
   }
   return CI_SEEDS;
@@ -34,14 +34,20 @@ for (const seed of seeds()) {
     const { violations, report } = await runSchedule(t, schedule);
     t.diagnostic(report.replaceAll('\n', ' |'));
     if (violations.length > 0) {
-      console.log([
-        `real explorer: seed ${seed} broke the acked-stream promise`,
-        ...violations.map((v) => `  ${v}`),
-        report,
-        describeSchedule(schedule),
-        `replay: REAL_SEED=${seed} node --import tsx --test test/explorer/real-explorer.test.ts`,
-      ].join('\n'));
+      console.log(
+        [
+          `real explorer: seed ${seed} broke the acked-stream promise`,
+          ...violations.map((v) => `  ${v}`),
+          report,
+          describeSchedule(schedule),
+          `replay: REAL_SEED=${seed} node --import tsx --test test/explorer/real-explorer.test.ts`,
+        ].join('\n'),
+      );
     }
-    assert.deepEqual(violations, [], `seed ${seed}; replay: REAL_SEED=${seed} node --import tsx --test test/explorer/real-explorer.test.ts`);
+    assert.deepEqual(
+      violations,
+      [],
+      `seed ${seed}; replay: REAL_SEED=${seed} node --import tsx --test test/explorer/real-explorer.test.ts`,
+    );
   });
 }

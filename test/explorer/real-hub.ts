@@ -13,7 +13,11 @@ export class HubRunner {
   pendingKills = 0;
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(t: TestContext, private readonly dataDir: string, private readonly args: string[]) {
+  constructor(
+    t: TestContext,
+    private readonly dataDir: string,
+    private readonly args: string[],
+  ) {
     t.after(() => {
       for (const p of this.processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     });
@@ -35,13 +39,17 @@ export class HubRunner {
    */
   killAndRestart(downMs: number): Promise<void> {
     this.pendingKills += 1;
-    this.chain = this.chain.then(async () => {
-      await this.hub?.stop('SIGKILL');
-      this.kills += 1;
-      this.hub = null;
-      await new Promise((r) => setTimeout(r, downMs));
-      await this.start();
-    }).finally(() => { this.pendingKills -= 1; });
+    this.chain = this.chain
+      .then(async () => {
+        await this.hub?.stop('SIGKILL');
+        this.kills += 1;
+        this.hub = null;
+        await new Promise((r) => setTimeout(r, downMs));
+        await this.start();
+      })
+      .finally(() => {
+        this.pendingKills -= 1;
+      });
     return this.chain;
   }
 
@@ -60,12 +68,14 @@ export class HubRunner {
 
   /** Error-level lines (pino level 50 and up) the hub processes logged. */
   errorLines(): string[] {
-    return this.processes.flatMap((p) => p.lines).filter((l) => {
-      try {
-        return (JSON.parse(l) as { level?: number }).level! >= 50;
-      } catch {
-        return false;
-      }
-    });
+    return this.processes
+      .flatMap((p) => p.lines)
+      .filter((l) => {
+        try {
+          return (JSON.parse(l) as { level?: number }).level! >= 50;
+        } catch {
+          return false;
+        }
+      });
   }
 }

@@ -41,7 +41,11 @@ export class LineDevice {
   private noise = { corrupt: 0, dropOut: 0, dropIn: 0 };
   welcomes = 0;
 
-  constructor(readonly deviceId: string, path: string, readonly capacity: number) {
+  constructor(
+    readonly deviceId: string,
+    path: string,
+    readonly capacity: number,
+  ) {
     this.ledger = new Ledger(deviceId);
     this.port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
   }
@@ -69,13 +73,22 @@ export class LineDevice {
     }
   }
 
-  corruptNext(): void { this.noise.corrupt += 1; }
-  dropNextOut(): void { this.noise.dropOut += 1; }
-  dropNextIn(): void { this.noise.dropIn += 1; }
+  corruptNext(): void {
+    this.noise.corrupt += 1;
+  }
+  dropNextOut(): void {
+    this.noise.dropOut += 1;
+  }
+  dropNextIn(): void {
+    this.noise.dropIn += 1;
+  }
 
   /** MCU reset: the ring and the numbering are gone; hello again. */
   reboot(): void {
-    this.ledger.drop(this.ring.map((s) => s.value), 'line reboot (RAM lost)');
+    this.ledger.drop(
+      this.ring.map((s) => s.value),
+      'line reboot (RAM lost)',
+    );
     this.ring = [];
     this.numbered = false;
     this.welcomed = false;

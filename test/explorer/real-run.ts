@@ -52,8 +52,26 @@ async function provision(dataDir: string, ids: string[]): Promise<Map<string, st
 /** mosquitto_pub under the client's own login but another client id; bounded. */
 function strayPublish(port: number, key: string, seq: number, value: number): Promise<string> {
   return new Promise((resolve) => {
-    const child = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-u', CLIENT, '-P', key, '-q', '1',
-      '-t', `devices/${CLIENT}/telemetry`, '-m', JSON.stringify({ seq, first: seq, readings: { v: value } })], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      'mosquitto_pub',
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-u',
+        CLIENT,
+        '-P',
+        key,
+        '-q',
+        '1',
+        '-t',
+        `devices/${CLIENT}/telemetry`,
+        '-m',
+        JSON.stringify({ seq, first: seq, readings: { v: value } }),
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
@@ -73,7 +91,14 @@ export async function runSchedule(t: TestContext, s: Schedule): Promise<RunResul
   const devicesFile = join(dir, 'devices.yml');
   writeFileSync(devicesFile, `devices:\n  - { transport: line, port: ${pty.hubPath} }\n`);
   const keys = await provision(dataDir, [CLIENT, RING]);
-  const hub = new HubRunner(t, dataDir, ['--devices-file', devicesFile, '--mqtt-max-payload', String(MAX_PAYLOAD), '--flush-interval-ms', String(s.flushIntervalMs)]);
+  const hub = new HubRunner(t, dataDir, [
+    '--devices-file',
+    devicesFile,
+    '--mqtt-max-payload',
+    String(MAX_PAYLOAD),
+    '--flush-interval-ms',
+    String(s.flushIntervalMs),
+  ]);
   await hub.start();
   const url = await hub.url();
 
@@ -98,36 +123,55 @@ export async function runSchedule(t: TestContext, s: Schedule): Promise<RunResul
   const running: Array<Promise<unknown>> = [];
   const apply = async (f: Fault): Promise<void> => {
     switch (f.kind) {
-      case 'hub-kill': return hub.killAndRestart(f.delayMs!);
-      case 'client-cut': return client.cut();
-      case 'client-reboot': return client.reboot(f.saved === true);
-      case 'ring-cut': return ring.cut(f.delayMs!);
-      case 'ring-reboot': return ring.reboot(f.delayMs!);
-      case 'ring-oversize': return ring.sample(nextValue++, true);
-      case 'line-corrupt': return line.corruptNext();
-      case 'line-drop-out': return line.dropNextOut();
-      case 'line-drop-in': return line.dropNextIn();
-      case 'line-reboot': return line.reboot();
+      case 'hub-kill':
+        return hub.killAndRestart(f.delayMs!);
+      case 'client-cut':
+        return client.cut();
+      case 'client-reboot':
+        return client.reboot(f.saved === true);
+      case 'ring-cut':
+        return ring.cut(f.delayMs!);
+      case 'ring-reboot':
+        return ring.reboot(f.delayMs!);
+      case 'ring-oversize':
+        return ring.sample(nextValue++, true);
+      case 'line-corrupt':
+        return line.corruptNext();
+      case 'line-drop-out':
+        return line.dropNextOut();
+      case 'line-drop-in':
+        return line.dropNextIn();
+      case 'line-reboot':
+        return line.reboot();
       case 'stray': {
         // Only against a stream the client holds, steadily: see real-schedule.ts.
         // A client still reconnecting is waited for (bounded), but only while nothing that
         // takes its stream away is due in the next 1.5 s.
         const holding = (await until(() => client.live, 4_000)) && (await sleep(300), client.live);
         const now = Date.now() - started;
-        const disturbed = s.faults.some((g) => ['hub-kill', 'client-cut', 'client-reboot'].includes(g.kind) && g.at >= now - 300 && g.at < now + 1_500);
+        const disturbed = s.faults.some(
+          (g) => ['hub-kill', 'client-cut', 'client-reboot'].includes(g.kind) && g.at >= now - 300 && g.at < now + 1_500,
+        );
         if (!holding || disturbed || hub.pendingKills > 0 || now > s.windowMs - 200) {
           notes.push(`stray at ${f.at} skipped: the client did not hold its stream steadily (${now} ms)`);
           return;
         }
         const value = 50_000_000 + strayValues.size;
         strayValues.add(value);
-        notes.push(`stray at ${f.at} (value ${value}): mosquitto_pub ${await strayPublish(await hub.mqttPort, keys.get(CLIENT)!, 1_000_000 + strayValues.size, value)}`);
+        notes.push(
+          `stray at ${f.at} (value ${value}): mosquitto_pub ${await strayPublish(await hub.mqttPort, keys.get(CLIENT)!, 1_000_000 + strayValues.size, value)}`,
+        );
       }
     }
   };
   const started = Date.now();
   for (const f of s.faults) {
-    timers.push(setTimeout(() => running.push(apply(f).catch((err: Error) => notes.push(`harness: ${f.kind} at ${f.at} failed: ${err.stack}`))), f.at));
+    timers.push(
+      setTimeout(
+        () => running.push(apply(f).catch((err: Error) => notes.push(`harness: ${f.kind} at ${f.at} failed: ${err.stack}`))),
+        f.at,
+      ),
+    );
   }
   t.after(() => timers.forEach((x) => clearTimeout(x)));
   await sleep(s.windowMs);
@@ -141,8 +185,10 @@ export async function runSchedule(t: TestContext, s: Schedule): Promise<RunResul
   const drainMs = Date.now() - drainStart;
   if (!drained) {
     const ringState = ring.ring.ring.map((m) => m.seq);
-    violations.push(`stall: not drained within ${DRAIN_MS} ms: ${CLIENT} backlog ${client.device.backlog} live ${client.live} head ${client.device.head}; ` +
-      `${RING} ring [${ringState.join(',')}] live ${ring.live} head ${ring.ring.head} errors ${JSON.stringify(ring.ring.errors.slice(-3))}; ${LINE} idle ${line.idle}`);
+    violations.push(
+      `stall: not drained within ${DRAIN_MS} ms: ${CLIENT} backlog ${client.device.backlog} live ${client.live} head ${client.device.head}; ` +
+        `${RING} ring [${ringState.join(',')}] live ${ring.live} head ${ring.ring.head} errors ${JSON.stringify(ring.ring.errors.slice(-3))}; ${LINE} idle ${line.idle}`,
+    );
   }
   await Promise.allSettled([client.close(), ring.close(), line.close()]);
   const code = await hub.stop();
@@ -153,7 +199,10 @@ export async function runSchedule(t: TestContext, s: Schedule): Promise<RunResul
   const ledgers: Record<string, Ledger> = { [CLIENT]: client.ledger, [RING]: ring.ledger, [LINE]: line.ledger };
   const report = [
     `fault window ${s.windowMs} ms, ${hub.kills} hub kills, drained in ${drainMs} ms, total ${Date.now() - started} ms`,
-    ...checked.tallies.map((x) => `  ${x.deviceId}: sent ${x.sent}, acked ${x.acked}, dropped ${x.dropped} (${dropReasons(ledgers[x.deviceId])}), stored ${x.stored}`),
+    ...checked.tallies.map(
+      (x) =>
+        `  ${x.deviceId}: sent ${x.sent}, acked ${x.acked}, dropped ${x.dropped} (${dropReasons(ledgers[x.deviceId])}), stored ${x.stored}`,
+    ),
     ...client.notes.map((n) => `  ${CLIENT}: ${n}`),
     ...notes.map((n) => `  ${n}`),
     ...(errors.length ? [`  hub logged ${errors.length} errors, first: ${errors[0].slice(0, 400)}`] : []),

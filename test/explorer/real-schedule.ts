@@ -42,7 +42,14 @@ export interface Schedule {
 /** MQTT payload limit the hub runs with; an oversized ring sample is well over it. */
 export const MAX_PAYLOAD = 4096;
 
-function spread(rng: Prng, faults: Fault[], kind: FaultKind, count: number, windowMs: number, extra: (rng: Prng) => Partial<Fault> = () => ({})): void {
+function spread(
+  rng: Prng,
+  faults: Fault[],
+  kind: FaultKind,
+  count: number,
+  windowMs: number,
+  extra: (rng: Prng) => Partial<Fault> = () => ({}),
+): void {
   for (let i = 0; i < count; i++) faults.push({ at: rng.range(300, windowMs - 300), kind, ...extra(rng) });
 }
 
@@ -54,7 +61,8 @@ export function drawSchedule(seed: number): Schedule {
   // Hub kills leave room for a restart (about 2.5 s here) before the window closes.
   const kills = rng.range(1, 2);
   const slot = (windowMs - 2_500) / kills;
-  for (let i = 0; i < kills; i++) faults.push({ at: Math.round(500 + i * slot + rng.float() * (slot - 500)), kind: 'hub-kill', delayMs: rng.range(50, 1_500) });
+  for (let i = 0; i < kills; i++)
+    faults.push({ at: Math.round(500 + i * slot + rng.float() * (slot - 500)), kind: 'hub-kill', delayMs: rng.range(50, 1_500) });
   spread(rng, faults, 'client-cut', rng.range(0, 3), windowMs);
   spread(rng, faults, 'client-reboot', rng.range(0, 2), windowMs, (r) => ({ saved: clientQueueFile && r.chance(0.6) }));
   spread(rng, faults, 'ring-cut', rng.range(0, 3), windowMs, (r) => ({ delayMs: r.range(20, 400) }));
@@ -68,8 +76,8 @@ export function drawSchedule(seed: number): Schedule {
   // (with none holding it, the protocol lets the first publisher take the stream).
   // Whether the client holds it when the stray comes is checked then (real-run.ts skips it if
   // not); here nothing may take it away while the stray connects and publishes.
-  const disturbs = (f: Fault, at: number) => (f.kind === 'hub-kill' || f.kind === 'client-cut' || f.kind === 'client-reboot') &&
-    f.at > at - 300 && f.at < at + 1_500;
+  const disturbs = (f: Fault, at: number) =>
+    (f.kind === 'hub-kill' || f.kind === 'client-cut' || f.kind === 'client-reboot') && f.at > at - 300 && f.at < at + 1_500;
   for (let i = rng.range(0, 2); i > 0; i--) {
     for (let attempt = 0; attempt < 8; attempt++) {
       const at = rng.range(300, windowMs - 300);
@@ -92,8 +100,12 @@ export function drawSchedule(seed: number): Schedule {
 }
 
 export function describeSchedule(s: Schedule): string {
-  const head = `seed ${s.seed}: window ${s.windowMs} ms, cadence client ${s.cadence.client} / ring ${s.cadence.ring} / line ${s.cadence.line} ms, ` +
+  const head =
+    `seed ${s.seed}: window ${s.windowMs} ms, cadence client ${s.cadence.client} / ring ${s.cadence.ring} / line ${s.cadence.line} ms, ` +
     `client queue file ${s.clientQueueFile}, ring ${s.ringCapacity}, line ring ${s.lineCapacity}, flush ${s.flushIntervalMs} ms`;
-  const lines = s.faults.map((f) => `  ${String(f.at).padStart(5)} ${f.kind}${f.delayMs !== undefined ? ` ${f.delayMs} ms` : ''}${f.saved !== undefined ? (f.saved ? ' saved' : ' fresh') : ''}`);
+  const lines = s.faults.map(
+    (f) =>
+      `  ${String(f.at).padStart(5)} ${f.kind}${f.delayMs !== undefined ? ` ${f.delayMs} ms` : ''}${f.saved !== undefined ? (f.saved ? ' saved' : ' fresh') : ''}`,
+  );
   return [head, ...lines].join('\n');
 }

@@ -36,8 +36,14 @@ export class Book {
   private nextValue: number;
   private epoch = 0;
 
-  constructor(readonly deviceId: string, index: number, private readonly commits: CommitLog, private readonly trace: Trace,
-    private readonly step: () => number, private readonly hub: HubView) {
+  constructor(
+    readonly deviceId: string,
+    index: number,
+    private readonly commits: CommitLog,
+    private readonly trace: Trace,
+    private readonly step: () => number,
+    private readonly hub: HubView,
+  ) {
     this.nextValue = (index + 1) * 1_000_000;
   }
 
@@ -52,7 +58,9 @@ export class Book {
     for (const value of values) {
       this.free(value, 'acked', seq);
       if (!this.commits.has(this.deviceId, value)) {
-        this.violations.push(`step ${this.step()}: ${this.deviceId} freed seq ${seq} (value ${value}) on ack h=${h}, but the hub never stored it`);
+        this.violations.push(
+          `step ${this.step()}: ${this.deviceId} freed seq ${seq} (value ${value}) on ack h=${h}, but the hub never stored it`,
+        );
       }
     }
   }
@@ -64,7 +72,8 @@ export class Book {
     s.seq = seq;
     s.epoch = this.epoch;
     if (collateral) s.collateral = true;
-    if (fate !== 'acked') this.trace.add(`${this.deviceId}: gives up value ${value} seq ${seq ?? '-'} (${fate}${collateral ? ', collateral' : ''})`);
+    if (fate !== 'acked')
+      this.trace.add(`${this.deviceId}: gives up value ${value} seq ${seq ?? '-'} (${fate}${collateral ? ', collateral' : ''})`);
   }
 
   /**

@@ -24,8 +24,13 @@ export class EspActor implements Actor {
   private conn: MqttConn | null = null;
   private reconnectAt = 0;
 
-  constructor(readonly deviceId: string, private readonly book: Book, private readonly world: World,
-    private readonly capacity: number, private readonly conforming: boolean) {}
+  constructor(
+    readonly deviceId: string,
+    private readonly book: Book,
+    private readonly world: World,
+    private readonly capacity: number,
+    private readonly conforming: boolean,
+  ) {}
 
   backlog(): number {
     return this.ring.length;

@@ -26,8 +26,13 @@ export class LineActor implements Actor {
   /** The EEPROM boot counter: echoed in the welcome that answers this boot's hello. */
   private bootId = 0;
 
-  constructor(readonly deviceId: string, private readonly book: Book, private readonly world: World,
-    readonly link: LineLink, private readonly capacity: number) {
+  constructor(
+    readonly deviceId: string,
+    private readonly book: Book,
+    private readonly world: World,
+    readonly link: LineLink,
+    private readonly capacity: number,
+  ) {
     this.boot();
   }
 

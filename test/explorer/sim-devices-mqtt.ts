@@ -31,8 +31,13 @@ export class ClientActor implements Actor {
   /** Bodies the device built to be refused: dropping them on refusal is their own doing. */
   private readonly doomed = new Set<number>();
 
-  constructor(readonly deviceId: string, private readonly book: Book, private readonly world: World,
-    private readonly queueFile: string | undefined, private readonly timed: boolean) {
+  constructor(
+    readonly deviceId: string,
+    private readonly book: Book,
+    private readonly world: World,
+    private readonly queueFile: string | undefined,
+    private readonly timed: boolean,
+  ) {
     this.queue = new MessageQueue(queueFile);
     this.queue.load();
   }

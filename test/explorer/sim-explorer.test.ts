@@ -51,8 +51,22 @@ if (process.env.SIM_SEED) {
     t.diagnostic(`faults ${JSON.stringify(total.faults)}`);
     t.diagnostic(`observed ${JSON.stringify(total.observed)}`);
     // The schedules must really exercise the faults they claim to: each kind drawn at least once.
-    for (const kind of ['connectionCut', 'hubCrash', 'crashCommitted', 'crashLost', 'storeWriteFail', 'storeWriteSlow', 'strayPublish',
-      'duplicatedPublish', 'clientRebootFresh', 'clientRebootSaved', 'espReboot', 'mcuReset', 'lineFrameLost', 'lineGarbage']) {
+    for (const kind of [
+      'connectionCut',
+      'hubCrash',
+      'crashCommitted',
+      'crashLost',
+      'storeWriteFail',
+      'storeWriteSlow',
+      'strayPublish',
+      'duplicatedPublish',
+      'clientRebootFresh',
+      'clientRebootSaved',
+      'espReboot',
+      'mcuReset',
+      'lineFrameLost',
+      'lineGarbage',
+    ]) {
       assert.ok((total.faults[kind] ?? 0) > 0, `no schedule drew the fault ${kind}`);
     }
     for (const seen of ['ringOverflow', 'streamLoss', 'duplicate']) {

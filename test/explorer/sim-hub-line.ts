@@ -20,15 +20,36 @@ export class SimLineSession {
   private readonly conversation: LineConversation;
   private deviceId = '?';
 
-  constructor(core: Core, link: LineLink, clock: () => number, counts: Counts, private readonly trace: Trace) {
+  constructor(
+    core: Core,
+    link: LineLink,
+    clock: () => number,
+    counts: Counts,
+    private readonly trace: Trace,
+  ) {
     const ctx: TransportContext = {
-      bus: core.bus, devices: core.devices, ingest: core.ingest, streams: core.streams, log: LOG,
+      bus: core.bus,
+      devices: core.devices,
+      ingest: core.ingest,
+      streams: core.streams,
+      log: LOG,
       presence,
-      commands: { async ack() { return null; }, async redeliver() {}, acceptKind() {}, attach() { return () => {}; } } as never,
+      commands: {
+        async ack() {
+          return null;
+        },
+        async redeliver() {},
+        acceptKind() {},
+        attach() {
+          return () => {};
+        },
+      } as never,
       metrics: { frameRejected: (_source: string, code: string) => counts.saw(`lineRefused:${code}`) } as never,
     };
     const wire = {
-      get isOpen() { return core.alive; },
+      get isOpen() {
+        return core.alive;
+      },
       write: async (bytes: Buffer) => {
         // A dead hub process writes nothing.
         if (!core.alive) return;

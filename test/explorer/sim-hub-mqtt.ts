@@ -28,7 +28,10 @@ export class MqttConn {
   downlink: Downlink[] = [];
   readonly subscribed = new Set<string>();
 
-  constructor(readonly deviceId: string, readonly clientId: string) {}
+  constructor(
+    readonly deviceId: string,
+    readonly clientId: string,
+  ) {}
 
   send(packet: Uplink): void {
     if (this.open) this.uplink.push(packet);
@@ -37,7 +40,16 @@ export class MqttConn {
 
 const READING_REFUSALS = new Set(['bad_value', 'bad_reading']);
 const presence = { online() {}, offline() {}, heard() {} };
-const commands = { async ack() { return null; }, async redeliver() {}, acceptKind() {}, attach() { return () => {}; } };
+const commands = {
+  async ack() {
+    return null;
+  },
+  async redeliver() {},
+  acceptKind() {},
+  attach() {
+    return () => {};
+  },
+};
 
 export class SimMqttHub {
   private readonly conns = new Map<MqttConn, Client>();
@@ -52,12 +64,30 @@ export class SimMqttHub {
     private readonly counts: Counts,
     private readonly trace: Trace,
   ) {
-    const broker = { get closed() { return !core.alive; }, publish: (p: PublishPacket, cb: (err?: Error) => void) => { this.route(p); cb(); } };
-    this.outbox = new Outbox(() => broker as unknown as Aedes, (id) => core.streams.head(id), (id) => core.ingest.settled(id), maxPayload, LOG);
+    const broker = {
+      get closed() {
+        return !core.alive;
+      },
+      publish: (p: PublishPacket, cb: (err?: Error) => void) => {
+        this.route(p);
+        cb();
+      },
+    };
+    this.outbox = new Outbox(
+      () => broker as unknown as Aedes,
+      (id) => core.streams.head(id),
+      (id) => core.ingest.settled(id),
+      maxPayload,
+      LOG,
+    );
     const rejections = new Rejections({ metrics: undefined, bus: core.bus, log: LOG, outbox: this.outbox });
     this.messages = new DeviceMessages({
       ctx: { ingest: core.ingest, presence, devices: core.devices, commands } as never,
-      connections: this.connections, outbox: this.outbox, rejections, log: LOG, maxPayload,
+      connections: this.connections,
+      outbox: this.outbox,
+      rejections,
+      log: LOG,
+      maxPayload,
     });
   }
 
@@ -79,7 +109,10 @@ export class SimMqttHub {
     if (packet.kind === 'subscribe') {
       for (const t of packet.topics) conn.subscribed.add(t.split('/').pop()!);
       if (packet.topics.includes(`devices/${conn.deviceId}/ack`)) {
-        this.trace.add(() => `${conn.clientId} subscribes (conn ${conn.id}); pending ${this.core.ingest.pendingReadings}, in flight ${this.core.store.inFlight}`);
+        this.trace.add(
+          () =>
+            `${conn.clientId} subscribes (conn ${conn.id}); pending ${this.core.ingest.pendingReadings}, in flight ${this.core.store.inFlight}`,
+        );
         void this.outbox.resume(conn.deviceId);
       }
       return;

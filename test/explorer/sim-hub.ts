@@ -53,7 +53,7 @@ export class HubRecord {
 
   accounts(deviceId: string, seq: number): boolean {
     if (this.refused.get(deviceId)?.has(seq)) return true;
-    return (this.losses.get(deviceId) ?? []).some(({ from, to }) => ((seq - from + 2 ** 32) % 2 ** 32) <= ((to - from + 2 ** 32) % 2 ** 32));
+    return (this.losses.get(deviceId) ?? []).some(({ from, to }) => (seq - from + 2 ** 32) % 2 ** 32 <= (to - from + 2 ** 32) % 2 ** 32);
   }
 }
 

@@ -22,7 +22,8 @@ export interface Expectations {
 
 export async function checkStore(store: SqliteStore, e: Expectations): Promise<string[]> {
   const problems: string[] = [];
-  for (const { deviceId, value } of e.commits.rewritten) problems.push(`${deviceId}: value ${value} was written by two committed batches (a resend written again)`);
+  for (const { deviceId, value } of e.commits.rewritten)
+    problems.push(`${deviceId}: value ${value} was written by two committed batches (a resend written again)`);
   for (const book of e.books) {
     const counts = new Map<number, number>();
     const page = await store.queryRaw({ deviceId: book.deviceId, from: T0 - 3_600_000, to: T0 + 86_400_000, limit: 100_000 });
@@ -41,7 +42,8 @@ export async function checkStore(store: SqliteStore, e: Expectations): Promise<s
     const expected = e.expected(book.deviceId);
     for (const s of book.samples.values()) {
       const stored = counts.get(s.value) ?? 0;
-      if (s.fate === 'acked' && stored !== 1) problems.push(`${book.deviceId}: acked value ${s.value} (seq ${s.seq}) stored ${stored} times`);
+      if (s.fate === 'acked' && stored !== 1)
+        problems.push(`${book.deviceId}: acked value ${s.value} (seq ${s.seq}) stored ${stored} times`);
       if (stored > 0 || s.fate === 'acked' || s.fate === 'reboot') continue;
       if (s.fate === 'held') {
         problems.push(`${book.deviceId}: value ${s.value} still held unacked after draining`);
@@ -52,6 +54,7 @@ export async function checkStore(store: SqliteStore, e: Expectations): Promise<s
       if (book.streamBefore(s) && !e.record.accounts(book.deviceId, s.seq)) problems.push(unaccounted(s));
     }
   }
-  for (const a of e.actors) if (a.backlog() > 0) problems.push(`${a.deviceId}: ${a.backlog()} messages still unacked after the quiet phase (stall)`);
+  for (const a of e.actors)
+    if (a.backlog() > 0) problems.push(`${a.deviceId}: ${a.backlog()} messages still unacked after the quiet phase (stall)`);
   return problems;
 }

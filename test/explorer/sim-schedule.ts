@@ -67,7 +67,11 @@ export async function runSchedule(seed: number, options: ScheduleOptions = {}): 
   const dir = mkdtempSync(join(SCRATCH, `s${seed}-`));
   let mqttHub!: SimMqttHub;
   const world: World = {
-    step: 0, faulting: true, rng: rng.fork(), counts, trace,
+    step: 0,
+    faulting: true,
+    rng: rng.fork(),
+    counts,
+    trace,
     clock: () => T0 + world.step * STEP_MS,
     mqtt: () => mqttHub,
   };
@@ -96,7 +100,11 @@ export async function runSchedule(seed: number, options: ScheduleOptions = {}): 
       mqttDevices.push(id);
     }
   });
-  await provision(join(dir, 'hub'), kinds.map((k, i) => `${k}-${i}`), wrapHeads);
+  await provision(
+    join(dir, 'hub'),
+    kinds.map((k, i) => `${k}-${i}`),
+    wrapHeads,
+  );
   hub.onBoot = (core) => {
     mqttHub?.closeAll('hub process died');
     mqttHub = new SimMqttHub(core, hubOptions.maxPayload, hub.record, counts, trace);
@@ -115,7 +123,9 @@ export async function runSchedule(seed: number, options: ScheduleOptions = {}): 
   });
   await hub.boot();
   const sim: Sim = { world, hub, actors, lines, mqttDevices, noise: rng.float() * 0.15 };
-  trace.add(`devices ${kinds.map((k, i) => `${k}-${i}`).join(', ')}; maxPending ${hubOptions.maxPending}; wrap ${[...wrapHeads].join(' ')}; noise ${sim.noise.toFixed(3)}`);
+  trace.add(
+    `devices ${kinds.map((k, i) => `${k}-${i}`).join(', ')}; maxPending ${hubOptions.maxPending}; wrap ${[...wrapHeads].join(' ')}; noise ${sim.noise.toFixed(3)}`,
+  );
 
   let step = 0;
   let drainedFor = 0;
@@ -144,13 +154,24 @@ export async function runSchedule(seed: number, options: ScheduleOptions = {}): 
   await hub.shutdown();
   const store = new SqliteStore(join(dir, 'hub'));
   await store.start();
-  const violations = [...books.flatMap((b) => b.violations), ...await checkStore(store, {
-    books, actors, commits: hub.commits, record: hub.record, expected: (id) => ledger.expected(id),
-  })];
+  const violations = [
+    ...books.flatMap((b) => b.violations),
+    ...(await checkStore(store, {
+      books,
+      actors,
+      commits: hub.commits,
+      record: hub.record,
+      expected: (id) => ledger.expected(id),
+    })),
+  ];
   await store.stop();
   hub.disarmAll();
   rmSync(dir, { recursive: true, force: true });
-  const collateral = books.flatMap((b) => [...b.samples.values()].filter((s) => s.collateral).map((s) => `${s.deviceId}: gave up value ${s.value} (seq ${s.seq}) on a refusal of another connection's message`));
+  const collateral = books.flatMap((b) =>
+    [...b.samples.values()]
+      .filter((s) => s.collateral)
+      .map((s) => `${s.deviceId}: gave up value ${s.value} (seq ${s.seq}) on a refusal of another connection's message`),
+  );
   return { seed, violations, collateral, steps: step, counts, trace: trace.lines };
 }
 
@@ -159,7 +180,16 @@ async function provision(dir: string, ids: string[], heads: Map<string, number>)
   const store = new SqliteStore(dir);
   await store.start();
   for (const id of ids) {
-    await store.saveDevice({ id, name: id, transport: id.startsWith('line') ? 'line' : 'mqtt', metrics: [], actuators: [], presence: 'unknown', lastSeen: null, createdAt: T0 });
+    await store.saveDevice({
+      id,
+      name: id,
+      transport: id.startsWith('line') ? 'line' : 'mqtt',
+      metrics: [],
+      actuators: [],
+      presence: 'unknown',
+      lastSeen: null,
+      createdAt: T0,
+    });
   }
   await store.writeBatch({ readings: [], heads: [...heads].map(([deviceId, h]) => ({ deviceId, h })), lastSeen: [] });
   await store.stop();

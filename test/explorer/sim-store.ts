@@ -56,7 +56,10 @@ export class FaultyStore {
   trace: ((line: () => string) => void) | null = null;
 
   async writeBatch(batch: WriteBatch): Promise<WriteResult> {
-    this.trace?.(() => `store: write heads ${batch.heads.map((x) => `${x.deviceId}:${x.h}`).join(' ')}${this.failNext > 0 ? ' (fails)' : this.slowNext > 0 ? ' (slow)' : ''}`);
+    this.trace?.(
+      () =>
+        `store: write heads ${batch.heads.map((x) => `${x.deviceId}:${x.h}`).join(' ')}${this.failNext > 0 ? ' (fails)' : this.slowNext > 0 ? ' (slow)' : ''}`,
+    );
     // A process that was killed never hears back from its store.
     if (this.dead) return new Promise(() => {});
     if (this.failNext > 0) {

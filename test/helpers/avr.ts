@@ -8,8 +8,23 @@
 import { readFileSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import {
-  AVRADC, AVREEPROM, AVRIOPort, AVRTimer, AVRUSART, CPU, EEPROMMemoryBackend, PinState, adcConfig, avrInstruction,
-  portBConfig, portCConfig, portDConfig, timer0Config, timer1Config, timer2Config, usart0Config,
+  AVRADC,
+  AVREEPROM,
+  AVRIOPort,
+  AVRTimer,
+  AVRUSART,
+  CPU,
+  EEPROMMemoryBackend,
+  PinState,
+  adcConfig,
+  avrInstruction,
+  portBConfig,
+  portCConfig,
+  portDConfig,
+  timer0Config,
+  timer1Config,
+  timer2Config,
+  usart0Config,
 } from 'avr8js';
 
 export { PinState };
@@ -80,7 +95,10 @@ export class AvrSimulator {
   /** The ATmega328P's 1 KiB EEPROM: it keeps its contents across resets, like the chip's. */
   readonly eeprom = new EEPROMMemoryBackend(1024);
 
-  constructor(hex: string | Uint8Array, private readonly options: AvrOptions = {}) {
+  constructor(
+    hex: string | Uint8Array,
+    private readonly options: AvrOptions = {},
+  ) {
     const flash = typeof hex === 'string' ? parseIntelHex(hex) : hex;
     this.program = new Uint16Array(flash.buffer.slice(flash.byteOffset, flash.byteOffset + FLASH_BYTES));
     this.frequencyHz = options.frequencyHz ?? 16_000_000;

@@ -30,25 +30,58 @@ export async function freePort(): Promise<number> {
  * Starts the hub with `args` (after `start`) on loopback with auth off unless the args say
  * otherwise; resolves once it logged "telemetry-hub started". `mqttPort` 0 picks a free one.
  */
-export async function startHubProcess(options: { dataDir: string; args?: string[]; mqttPort?: number; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<HubProcess> {
+export async function startHubProcess(options: {
+  dataDir: string;
+  args?: string[];
+  mqttPort?: number;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}): Promise<HubProcess> {
   const mqttPort = options.mqttPort || (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--data-dir', options.dataDir,
-    '--http-host', '127.0.0.1', '--http-port', '0', '--mqtt-host', '127.0.0.1', '--mqtt-port', String(mqttPort),
-    '--auth', 'off', '--log-level', 'info', ...(options.args ?? [])], {
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      'start',
+      '--data-dir',
+      options.dataDir,
+      '--http-host',
+      '127.0.0.1',
+      '--http-port',
+      '0',
+      '--mqtt-host',
+      '127.0.0.1',
+      '--mqtt-port',
+      String(mqttPort),
+      '--auth',
+      'off',
+      '--log-level',
+      'info',
+      ...(options.args ?? []),
+    ],
+    {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const lines: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
   let stderr = '';
-  child.stderr!.on('data', (d) => { stderr += d; });
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
   };
   const url = await new Promise<string>((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error(`hub did not start within ${options.timeoutMs ?? 30_000} ms: ${stderr.slice(-500)}`)), options.timeoutMs ?? 30_000);
+    const deadline = setTimeout(
+      () => reject(new Error(`hub did not start within ${options.timeoutMs ?? 30_000} ms: ${stderr.slice(-500)}`)),
+      options.timeoutMs ?? 30_000,
+    );
     const check = setInterval(() => {
       const started = lines.map(parseLine).find((l) => l?.msg === 'telemetry-hub started');
       if (started || child.exitCode !== null) {

@@ -44,7 +44,14 @@ export class RingDevice {
   /** Connects, subscribes, and waits for the resume answer. */
   async connect(): Promise<void> {
     const { url, deviceId, key, clientId = deviceId } = this.options;
-    const client = mqtt.connect(url, { clientId, username: deviceId, password: key, clean: true, reconnectPeriod: 0, connectTimeout: 5_000 });
+    const client = mqtt.connect(url, {
+      clientId,
+      username: deviceId,
+      password: key,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: 5_000,
+    });
     this.client = client;
     this.live = false;
     this.connections += 1;
@@ -55,12 +62,14 @@ export class RingDevice {
       this.live = false;
       if (this.reconnecting) setTimeout(() => void this.connect().catch(() => {}), 50);
     });
-    const resumed = new Promise<void>((resolve) => client.on('message', (topic, payload) => {
-      if (this.client !== client) return;
-      const body = JSON.parse(payload.toString());
-      if (topic.endsWith('/ack')) this.onAck(body, resolve);
-      else if (topic.endsWith('/error')) this.onError(body);
-    }));
+    const resumed = new Promise<void>((resolve) =>
+      client.on('message', (topic, payload) => {
+        if (this.client !== client) return;
+        const body = JSON.parse(payload.toString());
+        if (topic.endsWith('/ack')) this.onAck(body, resolve);
+        else if (topic.endsWith('/error')) this.onError(body);
+      }),
+    );
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);
@@ -122,7 +131,9 @@ export class RingDevice {
 
   private send(message: RingMessage): void {
     const first = this.ring[0]?.seq ?? message.seq;
-    this.client?.publish(`devices/${this.options.deviceId}/telemetry`, JSON.stringify({ seq: message.seq, first, ...message.body }), { qos: 1 });
+    this.client?.publish(`devices/${this.options.deviceId}/telemetry`, JSON.stringify({ seq: message.seq, first, ...message.body }), {
+      qos: 1,
+    });
   }
 
   private onAck(body: { h: number | null; maxPayload?: number }, resumed: () => void): void {

@@ -139,13 +139,19 @@ test('an address presenting bad tokens again and again gets 429 with Retry-After
 test('`telemetry-hub token add operator` makes a token a running hub accepts', async () => {
   const t = await startHub({ auth: 'on' });
   try {
-    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'token', 'add', 'operator', '--data-dir', t.dataDir], { encoding: 'utf8', timeout: 30_000 });
+    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'token', 'add', 'operator', '--data-dir', t.dataDir], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(cli.status, 0, cli.stderr);
     const token = cli.stdout.trim();
     assert.match(token, /^thub_[A-Za-z0-9_-]{40,}$/);
     assert.deepEqual((await call(`${t.url}/api/auth/whoami`, token)).body, { role: 'operator' });
 
-    const wrong = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'token', 'add', 'superuser', '--data-dir', t.dataDir], { encoding: 'utf8', timeout: 30_000 });
+    const wrong = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'token', 'add', 'superuser', '--data-dir', t.dataDir], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(wrong.status, 2);
     assert.match(wrong.stderr, /usage: telemetry-hub token add <viewer\|operator\|admin>/);
   } finally {
@@ -166,7 +172,14 @@ test('with auth off every caller is admin and no token file is made', async () =
 test('a hub started with auth off says so in its log', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'auth-off-'));
   const lines: string[] = [];
-  const log = pino({ level: 'warn' }, { write: (line: string) => { lines.push(line); } });
+  const log = pino(
+    { level: 'warn' },
+    {
+      write: (line: string) => {
+        lines.push(line);
+      },
+    },
+  );
   const hub = new Hub({ ...loadConfig({}, []), httpHost: '127.0.0.1', httpPort: 0, mqttPort: 0, auth: 'off', dataDir }, log);
   try {
     await hub.start();
@@ -188,7 +201,11 @@ test('routes name their least role in config: admin routes refuse operators; pub
   const app = Fastify();
   try {
     await app.register(authPlugin, {
-      mode: 'on', tokens, limiter: new AuthFailureLimiter(100, 60_000), log: createLogger('silent'), registry: new MetricsRegistry(),
+      mode: 'on',
+      tokens,
+      limiter: new AuthFailureLimiter(100, 60_000),
+      log: createLogger('silent'),
+      registry: new MetricsRegistry(),
     });
     await app.register(async (child) => {
       child.post('/api/admin/things', { config: { role: 'admin' } }, async (request) => ({ by: request.principal?.role }));
@@ -197,7 +214,8 @@ test('routes name their least role in config: admin routes refuse operators; pub
     });
     const operator = (await tokens.add('operator')).token;
     const admin = (await tokens.add('admin')).token;
-    const post = (token?: string) => app.inject({ method: 'POST', url: '/api/admin/things', headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const post = (token?: string) =>
+      app.inject({ method: 'POST', url: '/api/admin/things', headers: token ? { authorization: `Bearer ${token}` } : {} });
     assert.equal((await post()).statusCode, 401);
     const refused = await post(operator);
     assert.equal(refused.statusCode, 403);

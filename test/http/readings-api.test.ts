@@ -10,8 +10,13 @@ let t: TestHub;
 before(async () => {
   t = await startHub();
   await t.hub.devices.register({
-    id: 'room-1', name: 'Room 1', transport: 'mqtt',
-    metrics: [{ name: 'temp', unit: '°C' }, { name: 'hum', unit: '%' }],
+    id: 'room-1',
+    name: 'Room 1',
+    transport: 'mqtt',
+    metrics: [
+      { name: 'temp', unit: '°C' },
+      { name: 'hum', unit: '%' },
+    ],
   });
   // Four hours of readings every 10 minutes, sent out of order and with repeats.
   const readings = [];
@@ -31,7 +36,10 @@ test('GET /api/devices lists the device with its metrics and latest values', asy
   assert.equal(status, 200);
   const [device] = body.devices;
   assert.equal(device.id, 'room-1');
-  assert.deepEqual(device.metrics, [{ name: 'temp', unit: '°C' }, { name: 'hum', unit: '%' }]);
+  assert.deepEqual(device.metrics, [
+    { name: 'temp', unit: '°C' },
+    { name: 'hum', unit: '%' },
+  ]);
   assert.deepEqual(device.latest.temp, { ts: T0 + 23 * 600_000, value: 23 });
 });
 
@@ -63,15 +71,31 @@ test('aggregates over 1h come from bucket summaries and match the raw values', a
   const from = new Date(T0).toISOString();
   const to = new Date(T0 + 4 * HOUR).toISOString();
   const { body } = await getJson(`${t.url}/api/devices/room-1/readings?metric=temp&from=${from}&to=${to}&every=1h&agg=avg`);
-  assert.deepEqual(body.points.map((p: { value: number; count: number }) => [p.value, p.count]), [[2.5, 6], [8.5, 6], [14.5, 6], [20.5, 6]]);
+  assert.deepEqual(
+    body.points.map((p: { value: number; count: number }) => [p.value, p.count]),
+    [
+      [2.5, 6],
+      [8.5, 6],
+      [14.5, 6],
+      [20.5, 6],
+    ],
+  );
   const max = await getJson(`${t.url}/api/devices/room-1/readings?metric=temp&from=${T0}&to=${T0 + 4 * HOUR}&every=1d&agg=max`);
   // The day edge falls two hours in: the windows are [.., 00:00) and [00:00, ..).
-  assert.deepEqual(max.body.points.map((p: { value: number }) => p.value), [11, 23]);
+  assert.deepEqual(
+    max.body.points.map((p: { value: number }) => p.value),
+    [11, 23],
+  );
 });
 
 test('a range that starts inside a bucket uses only the samples inside it', async () => {
-  const { body } = await getJson(`${t.url}/api/devices/room-1/readings?metric=temp&from=${T0 + 30 * 60_000}&to=${T0 + 2 * HOUR}&every=1h&agg=count`);
-  assert.deepEqual(body.points.map((p: { value: number }) => p.value), [3, 6]);
+  const { body } = await getJson(
+    `${t.url}/api/devices/room-1/readings?metric=temp&from=${T0 + 30 * 60_000}&to=${T0 + 2 * HOUR}&every=1h&agg=count`,
+  );
+  assert.deepEqual(
+    body.points.map((p: { value: number }) => p.value),
+    [3, 6],
+  );
 });
 
 test('every other aggregation over sub-hour windows', async () => {
@@ -96,7 +120,10 @@ test('CSV export holds every raw reading of the range with a header', async () =
 
 test('aggregated CSV', async () => {
   const res = await fetch(`${t.url}/api/devices/room-1/readings.csv?metric=temp&from=${T0}&to=${T0 + 2 * HOUR}&every=1h&agg=max`);
-  assert.equal(await res.text(), `time,ts,metric,max,count\n${new Date(T0).toISOString()},${T0},temp,5,6\n${new Date(T0 + HOUR).toISOString()},${T0 + HOUR},temp,11,6\n`);
+  assert.equal(
+    await res.text(),
+    `time,ts,metric,max,count\n${new Date(T0).toISOString()},${T0},temp,5,6\n${new Date(T0 + HOUR).toISOString()},${T0 + HOUR},temp,11,6\n`,
+  );
 });
 
 test('bad parameters get 400 with a message that says what is wrong', async () => {
@@ -150,5 +177,8 @@ test('an aggregate that would hold too many windows gets 400, and the hub answer
   assert.equal(csv.status, 400);
   const hourly = await getJson(`${t.url}/api/devices/dense-1/readings?from=${start}&to=${T0}&every=1h&agg=count`);
   assert.equal(hourly.status, 200);
-  assert.equal(hourly.body.points.reduce((n: number, p: { value: number }) => n + p.value, 0), 100_001);
+  assert.equal(
+    hourly.body.points.reduce((n: number, p: { value: number }) => n + p.value, 0),
+    100_001,
+  );
 });

@@ -18,11 +18,29 @@ let ca: Buffer;
 
 before(async () => {
   certDir = mkdtempSync(join(tmpdir(), 'hub-cert-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(certDir, 'key.pem'),
+      '-out',
+      join(certDir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   ca = readFileSync(join(certDir, 'cert.pem'));
   t = await startHub({ httpTlsCert: join(certDir, 'cert.pem'), httpTlsKey: join(certDir, 'key.pem') });
 });
@@ -37,8 +55,12 @@ function h2Get(session: ClientHttp2Session, path: string): Promise<{ status: num
     let status = 0;
     let body = '';
     req.setEncoding('utf8');
-    req.on('response', (headers) => { status = Number(headers[':status']); });
-    req.on('data', (chunk: string) => { body += chunk; });
+    req.on('response', (headers) => {
+      status = Number(headers[':status']);
+    });
+    req.on('data', (chunk: string) => {
+      body += chunk;
+    });
     req.on('end', () => resolve({ status, body }));
     req.on('error', reject);
     req.end();
@@ -68,7 +90,9 @@ test('several SSE streams share one HTTP/2 connection and all receive events', a
       state.status = Number(headers[':status']);
       state.headers = headers;
     });
-    req.on('data', (chunk: string) => { state.text += chunk; });
+    req.on('data', (chunk: string) => {
+      state.text += chunk;
+    });
     req.on('error', () => {});
     return { req, state };
   });
@@ -92,7 +116,9 @@ test('HTTP/1.1 over TLS is still served', async () => {
     get(`${t.url}/api/health`, { ca }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { text += c; });
+      res.on('data', (c: string) => {
+        text += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     }).on('error', reject);
   });
@@ -122,7 +148,9 @@ test('the hub stops while HTTP/2 sessions and live streams are still open', asyn
   stream.on('error', () => {});
   let text = '';
   stream.setEncoding('utf8');
-  stream.on('data', (c: string) => { text += c; });
+  stream.on('data', (c: string) => {
+    text += c;
+  });
   await waitFor('the stream to open', () => text.startsWith('retry:'));
   // A hang here (the server waiting for the client to leave) fails the test by its timeout.
   const stopped = await Promise.race([own.stop().then(() => 'stopped'), new Promise((r) => setTimeout(r, 20_000, 'hung').unref())]);

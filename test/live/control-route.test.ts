@@ -41,7 +41,8 @@ async function connect(token: string, headers: Record<string, string> = {}): Pro
   });
   const forRequest = (id: string | null | undefined) => messages.filter((m) => id === undefined || m.requestId === id);
   return {
-    ws, messages,
+    ws,
+    messages,
     send: (msg) => ws.send(typeof msg === 'string' || Buffer.isBuffer(msg) ? msg : JSON.stringify(msg)),
     until: (count, requestId) => waitFor(`${count} messages`, () => (forRequest(requestId).length >= count ? forRequest(requestId) : null)),
   };
@@ -69,8 +70,14 @@ test('a command to a simulated device goes queued → sent → acked', async () 
       const got = await c.until(1, 'r-ack');
       return got.at(-1).command.state === 'acked' ? got : null;
     });
-    assert.deepEqual(msgs.map((m) => m.type), ['command', 'command', 'command']);
-    assert.deepEqual(msgs.map((m) => m.command.state), ['queued', 'sent', 'acked']);
+    assert.deepEqual(
+      msgs.map((m) => m.type),
+      ['command', 'command', 'command'],
+    );
+    assert.deepEqual(
+      msgs.map((m) => m.command.state),
+      ['queued', 'sent', 'acked'],
+    );
     const ids = new Set(msgs.map((m) => m.command.id));
     assert.equal(ids.size, 1);
     assert.deepEqual(msgs[0].command.params, { relay: true });
@@ -90,13 +97,19 @@ test('a command to a halted (offline) device expires; a refused one fails with t
       const got = c.messages.filter((m) => m.requestId === 'r-exp');
       return got.at(-1)?.command.state === 'expired' ? got : null;
     });
-    assert.deepEqual(expired.map((m) => m.command.state), ['queued', 'expired']);
+    assert.deepEqual(
+      expired.map((m) => m.command.state),
+      ['queued', 'expired'],
+    );
     assert.match(expired[1].command.error, /expired/);
     const failed = await waitFor('failure', () => {
       const got = c.messages.filter((m) => m.requestId === 'r-fail');
       return got.at(-1)?.command.state === 'failed' ? got : null;
     });
-    assert.deepEqual(failed.map((m) => m.command.state), ['queued', 'sent', 'failed']);
+    assert.deepEqual(
+      failed.map((m) => m.command.state),
+      ['queued', 'sent', 'failed'],
+    );
     assert.equal(failed[2].command.error, 'params.relay must be true or false');
   } finally {
     c.ws.close();
@@ -128,10 +141,20 @@ test('invalid messages get coded errors and the connection survives them', async
     const msgs = await c.until(10);
     const errors = msgs.filter((m) => m.type === 'error');
     // Answers to valid-looking commands come after the command service answers, so compare as sets.
-    assert.deepEqual(errors.map((e) => `${e.requestId}:${e.code}`).sort(), [
-      'null:bad_json', 'r-x:unknown_type', 'null:bad_request', 'r-dev:bad_request',
-      'r-timeout:bad_request', 'r-params:bad_request', 'null:bad_request', 'r-unknown:unknown_device', 'r-huge:bad_request',
-    ].sort());
+    assert.deepEqual(
+      errors.map((e) => `${e.requestId}:${e.code}`).sort(),
+      [
+        'null:bad_json',
+        'r-x:unknown_type',
+        'null:bad_request',
+        'r-dev:bad_request',
+        'r-timeout:bad_request',
+        'r-params:bad_request',
+        'null:bad_request',
+        'r-unknown:unknown_device',
+        'r-huge:bad_request',
+      ].sort(),
+    );
     for (const e of errors) assert.ok(typeof e.message === 'string' && e.message.length > 0);
     assert.match(errors.find((e) => e.requestId === 'r-huge').message, /params must be at most 16384 characters/);
     assert.ok(msgs.some((m) => m.type === 'pong'));
@@ -154,7 +177,10 @@ test('a repeated requestId returns the same command instead of making another', 
     const again = await waitFor('the replay', () => (second.messages.at(-1)?.command?.state === 'acked' ? second.messages : null));
     const ids = new Set([...first.messages, ...again].map((m) => m.command.id));
     assert.equal(ids.size, 1);
-    assert.deepEqual(again.map((m) => m.command.state), ['queued', 'sent', 'acked']);
+    assert.deepEqual(
+      again.map((m) => m.command.state),
+      ['queued', 'sent', 'acked'],
+    );
     assert.equal((await t.hub.store.loadCommands({ deviceId: 'sim-002' })).length, before + 1);
   } finally {
     first.ws.close();

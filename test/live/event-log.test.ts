@@ -15,7 +15,13 @@ function setup(maxEvents: number, maxAgeMs = 60_000) {
   const bus = new EventBus();
   const log = new LiveEventLog(bus, { maxEvents, maxAgeMs, clock: () => now });
   log.start();
-  return { bus, log, advance: (ms: number) => { now += ms; } };
+  return {
+    bus,
+    log,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 test('ids are consecutive, start above the start time and every kind of bus event is logged', () => {
@@ -28,8 +34,14 @@ test('ids are consecutive, start above the start time and every kind of bus even
   bus.emit('command', { id: 'c', deviceId: 'a', action: 'set', params: {}, state: 'queued', createdAt: 1, updatedAt: 1, expiresAt: 2 });
   bus.emit('rejected', { deviceId: 'a', source: 'x', code: 'malformed', detail: 'not a live event' });
   const { events } = log.since(first - 1);
-  assert.deepEqual(events.map((e) => e.id), [first, first + 1, first + 2, first + 3]);
-  assert.deepEqual(events.map((e) => e.type), ['device', 'reading', 'presence', 'command']);
+  assert.deepEqual(
+    events.map((e) => e.id),
+    [first, first + 1, first + 2, first + 3],
+  );
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['device', 'reading', 'presence', 'command'],
+  );
   // Readings are sent without the repeated deviceId on every reading.
   assert.deepEqual(events[1].data, { deviceId: 'a', readings: [{ metric: 't', ts: 1, value: 2 }] });
 });
@@ -40,7 +52,10 @@ test('a resume inside the history gets exactly the missed events; at the head, n
   const ids = log.since(log.oldestId - 1).events.map((e) => e.id);
   const missed = log.since(ids[6]);
   assert.ok(!('reset' in missed));
-  assert.deepEqual(missed.events.map((e) => e.id), ids.slice(7));
+  assert.deepEqual(
+    missed.events.map((e) => e.id),
+    ids.slice(7),
+  );
   assert.deepEqual(log.since(log.lastId).events, []);
 });
 
@@ -53,7 +68,10 @@ test('beyond the size bound the oldest events go and an older id gets a reset', 
   const resume = log.since(before);
   assert.ok('reset' in resume);
   assert.deepEqual(resume.reset, { oldestId: log.lastId - 4 });
-  assert.deepEqual(resume.events.map((e) => e.id), [0, 1, 2, 3, 4].map((i) => log.lastId - 4 + i));
+  assert.deepEqual(
+    resume.events.map((e) => e.id),
+    [0, 1, 2, 3, 4].map((i) => log.lastId - 4 + i),
+  );
   // The id just before the oldest kept one is still a clean resume.
   assert.ok(!('reset' in log.since(log.oldestId - 1)));
 });
@@ -87,5 +105,8 @@ test('subscribers see every new event in order until they unsubscribe', () => {
   off();
   bus.emit('device', device('late'));
   assert.equal(seen.length, 5);
-  assert.deepEqual(seen, seen.map((_, i) => seen[0] + i));
+  assert.deepEqual(
+    seen,
+    seen.map((_, i) => seen[0] + i),
+  );
 });

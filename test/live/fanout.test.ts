@@ -16,11 +16,19 @@ test(`${CLIENTS} clients get every event in order; a stalled client is cut off w
   let stalled: ReturnType<typeof connect> | null = null;
   try {
     await t.hub.devices.register({ id: 'fan', name: 'Small events', transport: 'simulator' });
-    const bigMetrics = Array.from({ length: BIG_METRICS }, (_, i) => `metric_with_a_rather_long_name_to_make_large_events_${String(i).padStart(4, '0')}`);
-    await t.hub.devices.register({ id: 'big', name: 'Large events', transport: 'simulator', metrics: bigMetrics.map((name) => ({ name })) });
+    const bigMetrics = Array.from(
+      { length: BIG_METRICS },
+      (_, i) => `metric_with_a_rather_long_name_to_make_large_events_${String(i).padStart(4, '0')}`,
+    );
+    await t.hub.devices.register({
+      id: 'big',
+      name: 'Large events',
+      transport: 'simulator',
+      metrics: bigMetrics.map((name) => ({ name })),
+    });
 
     for (let i = 0; i < CLIENTS; i += 100) {
-      clients.push(...await Promise.all(Array.from({ length: 100 }, () => openSse(`${t.url}/api/stream?devices=fan&types=reading`))));
+      clients.push(...(await Promise.all(Array.from({ length: 100 }, () => openSse(`${t.url}/api/stream?devices=fan&types=reading`)))));
     }
     // The stalled client asks for the large events, then never reads another byte.
     const { port } = new URL(t.url);
@@ -58,7 +66,10 @@ test(`${CLIENTS} clients get every event in order; a stalled client is cut off w
       const values = c.events.map((e) => JSON.parse(e.data).readings[0].value);
       assert.deepEqual(values, expected);
       const ids = c.events.map((e) => Number(e.id));
-      assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]), 'ids increase');
+      assert.ok(
+        ids.every((id, i) => i === 0 || id > ids[i - 1]),
+        'ids increase',
+      );
     }
   } finally {
     stalled?.destroy();

@@ -26,7 +26,10 @@ test('events after `since` come at once, with their ids, types and data', async 
   assert.equal(body.events.length, 1);
   assert.equal(body.events[0].type, 'reading');
   assert.ok(body.events[0].id > since);
-  assert.deepEqual(body.events[0].data.readings.map((r: { value: number }) => r.value), [1]);
+  assert.deepEqual(
+    body.events[0].data.readings.map((r: { value: number }) => r.value),
+    [1],
+  );
   assert.equal(body.lastId, t.hub.live.events.lastId);
 });
 
@@ -36,7 +39,10 @@ test('without events the poll waits for the next matching one', async () => {
   // Not wanted by the filter: the poll keeps waiting.
   await submit('p-a', [{ metric: 'y', value: 1 }]);
   await submit('p-b', [{ metric: 'z', value: 2 }]);
-  await submit('p-b', [{ metric: 'y', value: 3 }, { metric: 'z', value: 4 }]);
+  await submit('p-b', [
+    { metric: 'y', value: 3 },
+    { metric: 'z', value: 4 },
+  ]);
   const { body } = await answer;
   assert.equal(body.events.length, 1);
   assert.deepEqual(body.events[0].data, { deviceId: 'p-b', readings: [{ metric: 'y', ts: body.events[0].data.readings[0].ts, value: 3 }] });

@@ -25,11 +25,22 @@ test('a noisy device gets one event per interval, carrying its newest refusal an
     for (let i = 1; i <= 50; i++) bus.emit('rejected', { deviceId: 'noisy', source: 'line', code: 'checksum', detail: `frame ${i}` });
     bus.emit('rejected', { deviceId: 'quiet', source: 'mqtt', code: 'malformed', detail: 'malformed JSON' });
     bus.emit('rejected', { deviceId: null, source: 'mqtt', code: 'unauthenticated', detail: 'nobody to show it on' });
-    assert.deepEqual(sent.map((r) => [r.deviceId, r.detail, r.count]), [['noisy', 'frame 1', 1], ['quiet', 'malformed JSON', 1]]);
+    assert.deepEqual(
+      sent.map((r) => [r.deviceId, r.detail, r.count]),
+      [
+        ['noisy', 'frame 1', 1],
+        ['quiet', 'malformed JSON', 1],
+      ],
+    );
     await waitFor('the held-back refusal of the noisy device', () => sent.length === 3, 2_000);
-    assert.deepEqual(sent.map((r) => [r.deviceId, r.code, r.detail, r.count]), [
-      ['noisy', 'checksum', 'frame 1', 1], ['quiet', 'malformed', 'malformed JSON', 1], ['noisy', 'checksum', 'frame 50', 50],
-    ]);
+    assert.deepEqual(
+      sent.map((r) => [r.deviceId, r.code, r.detail, r.count]),
+      [
+        ['noisy', 'checksum', 'frame 1', 1],
+        ['quiet', 'malformed', 'malformed JSON', 1],
+        ['noisy', 'checksum', 'frame 50', 50],
+      ],
+    );
     assert.ok(sent[2].ts >= sent[0].ts);
     await new Promise((r) => setTimeout(r, 250));
     assert.equal(sent.length, 3, 'nothing more once the device is quiet');
@@ -42,7 +53,15 @@ test('the devices it keeps counts for are bounded; a forgotten one starts counti
   const { bus, sent, feed } = setup({ intervalMs: 100, maxDevices: 2 });
   try {
     for (const deviceId of ['a', 'b', 'c', 'a']) bus.emit('rejected', { deviceId, source: 'mqtt', code: 'malformed', detail: 'x' });
-    assert.deepEqual(sent.map((r) => [r.deviceId, r.count]), [['a', 1], ['b', 1], ['c', 1], ['a', 1]]);
+    assert.deepEqual(
+      sent.map((r) => [r.deviceId, r.count]),
+      [
+        ['a', 1],
+        ['b', 1],
+        ['c', 1],
+        ['a', 1],
+      ],
+    );
   } finally {
     feed.stop();
   }
@@ -66,11 +85,16 @@ test('a message refused over real MQTT reaches an SSE client as a refusal event 
     assert.ok(Math.abs(data.ts - Date.now()) < 5_000);
 
     // A burst is folded: few events, the last one with the newest refusal and the whole count.
-    for (let i = 0; i < 20; i++) await device.publishAsync('devices/probe-1/telemetry', JSON.stringify({ seq: i, readings: {} }), { qos: 1 });
-    const last = await waitFor('the burst counted', () => {
-      const latest = JSON.parse(sse.events.at(-1)!.data);
-      return latest.count === 21 && latest;
-    }, 5_000);
+    for (let i = 0; i < 20; i++)
+      await device.publishAsync('devices/probe-1/telemetry', JSON.stringify({ seq: i, readings: {} }), { qos: 1 });
+    const last = await waitFor(
+      'the burst counted',
+      () => {
+        const latest = JSON.parse(sse.events.at(-1)!.data);
+        return latest.count === 21 && latest;
+      },
+      5_000,
+    );
     assert.equal(last.code, 'no_readings');
     assert.ok(sse.events.length <= 3, `${sse.events.length} refusal events for a burst of 20`);
   } finally {

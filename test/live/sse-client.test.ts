@@ -49,20 +49,29 @@ test('event names and comments cannot break the framing; retry is a number', () 
   assert.equal(events.length, 1);
   assert.equal(events[0].event, 'bad name');
   assert.equal(events[0].id, undefined);
-  assert.deepEqual(comments.map((c) => c.trim()), ['beat id: 99']);
+  assert.deepEqual(
+    comments.map((c) => c.trim()),
+    ['beat id: 99'],
+  );
   assert.deepEqual(retries, [2500]);
 });
 
 test('a client that left before its stream opened is not kept as a live client', async () => {
   const bus = new EventBus();
   const live = new LiveService(bus, createLogger('silent'), new MetricsRegistry(), {
-    heartbeatMs: 60_000, historySize: 10, historyAgeMs: 60_000, clientQueue: 10, retryMs: 1_000,
+    heartbeatMs: 60_000,
+    historySize: 10,
+    historyAgeMs: 60_000,
+    clientQueue: 10,
+    retryMs: 1_000,
   });
   await live.start();
   // The handler waits, as a token lookup in a remote store would, until the client has gone.
   const server = createServer();
   let clientLeft = () => {};
-  const clientGone = new Promise<void>((resolve) => { clientLeft = resolve; });
+  const clientGone = new Promise<void>((resolve) => {
+    clientLeft = resolve;
+  });
   const opened = new Promise<boolean>((resolve) => {
     server.on('request', async (_req, res) => {
       await clientGone;

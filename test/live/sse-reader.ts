@@ -31,16 +31,21 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
         parser.feed(chunk);
         for (const wake of [...waiters]) wake();
       });
-      const closed = new Promise<void>((done) => res.on('close', () => {
-        done();
-        for (const wake of [...waiters]) wake();
-      }));
+      const closed = new Promise<void>((done) =>
+        res.on('close', () => {
+          done();
+          for (const wake of [...waiters]) wake();
+        }),
+      );
       res.on('error', () => {});
       resolve({
         status: res.statusCode ?? 0,
         headers: res.headers,
         raw: () => raw,
-        events, comments, retries, closed,
+        events,
+        comments,
+        retries,
+        closed,
         waitForEvents(count, timeoutMs = 10_000) {
           return new Promise((done, fail) => {
             const check = () => {

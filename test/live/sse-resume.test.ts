@@ -38,9 +38,15 @@ test('a reconnect with Last-Event-ID receives exactly the missed events, in orde
     await waitFor('the client to reconnect', () => t.hub.live.clientCount === 1 && es.readyState === EventSource.OPEN);
     await readings(t, 'counter', [11, 12]);
     await waitFor('all twelve events', () => got.length >= 12);
-    assert.deepEqual(got.map((g) => g.value), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    assert.deepEqual(
+      got.map((g) => g.value),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+    );
     const ids = got.map((g) => Number(g.id));
-    assert.deepEqual(ids, [...new Set(ids)].sort((a, b) => a - b));
+    assert.deepEqual(
+      ids,
+      [...new Set(ids)].sort((a, b) => a - b),
+    );
     // The reconnect named the last event seen before the drop.
     assert.deepEqual(requests, [null, got[4].id]);
   } finally {
@@ -53,7 +59,11 @@ test('an id older than the history gets a reset naming the oldest id, then what 
   const t = await startHub({ liveHistorySize: 5 });
   await t.hub.devices.register({ id: 'counter', name: 'Counter', transport: 'simulator' });
   const firstId = t.hub.live.events.lastId + 1;
-  await readings(t, 'counter', Array.from({ length: 20 }, (_, i) => i + 1));
+  await readings(
+    t,
+    'counter',
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
   const kept = t.hub.live.events.since(t.hub.live.events.oldestId - 1).events;
   assert.equal(kept.length, 5);
 
@@ -67,10 +77,16 @@ test('an id older than the history gets a reset naming the oldest id, then what 
     assert.equal(got[0].type, 'reset');
     assert.deepEqual(got[0].data, { oldestId: kept[0].id });
     assert.equal(Number(got[0].id), kept[0].id - 1);
-    assert.deepEqual(got.slice(1).map((g) => Number(g.id)), kept.map((e) => e.id));
+    assert.deepEqual(
+      got.slice(1).map((g) => Number(g.id)),
+      kept.map((e) => e.id),
+    );
     // A resume from inside the history gets no reset.
     const inside = await fetch(`${t.url}/api/poll?since=${kept[2].id}&timeout=0`).then((r) => r.json());
-    assert.deepEqual(inside.events.map((e: { id: number }) => e.id), kept.slice(3).map((e) => e.id));
+    assert.deepEqual(
+      inside.events.map((e: { id: number }) => e.id),
+      kept.slice(3).map((e) => e.id),
+    );
   } finally {
     es.close();
     await t.stop();

@@ -43,26 +43,39 @@ test('filters: devices, metrics (readings keep only those) and types', async () 
   try {
     await submit('dev-b', [{ metric: 't', value: 1 }]);
     await submit('dev-a', [{ metric: 'h', value: 2 }]);
-    await submit('dev-a', [{ metric: 't', value: 3 }, { metric: 'h', value: 4 }]);
+    await submit('dev-a', [
+      { metric: 't', value: 3 },
+      { metric: 'h', value: 4 },
+    ]);
     await t.hub.devices.register({ id: 'dev-c', name: 'C', transport: 'simulator' });
 
     const [onlyEvent] = await onlyA.waitForEvents(1);
     assert.equal(onlyEvent.event, 'reading');
     const data = JSON.parse(onlyEvent.data);
     assert.equal(data.deviceId, 'dev-a');
-    assert.deepEqual(data.readings.map((r: { metric: string; value: number }) => [r.metric, r.value]), [['t', 3]]);
+    assert.deepEqual(
+      data.readings.map((r: { metric: string; value: number }) => [r.metric, r.value]),
+      [['t', 3]],
+    );
 
     // Device events also come when a device reports a metric it had not declared.
-    const deviceC = await waitFor('dev-c on the device stream', () => devicesOnly.events.find((e) => e.event === 'device' && JSON.parse(e.data).id === 'dev-c'));
+    const deviceC = await waitFor('dev-c on the device stream', () =>
+      devicesOnly.events.find((e) => e.event === 'device' && JSON.parse(e.data).id === 'dev-c'),
+    );
     assert.equal(JSON.parse(deviceC.data).name, 'C');
 
     // The unfiltered client sees the same things: three readings, presence changes, the device.
-    await waitFor('dev-c on the unfiltered stream', () => all.events.some((e) => e.event === 'device' && JSON.parse(e.data).id === 'dev-c'));
+    await waitFor('dev-c on the unfiltered stream', () =>
+      all.events.some((e) => e.event === 'device' && JSON.parse(e.data).id === 'dev-c'),
+    );
     assert.equal(all.events.filter((e) => e.event === 'reading').length, 3);
     assert.ok(all.events.some((e) => e.event === 'presence'));
     // Ids increase along the stream.
     const ids = all.events.map((e) => Number(e.id));
-    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+    );
     // Nothing else reached the filtered clients meanwhile.
     assert.equal(onlyA.events.length, 1);
     assert.ok(devicesOnly.events.every((e) => e.event === 'device' || e.event === 'presence'));

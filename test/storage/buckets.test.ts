@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  HOUR_MS, bucketStart, groupByBucket, mergeSummaries, packSamples, summarize, unpackSamples,
-} from '../../src/storage/buckets.js';
+import { HOUR_MS, bucketStart, groupByBucket, mergeSummaries, packSamples, summarize, unpackSamples } from '../../src/storage/buckets.js';
 
 const T0 = Date.UTC(2026, 10, 21, 10, 0, 0);
 
@@ -43,21 +41,29 @@ test('summaries take first and last by timestamp, not by arrival', () => {
 });
 
 test('merging summaries equals summarizing the union', () => {
-  const a = [{ t: T0 + 10, v: 4 }, { t: T0 + 30, v: 2 }];
-  const b = [{ t: T0 + 5, v: 7 }, { t: T0 + 20, v: -1 }];
+  const a = [
+    { t: T0 + 10, v: 4 },
+    { t: T0 + 30, v: 2 },
+  ];
+  const b = [
+    { t: T0 + 5, v: 7 },
+    { t: T0 + 20, v: -1 },
+  ];
   assert.deepEqual(mergeSummaries(summarize(a), summarize(b)), summarize([...a, ...b]));
   assert.deepEqual(mergeSummaries(summarize(b), summarize(a)), summarize([...a, ...b]));
 });
 
 test('groupByBucket splits at hour edges and drops repeats inside one batch', () => {
   const r = (metric: string, ts: number, value: number) => ({ deviceId: 'd1', metric, ts, value });
-  const groups = [...groupByBucket([
-    r('temp', T0 - 1, 1),
-    r('temp', T0, 2),
-    r('temp', T0, 99), // same device, metric and timestamp: the first one wins
-    r('hum', T0, 3),
-    r('temp', T0 + HOUR_MS, 4),
-  ]).values()];
+  const groups = [
+    ...groupByBucket([
+      r('temp', T0 - 1, 1),
+      r('temp', T0, 2),
+      r('temp', T0, 99), // same device, metric and timestamp: the first one wins
+      r('hum', T0, 3),
+      r('temp', T0 + HOUR_MS, 4),
+    ]).values(),
+  ];
   const summary = groups.map((g) => [g.metric, new Date(g.start).toISOString(), g.samples.map((s) => s.v)]);
   assert.deepEqual(summary, [
     ['temp', '2026-11-21T09:00:00.000Z', [1]],

@@ -30,7 +30,11 @@ test('an hour with more samples than a segment holds is split into segments; que
   const segs = db.prepare('SELECT seg, count FROM buckets ORDER BY seg').all() as Array<{ seg: number; count: number }>;
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   db.close();
-  assert.deepEqual(segs, [{ seg: 0, count: SEGMENT_CAP }, { seg: 1, count: SEGMENT_CAP }, { seg: 2, count: 17 }]);
+  assert.deepEqual(segs, [
+    { seg: 0, count: SEGMENT_CAP },
+    { seg: 1, count: SEGMENT_CAP },
+    { seg: 2, count: 17 },
+  ]);
 
   const reopened = new SqliteStore(dir);
   await reopened.start();
@@ -64,7 +68,10 @@ test('a failed write leaves no trace: the duplicate check still matches the data
   const retry = await store.writeBatch(batch([reading(T0 + 1, 2)]));
   assert.deepEqual(retry, { inserted: 1, duplicates: 0 }, 'the rolled-back sample must not count as stored');
   const page = await store.queryRaw({ deviceId: 'd', from: T0, to: T0 + HOUR_MS, limit: 10 });
-  assert.deepEqual(page.readings.map((r) => r.value), [1, 2]);
+  assert.deepEqual(
+    page.readings.map((r) => r.value),
+    [1, 2],
+  );
   await store.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -76,9 +83,16 @@ test('retention drops whole buckets that ended before the cutoff', async () => {
   await store.writeBatch(batch([reading(T0, 1), reading(T0 + HOUR_MS, 2), reading(T0 + 2 * HOUR_MS + 5, 3)]));
   assert.equal(await store.dropBucketsBefore(T0 + 2 * HOUR_MS), 2);
   const page = await store.queryRaw({ deviceId: 'd', from: 0, to: T0 + 3 * HOUR_MS, limit: 10 });
-  assert.deepEqual(page.readings.map((r) => r.value), [3]);
+  assert.deepEqual(
+    page.readings.map((r) => r.value),
+    [3],
+  );
   const hourly = await store.queryAggregate({ deviceId: 'd', metric: 'm', from: T0, to: T0 + 3 * HOUR_MS, everyMs: HOUR_MS, agg: 'sum' });
-  assert.deepEqual(hourly.map((p) => p.value), [3], 'the hour summaries went with their buckets');
+  assert.deepEqual(
+    hourly.map((p) => p.value),
+    [3],
+    'the hour summaries went with their buckets',
+  );
   // Dropped hours can be written again (the cache must not remember them).
   assert.deepEqual(await store.writeBatch(batch([reading(T0, 1)])), { inserted: 1, duplicates: 0 });
   await store.stop();
@@ -93,7 +107,8 @@ test('whole-hour windows from hour summaries equal the same windows folded from 
   // newest batch first so summaries cannot rely on arrival order; integer values keep sums exact.
   const start = Date.UTC(2026, 10, 17, 0);
   const readings = Array.from({ length: Math.floor((3 * 24 * HOUR_MS) / 7_000) }, (_, i) => [
-    reading(start + i * 7_000, (i * 37) % 101, 'a'), reading(start + i * 7_000, (i * 53) % 97, 'b'),
+    reading(start + i * 7_000, (i * 37) % 101, 'a'),
+    reading(start + i * 7_000, (i * 53) % 97, 'b'),
   ]).flat();
   for (let end = readings.length; end > 0; end -= 2_000) await store.writeBatch(batch(readings.slice(Math.max(0, end - 2_000), end)));
 
@@ -134,12 +149,22 @@ test('a data directory of schema 1 (no hour summaries) is brought up to date at 
   const upgraded = new SqliteStore(dir);
   await upgraded.start();
   assert.deepEqual(await Promise.all(aggs.map((agg) => query(upgraded, agg))), expected);
-  assert.deepEqual(expected[2].map((p) => p.value), [720, 290]);
+  assert.deepEqual(
+    expected[2].map((p) => p.value),
+    [720, 290],
+  );
   const [both] = await query(upgraded, 'last', 2 * HOUR_MS);
   assert.deepEqual([both.value, both.count], [SEGMENT_CAP * 2 + 9, SEGMENT_CAP * 2 + 10]);
   // Writing on continues the upgraded summaries.
   await upgraded.writeBatch(batch([reading(T0 + HOUR_MS + 1, 1_000_000)]));
-  const [, second] = await upgraded.queryAggregate({ deviceId: 'd', metric: 'm', from: T0, to: T0 + 2 * HOUR_MS, everyMs: HOUR_MS, agg: 'max' });
+  const [, second] = await upgraded.queryAggregate({
+    deviceId: 'd',
+    metric: 'm',
+    from: T0,
+    to: T0 + 2 * HOUR_MS,
+    everyMs: HOUR_MS,
+    agg: 'max',
+  });
   assert.equal(second.value, 1_000_000);
   await upgraded.stop();
   const db = new BetterSqlite3(join(dir, 'telemetry.db'), { readonly: true });

@@ -21,8 +21,14 @@ const batch = (readings: Reading[], extra: Partial<WriteBatch> = {}): WriteBatch
 
 function device(id: string, lastSeen: number | null = null): Device {
   return {
-    id, name: `Device ${id}`, transport: 'mqtt', metrics: [{ name: 'temp', unit: '°C' }], actuators: [{ name: 'relay', type: 'relay' }],
-    presence: 'online', lastSeen, createdAt: T0,
+    id,
+    name: `Device ${id}`,
+    transport: 'mqtt',
+    metrics: [{ name: 'temp', unit: '°C' }],
+    actuators: [{ name: 'relay', type: 'relay' }],
+    presence: 'online',
+    lastSeen,
+    createdAt: T0,
   };
 }
 
@@ -42,8 +48,15 @@ function expectedWindows(readings: Reading[], from: number, to: number, everyMs:
       const byTime = [...rs].sort((a, b) => a.ts - b.ts);
       const values = rs.map((x) => x.value);
       const sum = values.reduce((a, b) => a + b, 0);
-      const value = { avg: sum / rs.length, min: Math.min(...values), max: Math.max(...values), sum, count: rs.length,
-        first: byTime[0].value, last: byTime[byTime.length - 1].value }[agg];
+      const value = {
+        avg: sum / rs.length,
+        min: Math.min(...values),
+        max: Math.max(...values),
+        sum,
+        count: rs.length,
+        first: byTime[0].value,
+        last: byTime[byTime.length - 1].value,
+      }[agg];
       return { metric, ts, value, count: rs.length };
     });
 }
@@ -71,28 +84,52 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
       const result = await store.writeBatch(batch(readings));
       assert.deepEqual(result, { inserted: 5, duplicates: 0 });
       const page = await store.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + 2 * HOUR_MS, limit: 100 });
-      assert.deepEqual(page.readings.map((x) => [x.ts - T0, x.metric, x.value]), [[5, 'a', 2], [5, 'b', 1], [HOUR_MS + 5, 'b', 3]]);
+      assert.deepEqual(
+        page.readings.map((x) => [x.ts - T0, x.metric, x.value]),
+        [
+          [5, 'a', 2],
+          [5, 'b', 1],
+          [HOUR_MS + 5, 'b', 3],
+        ],
+      );
       assert.equal(page.nextCursor, undefined);
       const onlyB = await store.queryRaw({ deviceId: 'dev-1', metric: 'b', from: T0 - HOUR_MS, to: T0 + 3 * HOUR_MS, limit: 100 });
-      assert.deepEqual(onlyB.readings.map((x) => x.value), [1, 3]);
+      assert.deepEqual(
+        onlyB.readings.map((x) => x.value),
+        [1, 3],
+      );
       const other = await store.queryRaw({ deviceId: 'dev-2', from: T0 - HOUR_MS, to: T0 + 3 * HOUR_MS, limit: 100 });
       assert.deepEqual(other.readings, []);
     });
 
-    withStore('a reading with the same device, metric and timestamp is stored once, within and across batches and restarts', async (store, fixture) => {
-      assert.deepEqual(await store.writeBatch(batch([r(T0, 1), r(T0, 2), r(T0 + 1, 3), r(T0, 1, 'hum')])), { inserted: 3, duplicates: 1 });
-      assert.deepEqual(await store.writeBatch(batch([r(T0, 5), r(T0 + 1, 3), r(T0 + 2, 4)])), { inserted: 1, duplicates: 2 });
-      await store.stop();
-      const reopened = await fixture.open();
-      try {
-        assert.deepEqual(await reopened.writeBatch(batch([r(T0, 7), r(T0 + 2, 4), r(T0 + 3, 8)])), { inserted: 1, duplicates: 2 });
-        const page = await reopened.queryRaw({ deviceId: 'dev-1', metric: 'temp', from: T0, to: T0 + HOUR_MS, limit: 100 });
-        // The first value written for a timestamp is the one kept.
-        assert.deepEqual(page.readings.map((x) => [x.ts - T0, x.value]), [[0, 1], [1, 3], [2, 4], [3, 8]]);
-      } finally {
-        await reopened.stop();
-      }
-    });
+    withStore(
+      'a reading with the same device, metric and timestamp is stored once, within and across batches and restarts',
+      async (store, fixture) => {
+        assert.deepEqual(await store.writeBatch(batch([r(T0, 1), r(T0, 2), r(T0 + 1, 3), r(T0, 1, 'hum')])), {
+          inserted: 3,
+          duplicates: 1,
+        });
+        assert.deepEqual(await store.writeBatch(batch([r(T0, 5), r(T0 + 1, 3), r(T0 + 2, 4)])), { inserted: 1, duplicates: 2 });
+        await store.stop();
+        const reopened = await fixture.open();
+        try {
+          assert.deepEqual(await reopened.writeBatch(batch([r(T0, 7), r(T0 + 2, 4), r(T0 + 3, 8)])), { inserted: 1, duplicates: 2 });
+          const page = await reopened.queryRaw({ deviceId: 'dev-1', metric: 'temp', from: T0, to: T0 + HOUR_MS, limit: 100 });
+          // The first value written for a timestamp is the one kept.
+          assert.deepEqual(
+            page.readings.map((x) => [x.ts - T0, x.value]),
+            [
+              [0, 1],
+              [1, 3],
+              [2, 4],
+              [3, 8],
+            ],
+          );
+        } finally {
+          await reopened.stop();
+        }
+      },
+    );
 
     withStore('an hour beyond the segment cap overflows into more segments and still reads whole, once', async (store) => {
       const n = SEGMENT_CAP * 2 + 37;
@@ -100,10 +137,20 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
       // In uneven batches, so segments fill across flushes and one batch spans a boundary.
       for (let i = 0; i < n; i += 333) await store.writeBatch(batch(all.slice(i, i + 333)));
       assert.deepEqual(await store.writeBatch(batch(all.slice(0, 700))), { inserted: 0, duplicates: 700 });
-      const [whole] = await store.queryAggregate({ deviceId: 'dev-1', metric: 'temp', from: T0, to: T0 + HOUR_MS, everyMs: HOUR_MS, agg: 'count' });
+      const [whole] = await store.queryAggregate({
+        deviceId: 'dev-1',
+        metric: 'temp',
+        from: T0,
+        to: T0 + HOUR_MS,
+        everyMs: HOUR_MS,
+        agg: 'count',
+      });
       assert.equal(whole.value, n);
       const raw = await store.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + HOUR_MS, limit: 10_000 });
-      assert.deepEqual(raw.readings.map((x) => x.ts), all.map((x) => x.ts));
+      assert.deepEqual(
+        raw.readings.map((x) => x.ts),
+        all.map((x) => x.ts),
+      );
     });
 
     withStore('raw pages with cursors walk every reading exactly once; a bad cursor is refused', async (store) => {
@@ -120,8 +167,14 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
         pages += 1;
       } while (cursor !== undefined);
       assert.equal(pages, 6);
-      assert.deepEqual(seen.map((x) => x.value), readings.map((x) => x.value));
-      await assert.rejects(store.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + HOUR_MS, limit: 7, cursor: 'not-a-cursor' }), InvalidCursorError);
+      assert.deepEqual(
+        seen.map((x) => x.value),
+        readings.map((x) => x.value),
+      );
+      await assert.rejects(
+        store.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + HOUR_MS, limit: 7, cursor: 'not-a-cursor' }),
+        InvalidCursorError,
+      );
     });
 
     withStore('aggregates match a brute-force fold for every function and window size, with ragged ranges', async (store) => {
@@ -142,7 +195,13 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
           for (const agg of ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const) {
             for (const metric of [undefined, 'hum']) {
               const got = await store.queryAggregate({ deviceId: 'dev-1', metric, from, to, everyMs, agg });
-              const want = expectedWindows(readings.filter((x) => metric === undefined || x.metric === metric), from, to, everyMs, agg);
+              const want = expectedWindows(
+                readings.filter((x) => metric === undefined || x.metric === metric),
+                from,
+                to,
+                everyMs,
+                agg,
+              );
               assert.deepEqual(got, want, `${agg} every ${everyMs / MIN} min over ${from - T0}..${to - T0} metric ${metric ?? '*'}`);
             }
           }
@@ -154,22 +213,40 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
       await store.writeBatch(batch([r(T0 + 1, 1), r(T0 + HOUR_MS + 1, 2), r(T0 + 2 * HOUR_MS + 1, 3), r(T0 + 1, 4, 'hum')]));
       assert.equal(await store.dropBucketsBefore(T0 + HOUR_MS + 30 * MIN), 2);
       const left = await store.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + 3 * HOUR_MS, limit: 100 });
-      assert.deepEqual(left.readings.map((x) => x.value), [2, 3]);
+      assert.deepEqual(
+        left.readings.map((x) => x.value),
+        [2, 3],
+      );
       assert.deepEqual(await store.writeBatch(batch([r(T0 + 1, 5)])), { inserted: 1, duplicates: 0 });
     });
 
     withStore('stream heads and last-seen times are written with the batch and restored with the devices', async (store, fixture) => {
       await store.saveDevice(device('dev-1'));
       await store.saveDevice(device('dev-0', T0 - 5));
-      await store.writeBatch(batch([r(T0, 1)], {
-        heads: [{ deviceId: 'dev-1', h: 5 }, { deviceId: 'dev-1', h: 7 }, { deviceId: 'ghost', h: 1 }],
-        lastSeen: [{ deviceId: 'dev-1', ts: T0 + 20 }, { deviceId: 'dev-1', ts: T0 + 10 }],
-      }));
+      await store.writeBatch(
+        batch([r(T0, 1)], {
+          heads: [
+            { deviceId: 'dev-1', h: 5 },
+            { deviceId: 'dev-1', h: 7 },
+            { deviceId: 'ghost', h: 1 },
+          ],
+          lastSeen: [
+            { deviceId: 'dev-1', ts: T0 + 20 },
+            { deviceId: 'dev-1', ts: T0 + 10 },
+          ],
+        }),
+      );
       await store.stop();
       const reopened = await fixture.open();
       try {
         const devices = await reopened.loadDevices();
-        assert.deepEqual(devices.map((d) => [d.id, d.streamH, d.lastSeen]), [['dev-0', null, T0 - 5], ['dev-1', 7, T0 + 20]]);
+        assert.deepEqual(
+          devices.map((d) => [d.id, d.streamH, d.lastSeen]),
+          [
+            ['dev-0', null, T0 - 5],
+            ['dev-1', 7, T0 + 20],
+          ],
+        );
         assert.deepEqual(devices[1].actuators, [{ name: 'relay', type: 'relay' }]);
         // A description saved later with an older lastSeen does not move lastSeen back.
         await reopened.saveDevice({ ...device('dev-1', T0), name: 'Renamed' });
@@ -183,24 +260,52 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
     withStore('presence history comes back newest first, limited', async (store) => {
       const states = ['online', 'stale', 'online', 'offline'] as const;
       for (const [i, state] of states.entries()) {
-        await store.appendPresence({ deviceId: 'dev-1', state, previous: i === 0 ? 'unknown' : states[i - 1], ts: T0 + (i < 2 ? 0 : i), reason: `r${i}` });
+        await store.appendPresence({
+          deviceId: 'dev-1',
+          state,
+          previous: i === 0 ? 'unknown' : states[i - 1],
+          ts: T0 + (i < 2 ? 0 : i),
+          reason: `r${i}`,
+        });
       }
       await store.appendPresence({ deviceId: 'dev-2', state: 'online', previous: 'unknown', ts: T0, reason: 'other' });
       const history = await store.presenceHistory('dev-1', 3);
-      assert.deepEqual(history.map((p) => [p.state, p.previous, p.reason]), [['offline', 'online', 'r3'], ['online', 'stale', 'r2'], ['stale', 'online', 'r1']]);
+      assert.deepEqual(
+        history.map((p) => [p.state, p.previous, p.reason]),
+        [
+          ['offline', 'online', 'r3'],
+          ['online', 'stale', 'r2'],
+          ['stale', 'online', 'r1'],
+        ],
+      );
     });
 
     withStore('commands are saved, updated in place and listed by filter, most recently updated first', async (store) => {
       const cmd = (id: string, deviceId: string, state: Command['state'], updatedAt: number): Command => ({
-        id, deviceId, action: 'set', params: { relay: true }, state, createdAt: T0, updatedAt, expiresAt: T0 + MIN,
+        id,
+        deviceId,
+        action: 'set',
+        params: { relay: true },
+        state,
+        createdAt: T0,
+        updatedAt,
+        expiresAt: T0 + MIN,
       });
       await store.saveCommand(cmd('c1', 'dev-1', 'queued', T0));
       await store.saveCommand(cmd('c2', 'dev-1', 'sent', T0 + 2));
       await store.saveCommand(cmd('c3', 'dev-2', 'queued', T0 + 1));
       await store.saveCommand({ ...cmd('c1', 'dev-1', 'failed', T0 + 3), error: 'no answer' });
-      assert.deepEqual((await store.loadCommands({})).map((c) => c.id), ['c1', 'c2', 'c3']);
-      assert.deepEqual((await store.loadCommands({ states: ['queued', 'sent'] })).map((c) => c.id), ['c2', 'c3']);
-      assert.deepEqual((await store.loadCommands({ deviceId: 'dev-1', limit: 1 })), [{ ...cmd('c1', 'dev-1', 'failed', T0 + 3), error: 'no answer' }]);
+      assert.deepEqual(
+        (await store.loadCommands({})).map((c) => c.id),
+        ['c1', 'c2', 'c3'],
+      );
+      assert.deepEqual(
+        (await store.loadCommands({ states: ['queued', 'sent'] })).map((c) => c.id),
+        ['c2', 'c3'],
+      );
+      assert.deepEqual(await store.loadCommands({ deviceId: 'dev-1', limit: 1 }), [
+        { ...cmd('c1', 'dev-1', 'failed', T0 + 3), error: 'no answer' },
+      ]);
     });
 
     withStore('history pruning drops old presence changes and old finished commands, never open ones', async (store) => {
@@ -212,18 +317,33 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
       await presence('dev-1', T0 + 1, 'new');
       await presence('dev-2', T0 - HOUR_MS, 'old-other');
       const cmd = (id: string, state: Command['state'], updatedAt: number): Command => ({
-        id, deviceId: 'dev-1', action: 'set', params: {}, state, createdAt: updatedAt - MIN, updatedAt, expiresAt: updatedAt - MIN / 2,
+        id,
+        deviceId: 'dev-1',
+        action: 'set',
+        params: {},
+        state,
+        createdAt: updatedAt - MIN,
+        updatedAt,
+        expiresAt: updatedAt - MIN / 2,
       });
       // Open commands last touched (and due to expire) long before the cutoff still stay: the
       // command service expires them first, and a later sweep removes them.
       for (const c of [
-        cmd('acked-old', 'acked', T0 - 10), cmd('failed-old', 'failed', T0 - 1), cmd('expired-old', 'expired', T0 - MIN),
-        cmd('queued-old', 'queued', T0 - HOUR_MS), cmd('sent-old', 'sent', T0 - HOUR_MS),
-        cmd('acked-at-cutoff', 'acked', T0), cmd('failed-new', 'failed', T0 + 5),
-      ]) await store.saveCommand(c);
+        cmd('acked-old', 'acked', T0 - 10),
+        cmd('failed-old', 'failed', T0 - 1),
+        cmd('expired-old', 'expired', T0 - MIN),
+        cmd('queued-old', 'queued', T0 - HOUR_MS),
+        cmd('sent-old', 'sent', T0 - HOUR_MS),
+        cmd('acked-at-cutoff', 'acked', T0),
+        cmd('failed-new', 'failed', T0 + 5),
+      ])
+        await store.saveCommand(c);
 
       assert.deepEqual(await store.pruneHistoryBefore(T0), { presence: 3, commands: 3 });
-      assert.deepEqual((await store.presenceHistory('dev-1', 10)).map((p) => p.reason), ['new', 'at-cutoff']);
+      assert.deepEqual(
+        (await store.presenceHistory('dev-1', 10)).map((p) => p.reason),
+        ['new', 'at-cutoff'],
+      );
       assert.deepEqual(await store.presenceHistory('dev-2', 10), []);
       assert.deepEqual((await store.loadCommands({})).map((c) => c.id).sort(), ['acked-at-cutoff', 'failed-new', 'queued-old', 'sent-old']);
       assert.deepEqual(await store.pruneHistoryBefore(T0), { presence: 0, commands: 0 }, 'a second sweep finds nothing more');
@@ -235,7 +355,10 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
       await store.putRecord('device-key', 'a', { key: 'k' });
       await store.putRecord('api-token', 'b', { role: 'operator' });
       assert.deepEqual(await store.getRecord('api-token', 'b'), { role: 'operator' });
-      assert.deepEqual(await store.listRecords('api-token'), [{ id: 'a', doc: { role: 'admin', nested: { n: 1 } } }, { id: 'b', doc: { role: 'operator' } }]);
+      assert.deepEqual(await store.listRecords('api-token'), [
+        { id: 'a', doc: { role: 'admin', nested: { n: 1 } } },
+        { id: 'b', doc: { role: 'operator' } },
+      ]);
       assert.equal(await store.deleteRecord('api-token', 'a'), true);
       assert.equal(await store.deleteRecord('api-token', 'a'), false);
       assert.equal(await store.getRecord('api-token', 'a'), null);

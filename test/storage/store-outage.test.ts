@@ -39,8 +39,13 @@ test('readings stay unacked and buffered while the store is down, then are writt
     await hub.hub.devices.register({ id: 'meter-1', name: 'Meter', transport: 'mqtt' });
     const t0 = Date.now() - HOUR_MS;
     const message = (seq: number): IngestMessage => ({
-      deviceId: 'meter-1', seq, source: 'mqtt',
-      readings: [{ metric: 'power', value: seq, ts: t0 + seq * 1000 }, { metric: 'energy', value: seq / 2, ts: t0 + seq * 1000 }],
+      deviceId: 'meter-1',
+      seq,
+      source: 'mqtt',
+      readings: [
+        { metric: 'power', value: seq, ts: t0 + seq * 1000 },
+        { metric: 'energy', value: seq / 2, ts: t0 + seq * 1000 },
+      ],
     });
     store.down = true;
 
@@ -68,7 +73,10 @@ test('readings stay unacked and buffered while the store is down, then are writt
 
     store.down = false;
     await Promise.all(durable);
-    assert.deepEqual(acks, [0, 1, 2, 3, 4].map(() => ({ h: 4 })));
+    assert.deepEqual(
+      acks,
+      [0, 1, 2, 3, 4].map(() => ({ h: 4 })),
+    );
     // A device that missed the ack resends; the resend is recognised and not written again.
     const resent = hub.hub.ingest.submit(message(3));
     assert.equal(resent.status, 'duplicate');
@@ -79,7 +87,10 @@ test('readings stay unacked and buffered while the store is down, then are writt
 
     const page = await store.queryRaw({ deviceId: 'meter-1', from: t0, to: t0 + HOUR_MS, limit: 100 });
     assert.equal(page.readings.length, 12);
-    assert.deepEqual(page.readings.filter((x) => x.metric === 'power').map((x) => x.value), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      page.readings.filter((x) => x.metric === 'power').map((x) => x.value),
+      [0, 1, 2, 3, 4, 5],
+    );
     assert.equal((await getJson(`${hub.url}/api/health`)).body.status, 'ok');
   } finally {
     store.down = false;

@@ -33,8 +33,17 @@ test('empty windows are left out, out-of-order samples land where their time say
   folder.addSample('t', T0 + 10, 1);
   folder.addSample('t', T0 + 4 * HOUR_MS + 1, 5);
   const points = folder.points('first');
-  assert.deepEqual(points.map((p) => [p.ts, p.value]), [[T0, 1], [T0 + 4 * HOUR_MS, 5]]);
-  assert.deepEqual(folder.points('last').map((p) => p.value), [1, 7]);
+  assert.deepEqual(
+    points.map((p) => [p.ts, p.value]),
+    [
+      [T0, 1],
+      [T0 + 4 * HOUR_MS, 5],
+    ],
+  );
+  assert.deepEqual(
+    folder.points('last').map((p) => p.value),
+    [1, 7],
+  );
 });
 
 test('samples outside [from, to) are ignored: to is exclusive', () => {
@@ -46,7 +55,12 @@ test('samples outside [from, to) are ignored: to is exclusive', () => {
 });
 
 test('bucket summaries give the same answer as their samples for every aggregation', () => {
-  const samples = [{ t: T0 + 10, v: 4 }, { t: T0 + 2000, v: -2 }, { t: T0 + HOUR_MS - 1, v: 9 }, { t: T0 + 5, v: 1 }];
+  const samples = [
+    { t: T0 + 10, v: 4 },
+    { t: T0 + 2000, v: -2 },
+    { t: T0 + HOUR_MS - 1, v: 9 },
+    { t: T0 + 5, v: 1 },
+  ];
   const second = [{ t: T0 + HOUR_MS + 1, v: 3 }];
   for (const agg of ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const) {
     const bySamples = new WindowFolder(2 * HOUR_MS, T0, T0 + 2 * HOUR_MS);
@@ -78,7 +92,13 @@ test('a folder refuses to grow past its window limit with an error that says wha
   const folder = new WindowFolder(1_000, T0, T0 + HOUR_MS, 3);
   for (let i = 0; i < 3; i++) folder.addSample('m', T0 + i * 1_000, i);
   folder.addSample('m', T0 + 2_500, 9); // an existing window still takes samples
-  assert.throws(() => folder.addSample('m', T0 + 3_000, 3), (err: unknown) =>
-    err instanceof TooManyWindowsError && /more than 3 windows; choose a larger every or a shorter range/.test(err.message));
-  assert.deepEqual(folder.points('count').map((p) => p.value), [1, 1, 2]);
+  assert.throws(
+    () => folder.addSample('m', T0 + 3_000, 3),
+    (err: unknown) =>
+      err instanceof TooManyWindowsError && /more than 3 windows; choose a larger every or a shorter range/.test(err.message),
+  );
+  assert.deepEqual(
+    folder.points('count').map((p) => p.value),
+    [1, 1, 2],
+  );
 });

@@ -11,7 +11,10 @@ test('logs the first lines of a window, then says how many were left out', () =>
   let now = 1_000;
   const throttle = new LogThrottle(log, { perWindow: 3, windowMs: 100 }, () => now);
   for (let i = 0; i < 10; i++) throttle.warn({ i }, 'telegram rejected');
-  assert.deepEqual(lines.map(([obj]) => obj), [{ i: 0 }, { i: 1 }, { i: 2 }]);
+  assert.deepEqual(
+    lines.map(([obj]) => obj),
+    [{ i: 0 }, { i: 1 }, { i: 2 }],
+  );
   now += 100;
   throttle.warn({ i: 10 }, 'telegram rejected');
   assert.deepEqual(lines.slice(3), [
@@ -28,7 +31,11 @@ test('every refusal is counted and reported under its code; the log is throttled
   const bus = new EventBus();
   bus.on('rejected', (event) => reported.push(event));
   const refusals = new TransportRefusals({
-    source: 'line', message: 'line frame refused', bus, log, clock: () => 0,
+    source: 'line',
+    message: 'line frame refused',
+    bus,
+    log,
+    clock: () => 0,
     metrics: { frameRejected: (transport, code) => counted.push(`${transport}:${code}`) },
   });
   for (let i = 0; i < 15; i++) refusals.refuse('noisy', { code: 'checksum', detail: `frame ${i}` }, { line: 'x' });
@@ -40,9 +47,12 @@ test('every refusal is counted and reported under its code; the log is throttled
   assert.equal(reported.length, 16, 'only logged: not reported again');
   assert.deepEqual(reported.at(-1), { deviceId: 'quiet', source: 'line', code: 'bad_field', detail: 't: no metric=value pairs' });
   assert.equal(lines.filter(([obj]) => obj.deviceId === 'noisy').length, 10, 'a noisy device is logged ten lines per window');
-  assert.deepEqual(lines.filter(([obj]) => obj.deviceId === 'quiet'), [
-    [{ deviceId: 'quiet', code: 'bad_field', detail: 't: no metric=value pairs' }, 'line frame refused'],
-    [{ deviceId: 'quiet', code: 'busy', detail: 'hub is buffering' }, 'telemetry refused by ingest'],
-  ]);
+  assert.deepEqual(
+    lines.filter(([obj]) => obj.deviceId === 'quiet'),
+    [
+      [{ deviceId: 'quiet', code: 'bad_field', detail: 't: no metric=value pairs' }, 'line frame refused'],
+      [{ deviceId: 'quiet', code: 'busy', detail: 'hub is buffering' }, 'telemetry refused by ingest'],
+    ],
+  );
   assert.deepEqual(lines[0], [{ deviceId: 'noisy', code: 'checksum', detail: 'frame 0', line: 'x' }, 'line frame refused']);
 });

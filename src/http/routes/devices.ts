@@ -17,29 +17,40 @@ export interface DeviceRouteDeps {
 export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRouteDeps> = async (app, deps) => {
   const view = (d: Device) => ({ ...d, latest: deps.latest.of(d.id) });
 
-  app.get('/api/devices', {
-    schema: {
-      summary: 'List devices with presence and latest values',
-      querystring: DeviceListQuery,
-      response: { 200: DeviceList },
+  app.get(
+    '/api/devices',
+    {
+      schema: {
+        summary: 'List devices with presence and latest values',
+        querystring: DeviceListQuery,
+        response: { 200: DeviceList },
+      },
     },
-  }, async (request) => {
-    const q = request.query;
-    const devices = deps.devices.list()
-      .filter((d) => (q.presence === undefined || d.presence === q.presence) && (q.transport === undefined || d.transport === q.transport));
-    return { devices: devices.map(view) };
-  });
+    async (request) => {
+      const q = request.query;
+      const devices = deps.devices
+        .list()
+        .filter(
+          (d) => (q.presence === undefined || d.presence === q.presence) && (q.transport === undefined || d.transport === q.transport),
+        );
+      return { devices: devices.map(view) };
+    },
+  );
 
-  app.get('/api/devices/:id', {
-    schema: {
-      summary: 'One device with its presence history',
-      params: DeviceIdParams,
-      response: { 200: DeviceDetail, 404: ErrorSchema },
+  app.get(
+    '/api/devices/:id',
+    {
+      schema: {
+        summary: 'One device with its presence history',
+        params: DeviceIdParams,
+        response: { 200: DeviceDetail, 404: ErrorSchema },
+      },
     },
-  }, async (request) => {
-    const { id } = request.params;
-    const device = deps.devices.get(id);
-    if (!device) throw notFound(`no device ${id}`);
-    return { device: view(device), presenceHistory: await deps.store.presenceHistory(id, 50) };
-  });
+    async (request) => {
+      const { id } = request.params;
+      const device = deps.devices.get(id);
+      if (!device) throw notFound(`no device ${id}`);
+      return { device: view(device), presenceHistory: await deps.store.presenceHistory(id, 50) };
+    },
+  );
 };

@@ -17,28 +17,32 @@ export interface HealthRouteDeps {
 }
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteDeps> = async (app, deps) => {
-  app.get('/api/health', {
-    schema: {
-      summary: 'Store and broker status, uptime and version',
-      response: { 200: Health },
+  app.get(
+    '/api/health',
+    {
+      schema: {
+        summary: 'Store and broker status, uptime and version',
+        response: { 200: Health },
+      },
     },
-  }, async () => {
-    const components: Record<string, Static<typeof ComponentHealth>> = {};
-    for (const c of deps.checks) {
-      try {
-        components[c.name] = await c.check();
-      } catch (err) {
-        components[c.name] = { ok: false, detail: (err as Error).message };
+    async () => {
+      const components: Record<string, Static<typeof ComponentHealth>> = {};
+      for (const c of deps.checks) {
+        try {
+          components[c.name] = await c.check();
+        } catch (err) {
+          components[c.name] = { ok: false, detail: (err as Error).message };
+        }
       }
-    }
-    const ok = Object.values(components).every((c) => c.ok);
-    return {
-      status: ok ? 'ok' as const : 'degraded' as const,
-      version: deps.version,
-      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 100) / 10,
-      components,
-    };
-  });
+      const ok = Object.values(components).every((c) => c.ok);
+      return {
+        status: ok ? ('ok' as const) : ('degraded' as const),
+        version: deps.version,
+        uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 100) / 10,
+        components,
+      };
+    },
+  );
 
   app.get('/metrics', { schema: { summary: 'Prometheus metrics (text format)', produces: ['text/plain'] } }, async (_request, reply) => {
     reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');

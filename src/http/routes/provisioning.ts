@@ -17,24 +17,28 @@ export interface ProvisioningDeps {
 }
 
 export const provisioningRoutes: FastifyPluginAsyncTypebox<ProvisioningDeps> = async (app, deps) => {
-  app.post('/api/admin/devices', {
-    config: { role: 'admin' },
-    ...(deps.preHandler && { preHandler: deps.preHandler }),
-    schema: {
-      summary: 'Provision an MQTT device: make its key (shown only in this answer) and register it',
-      body: ProvisionRequest,
-      response: { 201: Provisioned, 400: ErrorSchema },
+  app.post(
+    '/api/admin/devices',
+    {
+      config: { role: 'admin' },
+      ...(deps.preHandler && { preHandler: deps.preHandler }),
+      schema: {
+        summary: 'Provision an MQTT device: make its key (shown only in this answer) and register it',
+        body: ProvisionRequest,
+        response: { 201: Provisioned, 400: ErrorSchema },
+      },
     },
-  }, async (request, reply) => {
-    const { id, name } = request.body;
-    const invalid = checkDeviceId(id);
-    if (invalid) throw badRequest(invalid);
-    const { key } = await deps.credentials.provision(id);
-    const known = deps.devices.get(id);
-    if (!known || known.transport !== 'mqtt' || (name !== undefined && name !== known.name)) {
-      await deps.devices.register({ id, transport: 'mqtt', name: name ?? known?.name ?? id });
-    }
-    reply.status(201);
-    return { id, key };
-  });
+    async (request, reply) => {
+      const { id, name } = request.body;
+      const invalid = checkDeviceId(id);
+      if (invalid) throw badRequest(invalid);
+      const { key } = await deps.credentials.provision(id);
+      const known = deps.devices.get(id);
+      if (!known || known.transport !== 'mqtt' || (name !== undefined && name !== known.name)) {
+        await deps.devices.register({ id, transport: 'mqtt', name: name ?? known?.name ?? id });
+      }
+      reply.status(201);
+      return { id, key };
+    },
+  );
 };

@@ -32,65 +32,76 @@ export const readingRoutes: FastifyPluginAsyncTypebox<ReadingRouteDeps> = async 
     if (from >= to) throw badRequest('from must be before to');
     if (q.every !== undefined) {
       if (q.cursor !== undefined) throw badRequest('cursor applies to raw readings only, not with every');
-      return { kind: 'agg', query: { deviceId: id, metric: q.metric, from, to, everyMs: parseEvery(q.every), agg: q.agg ?? DEFAULT_AGGREGATION } };
+      return {
+        kind: 'agg',
+        query: { deviceId: id, metric: q.metric, from, to, everyMs: parseEvery(q.every), agg: q.agg ?? DEFAULT_AGGREGATION },
+      };
     }
     return { kind: 'raw', query: { deviceId: id, metric: q.metric, from, to, limit: q.limit ?? DEFAULT_LIMIT, cursor: q.cursor } };
   };
 
-  app.get('/api/devices/:id/readings', {
-    schema: {
-      summary: 'Readings of a device: raw (paged) or aggregated with every/agg',
-      params: DeviceIdParams,
-      querystring: ReadingsQuery,
-      response: { 200: Readings, 400: ErrorSchema, 404: ErrorSchema },
+  app.get(
+    '/api/devices/:id/readings',
+    {
+      schema: {
+        summary: 'Readings of a device: raw (paged) or aggregated with every/agg',
+        params: DeviceIdParams,
+        querystring: ReadingsQuery,
+        response: { 200: Readings, 400: ErrorSchema, 404: ErrorSchema },
+      },
     },
-  }, async (request) => {
-    const { id } = request.params;
-    const parsed = parse(id, request.query);
-    const { from, to, metric } = parsed.query;
-    const window = { deviceId: id, metric: metric ?? null, from: new Date(from).toISOString(), to: new Date(to).toISOString() };
-    if (parsed.kind === 'agg') {
-      const points = await deps.store.queryAggregate(parsed.query);
-      return { ...window, every: parsed.query.everyMs, agg: parsed.query.agg, points };
-    }
-    const page = await deps.store.queryRaw(parsed.query);
-    return {
-      ...window,
-      readings: page.readings.map((r) => ({ metric: r.metric, ts: r.ts, value: r.value })),
-      nextCursor: page.nextCursor ?? null,
-    };
-  });
-
-  app.get('/api/devices/:id/readings.csv', {
-    schema: {
-      summary: 'The same readings as CSV; raw CSV pages through the whole range',
-      params: DeviceIdParams,
-      querystring: ReadingsQuery,
-      produces: ['text/csv'],
-      response: { 200: ReadingsCsv, 400: ErrorSchema, 404: ErrorSchema },
-    },
-  }, async (request, reply) => {
-    const { id } = request.params;
-    const parsed = parse(id, request.query);
-    reply.header('content-type', 'text/csv; charset=utf-8');
-    reply.header('content-disposition', `attachment; filename="${id}-readings.csv"`);
-    if (parsed.kind === 'agg') {
-      const points = await deps.store.queryAggregate(parsed.query);
-      return reply.send(`time,ts,metric,${parsed.query.agg},count\n${points.map(pointRow).join('')}`);
-    }
-    // Validate the first page before the 200 goes out; later pages stream.
-    const first = await deps.store.queryRaw({ ...parsed.query, limit: MAX_LIMIT });
-    async function* rows(): AsyncGenerator<string> {
-      yield 'time,ts,metric,value\n';
-      let page = first;
-      for (;;) {
-        yield page.readings.map(readingRow).join('');
-        if (!page.nextCursor) return;
-        page = await deps.store.queryRaw({ ...parsed.query, limit: MAX_LIMIT, cursor: page.nextCursor });
+    async (request) => {
+      const { id } = request.params;
+      const parsed = parse(id, request.query);
+      const { from, to, metric } = parsed.query;
+      const window = { deviceId: id, metric: metric ?? null, from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+      if (parsed.kind === 'agg') {
+        const points = await deps.store.queryAggregate(parsed.query);
+        return { ...window, every: parsed.query.everyMs, agg: parsed.query.agg, points };
       }
-    }
-    return reply.send(Readable.from(rows()));
-  });
+      const page = await deps.store.queryRaw(parsed.query);
+      return {
+        ...window,
+        readings: page.readings.map((r) => ({ metric: r.metric, ts: r.ts, value: r.value })),
+        nextCursor: page.nextCursor ?? null,
+      };
+    },
+  );
+
+  app.get(
+    '/api/devices/:id/readings.csv',
+    {
+      schema: {
+        summary: 'The same readings as CSV; raw CSV pages through the whole range',
+        params: DeviceIdParams,
+        querystring: ReadingsQuery,
+        produces: ['text/csv'],
+        response: { 200: ReadingsCsv, 400: ErrorSchema, 404: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const parsed = parse(id, request.query);
+      reply.header('content-type', 'text/csv; charset=utf-8');
+      reply.header('content-disposition', `attachment; filename="${id}-readings.csv"`);
+      if (parsed.kind === 'agg') {
+        const points = await deps.store.queryAggregate(parsed.query);
+        return reply.send(`time,ts,metric,${parsed.query.agg},count\n${points.map(pointRow).join('')}`);
+      }
+      // Validate the first page before the 200 goes out; later pages stream.
+      const first = await deps.store.queryRaw({ ...parsed.query, limit: MAX_LIMIT });
+      async function* rows(): AsyncGenerator<string> {
+        yield 'time,ts,metric,value\n';
+        let page = first;
+        for (;;) {
+          yield page.readings.map(readingRow).join('');
+          if (!page.nextCursor) return;
+          page = await deps.store.queryRaw({ ...parsed.query, limit: MAX_LIMIT, cursor: page.nextCursor });
+        }
+      }
+      return reply.send(Readable.from(rows()));
+    },
+  );
 };
 
 const csvText = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);

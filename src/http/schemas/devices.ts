@@ -22,10 +22,13 @@ export const DeviceSchema = Type.Object({
   latest: StringMap(LatestValue),
 });
 
-export const DeviceListQuery = Type.Object({
-  presence: Type.Optional(StringEnum(PRESENCE_STATES)),
-  transport: Type.Optional(Type.String()),
-}, { additionalProperties: false });
+export const DeviceListQuery = Type.Object(
+  {
+    presence: Type.Optional(StringEnum(PRESENCE_STATES)),
+    transport: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
 
 export const DeviceList = Type.Object({ devices: Type.Array(DeviceSchema) });
 
@@ -40,10 +43,13 @@ const PresenceHistoryEntry = Type.Object({
 export const DeviceDetail = Type.Object({ device: DeviceSchema, presenceHistory: Type.Array(PresenceHistoryEntry) });
 
 /** POST /api/admin/devices: the device to provision. */
-export const ProvisionRequest = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: LIMITS.idMaxLength }),
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-}, { additionalProperties: false });
+export const ProvisionRequest = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: LIMITS.idMaxLength }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
 
 /** The device's key, shown only in this answer. */
 export const Provisioned = Type.Object({ id: Type.String(), key: Type.String() });

@@ -11,15 +11,18 @@ export const DEFAULT_AGGREGATION: Aggregation = 'avg';
 export const DEFAULT_LIMIT = 1000;
 export const MAX_LIMIT = 10_000;
 
-export const ReadingsQuery = Type.Object({
-  metric: Type.Optional(Type.String({ maxLength: LIMITS.metricMaxLength })),
-  from: Type.Optional(Type.String({ description: 'ISO-8601 or Unix ms; default: one hour before `to`' })),
-  to: Type.Optional(Type.String({ description: 'ISO-8601 or Unix ms, exclusive; default: now' })),
-  every: Type.Optional(Type.String({ description: 'Window size 1s..1d (30s, 5m, 1h, 1d); with it the answer is aggregated' })),
-  agg: Type.Optional(StringEnum(AGGREGATIONS, { default: DEFAULT_AGGREGATION })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT })),
-  cursor: Type.Optional(Type.String({ maxLength: 512 })),
-}, { additionalProperties: false });
+export const ReadingsQuery = Type.Object(
+  {
+    metric: Type.Optional(Type.String({ maxLength: LIMITS.metricMaxLength })),
+    from: Type.Optional(Type.String({ description: 'ISO-8601 or Unix ms; default: one hour before `to`' })),
+    to: Type.Optional(Type.String({ description: 'ISO-8601 or Unix ms, exclusive; default: now' })),
+    every: Type.Optional(Type.String({ description: 'Window size 1s..1d (30s, 5m, 1h, 1d); with it the answer is aggregated' })),
+    agg: Type.Optional(StringEnum(AGGREGATIONS, { default: DEFAULT_AGGREGATION })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT })),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
 
 /** What both answers start with: the device, the metric asked for (null: all) and the range. */
 const Range = {
@@ -39,17 +42,21 @@ export const AggregatedReadings = Type.Object({
   ...Range,
   every: Type.Integer({ description: 'Window size in milliseconds' }),
   agg: StringEnum(AGGREGATIONS),
-  points: Type.Array(Type.Object({
-    metric: Type.String(),
-    ts: Type.Integer({ description: 'Start of the window' }),
-    value: Type.Number(),
-    count: Type.Integer(),
-  })),
+  points: Type.Array(
+    Type.Object({
+      metric: Type.String(),
+      ts: Type.Integer({ description: 'Start of the window' }),
+      value: Type.Number(),
+      count: Type.Integer(),
+    }),
+  ),
 });
 
 export const Readings = Type.Union([RawReadings, AggregatedReadings]);
 
 /** The CSV answer: a text built at once (aggregates) or streamed page by page (raw readings). */
-export const ReadingsCsv = Type.Unsafe<string | Readable>(Type.String({
-  description: 'CSV with a header line: time,ts,metric,value for raw readings; time,ts,metric,<agg>,count with every',
-}));
+export const ReadingsCsv = Type.Unsafe<string | Readable>(
+  Type.String({
+    description: 'CSV with a header line: time,ts,metric,value for raw readings; time,ts,metric,<agg>,count with every',
+  }),
+);

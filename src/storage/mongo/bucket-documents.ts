@@ -51,7 +51,13 @@ export const BUCKET_INDEXES: IndexSpec[] = [
  * document and the unique index refuses it (E11000). The writer then reloads and retries.
  * `$min`/`$max` on {t, v} pick first/last by time because documents compare field by field.
  */
-export function segmentAppend(deviceId: string, metric: string, start: number, seg: number, samples: readonly Sample[]): {
+export function segmentAppend(
+  deviceId: string,
+  metric: string,
+  start: number,
+  seg: number,
+  samples: readonly Sample[],
+): {
   filter: Filter;
   update: Record<string, unknown>;
 } {
@@ -90,7 +96,12 @@ function seriesFilter(deviceId: string, metric: string | undefined): Filter {
 }
 
 /** Segments from the hour holding `from` up to `to`, in hour order; the reader sorts inside an hour. */
-export function rawRangeQuery(deviceId: string, metric: string | undefined, from: number, to: number): {
+export function rawRangeQuery(
+  deviceId: string,
+  metric: string | undefined,
+  from: number,
+  to: number,
+): {
   filter: Filter;
   sort: Record<string, 1>;
   projection: Record<string, 0 | 1>;
@@ -115,7 +126,12 @@ export function summaryPipeline(q: AggregateQuery): Array<Record<string, unknown
     {
       $group: {
         _id: { m: '$m', w: { $subtract: ['$s', { $mod: ['$s', q.everyMs] }] } },
-        n: { $sum: '$n' }, u: { $sum: '$u' }, lo: { $min: '$lo' }, hi: { $max: '$hi' }, f: { $min: '$f' }, l: { $max: '$l' },
+        n: { $sum: '$n' },
+        u: { $sum: '$u' },
+        lo: { $min: '$lo' },
+        hi: { $max: '$hi' },
+        f: { $min: '$f' },
+        l: { $max: '$l' },
       },
     },
   ];

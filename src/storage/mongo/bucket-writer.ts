@@ -39,7 +39,10 @@ const HOURS_PER_STATE_QUERY = 500;
 export class MongoBucketWriter {
   private readonly cache = new Map<string, HourState>();
 
-  constructor(private readonly buckets: MongoCollection, private readonly maxCachedHours = 4096) {}
+  constructor(
+    private readonly buckets: MongoCollection,
+    private readonly maxCachedHours = 4096,
+  ) {}
 
   /** Writes without a transaction and updates the cache at once. */
   async write(readings: readonly Reading[]): Promise<WriteResult> {
@@ -89,7 +92,7 @@ export class MongoBucketWriter {
 
   private append(g: Group, state: HourState, fresh: Sample[], ops: BulkUpdate[]): HourState {
     let { lastSeg, lastCount } = state;
-    for (let i = 0; i < fresh.length;) {
+    for (let i = 0; i < fresh.length; ) {
       if (lastCount >= SEGMENT_CAP) {
         lastSeg += 1;
         lastCount = 0;

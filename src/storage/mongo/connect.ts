@@ -34,7 +34,11 @@ export async function connectWithRetry(uri: string, options: ConnectOptions): Pr
   let delay = FIRST_RETRY_DELAY_MS;
   for (let attempt = 1; ; attempt++) {
     // ignoreUndefined: optional fields left undefined are omitted, not stored as null, as in SQLite's JSON.
-    const client = new MongoClient(uri, { serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS, appName: 'telemetry-hub', ignoreUndefined: true });
+    const client = new MongoClient(uri, {
+      serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
+      appName: 'telemetry-hub',
+      ignoreUndefined: true,
+    });
     try {
       await client.connect();
       const db = client.db(options.databaseName ?? databaseNameIn(uri) ?? DEFAULT_DATABASE);

@@ -4,7 +4,15 @@
 import type { Command, CommandState, Device, PresenceChange } from '../../core/model.js';
 import type { HubLogger } from '../../core/logger.js';
 import type {
-  AggregatePoint, AggregateQuery, RawPage, RawQuery, Store, StoreHealth, StoredDevice, WriteBatch, WriteResult,
+  AggregatePoint,
+  AggregateQuery,
+  RawPage,
+  RawQuery,
+  Store,
+  StoreHealth,
+  StoredDevice,
+  WriteBatch,
+  WriteResult,
 } from '../../core/store.js';
 import { BUCKETS, BUCKET_INDEXES, retentionFilter } from './bucket-documents.js';
 import { MongoBucketWriter, type StagedWrite } from './bucket-writer.js';
@@ -13,8 +21,21 @@ import { connectWithRetry } from './connect.js';
 import { MongoQueries } from './queries.js';
 import { inTransaction, requireTransactions } from './transactions.js';
 import {
-  COMMANDS, DEVICES, PRESENCE, RECORDS, REGISTRY_INDEXES, commandReplacement, commandsQuery, deviceUpsert,
-  headUpdates, presenceChange, presenceDoc, presenceHistoryQuery, recordFilter, storedDevice, type DeviceDoc,
+  COMMANDS,
+  DEVICES,
+  PRESENCE,
+  RECORDS,
+  REGISTRY_INDEXES,
+  commandReplacement,
+  commandsQuery,
+  deviceUpsert,
+  headUpdates,
+  presenceChange,
+  presenceDoc,
+  presenceHistoryQuery,
+  recordFilter,
+  storedDevice,
+  type DeviceDoc,
 } from './registry-documents.js';
 import { historyPruneFilters } from './registry-documents.js';
 import type { HistoryPruned } from '../../core/store.js';
@@ -57,9 +78,14 @@ export class MongoStore implements Store {
       throw err;
     }
     this.open_ = {
-      connection, buckets,
-      devices: collection(DEVICES), presence: collection(PRESENCE), commands: collection(COMMANDS), records: collection(RECORDS),
-      writer: new MongoBucketWriter(buckets), queries: new MongoQueries(buckets),
+      connection,
+      buckets,
+      devices: collection(DEVICES),
+      presence: collection(PRESENCE),
+      commands: collection(COMMANDS),
+      records: collection(RECORDS),
+      writer: new MongoBucketWriter(buckets),
+      queries: new MongoQueries(buckets),
     };
   }
 
@@ -90,7 +116,11 @@ export class MongoStore implements Store {
       const result = await inTransaction(c.connection, async (session) => {
         last.staged?.drop();
         last.staged = await c.writer.stage(batch.readings, session);
-        if (heads.length > 0) await c.devices.bulkWrite(heads.map((h) => ({ updateOne: h })), { ordered: false, session });
+        if (heads.length > 0)
+          await c.devices.bulkWrite(
+            heads.map((h) => ({ updateOne: h })),
+            { ordered: false, session },
+          );
         return last.staged.result;
       });
       last.staged?.keep();
@@ -127,7 +157,9 @@ export class MongoStore implements Store {
   }
 
   async loadDevices(): Promise<StoredDevice[]> {
-    const docs = await this.collections().devices.find({}, { sort: { _id: 1 } }).toArray();
+    const docs = await this.collections()
+      .devices.find({}, { sort: { _id: 1 } })
+      .toArray();
     return docs.map((d) => storedDevice(d as unknown as DeviceDoc));
   }
 
@@ -171,7 +203,9 @@ export class MongoStore implements Store {
   }
 
   async listRecords(kind: string): Promise<Array<{ id: string; doc: Record<string, unknown> }>> {
-    const docs: Doc[] = await this.collections().records.find({ k: kind }, { sort: { i: 1 } }).toArray();
+    const docs: Doc[] = await this.collections()
+      .records.find({ k: kind }, { sort: { i: 1 } })
+      .toArray();
     return docs.map((d) => ({ id: d.i as string, doc: d.doc as Record<string, unknown> }));
   }
 

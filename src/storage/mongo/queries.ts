@@ -48,8 +48,14 @@ export class MongoQueries {
         const first = w.f as { t: unknown; v: unknown };
         const last = w.l as { t: unknown; v: unknown };
         folder.addSummary(id.m, toNumber(id.w), {
-          count: toNumber(w.n), sum: toNumber(w.u), min: toNumber(w.lo), max: toNumber(w.hi),
-          firstT: toNumber(first.t), firstV: toNumber(first.v), lastT: toNumber(last.t), lastV: toNumber(last.v),
+          count: toNumber(w.n),
+          sum: toNumber(w.u),
+          min: toNumber(w.lo),
+          max: toNumber(w.hi),
+          firstT: toNumber(first.t),
+          firstV: toNumber(first.v),
+          lastT: toNumber(last.t),
+          lastV: toNumber(last.v),
         });
       }
     }

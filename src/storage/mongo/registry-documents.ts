@@ -21,8 +21,14 @@ export interface DeviceDoc {
 
 export const REGISTRY_INDEXES: Record<string, IndexSpec[]> = {
   // `time` serves retention, which deletes old changes across all devices.
-  [PRESENCE]: [{ key: { d: 1, ts: -1 }, name: 'device_time' }, { key: { ts: 1 }, name: 'time' }],
-  [COMMANDS]: [{ key: { d: 1, up: -1 }, name: 'device_updated' }, { key: { st: 1, up: -1 }, name: 'state_updated' }],
+  [PRESENCE]: [
+    { key: { d: 1, ts: -1 }, name: 'device_time' },
+    { key: { ts: 1 }, name: 'time' },
+  ],
+  [COMMANDS]: [
+    { key: { d: 1, up: -1 }, name: 'device_updated' },
+    { key: { st: 1, up: -1 }, name: 'state_updated' },
+  ],
   [RECORDS]: [{ key: { k: 1, i: 1 }, name: 'kind_id', unique: true }],
 };
 
@@ -65,8 +71,11 @@ export function presenceHistoryQuery(deviceId: string, limit: number): { filter:
 
 export function presenceChange(doc: Record<string, unknown>): PresenceChange {
   return {
-    deviceId: doc.d as string, ts: doc.ts as number, reason: doc.r as string,
-    state: doc.st as PresenceChange['state'], previous: doc.pr as PresenceChange['previous'],
+    deviceId: doc.d as string,
+    ts: doc.ts as number,
+    reason: doc.r as string,
+    state: doc.st as PresenceChange['state'],
+    previous: doc.pr as PresenceChange['previous'],
   };
 }
 

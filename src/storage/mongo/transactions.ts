@@ -29,7 +29,7 @@ export class MongoTransactionsUnsupportedError extends Error {
       `MongoDB named by MONGODB_URI is ${detail}, which has no multi-document transactions. ` +
         'The hub writes each flush (readings and stream heads) in one transaction so that what it acks is stored exactly once, ' +
         'and does not start without them. Run MongoDB as a replica set; a single-node one is enough ' +
-        "(start mongod with --replSet rs0, run rs.initiate() once, add ?replicaSet=rs0 to MONGODB_URI; docker-compose.yml does this).",
+        '(start mongod with --replSet rs0, run rs.initiate() once, add ?replicaSet=rs0 to MONGODB_URI; docker-compose.yml does this).',
     );
     this.name = 'MongoTransactionsUnsupportedError';
   }
@@ -51,7 +51,10 @@ export async function requireTransactions(db: MongoDatabase): Promise<void> {
  * commit result, within the driver's time limit; any other error, or running out of time, aborts
  * the transaction and rejects, and the ingest pipeline retries the batch later.
  */
-export async function inTransaction<T>(connection: Pick<MongoConnection, 'startSession'>, fn: (session: MongoSession) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  connection: Pick<MongoConnection, 'startSession'>,
+  fn: (session: MongoSession) => Promise<T>,
+): Promise<T> {
   const session = connection.startSession();
   try {
     return await session.withTransaction(() => fn(session), FLUSH_TRANSACTION);

@@ -28,7 +28,10 @@ export class BucketWriter {
   private readonly selectHourSummary: Statement;
   private readonly upsertHourSummary: Statement;
 
-  constructor(db: Database, private readonly maxCachedHours = 1024) {
+  constructor(
+    db: Database,
+    private readonly maxCachedHours = 1024,
+  ) {
     this.selectHour = db.prepare('SELECT seg, samples FROM buckets WHERE device = ? AND metric = ? AND start = ? ORDER BY seg');
     this.upsertSegment = db.prepare(`
       INSERT INTO buckets (device, metric, start, seg, count, sum, min, max, first_t, first_v, last_t, last_v, samples)
@@ -97,8 +100,12 @@ export class BucketWriter {
       samples = samples.concat(remaining.slice(0, room));
       remaining = remaining.slice(room);
       this.upsertSegment.run({
-        device: g.deviceId, metric: g.metric, start: g.start, seg,
-        ...summarize(samples), samples: packSamples(g.start, samples),
+        device: g.deviceId,
+        metric: g.metric,
+        start: g.start,
+        seg,
+        ...summarize(samples),
+        samples: packSamples(g.start, samples),
       });
     }
     const summary = state.summary ? mergeSummaries(state.summary, summarize(fresh)) : summarize(fresh);

@@ -12,8 +12,9 @@ export function migrate(db: Database): void {
   }
   db.transaction(() => {
     if (version < 2) fillHours(db);
-    db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-      .run(String(SCHEMA_VERSION));
+    db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
+      String(SCHEMA_VERSION),
+    );
   })();
 }
 

@@ -58,14 +58,17 @@ export class SqliteQueries {
     this.hourSamples = db.prepare(
       `SELECT metric, start, samples FROM buckets WHERE device = @device AND ${metricFilter} AND start = @start`,
     );
-    const perMetric = (sql: (filter: string) => string): PerMetric =>
-      ({ one: db.prepare(sql('AND metric = @metric')), all: db.prepare(sql('')) });
+    const perMetric = (sql: (filter: string) => string): PerMetric => ({
+      one: db.prepare(sql('AND metric = @metric')),
+      all: db.prepare(sql('')),
+    });
     // Rows as arrays: building thousands of row objects in better-sqlite3 costs more than the scan.
     const asArrays = ({ one, all }: PerMetric): PerMetric => ({ one: one.raw(true), all: all.raw(true) });
     this.hourSummaries = asArrays(perMetric(HOUR_SUMMARIES));
     this.windowSummaries = asArrays(perMetric(WINDOW_SUMMARIES));
-    this.rangeSamples = perMetric((filter) =>
-      `SELECT metric, start, samples FROM buckets WHERE device = @device ${filter} AND start >= @from AND start < @to`);
+    this.rangeSamples = perMetric(
+      (filter) => `SELECT metric, start, samples FROM buckets WHERE device = @device ${filter} AND start >= @from AND start < @to`,
+    );
   }
 
   raw(q: RawQuery): RawPage {
@@ -75,7 +78,9 @@ export class SqliteQueries {
     const out: Reading[] = [];
     let hour = bucketStart(from);
     while (out.length <= q.limit && hour < q.to) {
-      const found = this.nextHourWithData.get({ device: q.deviceId, metric: q.metric ?? null, from: hour, to: q.to }) as { start: number | null };
+      const found = this.nextHourWithData.get({ device: q.deviceId, metric: q.metric ?? null, from: hour, to: q.to }) as {
+        start: number | null;
+      };
       if (found.start === null) break;
       hour = found.start;
       const rows = this.hourSamples.all({ device: q.deviceId, metric: q.metric ?? null, start: hour }) as SampleRow[];
@@ -100,20 +105,23 @@ export class SqliteQueries {
   aggregate(q: AggregateQuery): AggregatePoint[] {
     const folder = new WindowFolder(q.everyMs, q.from, q.to);
     // Iterated, not fetched whole: a long range of samples streams through the folder.
-    const select = (statements: PerMetric, params: Record<string, number>) => q.metric === undefined
-      ? statements.all.iterate({ device: q.deviceId, ...params })
-      : statements.one.iterate({ device: q.deviceId, metric: q.metric, ...params });
+    const select = (statements: PerMetric, params: Record<string, number>) =>
+      q.metric === undefined
+        ? statements.all.iterate({ device: q.deviceId, ...params })
+        : statements.one.iterate({ device: q.deviceId, metric: q.metric, ...params });
     const covered = coveredRange(q);
     if (covered) {
-      const rows = q.everyMs === HOUR_MS
-        ? select(this.hourSummaries, covered)
-        : select(this.windowSummaries, { every: q.everyMs, ...covered });
+      const rows =
+        q.everyMs === HOUR_MS ? select(this.hourSummaries, covered) : select(this.windowSummaries, { every: q.everyMs, ...covered });
       for (const [metric, start, count, sum, min, max, firstT, firstV, lastT, lastV] of rows as Iterable<SummaryRow>) {
         folder.addSummary(metric, start, { count, sum, min, max, firstT, firstV, lastT, lastV });
       }
     }
     const edges = covered
-      ? [[bucketStart(q.from), covered.from], [covered.lastStart + HOUR_MS, q.to]]
+      ? [
+          [bucketStart(q.from), covered.from],
+          [covered.lastStart + HOUR_MS, q.to],
+        ]
       : [[bucketStart(q.from), q.to]];
     for (const [from, to] of edges) {
       if (from >= to) continue;

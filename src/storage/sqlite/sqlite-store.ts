@@ -10,7 +10,16 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { FINISHED_COMMAND_STATES, type Command, type CommandState, type Device, type PresenceChange } from '../../core/model.js';
 import { HOUR_MS, groupByBucket } from '../buckets.js';
 import type {
-  AggregatePoint, AggregateQuery, HistoryPruned, RawPage, RawQuery, Store, StoreHealth, StoredDevice, WriteBatch, WriteResult,
+  AggregatePoint,
+  AggregateQuery,
+  HistoryPruned,
+  RawPage,
+  RawQuery,
+  Store,
+  StoreHealth,
+  StoredDevice,
+  WriteBatch,
+  WriteResult,
 } from '../../core/store.js';
 import { BucketWriter } from './bucket-writer.js';
 import { SqliteQueries } from './queries.js';
@@ -135,7 +144,9 @@ export class SqliteStore implements Store {
 
   async loadDevices(): Promise<StoredDevice[]> {
     const rows = this.statement('SELECT doc, stream_h, last_seen FROM devices ORDER BY id').all() as Array<{
-      doc: string; stream_h: number | null; last_seen: number | null;
+      doc: string;
+      stream_h: number | null;
+      last_seen: number | null;
     }>;
     return rows.map((r) => {
       const device = JSON.parse(r.doc) as Device;
@@ -146,43 +157,69 @@ export class SqliteStore implements Store {
   async saveDevice(device: Device): Promise<void> {
     this.statement(`INSERT INTO devices (id, doc, last_seen) VALUES (?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET doc = excluded.doc,
-          last_seen = MAX(COALESCE(devices.last_seen, 0), COALESCE(excluded.last_seen, 0))`)
-      .run(device.id, JSON.stringify(device), device.lastSeen);
+          last_seen = MAX(COALESCE(devices.last_seen, 0), COALESCE(excluded.last_seen, 0))`).run(
+      device.id,
+      JSON.stringify(device),
+      device.lastSeen,
+    );
   }
 
   async appendPresence(change: PresenceChange): Promise<void> {
-    this.statement('INSERT INTO presence (device, ts, state, previous, reason) VALUES (?, ?, ?, ?, ?)')
-      .run(change.deviceId, change.ts, change.state, change.previous, change.reason);
+    this.statement('INSERT INTO presence (device, ts, state, previous, reason) VALUES (?, ?, ?, ?, ?)').run(
+      change.deviceId,
+      change.ts,
+      change.state,
+      change.previous,
+      change.reason,
+    );
   }
 
   async presenceHistory(deviceId: string, limit: number): Promise<PresenceChange[]> {
-    const rows = this.statement('SELECT device, ts, state, previous, reason FROM presence WHERE device = ? ORDER BY ts DESC, rowid DESC LIMIT ?')
-      .all(deviceId, limit) as Array<{ device: string; ts: number; state: string; previous: string; reason: string }>;
+    const rows = this.statement(
+      'SELECT device, ts, state, previous, reason FROM presence WHERE device = ? ORDER BY ts DESC, rowid DESC LIMIT ?',
+    ).all(deviceId, limit) as Array<{ device: string; ts: number; state: string; previous: string; reason: string }>;
     return rows.map((r) => ({
-      deviceId: r.device, ts: r.ts, reason: r.reason,
-      state: r.state as PresenceChange['state'], previous: r.previous as PresenceChange['previous'],
+      deviceId: r.device,
+      ts: r.ts,
+      reason: r.reason,
+      state: r.state as PresenceChange['state'],
+      previous: r.previous as PresenceChange['previous'],
     }));
   }
 
   async saveCommand(command: Command): Promise<void> {
     this.statement(`INSERT INTO commands (id, device, state, updated, doc) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated = excluded.updated, doc = excluded.doc`)
-      .run(command.id, command.deviceId, command.state, command.updatedAt, JSON.stringify(command));
+        ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated = excluded.updated, doc = excluded.doc`).run(
+      command.id,
+      command.deviceId,
+      command.state,
+      command.updatedAt,
+      JSON.stringify(command),
+    );
   }
 
   async loadCommands(filter: { deviceId?: string; states?: CommandState[]; limit?: number }): Promise<Command[]> {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.deviceId !== undefined) { where.push('device = ?'); args.push(filter.deviceId); }
-    if (filter.states?.length) { where.push(`state IN (${filter.states.map(() => '?').join(', ')})`); args.push(...filter.states); }
+    if (filter.deviceId !== undefined) {
+      where.push('device = ?');
+      args.push(filter.deviceId);
+    }
+    if (filter.states?.length) {
+      where.push(`state IN (${filter.states.map(() => '?').join(', ')})`);
+      args.push(...filter.states);
+    }
     const sql = `SELECT doc FROM commands ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated DESC LIMIT ?`;
     const rows = this.statement(sql).all(...args, filter.limit ?? 1000) as Array<{ doc: string }>;
     return rows.map((r) => JSON.parse(r.doc) as Command);
   }
 
   async putRecord(kind: string, id: string, doc: Record<string, unknown>): Promise<void> {
-    this.statement('INSERT INTO records (kind, id, doc) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc')
-      .run(kind, id, JSON.stringify(doc));
+    this.statement('INSERT INTO records (kind, id, doc) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc').run(
+      kind,
+      id,
+      JSON.stringify(doc),
+    );
   }
 
   async getRecord(kind: string, id: string): Promise<Record<string, unknown> | null> {

@@ -41,17 +41,37 @@ export class MqttBroker implements Stage {
   private readonly gatekeeper: Gatekeeper;
   private readonly messages: DeviceMessages;
 
-  constructor(private readonly ctx: TransportContext, private readonly options: MqttBrokerOptions) {
+  constructor(
+    private readonly ctx: TransportContext,
+    private readonly options: MqttBrokerOptions,
+  ) {
     if (!ctx.credentials) throw new Error('the MQTT broker needs the device credentials in its transport context');
     this.connections = new Connections(ctx.presence, ctx.commands, { deliver: (command) => this.outbox.command(command) });
-    this.outbox = new Outbox(() => this.aedes, (id) => ctx.streams.head(id), (id) => ctx.ingest.settled(id), options.maxPayload, ctx.log);
+    this.outbox = new Outbox(
+      () => this.aedes,
+      (id) => ctx.streams.head(id),
+      (id) => ctx.ingest.settled(id),
+      options.maxPayload,
+      ctx.log,
+    );
     this.rejections = new Rejections({ metrics: ctx.metrics, bus: ctx.bus, log: ctx.log, outbox: this.outbox });
     this.gatekeeper = new Gatekeeper({
-      credentials: ctx.credentials, devices: ctx.devices, connections: this.connections, rejections: this.rejections,
-      metrics: ctx.metrics, log: ctx.log, allowAnonymous: options.allowAnonymous, limiter: options.loginLimiter,
+      credentials: ctx.credentials,
+      devices: ctx.devices,
+      connections: this.connections,
+      rejections: this.rejections,
+      metrics: ctx.metrics,
+      log: ctx.log,
+      allowAnonymous: options.allowAnonymous,
+      limiter: options.loginLimiter,
     });
     this.messages = new DeviceMessages({
-      ctx, connections: this.connections, outbox: this.outbox, rejections: this.rejections, log: ctx.log, maxPayload: options.maxPayload,
+      ctx,
+      connections: this.connections,
+      outbox: this.outbox,
+      rejections: this.rejections,
+      log: ctx.log,
+      maxPayload: options.maxPayload,
     });
   }
 
@@ -97,7 +117,10 @@ export class MqttBroker implements Stage {
     const client = this.aedes.handle(stream, request);
     const limited = limitPacketSize(client, this.options.maxPayload, (bytes) => {
       this.ctx.metrics?.frameRejected('mqtt', 'too_large');
-      this.ctx.log.warn({ clientId: client.id, deviceId: this.connections.deviceId(client), bytes }, 'mqtt packet too large; connection closed');
+      this.ctx.log.warn(
+        { clientId: client.id, deviceId: this.connections.deviceId(client), bytes },
+        'mqtt packet too large; connection closed',
+      );
     });
     if (!limited) this.ctx.log.debug({}, 'packet size cap unavailable with this aedes version');
   }
@@ -136,8 +159,15 @@ export class MqttBroker implements Stage {
       this.connections.noteCloseReason(client, `connection error: ${err.message}`);
       log.debug({ clientId: client.id, deviceId: this.connections.deviceId(client), err: err.message }, 'mqtt client error');
     });
-    aedes.on('connectionError', (client, err) => log.info({ clientId: client.id, err: err.message }, 'mqtt connection failed before CONNECT completed'));
-    aedes.on('subscribe', (subscriptions, client) => this.onSubscribe(client, subscriptions.map((s) => s.topic)));
+    aedes.on('connectionError', (client, err) =>
+      log.info({ clientId: client.id, err: err.message }, 'mqtt connection failed before CONNECT completed'),
+    );
+    aedes.on('subscribe', (subscriptions, client) =>
+      this.onSubscribe(
+        client,
+        subscriptions.map((s) => s.topic),
+      ),
+    );
     (aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) => log.error({ err }, 'mqtt broker error'));
   }
 

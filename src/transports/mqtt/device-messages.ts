@@ -40,7 +40,9 @@ export class DeviceMessages {
     const isWill = packet === (client as Client & { will?: unknown }).will;
     let verdict: Verdict;
     try {
-      verdict = deviceId ? this.route(client, deviceId, packet, isWill) : { ok: false, code: 'unauthenticated', detail: 'unauthenticated client' };
+      verdict = deviceId
+        ? this.route(client, deviceId, packet, isWill)
+        : { ok: false, code: 'unauthenticated', detail: 'unauthenticated client' };
     } catch (err) {
       // A fault of ours must not take the broker down: refuse this one message and carry on.
       this.deps.log.error({ err, deviceId, topic: packet.topic }, 'handling an MQTT message failed');
@@ -49,7 +51,15 @@ export class DeviceMessages {
     if (verdict.ok) return done(null);
     if (!verdict.silent) {
       const { code, detail, seq, resend } = verdict;
-      this.deps.rejections.refuse({ deviceId: deviceId ?? null, topic: packet.topic, code, detail, seq, resend, count: verdict.counted !== true });
+      this.deps.rejections.refuse({
+        deviceId: deviceId ?? null,
+        topic: packet.topic,
+        code,
+        detail,
+        seq,
+        resend,
+        count: verdict.counted !== true,
+      });
     }
     // A refused will is simply not published; the connection is closing anyway.
     if (isWill) return done(new Error(verdict.detail));
@@ -63,7 +73,12 @@ export class DeviceMessages {
     const { dialect, route } = routeOf(deviceId, packet.topic);
     if (!route.ok) return route;
     if (payload.length > this.deps.maxPayload) {
-      return { ok: false, code: 'too_large', detail: `payload too large: ${payload.length} bytes, the limit is ${this.deps.maxPayload}`, seq: peekSeq(payload) };
+      return {
+        ok: false,
+        code: 'too_large',
+        detail: `payload too large: ${payload.length} bytes, the limit is ${this.deps.maxPayload}`,
+        seq: peekSeq(payload),
+      };
     }
     switch (route.input) {
       case 'telemetry':
@@ -80,12 +95,19 @@ export class DeviceMessages {
   private telemetry(client: Client, deviceId: string, dialect: MqttDialect, payload: Buffer): Verdict {
     // After a passing refusal everything behind it on this connection is dropped unread, so the
     // stream cannot skip past the hole; the device resends from the head when it reconnects.
-    if (this.deps.connections.isSuspended(client)) return { ok: false, code: 'suspended', detail: 'suspended until reconnect', silent: true };
+    if (this.deps.connections.isSuspended(client))
+      return { ok: false, code: 'suspended', detail: 'suspended until reconnect', silent: true };
     const decoded = dialect.decode.telemetry(payload);
     if (!decoded.ok) return decoded;
     const { seq, first, readings, refused } = decoded.value;
     if (!this.deps.connections.mayWrite(client, deviceId)) {
-      return this.pushBack(client, 'stream_busy', 'another connection of this device holds its telemetry stream (the one with the device id as client id, or the first to publish)', seq, false);
+      return this.pushBack(
+        client,
+        'stream_busy',
+        'another connection of this device holds its telemetry stream (the one with the device id as client id, or the first to publish)',
+        seq,
+        false,
+      );
     }
     const outcome = this.deps.ctx.ingest.submit({ deviceId, seq, first, readings, source: 'mqtt' });
     if (outcome.status === 'refused') {
@@ -93,10 +115,14 @@ export class DeviceMessages {
       if (!PASSING_REFUSALS.has(code)) return { ok: false, code, detail, seq, counted: true };
       return this.pushBack(client, code, detail, seq, true);
     }
-    outcome.durable.then(() => this.deps.outbox.ack(deviceId), () => {});
+    outcome.durable.then(
+      () => this.deps.outbox.ack(deviceId),
+      () => {},
+    );
     // Single readings refused inside an accepted message: the rest of it is kept.
     const topic = `devices/${deviceId}/telemetry`;
-    for (const r of refused) this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_value', detail: `${r.detail} (metric ${r.metric})` });
+    for (const r of refused)
+      this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_value', detail: `${r.detail} (metric ${r.metric})` });
     // Ingest counted these under their own codes; devices know them all as bad_reading.
     for (const r of outcome.rejected) {
       this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_reading', detail: `${r.detail} (metric ${r.metric})`, count: false });
@@ -131,16 +157,18 @@ export class DeviceMessages {
     if (!decoded.ok) return decoded;
     const device = this.deps.ctx.devices.get(deviceId);
     const meta = decoded.value;
-    this.deps.ctx.devices.register({ id: deviceId, transport: 'mqtt', ...meta, name: meta.name ?? device?.name ?? deviceId }).catch((err: unknown) =>
-      this.deps.log.error({ err, deviceId }, 'could not record device meta'));
+    this.deps.ctx.devices
+      .register({ id: deviceId, transport: 'mqtt', ...meta, name: meta.name ?? device?.name ?? deviceId })
+      .catch((err: unknown) => this.deps.log.error({ err, deviceId }, 'could not record device meta'));
     return ACCEPTED;
   }
 
   private commandAck(deviceId: string, decoded: Decoded<CommandAck>): Verdict {
     if (!decoded.ok) return decoded;
     const { id, ok, error } = decoded.value;
-    this.deps.ctx.commands.ack(deviceId, id, error === undefined ? { ok } : { ok, error }).catch((err: unknown) =>
-      this.deps.log.error({ err, deviceId, commandId: id }, 'could not record command answer'));
+    this.deps.ctx.commands
+      .ack(deviceId, id, error === undefined ? { ok } : { ok, error })
+      .catch((err: unknown) => this.deps.log.error({ err, deviceId, commandId: id }, 'could not record command answer'));
     return ACCEPTED;
   }
 }

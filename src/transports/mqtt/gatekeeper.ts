@@ -34,7 +34,12 @@ export interface GatekeeperDeps {
 export class Gatekeeper {
   constructor(private readonly deps: GatekeeperDeps) {}
 
-  authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+  authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
     this.check(client, username, password).then(
       (deviceId) => {
         this.deps.connections.identify(client, deviceId);
@@ -49,7 +54,11 @@ export class Gatekeeper {
     );
   }
 
-  authorizeSubscribe(client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
+  authorizeSubscribe(
+    client: Client,
+    subscription: Subscription,
+    done: (error: Error | null, subscription?: Subscription | null) => void,
+  ): void {
     const deviceId = this.deps.connections.deviceId(client);
     if (deviceId && DIALECTS.some((dialect) => dialect.maySubscribe(deviceId, subscription.topic))) {
       done(null, subscription);

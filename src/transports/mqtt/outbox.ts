@@ -59,7 +59,14 @@ export class Outbox {
   private publish(deviceId: string, kind: HubTopic, body: object): Promise<boolean> {
     const broker = this.broker();
     if (!broker || broker.closed) return Promise.resolve(false);
-    const packet = { cmd: 'publish' as const, topic: topicFor(deviceId, kind), payload: Buffer.from(JSON.stringify(body)), qos: 1 as const, retain: false, dup: false };
+    const packet = {
+      cmd: 'publish' as const,
+      topic: topicFor(deviceId, kind),
+      payload: Buffer.from(JSON.stringify(body)),
+      qos: 1 as const,
+      retain: false,
+      dup: false,
+    };
     return new Promise((resolve) => {
       broker.publish(packet, (err) => {
         if (err) this.log.warn({ err, deviceId, topic: packet.topic }, 'could not publish to device');

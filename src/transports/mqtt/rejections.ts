@@ -21,10 +21,14 @@ export interface MqttRefusal extends Refusal {
 export class Rejections {
   private readonly refusals: TransportRefusals;
 
-  constructor(
-    private readonly deps: { metrics: TransportMetrics | undefined; bus: EventBus; log: HubLogger; outbox: Outbox },
-  ) {
-    this.refusals = new TransportRefusals({ source: 'mqtt', message: 'mqtt message refused', bus: deps.bus, log: deps.log, metrics: deps.metrics });
+  constructor(private readonly deps: { metrics: TransportMetrics | undefined; bus: EventBus; log: HubLogger; outbox: Outbox }) {
+    this.refusals = new TransportRefusals({
+      source: 'mqtt',
+      message: 'mqtt message refused',
+      bus: deps.bus,
+      log: deps.log,
+      metrics: deps.metrics,
+    });
   }
 
   refuse(refusal: MqttRefusal): void {
@@ -33,7 +37,11 @@ export class Rejections {
     else this.refusals.log(deviceId, { code, detail }, { topic, seq });
     if (deviceId) {
       this.deps.outbox.error(deviceId, {
-        code, reason: detail, ...(topic !== undefined && { topic }), ...(seq !== undefined && { seq }), ...(resend && { resend: true }),
+        code,
+        reason: detail,
+        ...(topic !== undefined && { topic }),
+        ...(seq !== undefined && { seq }),
+        ...(resend && { resend: true }),
       });
     }
   }

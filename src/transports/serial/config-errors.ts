@@ -28,7 +28,9 @@ export function configErrorOf(errors: ErrorObject[], doc: unknown): ConfigError 
     }
     case 'additionalProperties': {
       // A field refused by name (`not`, another transport's own field) is not one to suggest.
-      const expected = Object.entries(schema.properties ?? {}).filter(([, field]) => field.not === undefined).map(([name]) => name);
+      const expected = Object.entries(schema.properties ?? {})
+        .filter(([, field]) => field.not === undefined)
+        .map(([name]) => name);
       return new ConfigError(join(at, String(error.params.additionalProperty)), `unknown field; expected one of ${expected.join(', ')}`);
     }
     default:

@@ -74,7 +74,11 @@ export function parseDevicesDocument(doc: unknown): SerialDeviceConfig[] {
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNulls(v)]),
+  );
 }
 
 function deviceConfig(entry: DeviceEntry, at: string): SerialDeviceConfig {
@@ -101,7 +105,11 @@ function rejectDuplicates(devices: SerialDeviceConfig[]): void {
       // The same USB ids find the same adapter, so both entries would fight over one port.
       const key = JSON.stringify([d.match.vendorId, d.match.productId, d.match.serialNumber]);
       const first = seenMatches.get(key);
-      if (first !== undefined) throw new ConfigError(`devices[${i}].match`, `the same USB ids as devices[${first}] find the same adapter; tell them apart by serialNumber or give port paths`);
+      if (first !== undefined)
+        throw new ConfigError(
+          `devices[${i}].match`,
+          `the same USB ids as devices[${first}] find the same adapter; tell them apart by serialNumber or give port paths`,
+        );
       seenMatches.set(key, i);
     }
   });

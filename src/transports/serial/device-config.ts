@@ -49,11 +49,14 @@ const UsbId = Type.Union([Type.String({ pattern: '^[0-9a-fA-F]{4}$' }), Type.Int
   message: 'must be 4 hex digits like "2341", got {value}',
 });
 
-const UsbMatchSchema = Type.Object({
-  vendorId: Type.Optional(UsbId),
-  productId: Type.Optional(UsbId),
-  serialNumber: Type.Optional(Type.Union([Text, Type.Number()], { message: 'must be a non-empty string, got {value}' })),
-}, { additionalProperties: false, message: 'must be a mapping of vendorId, productId, serialNumber' });
+const UsbMatchSchema = Type.Object(
+  {
+    vendorId: Type.Optional(UsbId),
+    productId: Type.Optional(UsbId),
+    serialNumber: Type.Optional(Type.Union([Text, Type.Number()], { message: 'must be a non-empty string, got {value}' })),
+  },
+  { additionalProperties: false, message: 'must be a mapping of vendorId, productId, serialNumber' },
+);
 
 function sharedFields<Kind extends string>(kind: Kind) {
   return {
@@ -113,6 +116,7 @@ function usbMatch(entry: Static<typeof UsbMatchSchema>, at: string): UsbMatch {
     productId: hex4(entry.productId),
     serialNumber: entry.serialNumber === undefined ? undefined : String(entry.serialNumber),
   };
-  if (!match.vendorId && !match.productId && !match.serialNumber) throw new ConfigError(at, 'needs at least one of vendorId, productId, serialNumber');
+  if (!match.vendorId && !match.productId && !match.serialNumber)
+    throw new ConfigError(at, 'needs at least one of vendorId, productId, serialNumber');
   return Object.fromEntries(Object.entries(match).filter(([, v]) => v !== undefined)) as UsbMatch;
 }

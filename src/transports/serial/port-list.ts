@@ -24,9 +24,7 @@ export async function listSysfsSerialPorts(sysfsRoot = '/sys', devRoot = '/dev')
     throw err;
   }
   const found = await Promise.all(names.map((name) => describeTty(root, join(classDir, name), devRoot)));
-  return found
-    .filter((p): p is PortInfo => p !== null)
-    .sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
+  return found.filter((p): p is PortInfo => p !== null).sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
 }
 
 async function describeTty(root: string, ttyDir: string, devRoot: string): Promise<PortInfo | null> {

@@ -205,7 +205,10 @@ export class ReconnectingPort extends EventEmitter<ReconnectingPortEvents> {
     this.failures += 1;
     // An unplugged device would otherwise log a warning every few seconds for as long as it is away.
     const logAt = this.failures === 1 ? 'warn' : 'debug';
-    this.options.log[logAt]({ port: this.description, reason, retryInMs: delay, attempt: this.failures }, 'serial port unavailable; will retry');
+    this.options.log[logAt](
+      { port: this.description, reason, retryInMs: delay, attempt: this.failures },
+      'serial port unavailable; will retry',
+    );
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       void this.connect();

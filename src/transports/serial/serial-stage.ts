@@ -22,7 +22,10 @@ export class SerialStage implements Stage {
   readonly name = 'serial';
   private sessions: SerialSession[] = [];
 
-  constructor(private readonly ctx: TransportContext, private readonly options: SerialStageOptions) {}
+  constructor(
+    private readonly ctx: TransportContext,
+    private readonly options: SerialStageOptions,
+  ) {}
 
   get devicesFilePath(): string {
     return this.options.devicesFile || join(this.options.dataDir, 'devices.yml');
@@ -62,7 +65,8 @@ export class SerialStage implements Stage {
     const { reconnectMaxMs } = this.options;
     try {
       const session = serialTransport(device.transport).createSession(this.ctx, device, {
-        minBackoffMs: Math.min(250, reconnectMaxMs), maxBackoffMs: reconnectMaxMs,
+        minBackoffMs: Math.min(250, reconnectMaxMs),
+        maxBackoffMs: reconnectMaxMs,
       });
       await session.start();
       this.sessions.push(session);

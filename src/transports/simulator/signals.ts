@@ -24,7 +24,10 @@ const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 *
 export class ClimateSignal {
   private drift = 0;
 
-  constructor(private readonly random: () => number, private readonly baseC = 20 + random() * 4) {}
+  constructor(
+    private readonly random: () => number,
+    private readonly baseC = 20 + random() * 4,
+  ) {}
 
   sample(ts: number): Record<string, number> {
     const dayPhase = ((ts % 86_400_000) / 86_400_000) * 2 * Math.PI;

@@ -30,7 +30,10 @@ export class Simulator implements Stage {
   readonly name = 'simulator';
   private readonly sims = new Map<string, SimDevice>();
 
-  constructor(private readonly ctx: TransportContext, private readonly options: SimulatorOptions) {}
+  constructor(
+    private readonly ctx: TransportContext,
+    private readonly options: SimulatorOptions,
+  ) {}
 
   async start(): Promise<void> {
     if (!this.ctx.credentials) throw new Error('simulated devices need device credentials to log in');
@@ -90,8 +93,14 @@ export class Simulator implements Stage {
       firmware: 'simulator-1',
       sampleIntervalMs: this.options.intervalMs,
       metrics: isMeter
-        ? [{ name: 'power', unit: 'W' }, { name: 'energy', unit: 'kWh' }]
-        : [{ name: 'temperature', unit: '°C' }, { name: 'humidity', unit: '%' }],
+        ? [
+            { name: 'power', unit: 'W' },
+            { name: 'energy', unit: 'kWh' },
+          ]
+        : [
+            { name: 'temperature', unit: '°C' },
+            { name: 'humidity', unit: '%' },
+          ],
       actuators: [{ name: 'relay', type: 'relay' }],
     };
   }

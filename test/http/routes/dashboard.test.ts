@@ -19,7 +19,9 @@ function rawGet(url: string): Promise<{ status: number; body: string }> {
     const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', reject);
@@ -121,8 +123,12 @@ describe('dashboard route without a build', () => {
 
 describe('dashboard route in the hub', () => {
   let hub: TestHub;
-  before(async () => { hub = await startHub({ auth: 'on' }); });
-  after(async () => { await hub.stop(); });
+  before(async () => {
+    hub = await startHub({ auth: 'on' });
+  });
+  after(async () => {
+    await hub.stop();
+  });
 
   it('serves the page without a token while the API still demands one', async () => {
     const page = await fetch(`${hub.url}/`);

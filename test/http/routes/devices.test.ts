@@ -13,17 +13,29 @@ import { deviceRoutes } from '../../../src/http/routes/devices.js';
 import { createLogger } from '../../../src/observability/logger.js';
 
 const bus = new EventBus();
-const devices = new DeviceRegistry({ loadDevices: async () => [], saveDevice: async () => {} }, new StreamLedger(), bus, () => 1_700_000_000_000);
+const devices = new DeviceRegistry(
+  { loadDevices: async () => [], saveDevice: async () => {} },
+  new StreamLedger(),
+  bus,
+  () => 1_700_000_000_000,
+);
 const latest = new LatestReadings(bus);
-const history: PresenceChange[] = [{ deviceId: 'boiler-1', state: 'online', previous: 'unknown', ts: 1_700_000_001_000, reason: 'connected' }];
+const history: PresenceChange[] = [
+  { deviceId: 'boiler-1', state: 'online', previous: 'unknown', ts: 1_700_000_001_000, reason: 'connected' },
+];
 let app: FastifyInstance;
 
 before(async () => {
   await devices.start();
   await latest.start();
   await devices.register({
-    id: 'boiler-1', name: 'Boiler', transport: 'line', firmware: 'serial-telemetry 1.2', sampleIntervalMs: 500,
-    metrics: [{ name: 'flow', unit: 'l/min' }, { name: 'pressure' }], actuators: [{ name: 'pump', type: 'relay' }],
+    id: 'boiler-1',
+    name: 'Boiler',
+    transport: 'line',
+    firmware: 'serial-telemetry 1.2',
+    sampleIntervalMs: 500,
+    metrics: [{ name: 'flow', unit: 'l/min' }, { name: 'pressure' }],
+    actuators: [{ name: 'pump', type: 'relay' }],
   });
   devices.touch('boiler-1', 1_700_000_002_000);
   devices.setPresence('boiler-1', 'online');

@@ -23,7 +23,8 @@ before(async () => {
     devices: t.hub.devices,
     preHandler: async (request, reply) => {
       guardCalls.push(request.url);
-      if (request.headers.authorization !== `Bearer ${adminKey}`) await reply.status(403).send({ error: 'forbidden', message: 'admin role required' });
+      if (request.headers.authorization !== `Bearer ${adminKey}`)
+        await reply.status(403).send({ error: 'forbidden', message: 'admin role required' });
     },
   });
   adminKey = 'test-admin';
@@ -34,7 +35,12 @@ after(async () => {
 });
 
 test('an admin provisions a device, gets its key once, and the device logs in with it', async () => {
-  const res = await app.inject({ method: 'POST', url: '/api/admin/devices', headers: { authorization: 'Bearer test-admin' }, payload: { id: 'boiler-1', name: 'Boiler' } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/admin/devices',
+    headers: { authorization: 'Bearer test-admin' },
+    payload: { id: 'boiler-1', name: 'Boiler' },
+  });
   assert.equal(res.statusCode, 201);
   const { id, key } = res.json();
   assert.equal(id, 'boiler-1');
@@ -52,9 +58,19 @@ test('the guard runs, bad bodies are 400 and invalid ids are refused', async () 
   const denied = await app.inject({ method: 'POST', url: '/api/admin/devices', payload: { id: 'x' } });
   assert.equal(denied.statusCode, 403);
   assert.ok(guardCalls.length >= 2);
-  const noId = await app.inject({ method: 'POST', url: '/api/admin/devices', headers: { authorization: 'Bearer test-admin' }, payload: { name: 'x' } });
+  const noId = await app.inject({
+    method: 'POST',
+    url: '/api/admin/devices',
+    headers: { authorization: 'Bearer test-admin' },
+    payload: { name: 'x' },
+  });
   assert.equal(noId.statusCode, 400);
-  const badId = await app.inject({ method: 'POST', url: '/api/admin/devices', headers: { authorization: 'Bearer test-admin' }, payload: { id: 'no/slash' } });
+  const badId = await app.inject({
+    method: 'POST',
+    url: '/api/admin/devices',
+    headers: { authorization: 'Bearer test-admin' },
+    payload: { id: 'no/slash' },
+  });
   assert.equal(badId.statusCode, 400);
   assert.match(badId.json().message, /device id may hold only/);
 });
@@ -62,11 +78,12 @@ test('the guard runs, bad bodies are 400 and invalid ids are refused', async () 
 test('on the hub itself the route is guarded by the auth hook: admin only', async () => {
   const hub = await startHub({ auth: 'on' });
   try {
-    const post = (token: string | null) => fetch(`${hub.url}/api/admin/devices`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ id: 'pump-7' }),
-    });
+    const post = (token: string | null) =>
+      fetch(`${hub.url}/api/admin/devices`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ id: 'pump-7' }),
+      });
     assert.equal((await post(null)).status, 401);
     assert.equal((await post((await hub.hub.tokens.add('operator')).token)).status, 403);
     const res = await post((await hub.hub.tokens.add('admin')).token);

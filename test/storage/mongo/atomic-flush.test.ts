@@ -17,7 +17,16 @@ import { MingoDatabase, type MingoCollection } from './mingo-db.js';
 import { ProcessCrash, TRANSACTION_ATTEMPTS, labelled } from './mingo-session.js';
 
 const T0 = Date.UTC(2026, 10, 20, 10);
-const DEVICE: Device = { id: 'dev-1', name: 'Meter', transport: 'mqtt', metrics: [], actuators: [], presence: 'offline', lastSeen: null, createdAt: T0 };
+const DEVICE: Device = {
+  id: 'dev-1',
+  name: 'Meter',
+  transport: 'mqtt',
+  metrics: [],
+  actuators: [],
+  presence: 'offline',
+  lastSeen: null,
+  createdAt: T0,
+};
 
 /** Hub-stamped readings of messages 1 and 2: receive times, so a resend gets new ones. */
 function flush(receivedAt: number): WriteBatch {
@@ -38,7 +47,11 @@ async function openOn(db: MingoDatabase): Promise<MongoStore> {
 async function started(db: MingoDatabase): Promise<MongoStore> {
   const store = await openOn(db);
   await store.saveDevice(DEVICE);
-  await store.writeBatch({ readings: [{ deviceId: 'dev-1', metric: 'power', ts: T0, value: 0 }], heads: [{ deviceId: 'dev-1', h: 0 }], lastSeen: [] });
+  await store.writeBatch({
+    readings: [{ deviceId: 'dev-1', metric: 'power', ts: T0, value: 0 }],
+    heads: [{ deviceId: 'dev-1', h: 0 }],
+    lastSeen: [],
+  });
   return store;
 }
 
@@ -67,9 +80,15 @@ test('a flush is one transaction, majority and journaled, and every operation in
   await store.writeBatch(flush(T0 + HOUR_MS)); // an hour not cached yet, so the look-up runs too
   assert.deepEqual(db.transactions.at(-1), { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority', journal: true } });
   const sent = [...db.collection(BUCKETS).sent, ...db.collection(DEVICES).sent];
-  assert.deepEqual(sent.map((s) => s.op), ['find', 'bulkWrite', 'bulkWrite']);
+  assert.deepEqual(
+    sent.map((s) => s.op),
+    ['find', 'bulkWrite', 'bulkWrite'],
+  );
   const session = db.sessions.at(-1);
-  assert.ok(sent.every((s) => (s.args[1] as { session?: unknown }).session === session), 'every operation passes { session }');
+  assert.ok(
+    sent.every((s) => (s.args[1] as { session?: unknown }).session === session),
+    'every operation passes { session }',
+  );
   assert.throws(() => session!.viewOf(db.collection(BUCKETS)), /ended/, 'the session is ended after the flush');
   await store.stop();
 });
@@ -107,7 +126,14 @@ test('a crash before commit stores nothing; after the restart the resent message
   assert.deepEqual(await storedValues(after), [0]);
   assert.deepEqual(await after.writeBatch(flush(T0 + 5000)), { inserted: 2, duplicates: 0 });
   const stored = (await after.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + HOUR_MS, limit: 100 })).readings;
-  assert.deepEqual(stored.map((r) => [r.ts - T0, r.value]), [[0, 0], [5000, 1], [5001, 2]]);
+  assert.deepEqual(
+    stored.map((r) => [r.ts - T0, r.value]),
+    [
+      [0, 0],
+      [5000, 1],
+      [5001, 2],
+    ],
+  );
   assert.equal(await head(after), 2);
   await after.stop();
 });
@@ -136,11 +162,22 @@ test('a conflict that outlasts the transaction retries fails the flush; ingest r
     const conflict = () => labelled('WriteConflict (injected)', 'TransientTransactionError', 112);
     failTimes(db.collection(DEVICES), 'bulkWrite', TRANSACTION_ATTEMPTS, conflict);
     // No device timestamps: the hub stamps the readings when they arrive.
-    const outcome = hub.hub.ingest.submit({ deviceId: 'dev-1', seq: 0, source: 'mqtt', readings: [{ metric: 'power', value: 7 }, { metric: 'energy', value: 8 }] });
+    const outcome = hub.hub.ingest.submit({
+      deviceId: 'dev-1',
+      seq: 0,
+      source: 'mqtt',
+      readings: [
+        { metric: 'power', value: 7 },
+        { metric: 'energy', value: 8 },
+      ],
+    });
     assert.deepEqual(await outcome.durable, { h: 0 });
     const metrics = await (await fetch(`${hub.url}/metrics`)).text();
     assert.match(metrics, /^hub_batch_flush_failures_total 1$/m);
-    assert.equal(db.collection(BUCKETS).docs.reduce((n, d) => n + (d.o as number[]).length, 0), 2);
+    assert.equal(
+      db.collection(BUCKETS).docs.reduce((n, d) => n + (d.o as number[]).length, 0),
+      2,
+    );
     assert.equal((await store.loadDevices())[0].streamH, 0);
     await waitFor('health ok', async () => (await getJson(`${hub.url}/api/health`)).body.status === 'ok');
   } finally {
@@ -152,12 +189,18 @@ test('a standalone server fails start with an error that says to run a replica s
   const standalone = new MingoDatabase('standalone');
   let closed = false;
   const store = new MongoStore(async () => ({ ...standalone.connection(), close: async () => void (closed = true) }));
-  const err = await store.start().then(() => null, (e: unknown) => e);
+  const err = await store.start().then(
+    () => null,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof MongoTransactionsUnsupportedError, `expected MongoTransactionsUnsupportedError, got ${String(err)}`);
   assert.match(err.message, /standalone/);
   assert.match(err.message, /replica set; a single-node one is enough/);
   assert.ok(closed, 'the connection is closed');
-  await assert.rejects(startHub({}, { store: new MongoStore(async () => new MingoDatabase('standalone').connection()) }), MongoTransactionsUnsupportedError);
+  await assert.rejects(
+    startHub({}, { store: new MongoStore(async () => new MingoDatabase('standalone').connection()) }),
+    MongoTransactionsUnsupportedError,
+  );
 
   for (const topology of ['replicaSet', 'mongos'] as const) {
     const ok = await openOn(new MingoDatabase(topology));

@@ -38,9 +38,14 @@ test('a flush is one bulkWrite of upserts, and one query loads the hours it has 
   const db = new MingoDatabase();
   const store = await openOn(db);
   const buckets = db.collection(BUCKETS);
-  const readings = ['dev-1', 'dev-2', 'dev-3'].flatMap((d) => ['temp', 'hum'].flatMap((m) => [r(T0 + 1, 1, m, d), r(T0 + HOUR_MS + 1, 2, m, d)]));
+  const readings = ['dev-1', 'dev-2', 'dev-3'].flatMap((d) =>
+    ['temp', 'hum'].flatMap((m) => [r(T0 + 1, 1, m, d), r(T0 + HOUR_MS + 1, 2, m, d)]),
+  );
   await store.writeBatch(batch(readings));
-  assert.deepEqual(buckets.sent.map((s) => s.op), ['find', 'bulkWrite']);
+  assert.deepEqual(
+    buckets.sent.map((s) => s.op),
+    ['find', 'bulkWrite'],
+  );
   const [ops] = buckets.sent[1].args as [Array<{ updateOne: { upsert: boolean; update: Record<string, unknown> } }>];
   assert.equal(ops.length, 12);
   assert.ok(ops.every((op) => op.updateOne.upsert === true));
@@ -48,7 +53,10 @@ test('a flush is one bulkWrite of upserts, and one query loads the hours it has 
   // The same hours again: the cache answers, so only the write goes out.
   buckets.sent.length = 0;
   await store.writeBatch(batch(readings.map((x) => ({ ...x, ts: x.ts + 1 }))));
-  assert.deepEqual(buckets.sent.map((s) => s.op), ['bulkWrite']);
+  assert.deepEqual(
+    buckets.sent.map((s) => s.op),
+    ['bulkWrite'],
+  );
   await store.stop();
 });
 
@@ -60,7 +68,14 @@ test('segments hold at most the cap, with count, sum, min, max, first and last b
   const all = Array.from({ length: n }, (_, i) => r(T0 + (n - i) * 1000, i));
   for (let i = 0; i < n; i += 400) await store.writeBatch(batch(all.slice(i, i + 400)));
   const segs = segments(db.collection(BUCKETS));
-  assert.deepEqual(segs.map((s) => [s.g, s.n, s.samples]), [[0, SEGMENT_CAP, SEGMENT_CAP], [1, SEGMENT_CAP, SEGMENT_CAP], [2, 37, 37]]);
+  assert.deepEqual(
+    segs.map((s) => [s.g, s.n, s.samples]),
+    [
+      [0, SEGMENT_CAP, SEGMENT_CAP],
+      [1, SEGMENT_CAP, SEGMENT_CAP],
+      [2, 37, 37],
+    ],
+  );
   const first = segs[0];
   assert.deepEqual([first.d, first.m, first.s], ['dev-1', 'temp', T0]);
   assert.equal(first.u, ((SEGMENT_CAP - 1) * SEGMENT_CAP) / 2);
@@ -76,7 +91,9 @@ test('a full segment with the longest ids is a few kilobytes of BSON, far below 
   const id = 'd'.repeat(64);
   const metric = 'm'.repeat(64);
   // Non-integer values (doubles) and offsets late in the hour: the largest encodings.
-  await store.writeBatch(batch(Array.from({ length: SEGMENT_CAP }, (_, i) => r(T0 + HOUR_MS - 1 - i * 7, Math.PI * (i + 1) * 1e9, metric, id))));
+  await store.writeBatch(
+    batch(Array.from({ length: SEGMENT_CAP }, (_, i) => r(T0 + HOUR_MS - 1 - i * 7, Math.PI * (i + 1) * 1e9, metric, id))),
+  );
   const [doc] = db.collection(BUCKETS).docs;
   const bytes = BSON.calculateObjectSize(doc);
   assert.equal((doc.o as number[]).length, SEGMENT_CAP);
@@ -99,7 +116,10 @@ test('a flush whose commit reply is lost is retried without storing anything twi
   assert.deepEqual(await store.writeBatch(second), { inserted: 0, duplicates: 3 });
   assert.equal((await store.health()).ok, true);
   const page = await store.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + 2 * HOUR_MS, limit: 100 });
-  assert.deepEqual(page.readings.map((x) => x.value), [1, 2, 3, 4]);
+  assert.deepEqual(
+    page.readings.map((x) => x.value),
+    [1, 2, 3, 4],
+  );
   await store.stop();
 });
 
@@ -113,7 +133,10 @@ test('a writer whose cache went stale gets a duplicate-key error instead of stor
   await assert.rejects(a.writeBatch(batch([r(T0 + 2, 99), r(T0 + 3, 4)])), (err: Error & { code?: number }) => err.code === 11000);
   assert.deepEqual(await a.writeBatch(batch([r(T0 + 2, 99), r(T0 + 3, 4)])), { inserted: 1, duplicates: 1 });
   const page = await a.queryRaw({ deviceId: 'dev-1', from: T0, to: T0 + HOUR_MS, limit: 100 });
-  assert.deepEqual(page.readings.map((x) => x.value), [1, 2, 30, 4]);
+  assert.deepEqual(
+    page.readings.map((x) => x.value),
+    [1, 2, 30, 4],
+  );
   await a.stop();
   await b.stop();
 });
@@ -127,7 +150,13 @@ test('a writer whose cache believes a full segment has room overflows correctly 
   await assert.rejects(a.writeBatch(batch([r(T0 + SEGMENT_CAP + 1, 2)])), (err: Error & { code?: number }) => err.code === 11000);
   await a.writeBatch(batch([r(T0 + SEGMENT_CAP + 1, 2)]));
   const segs = segments(db.collection(BUCKETS));
-  assert.deepEqual(segs.map((s) => [s.g, s.n]), [[0, SEGMENT_CAP], [1, 1]]);
+  assert.deepEqual(
+    segs.map((s) => [s.g, s.n]),
+    [
+      [0, SEGMENT_CAP],
+      [1, 1],
+    ],
+  );
   await a.stop();
   await b.stop();
 });
@@ -139,11 +168,23 @@ test('hour windows are folded from summaries on the server; shorter windows read
   const buckets = db.collection(BUCKETS);
   buckets.sent.length = 0;
   const hourly = await store.queryAggregate({ deviceId: 'dev-1', from: T0, to: T0 + 4 * HOUR_MS, everyMs: 2 * HOUR_MS, agg: 'sum' });
-  assert.deepEqual(hourly.map((p) => [p.ts - T0, p.value, p.count]), [[0, 276, 24], [2 * HOUR_MS, 852, 24]]);
-  assert.deepEqual(buckets.sent.map((s) => s.op), ['aggregate', 'find']);
+  assert.deepEqual(
+    hourly.map((p) => [p.ts - T0, p.value, p.count]),
+    [
+      [0, 276, 24],
+      [2 * HOUR_MS, 852, 24],
+    ],
+  );
+  assert.deepEqual(
+    buckets.sent.map((s) => s.op),
+    ['aggregate', 'find'],
+  );
   buckets.sent.length = 0;
   await store.queryAggregate({ deviceId: 'dev-1', from: T0, to: T0 + 4 * HOUR_MS, everyMs: 30 * 60_000, agg: 'sum' });
-  assert.deepEqual(buckets.sent.map((s) => s.op), ['find']);
+  assert.deepEqual(
+    buckets.sent.map((s) => s.op),
+    ['find'],
+  );
   await store.stop();
 });
 

@@ -21,11 +21,23 @@ async function closedPort(): Promise<number> {
 test('open() against a closed port retries, then fails with a clear error after the bound', async () => {
   const port = await closedPort();
   const warnings: Array<Record<string, unknown>> = [];
-  const log = { debug() {}, info() {}, error() {}, warn: (o: object) => void warnings.push(o as Record<string, unknown>), child: () => log };
+  const log = {
+    debug() {},
+    info() {},
+    error() {},
+    warn: (o: object) => void warnings.push(o as Record<string, unknown>),
+    child: () => log,
+  };
   const store = MongoStore.fromUri(`mongodb://hub:s3cret@127.0.0.1:${port}/telemetry`, { startTimeoutMs: 2_500, log });
-  const err = await store.start().then(() => null, (e: unknown) => e);
+  const err = await store.start().then(
+    () => null,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof MongoUnreachableError, `expected MongoUnreachableError, got ${String(err)}`);
-  assert.match(err.message, new RegExp(`MongoDB at mongodb://hub:\\*\\*\\*@127\\.0\\.0\\.1:${port}/telemetry not reachable within 2\\.5 s \\([2-9] attempts\\)`));
+  assert.match(
+    err.message,
+    new RegExp(`MongoDB at mongodb://hub:\\*\\*\\*@127\\.0\\.0\\.1:${port}/telemetry not reachable within 2\\.5 s \\([2-9] attempts\\)`),
+  );
   assert.match(err.message, /ECONNREFUSED/);
   assert.match(err.message, /HUB_MONGODB_START_TIMEOUT_MS/);
   assert.doesNotMatch(err.message, /s3cret/);

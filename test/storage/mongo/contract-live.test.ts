@@ -17,7 +17,9 @@ const uri = process.env.MONGODB_URI ?? '';
 if (uri === '') {
   test('live MongoDB contract run: NOT RUN because MONGODB_URI is unset (no MongoDB server on this machine)', (t) => {
     assert.equal(process.env.MONGODB_URI ?? '', '');
-    t.diagnostic('Set MONGODB_URI (for example `docker compose --profile test run --rm contract`) to run the store contract against a live MongoDB.');
+    t.diagnostic(
+      'Set MONGODB_URI (for example `docker compose --profile test run --rm contract`) to run the store contract against a live MongoDB.',
+    );
   });
 } else {
   let run = 0;
@@ -60,8 +62,21 @@ if (uri === '') {
       return { ...connection, db: { collection, command: (command) => connection.db.command(command) } };
     });
     const t0 = Date.now() - 60_000;
-    const device = { id: 'dev-1', name: 'Meter', transport: 'mqtt' as const, metrics: [], actuators: [], presence: 'offline' as const, lastSeen: null, createdAt: t0 };
-    const batch = { readings: [{ deviceId: 'dev-1', metric: 'power', ts: t0, value: 1 }], heads: [{ deviceId: 'dev-1', h: 5 }], lastSeen: [] };
+    const device = {
+      id: 'dev-1',
+      name: 'Meter',
+      transport: 'mqtt' as const,
+      metrics: [],
+      actuators: [],
+      presence: 'offline' as const,
+      lastSeen: null,
+      createdAt: t0,
+    };
+    const batch = {
+      readings: [{ deviceId: 'dev-1', metric: 'power', ts: t0, value: 1 }],
+      heads: [{ deviceId: 'dev-1', h: 5 }],
+      lastSeen: [],
+    };
     await store.start();
     try {
       await store.saveDevice(device);
@@ -76,7 +91,10 @@ if (uri === '') {
     } finally {
       await store.stop();
       const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
-      await client.db(databaseName).dropDatabase().finally(() => client.close());
+      await client
+        .db(databaseName)
+        .dropDatabase()
+        .finally(() => client.close());
     }
   });
 }

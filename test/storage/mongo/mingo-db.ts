@@ -8,7 +8,15 @@
 // `hello` reply of each kind of deployment, and (in mingo-session.ts) sessions and transactions.
 import { Query, aggregate, find, update } from 'mingo';
 import type {
-  BulkUpdate, Doc, DocCursor, FindOptions, InSession, IndexSpec, MongoCollection, MongoConnection, MongoDatabase,
+  BulkUpdate,
+  Doc,
+  DocCursor,
+  FindOptions,
+  InSession,
+  IndexSpec,
+  MongoCollection,
+  MongoConnection,
+  MongoDatabase,
   TransactionSettings,
 } from '../../../src/storage/mongo/collection.js';
 import { MingoSession, type DocView, type SessionHost, type TransactionalCollection } from './mingo-session.js';
@@ -28,7 +36,10 @@ export class MingoCollection implements MongoCollection, TransactionalCollection
   private nextId = 1;
   private readonly faults = new Map<string, () => void>();
 
-  constructor(private readonly reachable: () => boolean = () => true, private readonly tick: () => number = () => this.version + 1) {}
+  constructor(
+    private readonly reachable: () => boolean = () => true,
+    private readonly tick: () => number = () => this.version + 1,
+  ) {}
 
   /**
    * Runs `fault` once, just before the next `op` on this collection: it may throw (the operation
@@ -74,7 +85,9 @@ export class MingoCollection implements MongoCollection, TransactionalCollection
   }
 
   async findOne(filter: Doc): Promise<Doc | null> {
-    return this.find(filter, { limit: 1 }).toArray().then((docs) => docs[0] ?? null);
+    return this.find(filter, { limit: 1 })
+      .toArray()
+      .then((docs) => docs[0] ?? null);
   }
 
   aggregate(pipeline: Doc[]): { toArray(): Promise<Doc[]> } {
@@ -92,7 +105,8 @@ export class MingoCollection implements MongoCollection, TransactionalCollection
     const view = this.enter('replaceOne', [filter, replacement, options]);
     const index = view.docs.findIndex((d) => new Query(filter).test(d));
     if (index >= 0) this.commit(view, { ...structuredClone(replacement), _id: view.docs[index]._id }, index);
-    else if (options.upsert) this.commit(view, { ...seedFrom(filter), ...structuredClone(replacement), _id: filter._id ?? this.nextId++ }, -1);
+    else if (options.upsert)
+      this.commit(view, { ...seedFrom(filter), ...structuredClone(replacement), _id: filter._id ?? this.nextId++ }, -1);
     return { acknowledged: true };
   }
 
@@ -189,7 +203,14 @@ export class MingoDatabase implements MongoDatabase, SessionHost {
 
   collection(name: string): MingoCollection {
     let c = this.collections.get(name);
-    if (!c) this.collections.set(name, (c = new MingoCollection(() => this.reachable, () => ++this.clock)));
+    if (!c)
+      this.collections.set(
+        name,
+        (c = new MingoCollection(
+          () => this.reachable,
+          () => ++this.clock,
+        )),
+      );
     return c;
   }
 

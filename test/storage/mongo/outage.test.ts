@@ -19,17 +19,24 @@ test('while MongoDB is unreachable readings wait unacked; when it is back they a
     await hub.hub.devices.register({ id: 'sensor-7', name: 'Sensor', transport: 'mqtt' });
     const t0 = Date.now() - HOUR_MS;
     const message = (seq: number): IngestMessage => ({
-      deviceId: 'sensor-7', seq, source: 'mqtt', readings: [{ metric: 'temperature', value: 20 + seq, ts: t0 + seq * 1000 }],
+      deviceId: 'sensor-7',
+      seq,
+      source: 'mqtt',
+      readings: [{ metric: 'temperature', value: 20 + seq, ts: t0 + seq * 1000 }],
     });
     assert.equal((await hub.hub.ingest.submit(message(0)).durable).h, 0);
 
     db.reachable = false;
     let acked = 0;
-    const durable = [1, 2, 3].map((seq) => hub.hub.ingest.submit(message(seq)).durable.then((ack) => {
-      acked += 1;
-      return ack;
-    }));
-    await waitFor('two failed flushes', async () => /^hub_batch_flush_failures_total [2-9]/m.test(await (await fetch(`${hub.url}/metrics`)).text()));
+    const durable = [1, 2, 3].map((seq) =>
+      hub.hub.ingest.submit(message(seq)).durable.then((ack) => {
+        acked += 1;
+        return ack;
+      }),
+    );
+    await waitFor('two failed flushes', async () =>
+      /^hub_batch_flush_failures_total [2-9]/m.test(await (await fetch(`${hub.url}/metrics`)).text()),
+    );
     assert.equal(acked, 0);
     assert.equal(hub.hub.ingest.pendingReadings, 3);
     const health = await getJson(`${hub.url}/api/health`);

@@ -23,7 +23,12 @@ before(async () => {
   alice = await rawClient(t, { clientId: 'alice', username: 'alice', password: aliceKey });
   aliceSeen = collect(alice);
   await alice.subscribeAsync(['devices/alice/ack', 'devices/alice/error'], { qos: 1 });
-  bob = await startDevice(t, 'bob', { onCommand: (cmd) => { bobCommands.push(cmd.id); return { ok: true }; } });
+  bob = await startDevice(t, 'bob', {
+    onCommand: (cmd) => {
+      bobCommands.push(cmd.id);
+      return { ok: true };
+    },
+  });
 });
 after(async () => {
   await alice?.endAsync();
@@ -36,8 +41,14 @@ function errorsOf(seen: Map<string, string[]>): Array<{ reason: string; topic?: 
 }
 
 test('a wrong key, an unknown device and a login without credentials are refused', async () => {
-  await assert.rejects(rawClient(t, { clientId: 'x1', username: 'bob', password: 'not-the-key' }), (err: Error & { code?: number }) => err.code === 4);
-  await assert.rejects(rawClient(t, { clientId: 'x2', username: 'nobody', password: 'whatever' }), (err: Error & { code?: number }) => err.code === 4);
+  await assert.rejects(
+    rawClient(t, { clientId: 'x1', username: 'bob', password: 'not-the-key' }),
+    (err: Error & { code?: number }) => err.code === 4,
+  );
+  await assert.rejects(
+    rawClient(t, { clientId: 'x2', username: 'nobody', password: 'whatever' }),
+    (err: Error & { code?: number }) => err.code === 4,
+  );
   await assert.rejects(rawClient(t, { clientId: 'bob' }), (err: Error & { code?: number }) => err.code === 5);
   assert.equal(t.hub.metrics.framesRejected.get({ transport: 'mqtt', reason: 'connection_refused' }), 3);
   assert.equal(bob.connected, true, 'the real bob is not disturbed');
@@ -58,15 +69,20 @@ test('a device cannot publish as another: refused with a reason, nothing stored,
   await waitFor('alice acked', () => aliceSeen.get('devices/alice/ack')?.includes('{"h":0}'));
 });
 
-test('a device cannot subscribe to another device\'s commands and never receives them', async () => {
+test("a device cannot subscribe to another device's commands and never receives them", async () => {
   const refusedBefore = errorsOf(aliceSeen).filter((e) => /subscription refused/.test(e.reason)).length;
   // mqtt.js reports an all-refused SUBACK as an error that carries the granted list.
-  const granted = await new Promise<number[]>((resolve) => alice.subscribe(['devices/bob/cmd', 'devices/+/cmd', '#'], { qos: 1 }, (err, grants) => {
-    const suback = (err as (Error & { packet?: { granted: number[] } }) | null)?.packet?.granted;
-    resolve(suback ?? (grants ?? []).map((g) => g.qos));
-  }));
+  const granted = await new Promise<number[]>((resolve) =>
+    alice.subscribe(['devices/bob/cmd', 'devices/+/cmd', '#'], { qos: 1 }, (err, grants) => {
+      const suback = (err as (Error & { packet?: { granted: number[] } }) | null)?.packet?.granted;
+      resolve(suback ?? (grants ?? []).map((g) => g.qos));
+    }),
+  );
   assert.deepEqual(granted, [128, 128, 128]);
-  await waitFor('three subscription refusals', () => errorsOf(aliceSeen).filter((e) => /subscription refused/.test(e.reason)).length === refusedBefore + 3);
+  await waitFor(
+    'three subscription refusals',
+    () => errorsOf(aliceSeen).filter((e) => /subscription refused/.test(e.reason)).length === refusedBefore + 3,
+  );
   const cmd = await t.hub.commands.create({ deviceId: 'bob', action: 'set', params: { relay: true }, timeoutMs: 10_000 });
   await waitFor('bob got his command', () => bobCommands.includes(cmd.id));
   await new Promise((r) => setTimeout(r, 100));
@@ -90,7 +106,10 @@ test('bad input is refused with a reason and counted; the connection and other d
     ['elsewhere/alice', 'x', /outside scheme/],
   ];
   for (const [topic, payload] of bad) await alice.publishAsync(topic, payload, { qos: 1 });
-  const errors = await waitFor('all refusals', () => errorsOf(aliceSeen).length >= before + bad.length && errorsOf(aliceSeen).slice(before));
+  const errors = await waitFor(
+    'all refusals',
+    () => errorsOf(aliceSeen).length >= before + bad.length && errorsOf(aliceSeen).slice(before),
+  );
   bad.forEach(([topic, , reason], i) => assert.match(errors[i].reason, reason, `${topic} → ${errors[i].reason}`));
 
   // A message with one non-number value keeps its good readings.
@@ -100,7 +119,10 @@ test('bad input is refused with a reason and counted; the connection and other d
   await waitFor('refusal of the text value', () => errorsOf(aliceSeen).some((e) => /value must be a number.*metric text/.test(e.reason)));
   await waitFor('alice acked seq 1', () => aliceSeen.get('devices/alice/ack')?.includes('{"h":1}'));
   const stored = (await getJson(`${t.url}/api/devices/alice/readings?from=${ts}&to=${ts + 1}`)).body.readings;
-  assert.deepEqual(stored.map((r: { metric: string; value: number }) => [r.metric, r.value]), [['good', 7]]);
+  assert.deepEqual(
+    stored.map((r: { metric: string; value: number }) => [r.metric, r.value]),
+    [['good', 7]],
+  );
 
   const metrics = await (await fetch(`${t.url}/metrics`)).text();
   assert.match(metrics, /hub_frames_rejected_total\{transport="mqtt",reason="malformed"\} 4/);
@@ -135,7 +157,11 @@ test('a device cannot log another off by taking its client id; its own client id
     await provision(t, 'carol'); // provisioned, never connected
     // The id of another device (connected or not), and the client id of another device's open connection.
     for (const clientId of ['bob', 'carol', 'bob-shell']) {
-      await assert.rejects(rawClient(t, { clientId, username: 'alice', password: aliceKey }), (err: Error & { code?: number }) => err.code === 2, clientId);
+      await assert.rejects(
+        rawClient(t, { clientId, username: 'alice', password: aliceKey }),
+        (err: Error & { code?: number }) => err.code === 2,
+        clientId,
+      );
     }
     assert.equal(t.hub.metrics.framesRejected.get({ transport: 'mqtt', reason: 'connection_refused' }), refusedBefore + 3);
     // A device reconnecting under its own client id takes its old connection over, as MQTT says.
@@ -146,7 +172,7 @@ test('a device cannot log another off by taking its client id; its own client id
     first.end(true);
     assert.ok(second.connected);
     await second.endAsync();
-    assert.ok(bob.connected && bobShell.connected, 'both of bob\'s connections are still open');
+    assert.ok(bob.connected && bobShell.connected, "both of bob's connections are still open");
     bob.send({ still: 1 });
     await bob.drained();
     assert.deepEqual(bobChanges, [], 'bob never went offline');

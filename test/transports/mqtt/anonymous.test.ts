@@ -23,12 +23,22 @@ test('an anonymous device streams under its client id', async () => {
     await device.stop();
   }
   const { body } = await getJson(`${t.url}/api/devices/bench-rig/readings`);
-  assert.deepEqual(body.readings.map((r: { metric: string; value: number }) => [r.metric, r.value]), [['x', 1]]);
+  assert.deepEqual(
+    body.readings.map((r: { metric: string; value: number }) => [r.metric, r.value]),
+    [['x', 1]],
+  );
 });
 
 test('an invalid client id, and a wrong or missing key for a provisioned device, are still refused', async () => {
   await assert.rejects(rawClient(t, { clientId: 'has space' }), (err: Error & { code?: number }) => err.code === 2);
   await t.hub.credentials.provision('keyed-1');
-  await assert.rejects(rawClient(t, { clientId: 'keyed-1', username: 'keyed-1', password: 'wrong' }), (err: Error & { code?: number }) => err.code === 4);
-  await assert.rejects(rawClient(t, { clientId: 'keyed-1' }), (err: Error & { code?: number }) => err.code === 5, 'a device with a key cannot log in without it');
+  await assert.rejects(
+    rawClient(t, { clientId: 'keyed-1', username: 'keyed-1', password: 'wrong' }),
+    (err: Error & { code?: number }) => err.code === 4,
+  );
+  await assert.rejects(
+    rawClient(t, { clientId: 'keyed-1' }),
+    (err: Error & { code?: number }) => err.code === 5,
+    'a device with a key cannot log in without it',
+  );
 });

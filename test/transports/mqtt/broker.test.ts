@@ -24,29 +24,61 @@ after(async () => {
 });
 
 test('mosquitto_pub telemetry with a key from `device add` is stored and found through the REST API; mosquitto_sub sees the ack', async () => {
-  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'device', 'add', 'meter-7', '--data-dir', t.dataDir], { encoding: 'utf8' });
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'device', 'add', 'meter-7', '--data-dir', t.dataDir], {
+    encoding: 'utf8',
+  });
   assert.equal(cli.status, 0, cli.stderr);
   const key = cli.stdout.trim();
   assert.match(key, /^[A-Za-z0-9_-]{32}$/);
   const port = String(t.hub.mqtt.port);
   const login = ['-h', '127.0.0.1', '-p', port, '-u', 'meter-7', '-P', key];
-  const sub = spawnMosquitto('mosquitto_sub', [...login, '-i', 'meter-7-sub', '-t', 'devices/meter-7/ack', '-q', '1', '-C', '2', '-W', '20']);
+  const sub = spawnMosquitto('mosquitto_sub', [
+    ...login,
+    '-i',
+    'meter-7-sub',
+    '-t',
+    'devices/meter-7/ack',
+    '-q',
+    '1',
+    '-C',
+    '2',
+    '-W',
+    '20',
+  ]);
   await waitFor('resume ack to mosquitto_sub', () => sub.output().includes('{"h":null,"maxPayload":262144}'));
   const ts = Date.now() - 1_000;
-  const pub = await runMosquitto('mosquitto_pub', [...login, '-i', 'meter-7-pub', '-q', '1', '-t', 'devices/meter-7/telemetry',
-    '-m', JSON.stringify({ seq: 0, ts, readings: { power: 230.5, energy: 1234.25 } })]);
+  const pub = await runMosquitto('mosquitto_pub', [
+    ...login,
+    '-i',
+    'meter-7-pub',
+    '-q',
+    '1',
+    '-t',
+    'devices/meter-7/telemetry',
+    '-m',
+    JSON.stringify({ seq: 0, ts, readings: { power: 230.5, energy: 1234.25 } }),
+  ]);
   assert.equal(pub.code, 0, pub.stderr);
   await waitFor('ack {h:0} to mosquitto_sub', () => sub.output().includes('{"h":0}'));
   const { status, body } = await getJson(`${t.url}/api/devices/meter-7/readings?from=${ts - 1}`);
   assert.equal(status, 200);
-  assert.deepEqual(body.readings.map((r: { metric: string; value: number; ts: number }) => [r.metric, r.value, r.ts]).sort(), [['energy', 1234.25, ts], ['power', 230.5, ts]]);
+  assert.deepEqual(body.readings.map((r: { metric: string; value: number; ts: number }) => [r.metric, r.value, r.ts]).sort(), [
+    ['energy', 1234.25, ts],
+    ['power', 230.5, ts],
+  ]);
   const device = (await getJson(`${t.url}/api/devices/meter-7`)).body.device;
   assert.equal(device.transport, 'mqtt');
 });
 
 test('a device client publishes its meta, streams readings, goes stale when silent and offline by its last will', async () => {
   const device = await startDevice(t, 'climate-1', {
-    meta: { name: 'Hall climate', firmware: 'test-1.0', sampleIntervalMs: 50, metrics: [{ name: 'temperature', unit: '°C' }], actuators: [{ name: 'led', type: 'led' }] },
+    meta: {
+      name: 'Hall climate',
+      firmware: 'test-1.0',
+      sampleIntervalMs: 50,
+      metrics: [{ name: 'temperature', unit: '°C' }],
+      actuators: [{ name: 'led', type: 'led' }],
+    },
   });
   devices.push(device);
   const ts = Date.now();
@@ -75,7 +107,10 @@ test('a device client publishes its meta, streams readings, goes stale when sile
   const states = history.map((c: { state: string }) => c.state).reverse();
   assert.deepEqual(states.slice(-4), ['online', 'stale', 'online', 'offline']);
   assert.match(history[0].reason, /last will|connection/);
-  assert.ok(history.every((c: { ts: number }) => Number.isInteger(c.ts)), 'every change is timestamped');
+  assert.ok(
+    history.every((c: { ts: number }) => Number.isInteger(c.ts)),
+    'every change is timestamped',
+  );
 });
 
 test('a command queued while the device is away is delivered when it connects, acked, and every state is stored', async () => {
@@ -123,7 +158,10 @@ test('a command whose answer was lost is redelivered on reconnect and answered a
   await waitFor('acked after the reconnect', () => events.includes('acked'));
   off();
   assert.equal(applied, 1, 'the device applied the command once and answered the redelivery from memory');
-  assert.deepEqual(events.filter((e) => e !== 'reconnected'), ['queued', 'sent', 'acked']);
+  assert.deepEqual(
+    events.filter((e) => e !== 'reconnected'),
+    ['queued', 'sent', 'acked'],
+  );
   const reconnected = events.indexOf('reconnected');
   assert.ok(reconnected >= 0 && reconnected < events.indexOf('acked'), `the answer came only after the reconnect: ${events.join(', ')}`);
   assert.equal((await t.hub.store.loadCommands({ deviceId: 'relay-2' })).find((c) => c.id === cmd.id)?.state, 'acked');
@@ -154,8 +192,11 @@ function connectPacket(o: { clientId: string; username: string; password: string
     return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
   };
   const body = Buffer.concat([
-    field('MQTT'), Buffer.from([4, 0b1100_0010, o.keepaliveSeconds >> 8, o.keepaliveSeconds & 0xff]),
-    field(o.clientId), field(o.username), field(o.password),
+    field('MQTT'),
+    Buffer.from([4, 0b1100_0010, o.keepaliveSeconds >> 8, o.keepaliveSeconds & 0xff]),
+    field(o.clientId),
+    field(o.username),
+    field(o.password),
   ]);
   const length: number[] = [];
   for (let n = body.length; ; ) {

@@ -46,7 +46,11 @@ export function collect(client: MqttClient): Map<string, string[]> {
 const children = new Set<ChildProcess>();
 
 /** Runs a mosquitto client binary to completion; killed after `timeoutMs`. */
-export function runMosquitto(binary: 'mosquitto_pub' | 'mosquitto_sub', args: string[], timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runMosquitto(
+  binary: 'mosquitto_pub' | 'mosquitto_sub',
+  args: string[],
+  timeoutMs = 10_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);

@@ -35,10 +35,12 @@ function tempDir(): string {
 
 /** Message i carries readings i*10 .. i*10+9, each with its own timestamp and value. */
 function sendMessage(device: DeviceClient, i: number): void {
-  device.sendBatch(Array.from({ length: PER_MESSAGE }, (_, k) => {
-    const n = i * PER_MESSAGE + k;
-    return { ts: T0 + n, readings: { n } };
-  }));
+  device.sendBatch(
+    Array.from({ length: PER_MESSAGE }, (_, k) => {
+      const n = i * PER_MESSAGE + k;
+      return { ts: T0 + n, readings: { n } };
+    }),
+  );
 }
 
 /** Sends all messages a few at a time, calling `midway` once after half of them. */
@@ -61,12 +63,21 @@ async function storedValues(url: string, deviceId: string): Promise<number[]> {
 function assertExactlyOnce(values: number[]): void {
   assert.equal(values.length, MESSAGES * PER_MESSAGE, 'no reading lost, none stored twice');
   const sorted = [...values].sort((a, b) => a - b);
-  assert.ok(sorted.every((v, i) => v === i), 'the stored values are exactly 0 .. 9999');
+  assert.ok(
+    sorted.every((v, i) => v === i),
+    'the stored values are exactly 0 .. 9999',
+  );
 }
 
 test('socket cut mid-stream: the device reconnects, resends after h, the store holds every reading once', async () => {
   const t = await startHub();
-  const device = new DeviceClient({ url: t.hub.mqtt.url, deviceId: 'cut-1', key: await provision(t, 'cut-1'), queueFile: join(tempDir(), 'queue.jsonl'), reconnectDelayMs: 50 });
+  const device = new DeviceClient({
+    url: t.hub.mqtt.url,
+    deviceId: 'cut-1',
+    key: await provision(t, 'cut-1'),
+    queueFile: join(tempDir(), 'queue.jsonl'),
+    reconnectDelayMs: 50,
+  });
   try {
     await device.start();
     let backlogAtCut = 0;
@@ -103,7 +114,13 @@ test('hub SIGKILLed mid-stream and restarted: the device resumes from the durabl
   await store.stop();
   const mqttPort = await freePort();
   let hub = await startHubProcess(dataDir, mqttPort);
-  const device = new DeviceClient({ url: `mqtt://127.0.0.1:${mqttPort}`, deviceId: 'kill-1', key, queueFile: join(dataDir, 'device-queue.jsonl'), reconnectDelayMs: 100 });
+  const device = new DeviceClient({
+    url: `mqtt://127.0.0.1:${mqttPort}`,
+    deviceId: 'kill-1',
+    key,
+    queueFile: join(dataDir, 'device-queue.jsonl'),
+    reconnectDelayMs: 100,
+  });
   try {
     await device.start();
     // Killed halfway; the second half is sent while the hub is down, so the device must resend
@@ -119,7 +136,11 @@ test('hub SIGKILLed mid-stream and restarted: the device resumes from the durabl
     assert.equal(device.head, MESSAGES - 1);
     assertExactlyOnce(await storedValues(hub.url, 'kill-1'));
     const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-    assert.doesNotMatch(metrics, /hub_readings_duplicate_total\{kind="timestamp",source="store"\} [1-9]/, 'no resent reading reached the store after the restart');
+    assert.doesNotMatch(
+      metrics,
+      /hub_readings_duplicate_total\{kind="timestamp",source="store"\} [1-9]/,
+      'no resent reading reached the store after the restart',
+    );
   } finally {
     await device.stop();
     await hub.stop();
@@ -136,10 +157,21 @@ test('a hub that is full refuses, closes the connection to push back, and still 
     await device.start();
     for (let i = 0; i < 100; i++) sendMessage(device, i);
     await device.drained(40_000);
-    assert.ok(refusals.some((r) => /too many unwritten readings/.test(r)), 'the hub pushed back at least once');
+    assert.ok(
+      refusals.some((r) => /too many unwritten readings/.test(r)),
+      'the hub pushed back at least once',
+    );
     const res = await fetch(`${t.url}/api/devices/full-1/readings.csv?metric=n&from=${T0}&to=${T0 + 1000}`);
-    const values = (await res.text()).trim().split('\n').slice(1).map((line) => Number(line.split(',').at(-1))).sort((a, b) => a - b);
-    assert.deepEqual(values, Array.from({ length: 1000 }, (_, i) => i));
+    const values = (await res.text())
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => Number(line.split(',').at(-1)))
+      .sort((a, b) => a - b);
+    assert.deepEqual(
+      values,
+      Array.from({ length: 1000 }, (_, i) => i),
+    );
     assert.equal(t.hub.metrics.duplicates.get({ kind: 'timestamp', source: 'store' }), 0);
   } finally {
     await device.stop();
@@ -155,7 +187,8 @@ test('sequence numbers wrap past 4294967295; a resent message is acked again but
     const seen = collect(client);
     await client.subscribeAsync('devices/wrap-1/ack', { qos: 1 });
     const acks = () => (seen.get('devices/wrap-1/ack') ?? []).map((p) => JSON.parse(p).h);
-    const publish = (seq: number, n: number) => client.publishAsync('devices/wrap-1/telemetry', JSON.stringify({ seq, ts: T0 + n, readings: { n } }), { qos: 1 });
+    const publish = (seq: number, n: number) =>
+      client.publishAsync('devices/wrap-1/telemetry', JSON.stringify({ seq, ts: T0 + n, readings: { n } }), { qos: 1 });
     const seqs = [2 ** 32 - 2, 2 ** 32 - 1, 0, 1];
     for (const [n, seq] of seqs.entries()) await publish(seq, n);
     await waitFor('ack across the wrap', () => acks().at(-1) === 1);
@@ -166,7 +199,10 @@ test('sequence numbers wrap past 4294967295; a resent message is acked again but
     await waitFor('both resends acked with the same head', () => acks().length >= acksBefore + 1 && acks().at(-1) === 1);
     await publish(2, 4);
     await waitFor('the stream goes on', () => acks().at(-1) === 2);
-    assert.deepEqual((await storedValues(t.url, 'wrap-1')).sort((a, b) => a - b), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      (await storedValues(t.url, 'wrap-1')).sort((a, b) => a - b),
+      [0, 1, 2, 3, 4],
+    );
     assert.equal(t.hub.metrics.duplicates.get({ kind: 'sequence', source: 'mqtt' }), 2, 'the resends were counted as duplicates');
   } finally {
     await client.endAsync();

@@ -20,7 +20,9 @@ class GatedStore extends SqliteStore {
 
   /** Writes wait from now on until release(). */
   hold(): void {
-    this.gate = new Promise((resolve) => { this.openGate = resolve; });
+    this.gate = new Promise((resolve) => {
+      this.openGate = resolve;
+    });
   }
 
   release(): void {
@@ -73,7 +75,10 @@ test('a refused message that the ring then drops does not stall the device: it d
   await waitFor('the busy refusal', () => device.errors.find((e) => e.code === 'busy' && e.seq === 3 && e.resend));
   await waitFor('the connection closed', () => !device.isLive);
   for (let v = 4; v < 8; v++) device.sample({ v }); // the ring (4) drops 0..3, the refused 3 among them
-  assert.deepEqual(device.ring.map((m) => m.seq), [4, 5, 6, 7]);
+  assert.deepEqual(
+    device.ring.map((m) => m.seq),
+    [4, 5, 6, 7],
+  );
   store.release();
   device.keepConnected(); // the small buffer pushes back again on the resend; the device comes back each time
   await device.connect();
@@ -99,7 +104,11 @@ test('a device that reboots inside the flush window is told its head only once i
   assert.equal(device.isLive, false, 'no resume answer while 0 and 1 are not durable');
   store.release();
   await reconnect;
-  assert.deepEqual(device.ring.map((m) => m.seq), [2, 3], 'the fresh boot numbers after the durable head');
+  assert.deepEqual(
+    device.ring.map((m) => m.seq),
+    [2, 3],
+    'the fresh boot numbers after the durable head',
+  );
   await waitFor('the new readings acked', () => device.head === 3);
   assert.deepEqual(await storedValues(hub, 'reboot-1'), [0, 1, 2, 3]);
 });
@@ -113,8 +122,20 @@ test('a stray forward seq from a second connection is refused; the real stream i
   await waitFor('0 and 1 acked', () => device.head === 1);
   const key = device.options.key;
   const sub = await runMosquitto('mosquitto_pub', [
-    '-h', '127.0.0.1', '-p', String(hub.hub.mqtt.port), '-u', 'stray-1', '-P', key, '-q', '1',
-    '-t', 'devices/stray-1/telemetry', '-m', JSON.stringify({ seq: 1000, first: 1000, readings: { v: 1000 } }),
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(hub.hub.mqtt.port),
+    '-u',
+    'stray-1',
+    '-P',
+    key,
+    '-q',
+    '1',
+    '-t',
+    'devices/stray-1/telemetry',
+    '-m',
+    JSON.stringify({ seq: 1000, first: 1000, readings: { v: 1000 } }),
   ]);
   assert.equal(sub.code, 0, sub.stderr);
   await waitFor('the second connection refused', () => device.errors.find((e) => e.code === 'stream_busy' && e.seq === 1000));
@@ -153,17 +174,37 @@ test('a message refused for its size is not covered by an ack until the device g
 test('untimed batch entries, and untimed messages in the same millisecond, stay distinct readings', async (t) => {
   const { hub } = await gatedHub(t);
   const key = await provision(hub, 'untimed-1');
-  const publish = (body: object) => runMosquitto('mosquitto_pub', [
-    '-h', '127.0.0.1', '-p', String(hub.hub.mqtt.port), '-u', 'untimed-1', '-P', key, '-q', '1',
-    '-t', 'devices/untimed-1/telemetry', '-m', JSON.stringify(body),
-  ]);
+  const publish = (body: object) =>
+    runMosquitto('mosquitto_pub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(hub.hub.mqtt.port),
+      '-u',
+      'untimed-1',
+      '-P',
+      key,
+      '-q',
+      '1',
+      '-t',
+      'devices/untimed-1/telemetry',
+      '-m',
+      JSON.stringify(body),
+    ]);
   const batch = { seq: 0, batch: [{ readings: { v: 1, w: 10 } }, { readings: { v: 2, w: 20 } }, { readings: { v: 3, w: 30 } }] };
   assert.equal((await publish(batch)).code, 0);
   await waitFor('three readings of v', async () => (await storedValues(hub, 'untimed-1')).length === 3);
   const v = (await hub.hub.store.queryRaw({ deviceId: 'untimed-1', metric: 'v', from: 0, to: Date.now() + 60_000, limit: 10 })).readings;
   const w = (await hub.hub.store.queryRaw({ deviceId: 'untimed-1', metric: 'w', from: 0, to: Date.now() + 60_000, limit: 10 })).readings;
-  assert.deepEqual(v.map((r) => r.value), [1, 2, 3]);
-  assert.deepEqual(w.map((r) => r.ts), v.map((r) => r.ts), 'the readings of one entry share its time');
+  assert.deepEqual(
+    v.map((r) => r.value),
+    [1, 2, 3],
+  );
+  assert.deepEqual(
+    w.map((r) => r.ts),
+    v.map((r) => r.ts),
+    'the readings of one entry share its time',
+  );
   assert.ok(v[0].ts < v[1].ts && v[1].ts < v[2].ts);
   // Two messages handled within one millisecond, straight through ingest as the codec hands them on.
   const a = hub.hub.ingest.submit({ deviceId: 'untimed-1', seq: 1, source: 'mqtt', readings: [{ metric: 'v', value: 4 }] });

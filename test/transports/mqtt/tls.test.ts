@@ -14,8 +14,27 @@ const dir = mkdtempSync(join(tmpdir(), 'mqtt-tls-'));
 let t: TestHub;
 
 before(async () => {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   t = await startHub({ mqttTlsCert: join(dir, 'cert.pem'), mqttTlsKey: join(dir, 'key.pem') });
 });
 after(async () => {
@@ -38,10 +57,24 @@ test('a device that trusts the hub certificate streams over mqtts', async () => 
 test('plain MQTT on the TLS port does not get in', async () => {
   const key = await provision(t, 'plain-1');
   const outcome = await new Promise<string>((resolve) => {
-    const client = mqtt.connect(`mqtt://127.0.0.1:${t.hub.mqtt.port}`, { username: 'plain-1', password: key, reconnectPeriod: 0, connectTimeout: 3_000 });
-    client.once('connect', () => { client.end(true); resolve('connected'); });
-    client.once('error', () => { client.end(true); resolve('error'); });
-    client.once('close', () => { client.end(true); resolve('closed'); });
+    const client = mqtt.connect(`mqtt://127.0.0.1:${t.hub.mqtt.port}`, {
+      username: 'plain-1',
+      password: key,
+      reconnectPeriod: 0,
+      connectTimeout: 3_000,
+    });
+    client.once('connect', () => {
+      client.end(true);
+      resolve('connected');
+    });
+    client.once('error', () => {
+      client.end(true);
+      resolve('error');
+    });
+    client.once('close', () => {
+      client.end(true);
+      resolve('closed');
+    });
   });
   assert.notEqual(outcome, 'connected');
 });

@@ -57,11 +57,23 @@ function buildMachine(root: string): FakeSysfs {
   const fs = new FakeSysfs(root);
   const usb = 'pci0000:00/0000:00:14.0/usb1';
   // An Arduino Uno: cdc_acm, the tty's device is the USB interface.
-  fs.device(`${usb}/1-2`, 'usb', { idVendor: '2341', idProduct: '0043', serial: '85735313932351D0E1A1', manufacturer: 'Arduino (www.arduino.cc)', product: 'Arduino Uno' });
+  fs.device(`${usb}/1-2`, 'usb', {
+    idVendor: '2341',
+    idProduct: '0043',
+    serial: '85735313932351D0E1A1',
+    manufacturer: 'Arduino (www.arduino.cc)',
+    product: 'Arduino Uno',
+  });
   fs.device(`${usb}/1-2/1-2:1.0`, 'usb', { bInterfaceClass: '02' });
   fs.tty('ttyACM0', `${usb}/1-2/1-2:1.0`);
   // An FTDI adapter: ftdi_sio, the tty's device is a usb-serial port below the interface.
-  fs.device(`${usb}/1-3`, 'usb', { idVendor: '0403', idProduct: '6001', serial: 'A50285BI', manufacturer: 'FTDI', product: 'FT232R USB UART' });
+  fs.device(`${usb}/1-3`, 'usb', {
+    idVendor: '0403',
+    idProduct: '6001',
+    serial: 'A50285BI',
+    manufacturer: 'FTDI',
+    product: 'FT232R USB UART',
+  });
   fs.device(`${usb}/1-3/1-3:1.0`, 'usb', { bInterfaceClass: 'ff' });
   fs.device(`${usb}/1-3/1-3:1.0/ttyUSB0`, 'usb-serial');
   fs.tty('ttyUSB0', `${usb}/1-3/1-3:1.0/ttyUSB0`);
@@ -101,7 +113,13 @@ test('sysfs listing: USB ids from the USB device, phantom 8250 ports, virtual tt
     const ports = await listSysfsSerialPorts(fs.sys, fs.dev);
     const dev = (name: string) => join(fs.dev, name);
     assert.deepEqual(ports, [
-      { path: dev('ttyACM0'), manufacturer: 'Arduino (www.arduino.cc)', vendorId: '2341', productId: '0043', serialNumber: '85735313932351D0E1A1' },
+      {
+        path: dev('ttyACM0'),
+        manufacturer: 'Arduino (www.arduino.cc)',
+        vendorId: '2341',
+        productId: '0043',
+        serialNumber: '85735313932351D0E1A1',
+      },
       { path: dev('ttyAMA0') },
       { path: dev('ttyS0') },
       { path: dev('ttyS3') },

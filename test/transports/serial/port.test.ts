@@ -101,7 +101,14 @@ test('match picks the port by USB ids and follows it to a new path after a replu
     { path: '/dev/ttyS0' },
     { path: current.hubPath, vendorId: '0403', productId: '6001', serialNumber: 'A50285BI', manufacturer: 'FTDI' },
   ];
-  const port = new ReconnectingPort({ match: { vendorId: '0403', serialNumber: 'a50285bi' }, baudRate: 115200, log, minBackoffMs: 20, maxBackoffMs: 100, listPorts });
+  const port = new ReconnectingPort({
+    match: { vendorId: '0403', serialNumber: 'a50285bi' },
+    baudRate: 115200,
+    log,
+    minBackoffMs: 20,
+    maxBackoffMs: 100,
+    listPorts,
+  });
   try {
     const opened = once(port, 'open');
     port.start();
@@ -125,7 +132,13 @@ test('a flooded port and a silent port do not hold up a healthy one', async () =
   const devices: SerialPort[] = [];
   let flooding = true;
   try {
-    await Promise.all(ports.map((p) => { const o = once(p, 'open'); p.start(); return o; }));
+    await Promise.all(
+      ports.map((p) => {
+        const o = once(p, 'open');
+        p.start();
+        return o;
+      }),
+    );
     let noisyBytes = 0;
     ports[0].on('data', (chunk) => (noisyBytes += chunk.length));
     const healthyData = collect(ports[2]);
@@ -182,9 +195,14 @@ test('an open that the driver finishes only after its timeout is closed again, n
     port.start();
     for (let tick = 0; tick < 20; tick++) await Promise.resolve();
     const stallUntil = Date.now() + 50;
-    while (Date.now() < stallUntil) { /* the event loop is busy */ }
+    while (Date.now() < stallUntil) {
+      /* the event loop is busy */
+    }
     await waitFor('the late open to be closed', () => messages.includes('serial port opened after its timeout; closed again'));
-    assert.ok(messages.some((m) => m.includes('no answer from the driver within 1 ms')), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => m.includes('no answer from the driver within 1 ms')),
+      messages.join('\n'),
+    );
     assert.equal(port.isOpen, false);
     await waitFor('no descriptor left on the port', () => descriptorsOf(pty.hubPath) === 0);
   } finally {

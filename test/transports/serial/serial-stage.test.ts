@@ -54,7 +54,13 @@ test('a device whose port does not exist does not keep the hub from starting', a
 
 test('the ports table lists path, manufacturer and USB ids', () => {
   const table = formatPortTable([
-    { path: '/dev/ttyACM0', manufacturer: 'Arduino (www.arduino.cc)', vendorId: '2341', productId: '0043', serialNumber: '85735313932351D0E1A1' },
+    {
+      path: '/dev/ttyACM0',
+      manufacturer: 'Arduino (www.arduino.cc)',
+      vendorId: '2341',
+      productId: '0043',
+      serialNumber: '85735313932351D0E1A1',
+    },
     { path: '/dev/ttyS0' },
   ]);
   const [header, uno, plain] = table.split('\n');

@@ -21,31 +21,42 @@ test('each transport has one kind, its schema takes that kind, and the lookup fi
 });
 
 test('a minimal entry of every kind loads with that kind and its default speed', () => {
-  const devices = parseDevicesDocument({ devices: kinds.map((kind, i) => ({ transport: kind, id: `device-${i}`, port: `/dev/ttyX${i}` })) });
-  assert.deepEqual(devices.map((d) => d.transport), kinds);
+  const devices = parseDevicesDocument({
+    devices: kinds.map((kind, i) => ({ transport: kind, id: `device-${i}`, port: `/dev/ttyX${i}` })),
+  });
+  assert.deepEqual(
+    devices.map((d) => d.transport),
+    kinds,
+  );
   for (const [i, device] of devices.entries()) assert.equal(device.baudRate, SERIAL_TRANSPORTS[i].defaultBaud ?? 115200);
 });
 
 test('the devices file names exactly the listed kinds, in list order', () => {
-  assert.throws(() => parseDevicesDocument({ devices: [{ transport: 'zigbee', port: '/dev/x' }] }),
-    (err: unknown) => err instanceof ConfigError && err.message === `devices[0].transport: must be one of ${kinds.join(', ')}, got "zigbee"`);
+  assert.throws(
+    () => parseDevicesDocument({ devices: [{ transport: 'zigbee', port: '/dev/x' }] }),
+    (err: unknown) =>
+      err instanceof ConfigError && err.message === `devices[0].transport: must be one of ${kinds.join(', ')}, got "zigbee"`,
+  );
 });
 
-test('a transport\'s own field on another transport\'s device is refused with its reason, not as unknown', () => {
+test("a transport's own field on another transport's device is refused with its reason, not as unknown", () => {
   let checked = 0;
   for (const owner of SERIAL_TRANSPORTS) {
     for (const [field, schema] of Object.entries(owner.configSchema.properties)) {
       if (typeof schema.elsewhere !== 'string') continue;
       for (const other of SERIAL_TRANSPORTS.filter((t) => t !== owner)) {
         const entry = { transport: other.kind, id: 'x', port: '/dev/x', [field]: {} };
-        assert.throws(() => parseDevicesDocument({ devices: [entry] }), (err: unknown) => {
-          assert.ok(err instanceof ConfigError);
-          assert.equal(err.message, `devices[0].${field}: ${schema.elsewhere.replace('{transport}', other.kind)}`);
-          return true;
-        });
+        assert.throws(
+          () => parseDevicesDocument({ devices: [entry] }),
+          (err: unknown) => {
+            assert.ok(err instanceof ConfigError);
+            assert.equal(err.message, `devices[0].${field}: ${schema.elsewhere.replace('{transport}', other.kind)}`);
+            return true;
+          },
+        );
         checked += 1;
       }
     }
   }
-  assert.ok(checked >= 4, 'pin maps, probe and sample interval are each some transport\'s own');
+  assert.ok(checked >= 4, "pin maps, probe and sample interval are each some transport's own");
 });

@@ -128,7 +128,10 @@ function addMbusReadings(
 }
 
 /** DSMR 4+: 0-n:24.2.1 (NL) or 0-n:24.2.3 (BE) = (time)(value*unit). DSMR 2.2/3.0: 0-n:24.3.0. */
-function mbusReading(objects: Map<string, CosemObject>, channel: number): { obis: string; timestamp: string | null; value: string; unit: string | null } | null {
+function mbusReading(
+  objects: Map<string, CosemObject>,
+  channel: number,
+): { obis: string; timestamp: string | null; value: string; unit: string | null } | null {
   for (const code of ['24.2.1', '24.2.3']) {
     const object = objects.get(`0-${channel}:${code}`);
     if (object && object.values.length >= 2) {
@@ -145,7 +148,12 @@ function mbusReading(objects: Map<string, CosemObject>, channel: number): { obis
   // (time)(status)(period)(count)(obis)(unit) then the value on the next line.
   const legacy = objects.get(`0-${channel}:24.3.0`);
   if (legacy && legacy.values.length >= 7) {
-    return { obis: legacy.obis, timestamp: legacy.values[0], value: legacy.values[legacy.values.length - 1], unit: legacy.values[5] || null };
+    return {
+      obis: legacy.obis,
+      timestamp: legacy.values[0],
+      value: legacy.values[legacy.values.length - 1],
+      unit: legacy.values[5] || null,
+    };
   }
   return null;
 }

@@ -37,7 +37,11 @@ export class DsmrSession {
   /** Telegrams are handled one after another: registering a device is async and must come first. */
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly ctx: TransportContext, private readonly device: DsmrDeviceConfig, options: DsmrSessionOptions = {}) {
+  constructor(
+    private readonly ctx: TransportContext,
+    private readonly device: DsmrDeviceConfig,
+    options: DsmrSessionOptions = {},
+  ) {
     this.deviceId = device.id ?? null;
     this.log = ctx.log.child({ transport: 'dsmr', port: device.port ?? device.match, ...(device.id ? { deviceId: device.id } : {}) });
     this.port = new ReconnectingPort({
@@ -50,7 +54,13 @@ export class DsmrSession {
       log: this.log,
       ...options,
     });
-    this.rejections = new TransportRefusals({ source: 'dsmr', message: 'telegram rejected', bus: ctx.bus, log: this.log, metrics: ctx.metrics });
+    this.rejections = new TransportRefusals({
+      source: 'dsmr',
+      message: 'telegram rejected',
+      bus: ctx.bus,
+      log: this.log,
+      metrics: ctx.metrics,
+    });
   }
 
   async start(): Promise<void> {
@@ -70,8 +80,10 @@ export class DsmrSession {
   private onData(chunk: Buffer): void {
     for (const frame of this.framer.push(chunk)) {
       if (frame.kind === 'dropped') this.reject(DROPPED[frame.reason], { bytes: frame.bytes });
-      else this.queue = this.queue.then(() => this.handle(frame, Date.now())).catch((err: unknown) =>
-        this.log.error({ err }, 'could not handle a telegram'));
+      else
+        this.queue = this.queue
+          .then(() => this.handle(frame, Date.now()))
+          .catch((err: unknown) => this.log.error({ err }, 'could not handle a telegram'));
     }
   }
 
@@ -83,23 +95,38 @@ export class DsmrSession {
   private async handle(frame: FramedTelegram, receivedAt: number): Promise<void> {
     if (frame.crc && !frame.crc.valid) {
       const computed = frame.crc.computed.toString(16).toUpperCase().padStart(4, '0');
-      return this.reject({ code: 'bad_crc', detail: `CRC ${frame.crc.stated} stated, ${computed} computed` }, { stated: frame.crc.stated, computed });
+      return this.reject(
+        { code: 'bad_crc', detail: `CRC ${frame.crc.stated} stated, ${computed} computed` },
+        { stated: frame.crc.stated, computed },
+      );
     }
     const telegram = parseTelegram(frame.bytes);
     // DSMR 4+ (1-3:0.2.8) and Belgian (0-0:96.1.4) meters always send a CRC; one without has lost it.
     const versioned = telegram.objects.has('1-3:0.2.8') || telegram.objects.has('0-0:96.1.4');
-    if (!frame.crc && versioned) return this.reject({ code: 'missing_crc', detail: 'a DSMR 4+ or e-MUCS telegram without its CRC' }, { header: telegram.header });
+    if (!frame.crc && versioned)
+      return this.reject({ code: 'missing_crc', detail: 'a DSMR 4+ or e-MUCS telegram without its CRC' }, { header: telegram.header });
     // Without a CRC the line structure is the only check there is.
     if (!frame.crc && telegram.malformed.length > 0) {
       const [first] = telegram.malformed;
-      return this.reject({ code: 'malformed_line', detail: `line ${first.line} is not obis(value): ${first.text}` }, { lines: telegram.malformed });
+      return this.reject(
+        { code: 'malformed_line', detail: `line ${first.line} is not obis(value): ${first.text}` },
+        { lines: telegram.malformed },
+      );
     }
 
     const readout = readoutOf(telegram, receivedAt);
     const deviceId = this.device.id ?? (readout.equipmentId ? meterDeviceId(readout.equipmentId) : null);
-    if (!deviceId) return this.reject({ code: 'no_equipment_id', detail: 'no usable equipment id in the telegram, and no id in the devices file' }, { header: telegram.header });
+    if (!deviceId)
+      return this.reject(
+        { code: 'no_equipment_id', detail: 'no usable equipment id in the telegram, and no id in the devices file' },
+        { header: telegram.header },
+      );
     // Line noise can frame as "/…!" with nothing inside; a real meter always reports something.
-    if (readout.readings.length === 0) return this.reject({ code: 'no_readings', detail: 'the telegram holds no value the hub stores' }, { header: telegram.header, skipped: readout.skipped });
+    if (readout.readings.length === 0)
+      return this.reject(
+        { code: 'no_readings', detail: 'the telegram holds no value the hub stores' },
+        { header: telegram.header, skipped: readout.skipped },
+      );
     if (readout.skipped.length > 0) this.log.debug({ deviceId, skipped: readout.skipped }, 'telegram objects not stored');
 
     await this.adoptDeviceId(deviceId, readout.p1Version, readout.metrics, telegram.header);

@@ -13,7 +13,8 @@ export type ActuatorValues = Array<{ name: string; value: boolean | number }>;
 /** Checks `params` of a set command against the configured actuators; returns the reason it is wrong, or the values. */
 export function checkSetParams(actuators: FirmataActuatorConfig[], params: Record<string, unknown>): ActuatorValues | string {
   const entries = Object.entries(params);
-  if (entries.length === 0) return `params must name at least one actuator (${actuators.map((a) => a.name).join(', ') || 'this board has none'})`;
+  if (entries.length === 0)
+    return `params must name at least one actuator (${actuators.map((a) => a.name).join(', ') || 'this board has none'})`;
   const values: ActuatorValues = [];
   for (const [name, value] of entries) {
     const actuator = actuators.find((a) => a.name === name);

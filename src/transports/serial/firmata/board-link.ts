@@ -50,7 +50,12 @@ export class BoardLink extends EventEmitter<LinkEvents> {
   private roundTrips: Array<{ ticket: number; resolve: (answered: boolean) => void }> = [];
   private wedged = false;
 
-  constructor(private readonly port: SerialLink, private readonly device: FirmataDeviceConfig, private readonly timing: LinkTiming, private readonly log: HubLogger) {
+  constructor(
+    private readonly port: SerialLink,
+    private readonly device: FirmataDeviceConfig,
+    private readonly timing: LinkTiming,
+    private readonly log: HubLogger,
+  ) {
     super();
     this.actuators = new ActuatorBank(device.actuators);
   }
@@ -78,9 +83,11 @@ export class BoardLink extends EventEmitter<LinkEvents> {
         this.emit('restart', `set-up failed: ${(err as Error).message}`);
       }
     });
-    this.timers.push(setTimeout(() => {
-      if (!board.isReady) this.emit('restart', `board not ready within ${this.timing.handshakeTimeoutMs} ms of opening the port`);
-    }, this.timing.handshakeTimeoutMs));
+    this.timers.push(
+      setTimeout(() => {
+        if (!board.isReady) this.emit('restart', `board not ready within ${this.timing.handshakeTimeoutMs} ms of opening the port`);
+      }, this.timing.handshakeTimeoutMs),
+    );
     this.transport.attach();
   }
 
@@ -130,7 +137,8 @@ export class BoardLink extends EventEmitter<LinkEvents> {
     if (intervals.length > 0) board.samplingInterval(Math.max(10, Math.min(100, Math.floor(Math.min(...intervals) / 2))));
     for (const sensor of this.device.sensors) this.watchSensor(io, board, sensor);
     const unusable = this.actuators.attach(board);
-    if (unusable.length > 0) this.log.error({ unusable }, 'the board cannot drive these actuators; their commands fail until the devices file is fixed');
+    if (unusable.length > 0)
+      this.log.error({ unusable }, 'the board cannot drive these actuators; their commands fail until the devices file is fixed');
     io.on('queryfirmware', () => this.onAnswer());
     io.on('reportversion', () => this.emit('restart', 'the board announced itself again (MCU reset)'));
     this.timers.push(setInterval(() => this.probe(), this.timing.probeIntervalMs));
@@ -139,7 +147,13 @@ export class BoardLink extends EventEmitter<LinkEvents> {
 
   private watchSensor(io: Firmata, board: Board, config: FirmataSensorConfig): void {
     const pin = sensorPin(config.pin);
-    const sensor = new five.Sensor({ pin: pin.j5Pin, board, type: pin.kind, freq: config.intervalMs ?? DEFAULT_SENSOR_INTERVAL_MS, threshold: 0 });
+    const sensor = new five.Sensor({
+      pin: pin.j5Pin,
+      board,
+      type: pin.kind,
+      freq: config.intervalMs ?? DEFAULT_SENSOR_INTERVAL_MS,
+      threshold: 0,
+    });
     this.sensors.push(sensor);
     // johnny-five repeats the last value when no sample came in. Firmata streams analog inputs,
     // so an analog reading needs a fresh sample (a board that stopped talking produces none);

@@ -13,32 +13,47 @@ const Pin = Type.Union([Type.Integer({ minimum: 0, maximum: 13 }), Type.String({
 
 const Range = Type.Tuple([Type.Number(), Type.Number()], { message: 'must be two numbers like [0, 1023]' });
 
-const Sensor = Type.Object({
-  pin: Pin,
-  metric: Text,
-  unit: Type.Optional(Text),
-  intervalMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 3_600_000 })),
-  /** Linear map of the raw value: `from` range onto `to` range. */
-  scale: Type.Optional(Type.Object({ from: Range, to: Range }, { additionalProperties: false })),
-}, { additionalProperties: false });
+const Sensor = Type.Object(
+  {
+    pin: Pin,
+    metric: Text,
+    unit: Type.Optional(Text),
+    intervalMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 3_600_000 })),
+    /** Linear map of the raw value: `from` range onto `to` range. */
+    scale: Type.Optional(Type.Object({ from: Range, to: Range }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
 
-const Actuator = Type.Object({
-  name: Text,
-  type: Type.Enum(['led', 'relay', 'pwm', 'servo']),
-  pin: Pin,
-}, { additionalProperties: false });
+const Actuator = Type.Object(
+  {
+    name: Text,
+    type: Type.Enum(['led', 'relay', 'pwm', 'servo']),
+    pin: Pin,
+  },
+  { additionalProperties: false },
+);
 
 const PIN_MAPS_ONLY = 'only firmata boards take pin maps; {transport} devices describe themselves';
 
 export const FirmataEntry = deviceSchema('firmata', {
-  id: Type.String({ pattern: '\\S', message: 'must be a non-empty string, got {value}', missing: 'is required for firmata boards (they do not name themselves)' }),
+  id: Type.String({
+    pattern: '\\S',
+    message: 'must be a non-empty string, got {value}',
+    missing: 'is required for firmata boards (they do not name themselves)',
+  }),
   sensors: Type.Optional(Type.Array(Sensor, { elsewhere: PIN_MAPS_ONLY })),
   actuators: Type.Optional(Type.Array(Actuator, { elsewhere: PIN_MAPS_ONLY })),
   /** How often the board is asked for its firmware, and how long an answer may take before it counts as offline. */
-  probe: Type.Optional(Type.Object({
-    intervalMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
-    timeoutMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 600_000 })),
-  }, { additionalProperties: false, elsewhere: 'only firmata boards are probed; other devices send heartbeats or telegrams' })),
+  probe: Type.Optional(
+    Type.Object(
+      {
+        intervalMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+        timeoutMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 600_000 })),
+      },
+      { additionalProperties: false, elsewhere: 'only firmata boards are probed; other devices send heartbeats or telegrams' },
+    ),
+  ),
 });
 
 export type FirmataSensorConfig = Static<typeof Sensor>;

@@ -26,7 +26,11 @@ export class PortTransport extends EventEmitter implements FirmataTransport {
     }
   };
 
-  constructor(private readonly link: SerialLink, private readonly log: HubLogger, private readonly onUnparsable: (err: unknown) => void) {
+  constructor(
+    private readonly link: SerialLink,
+    private readonly log: HubLogger,
+    private readonly onUnparsable: (err: unknown) => void,
+  ) {
     super();
   }
 

@@ -39,11 +39,21 @@ export class FirmataSession implements CommandSink {
   private readonly timing: LinkTiming;
   private readonly garbage: TransportRefusals;
 
-  constructor(private readonly ctx: TransportContext, private readonly device: FirmataDeviceConfig, private readonly options: FirmataSessionOptions = {}) {
+  constructor(
+    private readonly ctx: TransportContext,
+    private readonly device: FirmataDeviceConfig,
+    private readonly options: FirmataSessionOptions = {},
+  ) {
     this.deviceId = device.id;
     this.log = ctx.log.child({ transport: 'firmata', deviceId: device.id });
     this.timing = timingOf(device, options.timing);
-    this.garbage = new TransportRefusals({ source: 'firmata', message: 'firmata could not parse bytes from the board', bus: ctx.bus, log: this.log, metrics: ctx.metrics });
+    this.garbage = new TransportRefusals({
+      source: 'firmata',
+      message: 'firmata could not parse bytes from the board',
+      bus: ctx.bus,
+      log: this.log,
+      metrics: ctx.metrics,
+    });
   }
 
   async start(): Promise<void> {
@@ -55,13 +65,22 @@ export class FirmataSession implements CommandSink {
       transport: 'firmata',
       metrics: device.sensors.map((s) => ({ name: s.metric, unit: s.unit })),
       actuators: device.actuators.map(({ name, type }) => ({ name, type })),
-      sampleIntervalMs: device.sensors.length > 0 ? Math.min(...device.sensors.map((s) => s.intervalMs ?? DEFAULT_SENSOR_INTERVAL_MS)) : this.timing.probeIntervalMs,
+      sampleIntervalMs:
+        device.sensors.length > 0
+          ? Math.min(...device.sensors.map((s) => s.intervalMs ?? DEFAULT_SENSOR_INTERVAL_MS))
+          : this.timing.probeIntervalMs,
     });
     this.ctx.commands.acceptKind('firmata');
     const port = new ReconnectingPort({
-      path: device.port, match: device.match, baudRate: device.baudRate, dataBits: device.dataBits,
-      parity: device.parity, stopBits: device.stopBits, log: this.log,
-      minBackoffMs: this.options.minBackoffMs, maxBackoffMs: this.options.maxBackoffMs,
+      path: device.port,
+      match: device.match,
+      baudRate: device.baudRate,
+      dataBits: device.dataBits,
+      parity: device.parity,
+      stopBits: device.stopBits,
+      log: this.log,
+      minBackoffMs: this.options.minBackoffMs,
+      maxBackoffMs: this.options.maxBackoffMs,
     });
     this.port = port;
     port.on('open', () => this.connect(port));
@@ -81,9 +100,10 @@ export class FirmataSession implements CommandSink {
   async deliver(command: Command): Promise<boolean> {
     const link = this.link;
     if (!link?.isReady) return false;
-    const values = command.action === 'set'
-      ? checkSetParams(this.device.actuators, command.params)
-      : `unknown action "${command.action}"; firmata boards take "set"`;
+    const values =
+      command.action === 'set'
+        ? checkSetParams(this.device.actuators, command.params)
+        : `unknown action "${command.action}"; firmata boards take "set"`;
     if (typeof values === 'string') return this.refuse(command, values);
     const unusable = link.problemWith(values);
     if (unusable) return this.refuse(command, unusable);
@@ -106,7 +126,9 @@ export class FirmataSession implements CommandSink {
       void this.onReady(firmware);
     });
     link.on('sample', (metric, value, ts) => this.submit(metric, value, ts));
-    link.on('unparsable', (err) => this.garbage.refuse(this.deviceId, { code: 'unparsable_bytes', detail: err instanceof Error ? err.message : String(err) }, { err }));
+    link.on('unparsable', (err) =>
+      this.garbage.refuse(this.deviceId, { code: 'unparsable_bytes', detail: err instanceof Error ? err.message : String(err) }, { err }),
+    );
     let silent = false;
     link.on('alive', () => {
       this.ctx.presence.heard(this.deviceId);
@@ -175,8 +197,9 @@ export class FirmataSession implements CommandSink {
   private answer(command: Command, result: { ok: boolean; error?: string }): void {
     // Answer after deliver() has returned, so the command is `sent` before it is final.
     setImmediate(() => {
-      this.ctx.commands.ack(this.deviceId, command.id, result).catch((err: unknown) =>
-        this.log.error({ err, commandId: command.id }, 'could not record the command answer'));
+      this.ctx.commands
+        .ack(this.deviceId, command.id, result)
+        .catch((err: unknown) => this.log.error({ err, commandId: command.id }, 'could not record the command answer'));
     });
   }
 }

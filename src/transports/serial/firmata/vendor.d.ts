@@ -10,7 +10,10 @@ declare module 'firmata-io' {
   }
 
   export class Firmata extends EventEmitter {
-    constructor(transport: FirmataTransport, options?: { reportVersionTimeout?: number; samplingInterval?: number; skipCapabilities?: boolean });
+    constructor(
+      transport: FirmataTransport,
+      options?: { reportVersionTimeout?: number; samplingInterval?: number; skipCapabilities?: boolean },
+    );
     readonly isReady: boolean;
     readonly firmware: { name?: string; version?: { major: number; minor: number } };
     readonly version: { major?: number; minor?: number };

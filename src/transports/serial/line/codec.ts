@@ -13,7 +13,16 @@ const NUMBER = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 const UINT = /^\d{1,10}$/;
 
 export type DeviceFrame =
-  | { type: 'hello'; deviceId: string; protocol: number; firmware?: string; sampleIntervalMs?: number; bootId?: number; metrics: MetricSpec[]; actuators: ActuatorSpec[] }
+  | {
+      type: 'hello';
+      deviceId: string;
+      protocol: number;
+      firmware?: string;
+      sampleIntervalMs?: number;
+      bootId?: number;
+      metrics: MetricSpec[];
+      actuators: ActuatorSpec[];
+    }
   | { type: 'telemetry'; seq: number; ageMs: number; values: Array<{ metric: string; value: number }> }
   | { type: 'heartbeat'; uptimeMs: number; buffered?: number; lost?: number; first?: number }
   | { type: 'commandAck'; commandId: string; ok: boolean; error?: string }
@@ -30,22 +39,33 @@ export function parseDeviceFrame(body: string): DeviceFrame {
   const words = body.split(' ');
   const [type, ...args] = words;
   switch (type) {
-    case 'hello': return parseHello(args);
-    case 't': return parseTelemetry(args);
-    case 'hb': return parseHeartbeat(args);
-    case 'cack': return parseCommandAck(args);
-    case 'err': return { type: 'error', reason: args.join(' ') };
-    default: throw new FrameError('unknown_type', `unknown frame type "${type.slice(0, 16)}"`);
+    case 'hello':
+      return parseHello(args);
+    case 't':
+      return parseTelemetry(args);
+    case 'hb':
+      return parseHeartbeat(args);
+    case 'cack':
+      return parseCommandAck(args);
+    case 'err':
+      return { type: 'error', reason: args.join(' ') };
+    default:
+      throw new FrameError('unknown_type', `unknown frame type "${type.slice(0, 16)}"`);
   }
 }
 
 export function formatHubFrame(frame: HubFrame): string {
   switch (frame.type) {
-    case 'hi': return 'hi';
-    case 'welcome': return `welcome ${frame.h ?? '-'}${frame.sampleIntervalMs ? ` iv=${frame.sampleIntervalMs}` : ''}${frame.bootId !== undefined ? ` boot=${frame.bootId}` : ''}`;
-    case 'ack': return `h ${frame.h}`;
-    case 'command': return ['cmd', frame.id, frame.action, ...frame.params.map(([k, v]) => `${k}=${v}`)].join(' ');
-    case 'error': return `err ${frame.reason.replace(/[\r\n*]/g, ' ').slice(0, 80)}`;
+    case 'hi':
+      return 'hi';
+    case 'welcome':
+      return `welcome ${frame.h ?? '-'}${frame.sampleIntervalMs ? ` iv=${frame.sampleIntervalMs}` : ''}${frame.bootId !== undefined ? ` boot=${frame.bootId}` : ''}`;
+    case 'ack':
+      return `h ${frame.h}`;
+    case 'command':
+      return ['cmd', frame.id, frame.action, ...frame.params.map(([k, v]) => `${k}=${v}`)].join(' ');
+    case 'error':
+      return `err ${frame.reason.replace(/[\r\n*]/g, ' ').slice(0, 80)}`;
   }
 }
 
@@ -55,7 +75,8 @@ function parseHello(args: string[]): DeviceFrame {
   if (idProblem) throw new FrameError('bad_field', `hello: ${idProblem}`);
   const opts = keyValues(options, 'hello');
   const protocol = uint(opts.get('proto'), 'hello proto');
-  if (protocol !== PROTOCOL_VERSION) throw new FrameError('protocol', `hello: protocol version ${protocol} is not supported (hub speaks ${PROTOCOL_VERSION})`);
+  if (protocol !== PROTOCOL_VERSION)
+    throw new FrameError('protocol', `hello: protocol version ${protocol} is not supported (hub speaks ${PROTOCOL_VERSION})`);
   const iv = opts.get('iv');
   const sampleIntervalMs = iv === undefined ? undefined : uint(iv, 'hello iv');
   if (sampleIntervalMs !== undefined && (sampleIntervalMs < 10 || sampleIntervalMs > MAX_AGE_MS)) {
@@ -77,7 +98,8 @@ function parseHello(args: string[]): DeviceFrame {
     actuators: pairs(opts.get('a'), 'hello a').map(([name, type]) => {
       const problem = checkMetricName(name);
       if (problem) throw new FrameError('bad_field', `hello a: ${problem.replace('metric name', 'actuator name')}`);
-      if (!ACTUATOR_TYPES.includes(type as ActuatorSpec['type'])) throw new FrameError('bad_field', `hello a: actuator ${name} has type "${type}"; expected led, relay, pwm or servo`);
+      if (!ACTUATOR_TYPES.includes(type as ActuatorSpec['type']))
+        throw new FrameError('bad_field', `hello a: actuator ${name} has type "${type}"; expected led, relay, pwm or servo`);
       return { name, type: type as ActuatorSpec['type'] };
     }),
   };
@@ -117,12 +139,14 @@ function parseCommandAck(args: string[]): DeviceFrame {
   const [commandId, verdict, ...reason] = args;
   if (!commandId || commandId.length > 64) throw new FrameError('bad_field', 'cack: missing or over-long command id');
   if (verdict === 'ok') return { type: 'commandAck', commandId, ok: true };
-  if (verdict === 'err') return { type: 'commandAck', commandId, ok: false, error: reason.join(' ').slice(0, 200) || 'device reported failure' };
+  if (verdict === 'err')
+    return { type: 'commandAck', commandId, ok: false, error: reason.join(' ').slice(0, 200) || 'device reported failure' };
   throw new FrameError('bad_field', `cack: expected "ok" or "err", got "${String(verdict).slice(0, 16)}"`);
 }
 
 function uint(text: string | undefined, what: string): number {
-  if (text === undefined || !UINT.test(text)) throw new FrameError('bad_field', `${what}: expected a whole number, got "${String(text).slice(0, 16)}"`);
+  if (text === undefined || !UINT.test(text))
+    throw new FrameError('bad_field', `${what}: expected a whole number, got "${String(text).slice(0, 16)}"`);
   return Number(text);
 }
 

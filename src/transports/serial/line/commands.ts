@@ -16,7 +16,8 @@ export function toWireCommand(command: Command, actuators: ActuatorSpec[]): Wire
   const params: Array<[string, number]> = [];
   for (const [name, value] of entries) {
     const actuator = actuators.find((a) => a.name === name);
-    if (!actuator) return { ok: false, error: `unknown actuator "${name}"; the device has ${actuators.map((a) => a.name).join(', ') || 'none'}` };
+    if (!actuator)
+      return { ok: false, error: `unknown actuator "${name}"; the device has ${actuators.map((a) => a.name).join(', ') || 'none'}` };
     if (actuator.type === 'led' || actuator.type === 'relay') {
       if (typeof value !== 'boolean') return { ok: false, error: `${name} is a ${actuator.type}: value must be true or false` };
       params.push([name, value ? 1 : 0]);

@@ -61,7 +61,14 @@ export class LineConversation {
     private readonly clock: () => number = Date.now,
   ) {
     this.log = baseLog;
-    this.refusals = new TransportRefusals({ source: SOURCE, message: 'line frame refused', bus: ctx.bus, log: baseLog, metrics: ctx.metrics, clock });
+    this.refusals = new TransportRefusals({
+      source: SOURCE,
+      message: 'line frame refused',
+      bus: ctx.bus,
+      log: baseLog,
+      metrics: ctx.metrics,
+      clock,
+    });
     this.sequence = new SequenceGuard(clock);
   }
 
@@ -110,18 +117,26 @@ export class LineConversation {
       return;
     }
     switch (frame.type) {
-      case 'hello': return this.onHello(frame);
-      case 'telemetry': return this.onTelemetry(frame, receivedAt);
-      case 'heartbeat': return this.onHeartbeat(frame);
-      case 'commandAck': return this.onCommandAck(frame);
-      case 'error': return this.onDeviceError(frame.reason);
+      case 'hello':
+        return this.onHello(frame);
+      case 'telemetry':
+        return this.onTelemetry(frame, receivedAt);
+      case 'heartbeat':
+        return this.onHeartbeat(frame);
+      case 'commandAck':
+        return this.onCommandAck(frame);
+      case 'error':
+        return this.onDeviceError(frame.reason);
     }
   }
 
   private async onHello(hello: Extract<DeviceFrame, { type: 'hello' }>): Promise<void> {
     const id = this.device.id ?? hello.deviceId;
     if (this.device.id && this.device.id !== hello.deviceId) {
-      this.log.info({ configured: this.device.id, announced: hello.deviceId }, 'device announces another id; using the one from the devices file');
+      this.log.info(
+        { configured: this.device.id, announced: hello.deviceId },
+        'device announces another id; using the one from the devices file',
+      );
     }
     if (!this.attach(id)) {
       this.refuse('id_in_use', `device id ${id} is already served on another port; give this port's entry its own id in the devices file`);
@@ -129,8 +144,13 @@ export class LineConversation {
     }
     this.actuators = hello.actuators;
     await this.ctx.devices.register({
-      id, name: this.device.name ?? hello.deviceId, transport: 'line', firmware: hello.firmware,
-      sampleIntervalMs: this.device.sampleIntervalMs ?? hello.sampleIntervalMs, metrics: hello.metrics, actuators: hello.actuators,
+      id,
+      name: this.device.name ?? hello.deviceId,
+      transport: 'line',
+      firmware: hello.firmware,
+      sampleIntervalMs: this.device.sampleIntervalMs ?? hello.sampleIntervalMs,
+      metrics: hello.metrics,
+      actuators: hello.actuators,
     });
     // Telemetry accepted before this hello (e.g. just before an MCU reset) must be durable and in
     // h first: a fresh boot numbers its samples from h + 1, and a seq the ledger had already
@@ -193,7 +213,9 @@ export class LineConversation {
       this.lastSampleTs = ts;
     }
     const outcome = this.ctx.ingest.submit({
-      deviceId, seq: frame.seq, source: SOURCE,
+      deviceId,
+      seq: frame.seq,
+      source: SOURCE,
       readings: frame.values.map(({ metric, value }) => ({ metric, value, ts })),
     });
     if (outcome.status === 'refused') {
@@ -279,7 +301,8 @@ export class LineConversation {
   }
 
   private send(frame: HubFrame): void {
-    this.wire.write(encodeFrame(formatHubFrame(frame))).catch((err: unknown) =>
-      this.log.debug({ err, frame: frame.type }, 'could not write to the serial port; it will reopen'));
+    this.wire
+      .write(encodeFrame(formatHubFrame(frame)))
+      .catch((err: unknown) => this.log.debug({ err, frame: frame.type }, 'could not write to the serial port; it will reopen'));
   }
 }

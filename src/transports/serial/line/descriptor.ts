@@ -17,12 +17,17 @@ export interface LineDeviceConfig extends SerialDeviceCommon<'line'> {
 }
 
 const LineEntry = deviceSchema('line', {
-  sampleIntervalMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 3_600_000, elsewhere: 'only line devices take a sample interval from the hub' })),
+  sampleIntervalMs: Type.Optional(
+    Type.Integer({ minimum: 10, maximum: 3_600_000, elsewhere: 'only line devices take a sample interval from the hub' }),
+  ),
 });
 
 export const line: SerialTransport<LineDeviceConfig, typeof LineEntry> = {
   kind: 'line',
   configSchema: LineEntry,
-  toConfig: (entry, common) => ({ ...common, ...(entry.sampleIntervalMs !== undefined ? { sampleIntervalMs: entry.sampleIntervalMs } : {}) }),
+  toConfig: (entry, common) => ({
+    ...common,
+    ...(entry.sampleIntervalMs !== undefined ? { sampleIntervalMs: entry.sampleIntervalMs } : {}),
+  }),
   createSession: (ctx, device, options) => new LineSession(ctx, device, options),
 };

@@ -29,7 +29,10 @@ export function encodeFrame(body: string): Buffer {
 
 export class FrameError extends Error {
   /** The refusal code for counters and the `err` frame ("checksum", "bad_field", ...). */
-  constructor(readonly code: LineRefusalCode, message: string) {
+  constructor(
+    readonly code: LineRefusalCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'FrameError';
   }
@@ -44,7 +47,10 @@ export function decodeFrame(line: Buffer): string {
   const body = line.subarray(0, star);
   const expected = crc8(body);
   if (parseInt(given, 16) !== expected) {
-    throw new FrameError('checksum', `checksum mismatch: frame says ${given.toUpperCase()}, body gives ${expected.toString(16).toUpperCase().padStart(2, '0')}`);
+    throw new FrameError(
+      'checksum',
+      `checksum mismatch: frame says ${given.toUpperCase()}, body gives ${expected.toString(16).toUpperCase().padStart(2, '0')}`,
+    );
   }
   const text = body.toString('utf8');
   if (text.includes('\uFFFD')) throw new FrameError('encoding', 'frame body is not valid UTF-8');

@@ -11,9 +11,7 @@ import { seqAfter, seqDistance, seqNext } from '../../../core/model.js';
 /** How long to wait for the resend before asking again (the request itself may be lost). */
 const ASK_AGAIN_AFTER_MS = 1_000;
 
-export type SeqVerdict =
-  | { verdict: 'take'; resend: boolean }
-  | { verdict: 'gap'; expected: number; askResend: boolean };
+export type SeqVerdict = { verdict: 'take'; resend: boolean } | { verdict: 'gap'; expected: number; askResend: boolean };
 
 export class SequenceGuard {
   private expected: number | null = null;

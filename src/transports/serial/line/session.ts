@@ -19,8 +19,14 @@ export class LineSession {
   ) {
     const log = ctx.log.child({ transport: 'line', port: device.port ?? JSON.stringify(device.match) });
     this.port = new ReconnectingPort({
-      path: device.port, match: device.match, baudRate: device.baudRate, dataBits: device.dataBits,
-      parity: device.parity, stopBits: device.stopBits, log, ...backoff,
+      path: device.port,
+      match: device.match,
+      baudRate: device.baudRate,
+      dataBits: device.dataBits,
+      parity: device.parity,
+      stopBits: device.stopBits,
+      log,
+      ...backoff,
     });
     this.conversation = new LineConversation(ctx, device, this.port, log);
     this.splitter = new LineSplitter(

@@ -11,7 +11,10 @@ import { getJson, startHub, waitFor, type TestHub } from '../../../helpers/hub.j
 import { createPtyPair, type PtyPair } from '../../../helpers/pty.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
-const names = readdirSync(FIXTURES).filter((f) => f.endsWith('.txt')).map((f) => f.slice(0, -4)).sort();
+const names = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.txt'))
+  .map((f) => f.slice(0, -4))
+  .sort();
 
 interface Meter {
   name: string;
@@ -56,9 +59,12 @@ test('all fixture telegrams, each on its own pty, end up in the store or in the 
       });
     }
     const devicesFile = join(meters[0].pty.dir, 'devices.yml');
-    writeFileSync(devicesFile, JSON.stringify({
-      devices: meters.map((m) => ({ id: m.id, transport: 'dsmr', port: m.pty.hubPath, ...(m.legacy ? { baudRate: 9600 } : {}) })),
-    }));
+    writeFileSync(
+      devicesFile,
+      JSON.stringify({
+        devices: meters.map((m) => ({ id: m.id, transport: 'dsmr', port: m.pty.hubPath, ...(m.legacy ? { baudRate: 9600 } : {}) })),
+      }),
+    );
     hub = await startHub({ devicesFile });
     for (const m of meters) m.port = await openMeterEnd(m);
     await Promise.all(meters.map((m, i) => writeChunked(m.port!, m.bytes, i + 2)));
@@ -70,10 +76,15 @@ test('all fixture telegrams, each on its own pty, end up in the store or in the 
       const values = m.expected.values_read_from_telegram;
       const stored = await waitFor(`readings of ${m.name}`, async () => {
         const { body } = await getJson(`${hub!.url}/api/devices/${m.id}/readings?from=2000-01-01T00:00:00Z&limit=1000`);
-        return body.readings?.length > 0 && new Map<string, number>(body.readings.map((r: { metric: string; value: number }) => [r.metric, r.value]));
+        return (
+          body.readings?.length > 0 &&
+          new Map<string, number>(body.readings.map((r: { metric: string; value: number }) => [r.metric, r.value]))
+        );
       });
-      if (values.energy_delivered_tariff1_kwh != null) assert.equal(stored.get('energy_delivered_tariff1'), values.energy_delivered_tariff1_kwh, m.name);
-      if (values.energy_delivered_total_kwh != null) assert.equal(stored.get('energy_delivered_total'), values.energy_delivered_total_kwh, m.name);
+      if (values.energy_delivered_tariff1_kwh != null)
+        assert.equal(stored.get('energy_delivered_tariff1'), values.energy_delivered_tariff1_kwh, m.name);
+      if (values.energy_delivered_total_kwh != null)
+        assert.equal(stored.get('energy_delivered_total'), values.energy_delivered_total_kwh, m.name);
       if (values.power_delivered_kw != null) assert.equal(stored.get('power_delivered'), values.power_delivered_kw, m.name);
       if (values.voltage_l1_v != null) assert.equal(stored.get('voltage_l1'), values.voltage_l1_v, m.name);
       if (values.gas) assert.equal(stored.get('gas'), values.gas.m3, m.name);
@@ -84,7 +95,9 @@ test('all fixture telegrams, each on its own pty, end up in the store or in the 
     });
     assert.match(metrics, /transport="dsmr"/);
     for (const m of invalid) {
-      const { body }: { body: { readings: unknown[] } } = await getJson(`${hub!.url}/api/devices/${m.id}/readings?from=2000-01-01T00:00:00Z`);
+      const { body }: { body: { readings: unknown[] } } = await getJson(
+        `${hub!.url}/api/devices/${m.id}/readings?from=2000-01-01T00:00:00Z`,
+      );
       assert.deepEqual(body.readings, [], `${m.name} must leave nothing behind`);
     }
   } finally {

@@ -11,7 +11,9 @@ const good = fixture('v5_example');
 const legacy = fixture('v2_2_example');
 
 function kinds(out: FramerOutput[]): string[] {
-  return out.map((o) => (o.kind === 'telegram' ? `telegram:${o.crc === null ? 'none' : o.crc.valid ? 'ok' : 'bad'}` : `dropped:${o.reason}`));
+  return out.map((o) =>
+    o.kind === 'telegram' ? `telegram:${o.crc === null ? 'none' : o.crc.valid ? 'ok' : 'bad'}` : `dropped:${o.reason}`,
+  );
 }
 
 test('a telegram cut off by a new one is dropped as truncated; the new one is framed', () => {

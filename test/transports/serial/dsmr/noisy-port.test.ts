@@ -34,10 +34,15 @@ test('a flooded line does not hold up the meter next to it, and recovers when th
   let flooding = true;
   try {
     const devicesFile = join(pairs[0].dir, 'devices.yml');
-    writeFileSync(devicesFile, JSON.stringify({ devices: [
-      { id: 'noisy-meter', transport: 'dsmr', port: pairs[0].hubPath },
-      { id: 'quiet-meter', transport: 'dsmr', port: pairs[1].hubPath },
-    ] }));
+    writeFileSync(
+      devicesFile,
+      JSON.stringify({
+        devices: [
+          { id: 'noisy-meter', transport: 'dsmr', port: pairs[0].hubPath },
+          { id: 'quiet-meter', transport: 'dsmr', port: pairs[1].hubPath },
+        ],
+      }),
+    );
     hub = await startHub({ devicesFile });
     const [noisy, quiet] = [await openEnd(pairs[0].devicePath), await openEnd(pairs[1].devicePath)];
     ends.push(noisy, quiet);
@@ -47,7 +52,8 @@ test('a flooded line does not hold up the meter next to it, and recovers when th
     let flooded = 0;
     const flood = () => {
       if (!flooding) return;
-      for (let i = 0; i < garbage.length; i++) garbage[i] = Math.random() < 0.02 ? 0x2f : Math.random() < 0.02 ? 0x21 : (Math.random() * 256) | 0;
+      for (let i = 0; i < garbage.length; i++)
+        garbage[i] = Math.random() < 0.02 ? 0x2f : Math.random() < 0.02 ? 0x21 : (Math.random() * 256) | 0;
       flooded += garbage.length;
       noisy.write(garbage, () => setImmediate(flood));
     };
@@ -59,7 +65,9 @@ test('a flooded line does not hold up the meter next to it, and recovers when th
     await waitFor('the quiet meter stored during the flood', async () => (await readingCount(hub!, 'quiet-meter')) >= 40);
     assert.ok(flooding);
     const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-    const rejected = metrics.split('\n').filter((l) => l.startsWith('hub_frames_rejected_total{') && l.includes('transport="dsmr"'))
+    const rejected = metrics
+      .split('\n')
+      .filter((l) => l.startsWith('hub_frames_rejected_total{') && l.includes('transport="dsmr"'))
       .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
     assert.ok(rejected > 10, `only ${rejected} rejections counted`);
 

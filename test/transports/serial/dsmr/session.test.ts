@@ -52,7 +52,9 @@ async function metricsText(hub: TestHub): Promise<string> {
 }
 
 function rejectedCount(text: string, reason: string): number {
-  const line = text.split('\n').find((l) => l.startsWith('hub_frames_rejected_total{') && l.includes('transport="dsmr"') && l.includes(`reason="${reason}"`));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('hub_frames_rejected_total{') && l.includes('transport="dsmr"') && l.includes(`reason="${reason}"`));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
@@ -93,19 +95,27 @@ test('DSMR 5 at 115200: good telegrams stored, corrupted and cut-off ones reject
     ]);
     // Gas carries the M-Bus reading's own time, not the telegram's; the resend is stored once.
     assert.deepEqual(await readings(hub, METER, 'gas'), [{ ts: Date.parse('2017-01-02T15:10:05Z'), value: 0.107 }]);
-    assert.deepEqual((await readings(hub, METER, 'voltage_l3')).map((r) => r.value), [229, 229]);
+    assert.deepEqual(
+      (await readings(hub, METER, 'voltage_l3')).map((r) => r.value),
+      [229, 229],
+    );
 
     const text = await metricsText(hub);
     assert.equal(rejectedCount(text, 'bad_crc'), 2);
     assert.equal(rejectedCount(text, 'truncated'), 1);
     assert.equal(rejectedCount(text, 'missing_crc'), 1);
 
-    const { body: { device } } = await getJson(`${hub.url}/api/devices/${METER}`);
+    const {
+      body: { device },
+    } = await getJson(`${hub.url}/api/devices/${METER}`);
     assert.equal(device.transport, 'dsmr');
     assert.equal(device.presence, 'online');
     assert.equal(device.firmware, 'ISk5\\2MT382-1000');
     const units = Object.fromEntries(device.metrics.map((m: { name: string; unit?: string }) => [m.name, m.unit]));
-    assert.deepEqual([units.energy_delivered_tariff1, units.power_delivered, units.voltage_l1, units.current_l1, units.gas], ['kWh', 'kW', 'V', 'A', 'm3']);
+    assert.deepEqual(
+      [units.energy_delivered_tariff1, units.power_delivered, units.voltage_l1, units.current_l1, units.gas],
+      ['kWh', 'kW', 'V', 'A', 'm3'],
+    );
   } finally {
     await new Promise<void>((resolve) => (meter?.isOpen ? meter.close(() => resolve()) : resolve()));
     await hub?.stop();
@@ -130,13 +140,21 @@ test('DSMR 2.2 at 9600 7E1: readings stamped on receipt under the id from the de
     });
     assert.equal(gas.value, 1.001);
     assert.ok(gas.ts >= before && gas.ts <= Date.now(), 'stamped with the time of receipt');
-    assert.deepEqual((await readings(hub, 'old-meter', 'power_delivered')).map((r) => r.value), [1.01]);
-    assert.deepEqual((await readings(hub, 'old-meter', 'tariff')).map((r) => r.value), [1]);
+    assert.deepEqual(
+      (await readings(hub, 'old-meter', 'power_delivered')).map((r) => r.value),
+      [1.01],
+    );
+    assert.deepEqual(
+      (await readings(hub, 'old-meter', 'tariff')).map((r) => r.value),
+      [1],
+    );
     await waitFor('the garbled telegram counted', async () => rejectedCount(await metricsText(hub!), 'malformed_line') === 1);
     // Noise can look like an empty telegram; it must not count as the meter being there.
     await writeChunked(meter, Buffer.from('/ISk5\\2MT382-1004\r\n\r\n!\r\n'));
     await waitFor('the empty telegram counted', async () => rejectedCount(await metricsText(hub!), 'no_readings') === 1);
-    const { body: { device } } = await getJson(`${hub.url}/api/devices/old-meter`);
+    const {
+      body: { device },
+    } = await getJson(`${hub.url}/api/devices/old-meter`);
     assert.equal(device.name, 'Cellar meter');
   } finally {
     await new Promise<void>((resolve) => (meter?.isOpen ? meter.close(() => resolve()) : resolve()));
@@ -163,12 +181,17 @@ test('replug: the meter goes offline when its port vanishes and resumes when it 
     meter = await openMeterEnd(pty.devicePath, { baudRate: 115200 });
     // The hub reopens with backoff; the meter keeps sending every few seconds until it is heard.
     let tick = 0;
-    const energy = await waitFor('readings after the replug', async () => {
-      await writeChunked(meter!, laterTelegram(10 + tick, `00000${(4.5 + tick / 1000).toFixed(3)}`));
-      tick += 1;
-      const rows = await readings(hub!, METER, 'energy_delivered_tariff1');
-      return rows.length >= 2 && rows;
-    }, 15_000, 100);
+    const energy = await waitFor(
+      'readings after the replug',
+      async () => {
+        await writeChunked(meter!, laterTelegram(10 + tick, `00000${(4.5 + tick / 1000).toFixed(3)}`));
+        tick += 1;
+        const rows = await readings(hub!, METER, 'energy_delivered_tariff1');
+        return rows.length >= 2 && rows;
+      },
+      15_000,
+      100,
+    );
     assert.equal(energy[0].value, 4.426);
     // Telegrams sent while the port was still closed are lost, as with a real meter; the first
     // one the hub hears after the replug is stored.

@@ -12,7 +12,10 @@ import { readoutOf } from '../../../../src/transports/serial/dsmr/obis.js';
 import { parseDsmrTimestamp, parseTelegram } from '../../../../src/transports/serial/dsmr/parser.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
-const names = readdirSync(FIXTURES).filter((f) => f.endsWith('.txt')).map((f) => f.slice(0, -4)).sort();
+const names = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.txt'))
+  .map((f) => f.slice(0, -4))
+  .sort();
 const RECEIVED_AT = Date.UTC(2026, 0, 1, 12, 0, 0);
 const MBUS_METRIC: Record<number, string> = { 3: 'gas', 4: 'heat', 7: 'water' };
 
@@ -124,8 +127,16 @@ test('timestamps: W is UTC+1, S is UTC+2, anything else is no time', () => {
 });
 
 test('W and Wh meters are stored in kW and kWh', () => {
-  const telegram = parseTelegram(Buffer.from('/XMX5\r\n\r\n1-0:1.8.1(001234567*Wh)\r\n1-0:1.7.0(00000415*W)\r\n1-0:32.7.0(231*kV)\r\n!\r\n'));
+  const telegram = parseTelegram(
+    Buffer.from('/XMX5\r\n\r\n1-0:1.8.1(001234567*Wh)\r\n1-0:1.7.0(00000415*W)\r\n1-0:32.7.0(231*kV)\r\n!\r\n'),
+  );
   const readout = readoutOf(telegram, RECEIVED_AT);
-  assert.deepEqual(readout.readings.map((r) => [r.metric, r.value]), [['energy_delivered_tariff1', 1234.567], ['power_delivered', 0.415]]);
+  assert.deepEqual(
+    readout.readings.map((r) => [r.metric, r.value]),
+    [
+      ['energy_delivered_tariff1', 1234.567],
+      ['power_delivered', 0.415],
+    ],
+  );
   assert.deepEqual(readout.skipped, [{ obis: '1-0:32.7.0', reason: 'unit kV where V was expected' }]);
 });

@@ -12,10 +12,16 @@ const ACTUATORS: FirmataActuatorConfig[] = [
 
 test('set params within each actuator type are accepted, in the order given', () => {
   assert.deepEqual(checkSetParams(ACTUATORS, { led: true, pump: false, fan: 128, arm: 90.5 }), [
-    { name: 'led', value: true }, { name: 'pump', value: false }, { name: 'fan', value: 128 }, { name: 'arm', value: 90.5 },
+    { name: 'led', value: true },
+    { name: 'pump', value: false },
+    { name: 'fan', value: 128 },
+    { name: 'arm', value: 90.5 },
   ]);
   assert.deepEqual(checkSetParams(ACTUATORS, { fan: 0 }), [{ name: 'fan', value: 0 }]);
-  assert.deepEqual(checkSetParams(ACTUATORS, { fan: 255, arm: 180 }), [{ name: 'fan', value: 255 }, { name: 'arm', value: 180 }]);
+  assert.deepEqual(checkSetParams(ACTUATORS, { fan: 255, arm: 180 }), [
+    { name: 'fan', value: 255 },
+    { name: 'arm', value: 180 },
+  ]);
 });
 
 test('every wrong value is refused with a reason naming the actuator', () => {

@@ -19,15 +19,18 @@ const presence: PresenceChange[] = [];
 before(async () => {
   pty = await createPtyPair();
   const dataDir = mkdtempSync(join(tmpdir(), 'hub-firmata-noise-'));
-  writeFileSync(join(dataDir, 'devices.yml'), [
-    'devices:',
-    '  - id: noisy-uno',
-    '    transport: firmata',
-    `    port: ${pty.hubPath}`,
-    '    probe: { intervalMs: 200, timeoutMs: 300 }',
-    '    sensors: [{ pin: A0, metric: light, intervalMs: 50 }]',
-    '    actuators: [{ name: led, type: led, pin: 13 }]',
-  ].join('\n'));
+  writeFileSync(
+    join(dataDir, 'devices.yml'),
+    [
+      'devices:',
+      '  - id: noisy-uno',
+      '    transport: firmata',
+      `    port: ${pty.hubPath}`,
+      '    probe: { intervalMs: 200, timeoutMs: 300 }',
+      '    sensors: [{ pin: A0, metric: light, intervalMs: 50 }]',
+      '    actuators: [{ name: led, type: led, pin: 13 }]',
+    ].join('\n'),
+  );
   hub = await startHub({ dataDir, simulate: 1, simulateIntervalMs: 50 });
   hub.hub.bus.on('presence', (change) => presence.push(change));
   board = new SerialPort({ path: pty.devicePath, baudRate: 57600, lock: false });
@@ -53,7 +56,9 @@ function random(seed: number): () => number {
 /** Bytes that look like Firmata often enough to reach its parsers: command bytes, sysex frames, version reports. */
 function noise(next: () => number, length: number): Buffer {
   const firmataBytes = [0xf0, 0xf7, 0xf9, 0x79, 0x6c, 0x6a, 0x6e, 0x71, 0xe0, 0xe5, 0x90, 0x91, 0x00, 0x7f];
-  return Buffer.from(Array.from({ length }, () => (next() < 0.5 ? firmataBytes[Math.floor(next() * firmataBytes.length)] : Math.floor(next() * 256))));
+  return Buffer.from(
+    Array.from({ length }, () => (next() < 0.5 ? firmataBytes[Math.floor(next() * firmataBytes.length)] : Math.floor(next() * 256))),
+  );
 }
 
 function write(bytes: Buffer | number[]): Promise<void> {

@@ -15,7 +15,10 @@ test('a firmata board may set its firmware-query interval and timeout', () => {
 });
 
 test('bad probe settings name the field', () => {
-  assert.throws(() => parseDevicesDocument(board({ probe: { intervalMs: 10 } })), /devices\[0\]\.probe\.intervalMs: must be at least 100, got 10/);
+  assert.throws(
+    () => parseDevicesDocument(board({ probe: { intervalMs: 10 } })),
+    /devices\[0\]\.probe\.intervalMs: must be at least 100, got 10/,
+  );
   assert.throws(() => parseDevicesDocument(board({ probe: { timeoutMs: 'soon' } })), /devices\[0\]\.probe\.timeoutMs: must be a number/);
   assert.throws(() => parseDevicesDocument(board({ probe: { every: 5 } })), /devices\[0\]\.probe\.every: unknown field/);
   assert.throws(() => parseDevicesDocument(board({ probe: 5 })), /devices\[0\]\.probe: must be a mapping/);

@@ -33,21 +33,24 @@ before(async () => {
   mcu.start();
   // The board reaches the hub the way a user configures it: an entry in the devices file.
   const dataDir = mkdtempSync(join(tmpdir(), 'hub-firmata-'));
-  writeFileSync(join(dataDir, 'devices.yml'), [
-    'devices:',
-    `  - id: ${DEVICE}`,
-    '    name: Uno on the bench',
-    '    transport: firmata',
-    `    port: ${pty.hubPath}`,
-    `    probe: { intervalMs: ${PROBE.intervalMs}, timeoutMs: ${PROBE.timeoutMs} }`,
-    '    sensors:',
-    '      - { pin: A0, metric: light, unit: "%", intervalMs: 100, scale: { from: [0, 1023], to: [0, 100] } }',
-    '      - { pin: 7, metric: door, intervalMs: 100 }',
-    '    actuators:',
-    '      - { name: led, type: led, pin: 13 }',
-    '      - { name: fan, type: pwm, pin: 5 }',
-    '      - { name: dimmer, type: pwm, pin: 12 }', // an Uno has no PWM on pin 12
-  ].join('\n'));
+  writeFileSync(
+    join(dataDir, 'devices.yml'),
+    [
+      'devices:',
+      `  - id: ${DEVICE}`,
+      '    name: Uno on the bench',
+      '    transport: firmata',
+      `    port: ${pty.hubPath}`,
+      `    probe: { intervalMs: ${PROBE.intervalMs}, timeoutMs: ${PROBE.timeoutMs} }`,
+      '    sensors:',
+      '      - { pin: A0, metric: light, unit: "%", intervalMs: 100, scale: { from: [0, 1023], to: [0, 100] } }',
+      '      - { pin: 7, metric: door, intervalMs: 100 }',
+      '    actuators:',
+      '      - { name: led, type: led, pin: 13 }',
+      '      - { name: fan, type: pwm, pin: 5 }',
+      '      - { name: dimmer, type: pwm, pin: 12 }', // an Uno has no PWM on pin 12
+    ].join('\n'),
+  );
   hub = await startHub({ dataDir });
   hub.hub.bus.on('presence', (change) => presence.push(change));
   hub.hub.bus.on('command', (command) => commands.push(command));
@@ -67,38 +70,63 @@ async function readingsSince(from: number, metric = 'light'): Promise<number[]> 
 
 async function command(params: Record<string, unknown>): Promise<Command> {
   const created = await hub.hub.commands.create({ deviceId: DEVICE, action: 'set', params, timeoutMs: 10_000 });
-  return waitFor(`command ${JSON.stringify(params)} answered`, () =>
-    commands.find((c) => c.id === created.id && (c.state === 'acked' || c.state === 'failed')), 15_000);
+  return waitFor(
+    `command ${JSON.stringify(params)} answered`,
+    () => commands.find((c) => c.id === created.id && (c.state === 'acked' || c.state === 'failed')),
+    15_000,
+  );
 }
 
 test('the board comes online through johnny-five with its firmware named and its pins declared', async () => {
-  const device = await waitFor('board online', () => {
-    const d = hub.hub.devices.get(DEVICE);
-    return d?.presence === 'online' && d;
-  }, 30_000);
+  const device = await waitFor(
+    'board online',
+    () => {
+      const d = hub.hub.devices.get(DEVICE);
+      return d?.presence === 'online' && d;
+    },
+    30_000,
+  );
   assert.match(device.firmware ?? '', /^StandardFirmata/);
   assert.deepEqual(device.metrics, [{ name: 'light', unit: '%' }, { name: 'door' }]);
-  assert.deepEqual(device.actuators, [{ name: 'led', type: 'led' }, { name: 'fan', type: 'pwm' }, { name: 'dimmer', type: 'pwm' }]);
+  assert.deepEqual(device.actuators, [
+    { name: 'led', type: 'led' },
+    { name: 'fan', type: 'pwm' },
+    { name: 'dimmer', type: 'pwm' },
+  ]);
   assert.equal(device.transport, 'firmata');
   // johnny-five ran, but its serialport-8 path (and the firmata package that needs it) did not load.
   const loaded = Object.keys(createRequire(import.meta.url).cache);
   assert.ok(loaded.some((p) => p.includes('/node_modules/johnny-five/lib/board.js')));
-  assert.deepEqual(loaded.filter((p) => /\/node_modules\/(johnny-five\/node_modules\/serialport|firmata)\//.test(p)), []);
+  assert.deepEqual(
+    loaded.filter((p) => /\/node_modules\/(johnny-five\/node_modules\/serialport|firmata)\//.test(p)),
+    [],
+  );
 });
 
 test('a change of the simulated voltage on A0 appears as scaled readings in the REST API', async () => {
   // 1.0 V of 5 V on a 10-bit ADC reads 204 or 205, which the scale maps to about 20 %.
-  const atOneVolt = await waitFor('readings near 20 %', async () => {
-    const values = await readingsSince(0);
-    return values.filter((v) => Math.abs(v - 20) < 0.5).length >= 3 && values;
-  }, 15_000);
-  assert.ok(atOneVolt.every((v) => v >= 0 && v <= 100), 'scaled into 0-100');
+  const atOneVolt = await waitFor(
+    'readings near 20 %',
+    async () => {
+      const values = await readingsSince(0);
+      return values.filter((v) => Math.abs(v - 20) < 0.5).length >= 3 && values;
+    },
+    15_000,
+  );
+  assert.ok(
+    atOneVolt.every((v) => v >= 0 && v <= 100),
+    'scaled into 0-100',
+  );
   const changedAt = Date.now();
   mcu.setAnalogVoltage(0, 4.0);
-  const atFourVolts = await waitFor('readings near 80 %', async () => {
-    const values = await readingsSince(changedAt);
-    return values.filter((v) => Math.abs(v - 80) < 0.5).length >= 3 && values;
-  }, 15_000);
+  const atFourVolts = await waitFor(
+    'readings near 80 %',
+    async () => {
+      const values = await readingsSince(changedAt);
+      return values.filter((v) => Math.abs(v - 80) < 0.5).length >= 3 && values;
+    },
+    15_000,
+  );
   assert.ok(atFourVolts.some((v) => Math.abs(v - 80) < 0.5));
 });
 
@@ -110,10 +138,14 @@ test('a digital input reports 0 and 1 as it changes', async () => {
   await waitFor('door reads 0', async () => (await readingsSince(lowFrom, 'door')).filter((v) => v === 0).length >= 2, 15_000);
   portD().setPin(7, true);
   const highFrom = Date.now() + 100;
-  const high = await waitFor('door reads 1', async () => {
-    const values = await readingsSince(highFrom, 'door');
-    return values.filter((v) => v === 1).length >= 2 && values;
-  }, 15_000);
+  const high = await waitFor(
+    'door reads 1',
+    async () => {
+      const values = await readingsSince(highFrom, 'door');
+      return values.filter((v) => v === 1).length >= 2 && values;
+    },
+    15_000,
+  );
   assert.ok(high.every((v) => v === 0 || v === 1));
 });
 
@@ -164,8 +196,11 @@ test('a board that stops answering on an open port goes offline, and comes back 
   await new Promise<void>((resolve, reject) => keeper.once('open', resolve).once('error', reject));
   await mcu.stop();
   const haltedAt = Date.now();
-  const offline = await waitFor('offline after an unanswered firmware query', () =>
-    presence.find((p) => p.deviceId === DEVICE && p.state === 'offline' && p.ts >= haltedAt), PROBE.intervalMs + PROBE.timeoutMs + 5_000);
+  const offline = await waitFor(
+    'offline after an unanswered firmware query',
+    () => presence.find((p) => p.deviceId === DEVICE && p.state === 'offline' && p.ts >= haltedAt),
+    PROBE.intervalMs + PROBE.timeoutMs + 5_000,
+  );
   assert.match(offline.reason, /no answer to the firmware query within 1000 ms/);
   const silentSince = Date.now();
   await new Promise((r) => setTimeout(r, 500));
@@ -179,8 +214,11 @@ test('a board that stops answering on an open port goes offline, and comes back 
   await mcu.connectSerial(pty.devicePath, 57600);
   await new Promise<void>((resolve) => keeper.close(() => resolve()));
   mcu.start();
-  const back = await waitFor('online again', () =>
-    presence.find((p) => p.deviceId === DEVICE && p.state === 'online' && p.ts > offline.ts), 15_000);
+  const back = await waitFor(
+    'online again',
+    () => presence.find((p) => p.deviceId === DEVICE && p.state === 'online' && p.ts > offline.ts),
+    15_000,
+  );
   assert.equal(back.previous, 'offline');
   await waitFor('held command acked', () => commands.find((c) => c.id === held.id && c.state === 'acked'), 15_000);
   assert.equal(mcu.pinState(13), PinState.High);
@@ -192,14 +230,20 @@ test('a board that stops answering on an open port goes offline, and comes back 
 test('a replugged board (the pty removed and created again) is opened again and comes back online', async () => {
   const unpluggedAt = Date.now();
   await pty.stop();
-  const offline = await waitFor('offline after the unplug', () =>
-    presence.find((p) => p.deviceId === DEVICE && p.state === 'offline' && p.ts >= unpluggedAt), 10_000);
+  const offline = await waitFor(
+    'offline after the unplug',
+    () => presence.find((p) => p.deviceId === DEVICE && p.state === 'offline' && p.ts >= unpluggedAt),
+    10_000,
+  );
   assert.match(offline.reason, /serial port closed/);
   await mcu.disconnectSerial();
   await pty.start();
   await mcu.connectSerial(pty.devicePath, 57600);
-  await waitFor('online after the replug', () =>
-    presence.find((p) => p.deviceId === DEVICE && p.state === 'online' && p.ts > offline.ts && /board ready/.test(p.reason)), 30_000);
+  await waitFor(
+    'online after the replug',
+    () => presence.find((p) => p.deviceId === DEVICE && p.state === 'online' && p.ts > offline.ts && /board ready/.test(p.reason)),
+    30_000,
+  );
   const pluggedAt = Date.now();
   await waitFor('readings after the replug', async () => (await readingsSince(pluggedAt)).length >= 3, 15_000);
 });
@@ -207,8 +251,11 @@ test('a replugged board (the pty removed and created again) is opened again and 
 test('after an MCU reset the board is set up again: readings resume and commands still work', async () => {
   const resetAt = Date.now();
   mcu.reset();
-  await waitFor('set up again after the reset', () =>
-    presence.find((p) => p.deviceId === DEVICE && p.state === 'online' && p.ts >= resetAt && /board ready/.test(p.reason)), 30_000);
+  await waitFor(
+    'set up again after the reset',
+    () => presence.find((p) => p.deviceId === DEVICE && p.state === 'online' && p.ts >= resetAt && /board ready/.test(p.reason)),
+    30_000,
+  );
   const readyAt = Date.now();
   await waitFor('readings after the reset', async () => (await readingsSince(readyAt)).length >= 3, 15_000);
   const on = await command({ led: true });

@@ -7,7 +7,10 @@ import { parseDevicesDocument } from '../../../../src/transports/serial/config.j
 describe('devices file: line devices', () => {
   it('defaults to 115200 8N1 and takes an optional sampleIntervalMs', () => {
     const [plain, paced] = parseDevicesDocument({
-      devices: [{ transport: 'line', port: '/dev/ttyACM0' }, { transport: 'line', port: '/dev/ttyACM1', sampleIntervalMs: 250 }],
+      devices: [
+        { transport: 'line', port: '/dev/ttyACM0' },
+        { transport: 'line', port: '/dev/ttyACM1', sampleIntervalMs: 250 },
+      ],
     });
     assert.ok(plain.transport === 'line' && paced.transport === 'line');
     assert.equal(plain.baudRate, 115200);
@@ -18,9 +21,13 @@ describe('devices file: line devices', () => {
   });
 
   it('names the field when sampleIntervalMs is out of range or on another transport', () => {
-    assert.throws(() => parseDevicesDocument({ devices: [{ transport: 'line', port: '/dev/x', sampleIntervalMs: 5 }] }),
-      (err: unknown) => err instanceof ConfigError && /^devices\[0\]\.sampleIntervalMs: must be at least 10/.test(err.message));
-    assert.throws(() => parseDevicesDocument({ devices: [{ transport: 'dsmr', port: '/dev/x', sampleIntervalMs: 1000 }] }),
-      (err: unknown) => err instanceof ConfigError && /^devices\[0\]\.sampleIntervalMs: only line devices/.test(err.message));
+    assert.throws(
+      () => parseDevicesDocument({ devices: [{ transport: 'line', port: '/dev/x', sampleIntervalMs: 5 }] }),
+      (err: unknown) => err instanceof ConfigError && /^devices\[0\]\.sampleIntervalMs: must be at least 10/.test(err.message),
+    );
+    assert.throws(
+      () => parseDevicesDocument({ devices: [{ transport: 'dsmr', port: '/dev/x', sampleIntervalMs: 1000 }] }),
+      (err: unknown) => err instanceof ConfigError && /^devices\[0\]\.sampleIntervalMs: only line devices/.test(err.message),
+    );
   });
 });

@@ -20,7 +20,11 @@ function hub() {
   const commands = new CommandService({ devices, bus, store: { saveCommand: async () => {}, loadCommands: async () => [] }, log });
   commands.acceptKind('line');
   const ctx: TransportContext = {
-    bus, devices, commands, log, streams: new StreamLedger(),
+    bus,
+    devices,
+    commands,
+    log,
+    streams: new StreamLedger(),
     ingest: { submit: () => assert.fail('no telemetry in these tests'), settled: async () => ({ h: null }), declareOldest: () => null },
     presence: { online() {}, offline() {}, heard() {} },
   };

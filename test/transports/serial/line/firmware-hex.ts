@@ -9,7 +9,9 @@ const SKETCH = 'firmware/serial-telemetry';
 export const FIRMWARE_HEX = join(SKETCH, 'build', 'serial-telemetry.hex');
 
 export function ensureFirmwareHex(): string {
-  const sources = readdirSync(SKETCH).filter((f) => /\.(ino|cpp|h)$/.test(f)).map((f) => join(SKETCH, f));
+  const sources = readdirSync(SKETCH)
+    .filter((f) => /\.(ino|cpp|h)$/.test(f))
+    .map((f) => join(SKETCH, f));
   const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs), statSync('scripts/build-firmware.sh').mtimeMs);
   const flags = join(SKETCH, 'build', 'extra-flags.txt');
   const plainBuild = existsSync(flags) && readFileSync(flags, 'utf8').trim() === '';

@@ -41,7 +41,10 @@ export async function startFirmwareRig(options: {
   await sim.connectSerial(pty.devicePath);
   sim.start();
   const rig: FirmwareRig = {
-    dir, pty, hub, sim,
+    dir,
+    pty,
+    hub,
+    sim,
     async stop() {
       await sim.stop();
       await rig.hub.stop();

@@ -21,12 +21,24 @@ const wire = new WireMonitor();
 
 before(async () => {
   rig = await startFirmwareRig({
-    wire, intervalMs: INTERVAL_MS,
+    wire,
+    intervalMs: INTERVAL_MS,
     // The device's stream so far ends just below the wrap: one message through the real ingest path.
     beforeBoot: async (started) => {
       hub = started;
-      await hub.hub.devices.register({ id: DEVICE, name: DEVICE, transport: 'line', metrics: [{ name: 'light', unit: '%' }], actuators: [] });
-      const seeded = hub.hub.ingest.submit({ deviceId: DEVICE, seq: HEAD, source: 'line', readings: [{ metric: 'light', value: 1, ts: Date.now() - 60_000 }] });
+      await hub.hub.devices.register({
+        id: DEVICE,
+        name: DEVICE,
+        transport: 'line',
+        metrics: [{ name: 'light', unit: '%' }],
+        actuators: [],
+      });
+      const seeded = hub.hub.ingest.submit({
+        deviceId: DEVICE,
+        seq: HEAD,
+        source: 'line',
+        readings: [{ metric: 'light', value: 1, ts: Date.now() - 60_000 }],
+      });
       assert.equal(seeded.status, 'accepted');
       await seeded.durable;
       assert.equal(hub.hub.streams.head(DEVICE), HEAD);

@@ -32,9 +32,13 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
 
   before(async () => {
     rig = await startFirmwareRig({
-      wire, intervalMs: INTERVAL_MS,
+      wire,
+      intervalMs: INTERVAL_MS,
       hub: { serialReconnectMaxMs: 400 },
-      beforeBoot: (started) => { hub = started; recordTaken(); },
+      beforeBoot: (started) => {
+        hub = started;
+        recordTaken();
+      },
       sim: { transmitFilter: (byte) => (damageAt.has(transmitted++) ? byte ^ 0x04 : byte) },
     });
     ({ pty, sim } = rig);
@@ -74,7 +78,9 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
   const presence = async () => (await getJson(`${hub.url}/api/devices/${DEVICE}`)).body.device?.presence;
   const lineRejections = async () => {
     const text = await (await fetch(`${hub.url}/metrics`)).text();
-    return text.split('\n').filter((l) => l.startsWith('hub_frames_rejected_total{transport="line"'))
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith('hub_frames_rejected_total{transport="line"'))
       .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
   };
   /**
@@ -90,7 +96,10 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
         return head !== null && head === lastSentSeq() ? head : null;
       });
       assert.equal(takenTwice, 0, 'ingest never took a seq twice');
-      assert.ok([...taken].every((seq) => seq <= h), 'nothing was taken past the head');
+      assert.ok(
+        [...taken].every((seq) => seq <= h),
+        'nothing was taken past the head',
+      );
       const missing = h + 1 - taken.size;
       assert.ok(missing >= 0 && missing <= mayMiss, `seq 0..${h}: ${missing} never taken, at most ${mayMiss} allowed`);
       for (const metric of ['light', 'temperature']) {
@@ -113,18 +122,34 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
     assert.equal(device.transport, 'line');
     assert.equal(device.firmware, 'serial-telemetry-1.0.0');
     assert.equal(device.sampleIntervalMs, INTERVAL_MS);
-    assert.deepEqual(device.metrics, [{ name: 'light', unit: '%' }, { name: 'temperature', unit: '°C' }]);
-    assert.deepEqual(device.actuators, [{ name: 'led', type: 'led' }, { name: 'relay', type: 'relay' }]);
+    assert.deepEqual(device.metrics, [
+      { name: 'light', unit: '%' },
+      { name: 'temperature', unit: '°C' },
+    ]);
+    assert.deepEqual(device.actuators, [
+      { name: 'led', type: 'led' },
+      { name: 'relay', type: 'relay' },
+    ]);
     const welcome = await waitFor('the welcome', () => wire.fromHub.find((f) => f.body.startsWith('welcome ')));
     const boot = bootIdOf(wire.fromDevice.find((f) => f.body.startsWith('hello '))!.body);
-    assert.equal(welcome.body, `welcome - iv=${INTERVAL_MS} boot=${boot}`, 'a new device is welcomed without a head, with the configured interval, echoing its boot id');
+    assert.equal(
+      welcome.body,
+      `welcome - iv=${INTERVAL_MS} boot=${boot}`,
+      'a new device is welcomed without a head, with the configured interval, echoing its boot id',
+    );
   });
 
   it('stores the analog readings and follows a voltage change', async () => {
     await waitFor('five light readings', async () => (await readings('light')).length >= 5);
-    assert.ok((await readings('light')).every((r) => r.value === 50), 'light at 2.5 V reads 50 %');
+    assert.ok(
+      (await readings('light')).every((r) => r.value === 50),
+      'light at 2.5 V reads 50 %',
+    );
     const temperatures = await readings('temperature');
-    assert.ok(temperatures.every((r) => Math.abs(r.value - 25) <= 0.5), `TMP36 at 0.75 V reads about 25 °C, got ${temperatures[0].value}`);
+    assert.ok(
+      temperatures.every((r) => Math.abs(r.value - 25) <= 0.5),
+      `TMP36 at 0.75 V reads about 25 °C, got ${temperatures[0].value}`,
+    );
     sim.setAnalogVoltage(0, 1.0);
     // 1 V reads ADC 204 or 205 of 1023: 19.9 or 20.0 %.
     await waitFor('light at 1 V ≈ 20 %', async () => (await readings('light')).some((r) => Math.abs(r.value - 20) <= 0.15));
@@ -132,7 +157,10 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
 
   it('acks after persisting and the firmware frees its ring buffer', async () => {
     const acks = await waitFor('several acks', () => (wire.acks().length >= 5 ? wire.acks() : null));
-    assert.ok(acks.every((h, i) => i === 0 || h > acks[i - 1]), 'acks move forward');
+    assert.ok(
+      acks.every((h, i) => i === 0 || h > acks[i - 1]),
+      'acks move forward',
+    );
     // The firmware reports its unacked count in each heartbeat (every 5 s).
     const since = wire.fromDevice.length;
     // Every 5 s of firmware time, which runs slower than the wall clock on a loaded machine.
@@ -178,11 +206,14 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
     const toDevice = openSync(pty.hubPath, constants.O_WRONLY | constants.O_NOCTTY);
     try {
       let seed = 7;
-      const noise = () => Buffer.from(Array.from({ length: 5 + (seed % 30) }, () => {
-        seed = (seed * 1103515245 + 12345) % 2 ** 31;
-        const byte = seed >> 16 & 0xff;
-        return byte === 0x0a ? 0x2a : byte;
-      }).concat(0x0a));
+      const noise = () =>
+        Buffer.from(
+          Array.from({ length: 5 + (seed % 30) }, () => {
+            seed = (seed * 1103515245 + 12345) % 2 ** 31;
+            const byte = (seed >> 16) & 0xff;
+            return byte === 0x0a ? 0x2a : byte;
+          }).concat(0x0a),
+        );
       for (let burst = 0; burst < 20; burst++) {
         writeSync(toHub, noise());
         writeSync(toDevice, noise());
@@ -194,8 +225,10 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
       closeSync(toDevice);
     }
     await waitFor('the hub to refuse every noise line and damaged frame', async () => (await lineRejections()) - rejectedBefore >= 24);
-    await waitFor('the firmware to report damaged frames', () =>
-      wire.fromDevice.filter((f) => f.body.startsWith('err ')).length > deviceErrorsBefore);
+    await waitFor(
+      'the firmware to report damaged frames',
+      () => wire.fromDevice.filter((f) => f.body.startsWith('err ')).length > deviceErrorsBefore,
+    );
     // Let resends fill what the noise destroyed: the head can pass a frame sent after the noise
     // only once every hole before it is filled. Waited on the hub's state, not the wall clock,
     // because the simulated chip runs slower than real time on a busy machine.
@@ -221,7 +254,8 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
       });
     });
     const welcome = await waitFor('the welcome after the reboot', () =>
-      wire.fromHub.slice(hubLines).find((f) => f.body.startsWith('welcome ')));
+      wire.fromHub.slice(hubLines).find((f) => f.body.startsWith('welcome ')),
+    );
     const hello = wire.fromDevice.slice(lines).find((f) => f.body.startsWith('hello uno-1 '));
     assert.ok(hello, 'the rebooted firmware said hello');
     assert.notEqual(bootIdOf(hello.body), bootBefore, 'each boot has its own id');
@@ -231,7 +265,11 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
     await waitFor('ten frames after the reboot', () => wire.telemetrySeqs(lines).length >= 10);
     const after = wire.telemetrySeqs(lines);
     assert.equal(after[0], h + 1, 'the fresh boot continues at h + 1');
-    assert.deepEqual(after, after.map((_, i) => h + 1 + i), 'consecutive sequence numbers after the reboot');
+    assert.deepEqual(
+      after,
+      after.map((_, i) => h + 1 + i),
+      'consecutive sequence numbers after the reboot',
+    );
     await assertStoredExactlyOnce();
   });
 
@@ -280,7 +318,11 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
     // Heartbeats sent while unplugged went nowhere and counted only part of the loss: take one after the new hello.
     const hello = wire.fromDevice.map((f) => f.body.startsWith('hello ')).lastIndexOf(true);
     assert.ok(hello >= lines, 'the firmware said hello after the replug');
-    const beat = await waitFor('a heartbeat after the replug', () => wire.fromDevice.slice(hello).find((f) => f.body.startsWith('hb ')), 20_000);
+    const beat = await waitFor(
+      'a heartbeat after the replug',
+      () => wire.fromDevice.slice(hello).find((f) => f.body.startsWith('hb ')),
+      20_000,
+    );
     const lost = Number(beat.body.split(' ')[3]);
     assert.ok(lost >= 10, `the firmware dropped its oldest samples: ${lost}`);
     // Some dropped samples may have reached the hub before the unplug (only their ack did not),

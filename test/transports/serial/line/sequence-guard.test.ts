@@ -30,7 +30,11 @@ describe('SequenceGuard', () => {
     guard.restart(9);
     assert.deepEqual(guard.check(11), { verdict: 'gap', expected: 10, askResend: true });
     assert.deepEqual(guard.check(12), { verdict: 'gap', expected: 10, askResend: false });
-    assert.deepEqual(guard.check(11), { verdict: 'gap', expected: 10, askResend: false }, 'a repeat proves nothing: the resend of 10 may have been destroyed too');
+    assert.deepEqual(
+      guard.check(11),
+      { verdict: 'gap', expected: 10, askResend: false },
+      'a repeat proves nothing: the resend of 10 may have been destroyed too',
+    );
     now = 1_000;
     assert.deepEqual(guard.check(13), { verdict: 'gap', expected: 10, askResend: true });
     assert.deepEqual(guard.check(10), { verdict: 'take', resend: false });

@@ -37,11 +37,14 @@ describe('line session with a scripted device on a pty', () => {
       heard.push(...lines);
     });
     const devicesFile = join(dir, 'devices.yml');
-    writeFileSync(devicesFile, [
-      'devices:',
-      `  - { transport: line, name: Bench sensor, port: ${pty.hubPath} }`,
-      `  - { transport: line, port: ${twinPty.hubPath} }`,
-    ].join('\n'));
+    writeFileSync(
+      devicesFile,
+      [
+        'devices:',
+        `  - { transport: line, name: Bench sensor, port: ${pty.hubPath} }`,
+        `  - { transport: line, port: ${twinPty.hubPath} }`,
+      ].join('\n'),
+    );
     hub = await startHub({ devicesFile });
   });
 
@@ -53,11 +56,17 @@ describe('line session with a scripted device on a pty', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const write = (bytes: Buffer | string) => new Promise<void>((resolve, reject) => port.write(bytes, (err) => (err ? reject(err) : port.drain(() => resolve()))));
+  const write = (bytes: Buffer | string) =>
+    new Promise<void>((resolve, reject) => port.write(bytes, (err) => (err ? reject(err) : port.drain(() => resolve()))));
   const send = (body: string) => write(encodeFrame(body));
   /** The next hub frame (body without checksum) matching `pattern` after index `since`. */
   const hear = (pattern: RegExp, since = 0) =>
-    waitFor(`hub frame ${pattern}`, () => heard.slice(since).map((l) => l.replace(/\*[0-9A-F]{2}$/, '')).find((b) => pattern.test(b)));
+    waitFor(`hub frame ${pattern}`, () =>
+      heard
+        .slice(since)
+        .map((l) => l.replace(/\*[0-9A-F]{2}$/, ''))
+        .find((b) => pattern.test(b)),
+    );
   const rejectedCount = async (reason: string) => {
     const text = await (await fetch(`${hub.url}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith(`hub_frames_rejected_total{transport="line",reason="${reason}"}`));
@@ -91,7 +100,10 @@ describe('line session with a scripted device on a pty', () => {
     await send('t 2 0 temperature=22 rpm=1000');
     await hear(/^h 2$/);
     const temperatures = await stored('temperature');
-    assert.deepEqual(temperatures.map((r) => r.value), [21.5, 21.75, 22]);
+    assert.deepEqual(
+      temperatures.map((r) => r.value),
+      [21.5, 21.75, 22],
+    );
     assert.ok(temperatures[0].ts <= before - 1900 && temperatures[0].ts >= before - 3000, 'the age dates the sample back');
   });
 
@@ -117,7 +129,11 @@ describe('line session with a scripted device on a pty', () => {
     assert.equal(await rejectedCount('too_long'), 1);
     await send('t 3 0 temperature=23 rpm=1100');
     await hear(/^h 3$/, since);
-    assert.deepEqual((await stored('temperature')).map((r) => r.value), [21.5, 21.75, 22, 23], 'only the intact frame was stored');
+    assert.deepEqual(
+      (await stored('temperature')).map((r) => r.value),
+      [21.5, 21.75, 22, 23],
+      'only the intact frame was stored',
+    );
   });
 
   it('drops a resent frame but acks it again', async () => {
@@ -139,7 +155,10 @@ describe('line session with a scripted device on a pty', () => {
     await send('t 4 200 temperature=24 rpm=1'); // the resend: each sample keeps its own age
     await send('t 5 100 temperature=25 rpm=1');
     await hear(/^h 5$/, since);
-    assert.deepEqual((await stored('temperature')).map((r) => r.value), [21.5, 21.75, 22, 23, 24, 25]);
+    assert.deepEqual(
+      (await stored('temperature')).map((r) => r.value),
+      [21.5, 21.75, 22, 23, 24, 25],
+    );
     assert.equal(hub.hub.streams.gapsSkipped, 0);
 
     // A device whose ring overflowed says so: its oldest sample is 7. Only then is the gap accepted.
@@ -167,14 +186,15 @@ describe('line session with a scripted device on a pty', () => {
   });
 
   it('carries commands to the device and its answers back', async () => {
-    const settled = (id: string) => new Promise<Command>((resolve) => {
-      const off = hub.hub.bus.on('command', (c) => {
-        if (c.id === id && ['acked', 'failed', 'expired'].includes(c.state)) {
-          off();
-          resolve(c);
-        }
+    const settled = (id: string) =>
+      new Promise<Command>((resolve) => {
+        const off = hub.hub.bus.on('command', (c) => {
+          if (c.id === id && ['acked', 'failed', 'expired'].includes(c.state)) {
+            off();
+            resolve(c);
+          }
+        });
       });
-    });
     const since = heard.length;
     const open = await hub.hub.commands.create({ deviceId: DEVICE, action: 'set', params: { valve: true, fan: 200 }, timeoutMs: 5_000 });
     const done = settled(open.id);
@@ -225,9 +245,14 @@ describe('line session with a scripted device on a pty', () => {
     await waitFor('bench-8 online', () => hub.hub.devices.get('bench-8')?.presence === 'online');
     const old = (await getJson(`${hub.url}/api/devices/${DEVICE}`)).body;
     assert.equal(old.device.presence, 'offline', 'nothing talks to the old device any more');
-    assert.ok(old.presenceHistory.some((p: { state: string; reason: string }) => p.state === 'offline' && /serial port now serves bench-8/.test(p.reason)), JSON.stringify(old.presenceHistory));
+    assert.ok(
+      old.presenceHistory.some(
+        (p: { state: string; reason: string }) => p.state === 'offline' && /serial port now serves bench-8/.test(p.reason),
+      ),
+      JSON.stringify(old.presenceHistory),
+    );
     await send('t 0 0 temperature=30');
     await hear(/^h 0$/, since);
-    assert.equal((await stored('temperature')).length, 7, 'the new board\'s readings are not stored under the old id');
+    assert.equal((await stored('temperature')).length, 7, "the new board's readings are not stored under the old id");
   });
 });

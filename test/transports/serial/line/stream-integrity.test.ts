@@ -23,7 +23,9 @@ class GatedStore extends SqliteStore {
   entered = 0;
 
   hold(): void {
-    this.gate = new Promise((resolve) => { this.openGate = resolve; });
+    this.gate = new Promise((resolve) => {
+      this.openGate = resolve;
+    });
   }
 
   release(): void {
@@ -61,7 +63,8 @@ test('a sample refused while the store is slow and then dropped by the ring does
     partial = lines.pop() ?? '';
     heard.push(...lines.map((l) => l.replace(/\*[0-9A-F]{2}\r?$/, '')));
   });
-  const send = (body: string) => new Promise<void>((resolve, reject) => port.write(encodeFrame(body), (err) => (err ? reject(err) : port.drain(() => resolve()))));
+  const send = (body: string) =>
+    new Promise<void>((resolve, reject) => port.write(encodeFrame(body), (err) => (err ? reject(err) : port.drain(() => resolve()))));
   const hear = (pattern: RegExp, since = 0) => waitFor(`hub frame ${pattern}`, () => heard.slice(since).find((b) => pattern.test(b)));
 
   await send(`hello ${DEVICE} proto=1 fw=ring-test iv=1000 m=v:`);
@@ -84,6 +87,9 @@ test('a sample refused while the store is slow and then dropped by the ring does
   await send('t 8 0 v=8');
   await hear(/^h 8$/, since);
   const stored = (await hub.hub.store.queryRaw({ deviceId: DEVICE, metric: 'v', from: 0, to: Date.now() + 60_000, limit: 100 })).readings;
-  assert.deepEqual(stored.map((r) => r.value), [0, 1, 2, 3, 5, 6, 7, 8]);
+  assert.deepEqual(
+    stored.map((r) => r.value),
+    [0, 1, 2, 3, 5, 6, 7, 8],
+  );
   assert.equal(hub.hub.metrics.streamLost.get({ source: 'line' }), 1, 'seq 4 is counted as lost by the device');
 });

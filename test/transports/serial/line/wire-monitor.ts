@@ -39,12 +39,18 @@ export class WireMonitor {
 
   /** Sequence numbers of the telemetry frames the device sent, from index `since` on. */
   telemetrySeqs(since = 0): number[] {
-    return this.fromDevice.slice(since).filter((f) => f.body.startsWith('t ')).map((f) => Number(f.body.split(' ')[1]));
+    return this.fromDevice
+      .slice(since)
+      .filter((f) => f.body.startsWith('t '))
+      .map((f) => Number(f.body.split(' ')[1]));
   }
 
   /** Heads of the `h` acks the hub sent, from index `since` on. */
   acks(since = 0): number[] {
-    return this.fromHub.slice(since).filter((f) => f.body.startsWith('h ')).map((f) => Number(f.body.split(' ')[1]));
+    return this.fromHub
+      .slice(since)
+      .filter((f) => f.body.startsWith('h '))
+      .map((f) => Number(f.body.split(' ')[1]));
   }
 }
 

@@ -34,7 +34,8 @@ export function decodeTelemetry(payload: Buffer): Decoded<Telemetry> {
   if (typeof body === 'string') return fail('malformed', body);
   if (!isSeq(body.seq)) return fail('malformed', 'seq must be an integer from 0 to 4294967295');
   const seq = body.seq;
-  if (body.first !== undefined && !isSeq(body.first)) return fail('malformed', 'first must be an integer from 0 to 4294967295 (your oldest held seq)', seq);
+  if (body.first !== undefined && !isSeq(body.first))
+    return fail('malformed', 'first must be an integer from 0 to 4294967295 (your oldest held seq)', seq);
   const groups = body.batch !== undefined ? body.batch : [{ ts: body.ts, readings: body.readings }];
   if (!Array.isArray(groups) || groups.length === 0) return fail('malformed', 'batch must be a non-empty array', seq);
   const readings: ReadingInput[] = [];
@@ -42,15 +43,19 @@ export function decodeTelemetry(payload: Buffer): Decoded<Telemetry> {
   for (const [group, entry] of (groups as unknown[]).entries()) {
     if (typeof entry !== 'object' || entry === null) return fail('malformed', 'each batch entry must be an object with readings', seq);
     const { ts, readings: values } = entry as Record<string, unknown>;
-    if (ts !== undefined && (typeof ts !== 'number' || !Number.isInteger(ts))) return fail('malformed', 'ts must be an integer number of milliseconds since 1970 (UTC)', seq);
-    if (typeof values !== 'object' || values === null || Array.isArray(values)) return fail('malformed', 'readings must be an object of {metric: number}', seq);
+    if (ts !== undefined && (typeof ts !== 'number' || !Number.isInteger(ts)))
+      return fail('malformed', 'ts must be an integer number of milliseconds since 1970 (UTC)', seq);
+    if (typeof values !== 'object' || values === null || Array.isArray(values))
+      return fail('malformed', 'readings must be an object of {metric: number}', seq);
     for (const [metric, value] of Object.entries(values)) {
-      if (typeof value !== 'number') refused.push({ metric, detail: `value must be a number, got ${value === null ? 'null' : typeof value}` });
+      if (typeof value !== 'number')
+        refused.push({ metric, detail: `value must be a number, got ${value === null ? 'null' : typeof value}` });
       else readings.push(ts === undefined ? { metric, value, group } : { metric, value, ts, group });
     }
   }
   if (readings.length + refused.length === 0) return fail('no_readings', 'message holds no readings', seq);
-  if (readings.length > MAX_READINGS_PER_MESSAGE) return fail('too_many_readings', `more than ${MAX_READINGS_PER_MESSAGE} readings in one message`, seq);
+  if (readings.length > MAX_READINGS_PER_MESSAGE)
+    return fail('too_many_readings', `more than ${MAX_READINGS_PER_MESSAGE} readings in one message`, seq);
   const first = body.first as number | undefined;
   return { ok: true, value: first === undefined ? { seq, readings, refused } : { seq, first, readings, refused } };
 }
@@ -67,9 +72,14 @@ export function decodeMeta(payload: Buffer): Decoded<DeviceMeta> {
   const body = parseObject(payload);
   if (typeof body === 'string') return fail('bad_meta', body);
   const { name, firmware, sampleIntervalMs, metrics = [], actuators = [] } = body;
-  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 200)) return fail('bad_meta', 'name must be a string of 1 to 200 characters');
-  if (firmware !== undefined && (typeof firmware !== 'string' || firmware.length > 100)) return fail('bad_meta', 'firmware must be a string of at most 100 characters');
-  if (sampleIntervalMs !== undefined && (!Number.isInteger(sampleIntervalMs) || (sampleIntervalMs as number) < 10 || (sampleIntervalMs as number) > 86_400_000)) {
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 200))
+    return fail('bad_meta', 'name must be a string of 1 to 200 characters');
+  if (firmware !== undefined && (typeof firmware !== 'string' || firmware.length > 100))
+    return fail('bad_meta', 'firmware must be a string of at most 100 characters');
+  if (
+    sampleIntervalMs !== undefined &&
+    (!Number.isInteger(sampleIntervalMs) || (sampleIntervalMs as number) < 10 || (sampleIntervalMs as number) > 86_400_000)
+  ) {
     return fail('bad_meta', 'sampleIntervalMs must be an integer from 10 to 86400000');
   }
   if (!Array.isArray(metrics) || metrics.length > 500) return fail('bad_meta', 'metrics must be an array of at most 500 {name, unit}');
@@ -78,16 +88,19 @@ export function decodeMeta(payload: Buffer): Decoded<DeviceMeta> {
     const { name: metric, unit } = (m ?? {}) as Record<string, unknown>;
     const invalid = checkMetricName(metric);
     if (invalid) return fail('bad_meta', `metrics: ${invalid}`);
-    if (unit !== undefined && (typeof unit !== 'string' || unit.length > 32)) return fail('bad_meta', `metrics: unit of ${String(metric)} must be a string of at most 32 characters`);
+    if (unit !== undefined && (typeof unit !== 'string' || unit.length > 32))
+      return fail('bad_meta', `metrics: unit of ${String(metric)} must be a string of at most 32 characters`);
     metricSpecs.push(unit === undefined ? { name: metric as string } : { name: metric as string, unit });
   }
-  if (!Array.isArray(actuators) || actuators.length > 100) return fail('bad_meta', 'actuators must be an array of at most 100 {name, type}');
+  if (!Array.isArray(actuators) || actuators.length > 100)
+    return fail('bad_meta', 'actuators must be an array of at most 100 {name, type}');
   const actuatorSpecs: ActuatorSpec[] = [];
   for (const a of actuators as unknown[]) {
     const { name: actuator, type } = (a ?? {}) as Record<string, unknown>;
     const invalid = checkMetricName(actuator);
     if (invalid) return fail('bad_meta', `actuators: ${invalid.replace('metric name', 'actuator name')}`);
-    if (typeof type !== 'string' || !ACTUATOR_TYPES.has(type)) return fail('bad_meta', `actuators: type of ${String(actuator)} must be led, relay, pwm or servo`);
+    if (typeof type !== 'string' || !ACTUATOR_TYPES.has(type))
+      return fail('bad_meta', `actuators: type of ${String(actuator)} must be led, relay, pwm or servo`);
     actuatorSpecs.push({ name: actuator as string, type: type as ActuatorSpec['type'] });
   }
   return {
@@ -109,6 +122,7 @@ export function decodeCommandAck(payload: Buffer): Decoded<CommandAck> {
   const { id, ok, error } = body;
   if (typeof id !== 'string' || id.length === 0 || id.length > 100) return fail('bad_command_ack', 'id must be the command id (a string)');
   if (typeof ok !== 'boolean') return fail('bad_command_ack', 'ok must be true or false');
-  if (error !== undefined && (typeof error !== 'string' || error.length > 500)) return fail('bad_command_ack', 'error must be a string of at most 500 characters');
+  if (error !== undefined && (typeof error !== 'string' || error.length > 500))
+    return fail('bad_command_ack', 'error must be a string of at most 500 characters');
   return { ok: true, value: error === undefined ? { id, ok } : { id, ok, error } };
 }

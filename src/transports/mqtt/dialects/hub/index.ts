@@ -14,8 +14,14 @@ export const hubDialect = {
     if (!topic.startsWith(`${TOPIC_ROOT}/`)) return null;
     const parsed = parseTopic(topic);
     if (!parsed.ok) return { ok: false, code: 'bad_topic', detail: parsed.reason };
-    if (parsed.deviceId !== deviceId) return { ok: false, code: 'foreign_topic', detail: `foreign topic: ${deviceId} may publish only under devices/${deviceId}/` };
-    if (parsed.direction !== 'device') return { ok: false, code: 'hub_topic', detail: `hub topic: devices/${deviceId}/${parsed.kind} is published by the hub, not the device` };
+    if (parsed.deviceId !== deviceId)
+      return { ok: false, code: 'foreign_topic', detail: `foreign topic: ${deviceId} may publish only under devices/${deviceId}/` };
+    if (parsed.direction !== 'device')
+      return {
+        ok: false,
+        code: 'hub_topic',
+        detail: `hub topic: devices/${deviceId}/${parsed.kind} is published by the hub, not the device`,
+      };
     return { ok: true, input: INPUTS[parsed.kind as DeviceTopic] };
   },
   maySubscribe: deviceMaySubscribe,

@@ -18,14 +18,13 @@ export function topicFor(deviceId: string, kind: DeviceTopic | HubTopic): string
   return `${TOPIC_ROOT}/${deviceId}/${kind}`;
 }
 
-export type ParsedTopic =
-  | { ok: true; deviceId: string; kind: string; direction: 'device' | 'hub' }
-  | { ok: false; reason: string };
+export type ParsedTopic = { ok: true; deviceId: string; kind: string; direction: 'device' | 'hub' } | { ok: false; reason: string };
 
 /** Splits `devices/{id}/{kind}`; `direction` says who is meant to publish it. */
 export function parseTopic(topic: string): ParsedTopic {
   const parts = topic.split('/');
-  if (parts.length < 3 || parts[0] !== TOPIC_ROOT) return { ok: false, reason: `outside scheme: topic ${topic} is not under ${TOPIC_ROOT}/{id}/` };
+  if (parts.length < 3 || parts[0] !== TOPIC_ROOT)
+    return { ok: false, reason: `outside scheme: topic ${topic} is not under ${TOPIC_ROOT}/{id}/` };
   const deviceId = parts[1];
   const invalid = checkDeviceId(deviceId);
   if (invalid) return { ok: false, reason: `invalid device id in topic ${topic}: ${invalid}` };

@@ -8,21 +8,41 @@ const buf = (x: unknown) => Buffer.from(typeof x === 'string' ? x : JSON.stringi
 
 test('telemetry: single and batch forms, with and without ts', () => {
   assert.deepEqual(decodeTelemetry(buf({ seq: 7, ts: 1763700000000, readings: { t: 21.5, h: 40 } })), {
-    ok: true, value: { seq: 7, readings: [{ metric: 't', value: 21.5, ts: 1763700000000, group: 0 }, { metric: 'h', value: 40, ts: 1763700000000, group: 0 }], refused: [] },
+    ok: true,
+    value: {
+      seq: 7,
+      readings: [
+        { metric: 't', value: 21.5, ts: 1763700000000, group: 0 },
+        { metric: 'h', value: 40, ts: 1763700000000, group: 0 },
+      ],
+      refused: [],
+    },
   });
-  assert.deepEqual(decodeTelemetry(buf({ seq: 4294967295, readings: { t: 1 } })), { ok: true, value: { seq: 4294967295, readings: [{ metric: 't', value: 1, group: 0 }], refused: [] } });
-  assert.deepEqual(decodeTelemetry(buf({ seq: 9, first: 7, readings: { t: 1 } })), { ok: true, value: { seq: 9, first: 7, readings: [{ metric: 't', value: 1, group: 0 }], refused: [] } });
+  assert.deepEqual(decodeTelemetry(buf({ seq: 4294967295, readings: { t: 1 } })), {
+    ok: true,
+    value: { seq: 4294967295, readings: [{ metric: 't', value: 1, group: 0 }], refused: [] },
+  });
+  assert.deepEqual(decodeTelemetry(buf({ seq: 9, first: 7, readings: { t: 1 } })), {
+    ok: true,
+    value: { seq: 9, first: 7, readings: [{ metric: 't', value: 1, group: 0 }], refused: [] },
+  });
   assert.match((decodeTelemetry(buf({ seq: 9, first: -1, readings: { t: 1 } })) as { detail: string }).detail, /first must be/);
   const batch = decodeTelemetry(buf({ seq: 0, batch: [{ ts: 1, readings: { a: 1 } }, { readings: { b: 2 } }] }));
   assert.ok(batch.ok);
-  assert.deepEqual(batch.value.readings, [{ metric: 'a', value: 1, ts: 1, group: 0 }, { metric: 'b', value: 2, group: 1 }]);
+  assert.deepEqual(batch.value.readings, [
+    { metric: 'a', value: 1, ts: 1, group: 0 },
+    { metric: 'b', value: 2, group: 1 },
+  ]);
 });
 
 test('telemetry: a non-number value is refused alone, the rest is kept', () => {
   const decoded = decodeTelemetry(buf({ seq: 1, readings: { good: 1, bad: '2', nil: null } }));
   assert.ok(decoded.ok);
   assert.deepEqual(decoded.value.readings, [{ metric: 'good', value: 1, group: 0 }]);
-  assert.deepEqual(decoded.value.refused.map((r) => r.metric), ['bad', 'nil']);
+  assert.deepEqual(
+    decoded.value.refused.map((r) => r.metric),
+    ['bad', 'nil'],
+  );
   assert.match(decoded.value.refused[1].detail, /got null/);
 });
 
@@ -53,12 +73,31 @@ test('status, meta and command acks', () => {
   assert.deepEqual(decodeStatus(buf('online')), { ok: true, value: 'online' });
   assert.deepEqual(decodeStatus(buf(' offline\n')), { ok: true, value: 'offline' });
   assert.equal(decodeStatus(buf('maybe')).ok, false);
-  assert.deepEqual(decodeMeta(buf({ firmware: '1.0', sampleIntervalMs: 1000, metrics: [{ name: 'power', unit: 'W' }], actuators: [{ name: 'relay', type: 'relay' }] })), {
-    ok: true, value: { firmware: '1.0', sampleIntervalMs: 1000, metrics: [{ name: 'power', unit: 'W' }], actuators: [{ name: 'relay', type: 'relay' }] },
-  });
+  assert.deepEqual(
+    decodeMeta(
+      buf({
+        firmware: '1.0',
+        sampleIntervalMs: 1000,
+        metrics: [{ name: 'power', unit: 'W' }],
+        actuators: [{ name: 'relay', type: 'relay' }],
+      }),
+    ),
+    {
+      ok: true,
+      value: {
+        firmware: '1.0',
+        sampleIntervalMs: 1000,
+        metrics: [{ name: 'power', unit: 'W' }],
+        actuators: [{ name: 'relay', type: 'relay' }],
+      },
+    },
+  );
   assert.match((decodeMeta(buf({ sampleIntervalMs: 5 })) as { detail: string }).detail, /sampleIntervalMs/);
   assert.match((decodeMeta(buf({ actuators: [{ name: 'x', type: 'laser' }] })) as { detail: string }).detail, /led, relay, pwm or servo/);
-  assert.deepEqual(decodeCommandAck(buf({ id: 'c1', ok: false, error: 'jammed' })), { ok: true, value: { id: 'c1', ok: false, error: 'jammed' } });
+  assert.deepEqual(decodeCommandAck(buf({ id: 'c1', ok: false, error: 'jammed' })), {
+    ok: true,
+    value: { id: 'c1', ok: false, error: 'jammed' },
+  });
   assert.match((decodeCommandAck(buf({ id: 'c1', ok: 'yes' })) as { detail: string }).detail, /ok must be/);
 });
 

@@ -6,7 +6,10 @@ import { DIALECTS } from '../../../../../src/transports/mqtt/dialects/index.js';
 import { hubDialect } from '../../../../../src/transports/mqtt/dialects/hub/index.js';
 
 test('the broker speaks the hub dialect', () => {
-  assert.deepEqual(DIALECTS.map((d) => d.kind), ['hub']);
+  assert.deepEqual(
+    DIALECTS.map((d) => d.kind),
+    ['hub'],
+  );
   assert.equal(hubDialect.topics, 'devices/{id}/');
 });
 
@@ -18,7 +21,10 @@ test('a device publishes its own telemetry, status, meta and command answers', (
 });
 
 test('other topics under devices/ are refused with their code; topics outside are not its own', () => {
-  const code = (topic: string) => { const route = hubDialect.route('a-1', topic); return route && !route.ok ? route.code : route; };
+  const code = (topic: string) => {
+    const route = hubDialect.route('a-1', topic);
+    return route && !route.ok ? route.code : route;
+  };
   assert.equal(code('devices/b-2/telemetry'), 'foreign_topic');
   assert.equal(code('devices/a-1/cmd'), 'hub_topic');
   assert.equal(code('devices/a-1/firmware'), 'bad_topic');
