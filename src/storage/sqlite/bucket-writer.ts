@@ -4,11 +4,18 @@
 // cache is only updated after the transaction commits, so a failed flush leaves it matching the
 // database.
 import type { Database, Statement } from 'better-sqlite3';
-import { SEGMENT_CAP, mergeSummaries, packSamples, summarize, unpackSamples, type Sample, type Summary } from '../buckets.js';
+import { SEGMENT_CAP, addToSummary, mergeSummaries, packSamples, summarize, unpackSamples, type Sample, type Summary } from '../buckets.js';
+
+/** The open (last) segment as stored: its packed samples and figures, extended on each write. */
+interface OpenSegment {
+  seg: number;
+  count: number;
+  packed: Buffer;
+  summary: Summary | null;
+}
 
 interface HourState {
-  lastSeg: number;
-  lastSamples: Sample[];
+  open: OpenSegment;
   seen: Set<number>;
   /** The whole hour's figures over all its segments; null while the hour is empty. */
   summary: Summary | null;
@@ -86,44 +93,46 @@ export class BucketWriter {
     this.cache.clear();
   }
 
-  /** Writes `fresh` after the hour's open segment; the state returned still lacks their times in `seen`. */
+  /**
+   * Writes `fresh` after the hour's open segment; the state returned still lacks their times in
+   * `seen`. The open segment's bytes and figures are extended, not rebuilt from its samples.
+   */
   private append(g: BucketGroup, state: HourState, fresh: Sample[]): HourState {
-    let seg = state.lastSeg;
-    let samples = state.lastSamples;
+    let open = state.open;
     let remaining = fresh;
     while (remaining.length > 0) {
-      if (samples.length >= SEGMENT_CAP) {
-        seg += 1;
-        samples = [];
-      }
-      const room = SEGMENT_CAP - samples.length;
-      samples = samples.concat(remaining.slice(0, room));
-      remaining = remaining.slice(room);
+      if (open.count >= SEGMENT_CAP) open = { seg: open.seg + 1, count: 0, packed: Buffer.alloc(0), summary: null };
+      const chunk = remaining.slice(0, SEGMENT_CAP - open.count);
+      remaining = remaining.slice(chunk.length);
+      open = extend(open, g.start, chunk);
       this.upsertSegment.run({
         device: g.deviceId,
         metric: g.metric,
         start: g.start,
-        seg,
-        ...summarize(samples),
-        samples: packSamples(g.start, samples),
+        seg: open.seg,
+        ...open.summary,
+        samples: open.packed,
       });
     }
     const summary = state.summary ? mergeSummaries(state.summary, summarize(fresh)) : summarize(fresh);
     this.upsertHourSummary.run({ device: g.deviceId, metric: g.metric, start: g.start, ...summary });
-    return { lastSeg: seg, lastSamples: samples, seen: state.seen, summary };
+    return { open, seen: state.seen, summary };
   }
 
   private load(g: BucketGroup): HourState {
     const rows = this.selectHour.all(g.deviceId, g.metric, g.start) as Array<{ seg: number; samples: Buffer }>;
     const seen = new Set<number>();
-    let lastSamples: Sample[] = [];
+    let last: Sample[] = [];
     for (const row of rows) {
-      lastSamples = unpackSamples(g.start, row.samples);
-      for (const s of lastSamples) seen.add(s.t);
+      last = unpackSamples(g.start, row.samples);
+      for (const s of last) seen.add(s.t);
     }
-    const lastSeg = rows.length > 0 ? rows[rows.length - 1].seg : 0;
+    const lastRow = rows.at(-1);
+    const open: OpenSegment = lastRow
+      ? { seg: lastRow.seg, count: last.length, packed: lastRow.samples, summary: summarize(last) }
+      : { seg: 0, count: 0, packed: Buffer.alloc(0), summary: null };
     const summary = (this.selectHourSummary.get(g.deviceId, g.metric, g.start) as Summary | undefined) ?? null;
-    return { lastSeg, lastSamples, seen, summary };
+    return { open, seen, summary };
   }
 
   private remember(key: string, state: HourState): void {
@@ -134,4 +143,16 @@ export class BucketWriter {
       this.cache.delete(oldest);
     }
   }
+}
+
+/** The segment with `chunk` after its samples: figures summed in the same order a full summarize() would. */
+function extend(open: OpenSegment, start: number, chunk: Sample[]): OpenSegment {
+  let summary: Summary;
+  if (open.summary) {
+    summary = { ...open.summary };
+    for (const sample of chunk) addToSummary(summary, sample.t, sample.v);
+  } else {
+    summary = summarize(chunk);
+  }
+  return { seg: open.seg, count: open.count + chunk.length, packed: Buffer.concat([open.packed, packSamples(start, chunk)]), summary };
 }
