@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import type { HubLogger } from '../../core/logger.js';
-import type { Parity, UsbMatch } from './device-config.js';
+import type { Parity, SerialDeviceCommon, UsbMatch } from './device-config.js';
 import { listSysfsSerialPorts } from './port-list.js';
 
 export interface PortInfo {
@@ -34,6 +34,16 @@ export interface ReconnectingPortOptions {
   vanishCheckMs?: number;
   /** Lists ports for `match`; listSerialPorts() unless a test passes its own. */
   listPorts?: () => Promise<PortInfo[]>;
+}
+
+/** The port options a device entry of the devices file gives, whatever its transport. */
+export function portOptions(
+  device: SerialDeviceCommon,
+  log: HubLogger,
+  backoff: { minBackoffMs?: number; maxBackoffMs?: number } = {},
+): ReconnectingPortOptions {
+  const { port: path, match, baudRate, dataBits, parity, stopBits } = device;
+  return { path, match, baudRate, dataBits, parity, stopBits, log, minBackoffMs: backoff.minBackoffMs, maxBackoffMs: backoff.maxBackoffMs };
 }
 
 export interface ReconnectingPortEvents {

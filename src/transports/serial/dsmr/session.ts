@@ -8,7 +8,7 @@ import type { DsmrRefusalCode, Refusal } from '../../../core/refusals.js';
 import type { TransportContext } from '../../context.js';
 import type { HubLogger } from '../../../core/logger.js';
 import { TransportRefusals } from '../../refusals.js';
-import { ReconnectingPort } from '../port.js';
+import { ReconnectingPort, portOptions } from '../port.js';
 import { MAX_TELEGRAM_BYTES, TelegramFramer, type DroppedFrame, type FramedTelegram } from './framer.js';
 import { meterDeviceId } from './meter-id.js';
 import { readoutOf } from './obis.js';
@@ -44,16 +44,7 @@ export class DsmrSession {
   ) {
     this.deviceId = device.id ?? null;
     this.log = ctx.log.child({ transport: 'dsmr', port: device.port ?? device.match, ...(device.id ? { deviceId: device.id } : {}) });
-    this.port = new ReconnectingPort({
-      path: device.port,
-      match: device.match,
-      baudRate: device.baudRate,
-      dataBits: device.dataBits,
-      parity: device.parity,
-      stopBits: device.stopBits,
-      log: this.log,
-      ...options,
-    });
+    this.port = new ReconnectingPort(portOptions(device, this.log, options));
     this.rejections = new TransportRefusals({
       source: 'dsmr',
       message: 'telegram rejected',

@@ -9,7 +9,7 @@ import type { Command } from '../../../core/model.js';
 import type { CommandSink } from '../../../core/commands.js';
 import type { TransportContext } from '../../context.js';
 import { TransportRefusals } from '../../refusals.js';
-import { ReconnectingPort } from '../port.js';
+import { ReconnectingPort, portOptions } from '../port.js';
 import { checkSetParams } from './actuators.js';
 import { BoardLink, DEFAULT_SENSOR_INTERVAL_MS, type LinkTiming } from './board-link.js';
 import type { FirmataDeviceConfig } from './config.js';
@@ -71,17 +71,7 @@ export class FirmataSession implements CommandSink {
           : this.timing.probeIntervalMs,
     });
     this.ctx.commands.acceptKind('firmata');
-    const port = new ReconnectingPort({
-      path: device.port,
-      match: device.match,
-      baudRate: device.baudRate,
-      dataBits: device.dataBits,
-      parity: device.parity,
-      stopBits: device.stopBits,
-      log: this.log,
-      minBackoffMs: this.options.minBackoffMs,
-      maxBackoffMs: this.options.maxBackoffMs,
-    });
+    const port = new ReconnectingPort(portOptions(device, this.log, this.options));
     this.port = port;
     port.on('open', () => this.connect(port));
     port.on('close', (reason) => this.disconnect(`serial port closed (${reason})`));

@@ -2,7 +2,7 @@
 // or by USB ids), splits what arrives into lines and hands them to the port's conversation
 // (conversation.ts), which does everything the protocol says.
 import type { TransportContext } from '../../context.js';
-import { ReconnectingPort } from '../port.js';
+import { ReconnectingPort, portOptions } from '../port.js';
 import { LineConversation } from './conversation.js';
 import type { LineDeviceConfig } from './descriptor.js';
 import { LineSplitter, MAX_LINE_BYTES } from './framing.js';
@@ -18,16 +18,7 @@ export class LineSession {
     backoff: { minBackoffMs?: number; maxBackoffMs?: number } = {},
   ) {
     const log = ctx.log.child({ transport: 'line', port: device.port ?? JSON.stringify(device.match) });
-    this.port = new ReconnectingPort({
-      path: device.port,
-      match: device.match,
-      baudRate: device.baudRate,
-      dataBits: device.dataBits,
-      parity: device.parity,
-      stopBits: device.stopBits,
-      log,
-      ...backoff,
-    });
+    this.port = new ReconnectingPort(portOptions(device, log, backoff));
     this.conversation = new LineConversation(ctx, device, this.port, log);
     this.splitter = new LineSplitter(
       (line) => this.conversation.line(line),
