@@ -1,6 +1,6 @@
 // The `telemetry-hub` command. `start` (the default) runs the hub until SIGINT or SIGTERM, then
 // shuts down in order so pending readings are flushed before the process exits.
-import { ConfigError, loadConfig, settingsTable } from './config/settings.js';
+import { type Config, ConfigError, loadConfig, settingsTable } from './config/settings.js';
 import { Hub } from './hub.js';
 import { createLogger, type LogFormat } from './observability/logger.js';
 import { portsCommand } from './commands/ports-command.js';
@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function run(args: string[]): Promise<number> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig(process.env, args);
   } catch (err) {

@@ -20,7 +20,7 @@ export class ControlPanel {
 
   constructor(
     private readonly device: Device,
-    private readonly role: Role,
+    readonly role: Role,
     private readonly control: ControlChannel,
     private readonly store: DeviceStore,
     private readonly confirm: (question: string, action: string) => Promise<boolean>,

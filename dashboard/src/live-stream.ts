@@ -78,17 +78,23 @@ export class LiveStream {
     }
     switch (type) {
       case 'reading':
-        return this.handlers.reading(data as ReadingEvent);
+        this.handlers.reading(data as ReadingEvent);
+        break;
       case 'presence':
-        return this.handlers.presence(data as PresenceEvent);
+        this.handlers.presence(data as PresenceEvent);
+        break;
       case 'command':
-        return this.handlers.command(data as Command);
+        this.handlers.command(data as Command);
+        break;
       case 'device':
-        return this.handlers.device(data as Device);
+        this.handlers.device(data as Device);
+        break;
       case 'refusal':
-        return this.handlers.refusal(data as RefusalEvent);
+        this.handlers.refusal(data as RefusalEvent);
+        break;
       case 'reset':
-        return this.handlers.reset();
+        this.handlers.reset();
+        break;
     }
   }
 }

@@ -1,13 +1,13 @@
 // Shared by the commands that work on the hub's store without running the hub (device add,
 // token add): the store is found through the same settings as the hub's (--data-dir,
 // MONGODB_URI), opened for the one job and closed again.
-import { ConfigError, loadConfig } from '../config/settings.js';
+import { type Config, ConfigError, loadConfig } from '../config/settings.js';
 import { createStore } from '../storage/create-store.js';
 import type { Store } from '../core/store.js';
 
 /** Runs `job` on the configured store; returns the exit code (2 for a configuration error). */
 export async function withConfiguredStore(args: string[], job: (store: Store) => Promise<number>): Promise<number> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig(process.env, args);
   } catch (err) {

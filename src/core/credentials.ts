@@ -94,7 +94,7 @@ function sha256(text: string): Buffer {
 }
 
 function parseRecord(doc: Record<string, unknown> | null): KeyRecord | null {
-  if (!doc || doc.algorithm !== 'scrypt') return null;
+  if (doc?.algorithm !== 'scrypt') return null;
   const { N, r, p, salt, hash } = doc;
   if (typeof N !== 'number' || typeof r !== 'number' || typeof p !== 'number' || typeof salt !== 'string' || typeof hash !== 'string')
     return null;

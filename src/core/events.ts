@@ -20,6 +20,8 @@ export type HubEventName = keyof HubEvents;
 type Listener<K extends HubEventName> = (payload: HubEvents[K]) => void;
 
 export class EventBus {
+  // Each set holds listeners of its own event only; on() and emit() keep the key and payload types together.
+  // biome-ignore lint/suspicious/noExplicitAny: one map for every event type
   private readonly listeners = new Map<HubEventName, Set<Listener<any>>>();
 
   constructor(private readonly onListenerError: (event: string, err: unknown) => void = () => {}) {}

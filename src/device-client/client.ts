@@ -204,6 +204,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
 
   private onMessage(client: MqttClient, topic: string, payload: Buffer): void {
     if (this.client !== client) return;
+    // biome-ignore lint/suspicious/noExplicitAny: parsed JSON from the hub, checked field by field below
     let body: any;
     try {
       body = JSON.parse(payload.toString('utf8'));

@@ -105,7 +105,10 @@ export class CommandDesk {
     if (typeof command?.id !== 'string' || command.id.length === 0) return;
     const { id } = command;
     const known = this.answers.get(id);
-    if (known) return this.answer(id, known);
+    if (known) {
+      this.answer(id, known);
+      return;
+    }
     // A redelivery while the handler runs waits for the same result instead of applying again.
     let result = this.running.get(id);
     if (!result) {

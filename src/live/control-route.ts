@@ -12,7 +12,7 @@ import { ErrorSchema } from '../http/schemas/common.js';
 import { ControlQuery } from '../http/schemas/live.js';
 import type { MetricsRegistry } from '../observability/prometheus.js';
 import type { CommandTracker } from './command-tracker.js';
-import { ControlError, parseClientMessage, type CommandMessage } from './control-messages.js';
+import { type ClientMessage, ControlError, parseClientMessage, type CommandMessage } from './control-messages.js';
 
 export interface ControlRouteDeps {
   commands: Pick<CommandService, 'create'>;
@@ -93,7 +93,7 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRouteDeps> = async 
       };
 
       socket.on('message', (data, isBinary) => {
-        let msg;
+        let msg: ClientMessage;
         try {
           if (isBinary) throw new ControlError('bad_request', 'messages must be JSON text');
           msg = parseClientMessage(data.toString());

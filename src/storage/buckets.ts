@@ -83,9 +83,9 @@ export function mergeSummaries(a: Summary, b: Summary): Summary {
     sum: a.sum + b.sum,
     min: Math.min(a.min, b.min),
     max: Math.max(a.max, b.max),
-    firstT: a.firstT <= b.firstT ? a.firstT : b.firstT,
+    firstT: Math.min(a.firstT, b.firstT),
     firstV: a.firstT <= b.firstT ? a.firstV : b.firstV,
-    lastT: a.lastT >= b.lastT ? a.lastT : b.lastT,
+    lastT: Math.max(a.lastT, b.lastT),
     lastV: a.lastT >= b.lastT ? a.lastV : b.lastV,
   };
 }

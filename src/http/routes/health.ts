@@ -2,7 +2,7 @@
 // root hands in (store, broker, ...), so this route knows none of them.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
-import { ComponentHealth, Health } from '../schemas/common.js';
+import { type ComponentHealth, Health } from '../schemas/common.js';
 
 export interface HealthCheck {
   name: string;

@@ -34,7 +34,7 @@ export const provisioningRoutes: FastifyPluginAsyncTypebox<ProvisioningDeps> = a
       if (invalid) throw badRequest(invalid);
       const { key } = await deps.credentials.provision(id);
       const known = deps.devices.get(id);
-      if (!known || known.transport !== 'mqtt' || (name !== undefined && name !== known.name)) {
+      if (known?.transport !== 'mqtt' || (name !== undefined && name !== known.name)) {
         await deps.devices.register({ id, transport: 'mqtt', name: name ?? known?.name ?? id });
       }
       reply.status(201);

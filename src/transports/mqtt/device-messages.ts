@@ -34,7 +34,10 @@ export class DeviceMessages {
 
   authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
     // A will left behind by a broker instance that is gone: nobody to attribute it to.
-    if (client === null) return done(new Error('orphaned last will'));
+    if (client === null) {
+      done(new Error('orphaned last will'));
+      return;
+    }
     const deviceId = this.deps.connections.deviceId(client);
     // aedes keeps the will on the client (untyped) and passes that very object when it publishes it.
     const isWill = packet === (client as Client & { will?: unknown }).will;
@@ -48,7 +51,10 @@ export class DeviceMessages {
       this.deps.log.error({ err, deviceId, topic: packet.topic }, 'handling an MQTT message failed');
       verdict = { ok: false, code: 'internal', detail: 'internal error while handling the message; see the hub log' };
     }
-    if (verdict.ok) return done(null);
+    if (verdict.ok) {
+      done(null);
+      return;
+    }
     if (!verdict.silent) {
       const { code, detail, seq, resend } = verdict;
       this.deps.rejections.refuse({
@@ -62,7 +68,10 @@ export class DeviceMessages {
       });
     }
     // A refused will is simply not published; the connection is closing anyway.
-    if (isWill) return done(new Error(verdict.detail));
+    if (isWill) {
+      done(new Error(verdict.detail));
+      return;
+    }
     packet.topic = `${QUARANTINE_PREFIX}${deviceId ?? 'unknown'}`;
     packet.retain = false;
     done(null);

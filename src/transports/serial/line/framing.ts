@@ -106,7 +106,10 @@ export class LineSplitter {
     const length = this.length;
     let line = Buffer.concat(this.parts);
     this.reset();
-    if (overflowed) return this.onOverflow(length);
+    if (overflowed) {
+      this.onOverflow(length);
+      return;
+    }
     if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, -1);
     if (line.length > 0) this.onLine(line);
   }
