@@ -412,3 +412,30 @@ test('a backlog after a store outage goes out in writes of at most batchSize rea
   assert.equal((await h.stored()).length, 12);
   await h.close();
 });
+
+test('after a write that held the event loop, the next one gathers for as long as that write held it', async () => {
+  const writes: number[] = [];
+  const defaults = { flushIntervalMs: SETTINGS.flushIntervalMs.default, batchSize: SETTINGS.batchSize.default };
+  const h = await setup(defaults, (store) =>
+    Object.assign(Object.create(store) as Store, {
+      writeBatch: (batch: WriteBatch) => {
+        writes.push(batch.readings.length);
+        const until = performance.now() + 30; // a synchronous write, as SQLite's is
+        while (performance.now() < until);
+        return store.writeBatch(batch);
+      },
+    }),
+  );
+  const turn = () => new Promise((r) => setImmediate(r));
+  const send = (seq: number) =>
+    h.ingest.submit({ deviceId: 'dev-1', seq, source: 'test', readings: [{ metric: 't', value: seq, ts: NOW + seq }] });
+  await send(0).durable;
+  const second = send(1);
+  await turn();
+  await turn();
+  assert.deepEqual(writes, [1], 'nothing could queue during the blocking write, so the next one waits instead of starting at once');
+  const third = send(2);
+  await Promise.all([second.durable, third.durable]);
+  assert.deepEqual(writes, [1, 2], 'what arrived while it waited shares one write');
+  await h.close();
+});
