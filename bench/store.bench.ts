@@ -1,7 +1,11 @@
 // Embedded store: ingest throughput through the real pipeline into SQLite, and query latency of
 // raw pages and aggregates, with whole-hour windows (bucket summaries) against 30-minute windows
-// (every sample unpacked) over the same 7 days of data.
+// (every sample unpacked) over the same 7 days of data. The reference, in the same run: a bare
+// better-sqlite3 loop inserting the same readings as plain rows (WAL, synchronous=FULL,
+// transactions of HUB_BATCH_SIZE rows), what SQLite does with no buckets, dedupe or stream heads.
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { SETTINGS } from '../src/config/settings.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceRegistry } from '../src/core/devices.js';
@@ -28,7 +32,7 @@ async function ingestRun(): Promise<{ readingsPerSecond: number; store: SqliteSt
   for (let d = 0; d < DEVICES; d++) await devices.register({ id: `d${d}`, name: `d${d}`, transport: 'mqtt' });
   const ingest = new Ingest(
     { store, devices, streams, bus, metrics: new HubMetrics(), log: createLogger('silent') },
-    { batchSize: 500, flushIntervalMs: 50, maxPending: 1_000_000 },
+    { batchSize: SETTINGS.batchSize.default, flushIntervalMs: SETTINGS.flushIntervalMs.default, maxPending: 1_000_000 },
   );
   ingest.start();
   const start = Date.now() - 7 * DAY;
@@ -53,6 +57,39 @@ async function ingestRun(): Promise<{ readingsPerSecond: number; store: SqliteSt
   return { readingsPerSecond: (DEVICES * MESSAGES_PER_DEVICE * METRICS.length) / seconds, store, dir };
 }
 
+/** The same readings as plain rows in a bare table: the most SQLite gives on this machine. */
+function referenceRun(): number {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sqlite-'));
+  const db = new Database(join(dir, 'bare.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE readings (device TEXT, metric TEXT, ts INTEGER, value REAL)');
+  const insert = db.prepare('INSERT INTO readings VALUES (?, ?, ?, ?)');
+  const writeBatch = db.transaction((rows: Array<[string, string, number, number]>) => {
+    for (const row of rows) insert.run(...row);
+  });
+  const start = Date.now() - 7 * DAY;
+  const began = performance.now();
+  let batch: Array<[string, string, number, number]> = [];
+  for (let i = 0; i < MESSAGES_PER_DEVICE; i++) {
+    for (let d = 0; d < DEVICES; d++) {
+      const ts = start + i * 300_000 + d;
+      METRICS.forEach((metric, k) => {
+        batch.push([`d${d}`, metric, ts, Math.sin(i / 10 + k)]);
+      });
+      if (batch.length >= SETTINGS.batchSize.default) {
+        writeBatch(batch);
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) writeBatch(batch);
+  const seconds = (performance.now() - began) / 1000;
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return (DEVICES * MESSAGES_PER_DEVICE * METRICS.length) / seconds;
+}
+
 async function timeQuery(run: () => Promise<unknown>, repeats = 15): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
@@ -73,12 +110,15 @@ for (let i = 0; i < 3; i++) {
     rmSync(r.dir, { recursive: true, force: true });
   } else kept = r;
 }
+const reference = [referenceRun(), referenceRun(), referenceRun()];
 report('store.ingest', {
   devices: DEVICES,
   readings: DEVICES * MESSAGES_PER_DEVICE * METRICS.length,
   readingsPerSecondMedian: Math.round(median(runs)),
   runs: runs.map(Math.round),
 });
+report('store.ingest-reference-sqlite', { readingsPerSecondMedian: Math.round(median(reference)), runs: reference.map(Math.round) });
+report('store.ingest-ratio', { hubToBareSqlite: +(median(runs) / median(reference)).toFixed(3) });
 
 const { store, dir } = kept!;
 const to = Date.now();
