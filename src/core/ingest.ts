@@ -114,7 +114,7 @@ export class Ingest implements Stage {
     const now = (this.deps.clock ?? Date.now)();
     const refuse = (code: IngestRefusalCode, detail: string): IngestOutcome => {
       this.deps.metrics.rejected(msg.source, code, msg.readings.length || 1);
-      this.deps.bus.emit('rejected', { deviceId: msg.deviceId, source: msg.source, code, detail });
+      this.deps.bus.emit('refusal', { deviceId: msg.deviceId, source: msg.source, code, detail });
       return silence({ status: 'refused', accepted: 0, rejected: [], code, detail, durable: Promise.reject(new Error(detail)) });
     };
     if (this.stopped) return refuse('stopping', 'hub is shutting down; resend later');
@@ -217,7 +217,7 @@ export class Ingest implements Stage {
     if (stamps.size > 0) this.lastStamp.set(msg.deviceId, last);
     for (const r of rejected) {
       this.deps.metrics.rejected(msg.source, r.code, 1);
-      this.deps.bus.emit('rejected', {
+      this.deps.bus.emit('refusal', {
         deviceId: msg.deviceId,
         source: msg.source,
         code: r.code,

@@ -27,9 +27,9 @@ test('every refusal is counted and reported under its code; the log is throttled
   const lines: Array<[Record<string, unknown>, string]> = [];
   const log = { warn: (obj: Record<string, unknown>, msg: string) => lines.push([obj, msg]) } as unknown as HubLogger;
   const counted: string[] = [];
-  const reported: Array<HubEvents['rejected']> = [];
+  const reported: Array<HubEvents['refusal']> = [];
   const bus = new EventBus();
-  bus.on('rejected', (event) => reported.push(event));
+  bus.on('refusal', (event) => reported.push(event));
   const refusals = new TransportRefusals({
     source: 'line',
     message: 'line frame refused',
