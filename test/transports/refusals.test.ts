@@ -36,7 +36,7 @@ test('every refusal is counted and reported under its code; the log is throttled
     bus,
     log,
     clock: () => 0,
-    metrics: { frameRejected: (transport, code) => counted.push(`${transport}:${code}`) },
+    metrics: { frameRefused: (transport, code) => counted.push(`${transport}:${code}`) },
   });
   for (let i = 0; i < 15; i++) refusals.refuse('noisy', { code: 'checksum', detail: `frame ${i}` }, { line: 'x' });
   refusals.refuse('quiet', { code: 'bad_field', detail: 't: no metric=value pairs' });

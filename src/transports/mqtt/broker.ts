@@ -116,7 +116,7 @@ export class MqttBroker implements Stage {
     }
     const client = this.aedes.handle(stream, request);
     const limited = limitPacketSize(client, this.options.maxPayload, (bytes) => {
-      this.ctx.metrics?.frameRejected('mqtt', 'too_large');
+      this.ctx.metrics?.frameRefused('mqtt', 'too_large');
       this.ctx.log.warn(
         { clientId: client.id, deviceId: this.connections.deviceId(client), bytes },
         'mqtt packet too large; connection closed',

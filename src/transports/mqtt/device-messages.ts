@@ -124,7 +124,7 @@ export class DeviceMessages {
     for (const r of refused)
       this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_value', detail: `${r.detail} (metric ${r.metric})` });
     // Ingest counted these under their own codes; devices know them all as bad_reading.
-    for (const r of outcome.rejected) {
+    for (const r of outcome.refused) {
       this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_reading', detail: `${r.detail} (metric ${r.metric})`, count: false });
     }
     return ACCEPTED;

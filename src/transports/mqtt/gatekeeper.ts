@@ -47,7 +47,7 @@ export class Gatekeeper {
       },
       (err: AuthenticateError) => {
         const returnCode = err.returnCode ?? SERVER_UNAVAILABLE;
-        this.deps.metrics?.frameRejected('mqtt', 'connection_refused');
+        this.deps.metrics?.frameRefused('mqtt', 'connection_refused');
         this.deps.log.warn({ clientId: client.id, username, returnCode, reason: err.message }, 'mqtt connection refused');
         done(err, false);
       },
