@@ -10,16 +10,16 @@ test('logs the first lines of a window, then says how many were left out', () =>
   const log = { warn: (obj: object, msg: string) => lines.push([obj, msg]) } as unknown as HubLogger;
   let now = 1_000;
   const throttle = new LogThrottle(log, { perWindow: 3, windowMs: 100 }, () => now);
-  for (let i = 0; i < 10; i++) throttle.warn({ i }, 'telegram rejected');
+  for (let i = 0; i < 10; i++) throttle.warn({ i }, 'telegram refused');
   assert.deepEqual(
     lines.map(([obj]) => obj),
     [{ i: 0 }, { i: 1 }, { i: 2 }],
   );
   now += 100;
-  throttle.warn({ i: 10 }, 'telegram rejected');
+  throttle.warn({ i: 10 }, 'telegram refused');
   assert.deepEqual(lines.slice(3), [
-    [{ suppressed: 7, windowMs: 100 }, 'telegram rejected: 7 more not logged'],
-    [{ i: 10 }, 'telegram rejected'],
+    [{ suppressed: 7, windowMs: 100 }, 'telegram refused: 7 more not logged'],
+    [{ i: 10 }, 'telegram refused'],
   ]);
 });
 
