@@ -11,7 +11,7 @@ export interface HubEvents {
   /** A device was registered or its description changed. */
   device: Device;
   /** A reading or a whole message was refused (counted and logged where refused); live clients see it per device. */
-  rejected: { deviceId: string | null; source: string } & Refusal;
+  refusal: { deviceId: string | null; source: string } & Refusal;
   /** A device declared it no longer holds seqs from..to (inclusive): they were never stored. */
   streamLoss: { deviceId: string; source: string; from: number; to: number; count: number };
 }

@@ -40,7 +40,7 @@ export interface IngestMessage {
 interface OutcomeBase {
   accepted: number;
   /** Readings refused alone; the rest of the message is kept. */
-  rejected: Array<{ metric: string } & Refusal<ReadingRefusalCode>>;
+  refused: Array<{ metric: string } & Refusal<ReadingRefusalCode>>;
   /** Seqs the device declared it no longer holds, skipped before this message. */
   lost?: StreamLoss;
   /** Resolves with the device's stream head once everything this message carried is durable. */
@@ -115,9 +115,9 @@ export class Ingest implements Stage {
   submit(msg: IngestMessage): IngestOutcome {
     const now = (this.deps.clock ?? Date.now)();
     const refuse = (code: IngestRefusalCode, detail: string): IngestOutcome => {
-      this.deps.metrics.rejected(msg.source, code, msg.readings.length || 1);
-      this.deps.bus.emit('rejected', { deviceId: msg.deviceId, source: msg.source, code, detail });
-      return silence({ status: 'refused', accepted: 0, rejected: [], code, detail, durable: Promise.reject(new Error(detail)) });
+      this.deps.metrics.refused(msg.source, code, msg.readings.length || 1);
+      this.deps.bus.emit('refusal', { deviceId: msg.deviceId, source: msg.source, code, detail });
+      return silence({ status: 'refused', accepted: 0, refused: [], code, detail, durable: Promise.reject(new Error(detail)) });
     };
     if (this.stopped) return refuse('stopping', 'hub is shutting down; resend later');
     if (!this.deps.devices.get(msg.deviceId)) return refuse('unknown_device', `unknown device ${msg.deviceId}`);
@@ -125,7 +125,7 @@ export class Ingest implements Stage {
     switch (order.verdict) {
       case 'duplicate':
         this.deps.metrics.duplicateMessages(msg.source);
-        return { status: 'duplicate', accepted: 0, rejected: [], durable: this.afterFlush(msg.deviceId) };
+        return { status: 'duplicate', accepted: 0, refused: [], durable: this.afterFlush(msg.deviceId) };
       case 'gap':
         return refuse(
           'seq_gap',
@@ -140,7 +140,7 @@ export class Ingest implements Stage {
     if (msg.seq !== undefined) this.deps.streams.accept(msg.deviceId, msg.seq, msg.first);
     if (order.lost) this.noteLoss(msg, order.lost);
 
-    const { readings, rejected } = this.validate(msg, now);
+    const { readings, refused } = this.validate(msg, now);
     let resolveDurable!: () => void;
     const durable = new Promise<{ h: number | null }>((resolve) => {
       resolveDurable = () => resolve({ h: this.deps.streams.head(msg.deviceId) });
@@ -161,7 +161,7 @@ export class Ingest implements Stage {
       .catch((err) => this.deps.log.error({ err, deviceId: msg.deviceId }, 'could not record new metrics'));
 
     this.schedule();
-    return { status: 'accepted', accepted: readings.length, rejected, durable, ...(order.lost && { lost: order.lost }) };
+    return { status: 'accepted', accepted: readings.length, refused, durable, ...(order.lost && { lost: order.lost }) };
   }
 
   /**
@@ -199,9 +199,9 @@ export class Ingest implements Stage {
    * Checks each reading; stamps those without a time with the receive time, strictly after the
    * last time stamped for the device, so untimed readings never collapse into one.
    */
-  private validate(msg: IngestMessage, now: number): { readings: Reading[]; rejected: IngestOutcome['rejected'] } {
+  private validate(msg: IngestMessage, now: number): { readings: Reading[]; refused: IngestOutcome['refused'] } {
     const readings: Reading[] = [];
-    const rejected: IngestOutcome['rejected'] = [];
+    const refused: IngestOutcome['refused'] = [];
     const stamps = new Map<number, number>();
     let last = this.lastStamp.get(msg.deviceId) ?? -Infinity;
     for (const input of msg.readings) {
@@ -213,21 +213,21 @@ export class Ingest implements Stage {
         if (ts === undefined) stamps.set(group, (ts = last = Math.max(now, last + 1)));
       }
       const refusal = checkReading(input, ts, now);
-      if (refusal) rejected.push({ metric: String(input.metric), ...refusal });
+      if (refusal) refused.push({ metric: String(input.metric), ...refusal });
       else readings.push({ deviceId: msg.deviceId, metric: input.metric, ts, value: input.value });
     }
     if (stamps.size > 0) this.lastStamp.set(msg.deviceId, last);
-    for (const r of rejected) {
-      this.deps.metrics.rejected(msg.source, r.code, 1);
-      this.deps.bus.emit('rejected', {
+    for (const r of refused) {
+      this.deps.metrics.refused(msg.source, r.code, 1);
+      this.deps.bus.emit('refusal', {
         deviceId: msg.deviceId,
         source: msg.source,
         code: r.code,
         detail: `${r.detail} (metric ${r.metric})`,
       });
     }
-    if (rejected.length > 0) this.deps.log.warn({ deviceId: msg.deviceId, rejected }, 'readings rejected');
-    return { readings, rejected };
+    if (refused.length > 0) this.deps.log.warn({ deviceId: msg.deviceId, refused }, 'readings refused');
+    return { readings, refused };
   }
 
   /** Writes what is pending now, up to `batchSize` readings; resolves when that write (and any before it) is done. */

@@ -4,7 +4,7 @@
 import type { RefusalCode } from './refusals.js';
 
 export interface IngestMetrics {
-  rejected(source: string, code: RefusalCode, count: number): void;
+  refused(source: string, code: RefusalCode, count: number): void;
   duplicateMessages(source: string): void;
   /** Sequence numbers a device declared it no longer holds (dropped on the device, never stored). */
   lost(source: string, count: number): void;
@@ -14,5 +14,5 @@ export interface IngestMetrics {
 
 /** What transports report about input refused before it reaches ingest (bad frames, bad CRCs). */
 export interface TransportMetrics {
-  frameRejected(transport: string, code: RefusalCode): void;
+  frameRefused(transport: string, code: RefusalCode): void;
 }

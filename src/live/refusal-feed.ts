@@ -34,7 +34,7 @@ export class RefusalFeed {
   ) {}
 
   start(): void {
-    this.unsubscribe = this.bus.on('rejected', (refusal) => this.note(refusal));
+    this.unsubscribe = this.bus.on('refusal', (refusal) => this.note(refusal));
   }
 
   stop(): void {
@@ -45,7 +45,7 @@ export class RefusalFeed {
     this.due.clear();
   }
 
-  private note({ deviceId, source, code, detail }: HubEvents['rejected']): void {
+  private note({ deviceId, source, code, detail }: HubEvents['refusal']): void {
     if (deviceId === null) return;
     const now = this.clock();
     const previous = this.devices.get(deviceId);

@@ -7,7 +7,7 @@ import { MetricsRegistry } from './prometheus.js';
 export class HubMetrics implements IngestMetrics, TransportMetrics {
   readonly registry = new MetricsRegistry();
   readonly readingsIngested = this.registry.counter('hub_readings_ingested_total', 'Readings written to the store.');
-  readonly readingsRejected = this.registry.counter(
+  readonly readingsRefused = this.registry.counter(
     'hub_readings_rejected_total',
     'Readings or messages refused, by source and reason (a refusal code).',
   );
@@ -22,8 +22,8 @@ export class HubMetrics implements IngestMetrics, TransportMetrics {
   );
   readonly flushFailures = this.registry.counter('hub_batch_flush_failures_total', 'Batch writes that failed and were retried.');
 
-  rejected(source: string, code: RefusalCode, count: number): void {
-    this.readingsRejected.inc({ source, reason: code }, count);
+  refused(source: string, code: RefusalCode, count: number): void {
+    this.readingsRefused.inc({ source, reason: code }, count);
   }
 
   readonly streamLost = this.registry.counter(
@@ -50,12 +50,12 @@ export class HubMetrics implements IngestMetrics, TransportMetrics {
   }
 
   // Transports: frames refused at the edge (bad checksum, broken framing) never reach ingest.
-  readonly framesRejected = this.registry.counter(
+  readonly framesRefused = this.registry.counter(
     'hub_frames_rejected_total',
     'Frames refused by a transport before ingest (bad CRC, broken framing), by transport and reason (a refusal code).',
   );
 
-  frameRejected(transport: string, code: RefusalCode): void {
-    this.framesRejected.inc({ transport, reason: code });
+  frameRefused(transport: string, code: RefusalCode): void {
+    this.framesRefused.inc({ transport, reason: code });
   }
 }

@@ -29,8 +29,8 @@ export class TransportRefusals {
 
   /** Counts, reports and logs a refusal; `fields` go to the log only (topic, seq, the damaged bytes). */
   refuse(deviceId: string | null, refusal: Refusal, fields: Record<string, unknown> = {}): void {
-    this.deps.metrics?.frameRejected(this.deps.source, refusal.code);
-    this.deps.bus.emit('rejected', { deviceId, source: this.deps.source, code: refusal.code, detail: refusal.detail });
+    this.deps.metrics?.frameRefused(this.deps.source, refusal.code);
+    this.deps.bus.emit('refusal', { deviceId, source: this.deps.source, code: refusal.code, detail: refusal.detail });
     this.log(deviceId, refusal, fields);
   }
 

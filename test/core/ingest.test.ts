@@ -47,7 +47,7 @@ async function setup(options: Partial<IngestOptions> = {}, wrap: (s: Store) => S
   };
 }
 
-test('a bad reading is rejected with its reason; the good ones of the same message are kept', async () => {
+test('a bad reading is refused with its reason; the good ones of the same message are kept', async () => {
   const h = await setup();
   const outcome = h.ingest.submit({
     deviceId: 'dev-1',
@@ -65,7 +65,7 @@ test('a bad reading is rejected with its reason; the good ones of the same messa
   assert.equal(outcome.status, 'accepted');
   assert.equal(outcome.accepted, 2);
   assert.deepEqual(
-    outcome.rejected.map((r) => r.detail),
+    outcome.refused.map((r) => r.detail),
     [
       'value must be finite',
       'metric name must start with a letter and hold only letters, digits, ".", "_" and "-"',
@@ -82,9 +82,9 @@ test('a bad reading is rejected with its reason; the good ones of the same messa
       ['temp', 21.5],
     ],
   );
-  assert.equal(h.metrics.readingsRejected.get({ source: 'test', reason: 'bad_value' }), 2);
-  assert.equal(h.metrics.readingsRejected.get({ source: 'test', reason: 'bad_timestamp' }), 2);
-  assert.equal(h.metrics.readingsRejected.get({ source: 'test', reason: 'bad_metric' }), 1);
+  assert.equal(h.metrics.readingsRefused.get({ source: 'test', reason: 'bad_value' }), 2);
+  assert.equal(h.metrics.readingsRefused.get({ source: 'test', reason: 'bad_timestamp' }), 2);
+  assert.equal(h.metrics.readingsRefused.get({ source: 'test', reason: 'bad_metric' }), 1);
   await h.close();
 });
 

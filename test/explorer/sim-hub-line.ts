@@ -44,7 +44,7 @@ export class SimLineSession {
           return () => {};
         },
       } as never,
-      metrics: { frameRejected: (_source: string, code: string) => counts.saw(`lineRefused:${code}`) } as never,
+      metrics: { frameRefused: (_source: string, code: string) => counts.saw(`lineRefused:${code}`) } as never,
     };
     const wire = {
       get isOpen() {

@@ -1,13 +1,13 @@
 // The hub's MQTT side for one life of the hub, built from the transport's own classes: the real
 // DeviceMessages (decode, one-writer rule, ingest submit, passing and final refusals), the real
-// Connections, Rejections and Outbox. Only aedes is replaced, by a broker double that routes the
+// Connections, MqttRefusals and Outbox. Only aedes is replaced, by a broker double that routes the
 // hub's publications to the simulated connections subscribed to them, and by what broker.ts does
 // on a subscription to `ack` (the resume answer).
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import { Connections } from '../../src/transports/mqtt/connections.js';
 import { DeviceMessages } from '../../src/transports/mqtt/device-messages.js';
 import { Outbox } from '../../src/transports/mqtt/outbox.js';
-import { Rejections } from '../../src/transports/mqtt/rejections.js';
+import { MqttRefusals } from '../../src/transports/mqtt/refusals.js';
 import type { Core, HubRecord } from './sim-hub.js';
 import { LOG } from './sim-hub.js';
 import type { Counts, Trace } from './sim-world.js';
@@ -80,12 +80,12 @@ export class SimMqttHub {
       maxPayload,
       LOG,
     );
-    const rejections = new Rejections({ metrics: undefined, bus: core.bus, log: LOG, outbox: this.outbox });
+    const refusals = new MqttRefusals({ metrics: undefined, bus: core.bus, log: LOG, outbox: this.outbox });
     this.messages = new DeviceMessages({
       ctx: { ingest: core.ingest, presence, devices: core.devices, commands } as never,
       connections: this.connections,
       outbox: this.outbox,
-      rejections,
+      refusals,
       log: LOG,
       maxPayload,
     });

@@ -48,7 +48,7 @@ export class FaultyStore {
 
   constructor(
     private readonly inner: SqliteStore,
-    private readonly log: CommitLog,
+    private readonly commits: CommitLog,
     private readonly counts: Counts,
   ) {}
 
@@ -124,7 +124,7 @@ export class FaultyStore {
 
   private async commit(batch: WriteBatch): Promise<WriteResult> {
     const result = await this.inner.writeBatch(batch);
-    this.log.note(batch);
+    this.commits.note(batch);
     return result;
   }
 }

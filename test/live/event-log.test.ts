@@ -32,7 +32,7 @@ test('ids are consecutive, start above the start time and every kind of bus even
   bus.emit('readings', { deviceId: 'a', readings: [{ deviceId: 'a', metric: 't', ts: 1, value: 2 }] });
   bus.emit('presence', { deviceId: 'a', state: 'online', previous: 'unknown', ts: 1, reason: 'x' });
   bus.emit('command', { id: 'c', deviceId: 'a', action: 'set', params: {}, state: 'queued', createdAt: 1, updatedAt: 1, expiresAt: 2 });
-  bus.emit('rejected', { deviceId: 'a', source: 'x', code: 'malformed', detail: 'not a live event' });
+  bus.emit('refusal', { deviceId: 'a', source: 'x', code: 'malformed', detail: 'not a live event' });
   const { events } = log.since(first - 1);
   assert.deepEqual(
     events.map((e) => e.id),

@@ -22,9 +22,9 @@ function setup(options = { intervalMs: 100, maxDevices: 100 }) {
 test('a noisy device gets one event per interval, carrying its newest refusal and the full count', async () => {
   const { bus, sent, feed } = setup();
   try {
-    for (let i = 1; i <= 50; i++) bus.emit('rejected', { deviceId: 'noisy', source: 'line', code: 'checksum', detail: `frame ${i}` });
-    bus.emit('rejected', { deviceId: 'quiet', source: 'mqtt', code: 'malformed', detail: 'malformed JSON' });
-    bus.emit('rejected', { deviceId: null, source: 'mqtt', code: 'unauthenticated', detail: 'nobody to show it on' });
+    for (let i = 1; i <= 50; i++) bus.emit('refusal', { deviceId: 'noisy', source: 'line', code: 'checksum', detail: `frame ${i}` });
+    bus.emit('refusal', { deviceId: 'quiet', source: 'mqtt', code: 'malformed', detail: 'malformed JSON' });
+    bus.emit('refusal', { deviceId: null, source: 'mqtt', code: 'unauthenticated', detail: 'nobody to show it on' });
     assert.deepEqual(
       sent.map((r) => [r.deviceId, r.detail, r.count]),
       [
@@ -52,7 +52,7 @@ test('a noisy device gets one event per interval, carrying its newest refusal an
 test('the devices it keeps counts for are bounded; a forgotten one starts counting again', () => {
   const { bus, sent, feed } = setup({ intervalMs: 100, maxDevices: 2 });
   try {
-    for (const deviceId of ['a', 'b', 'c', 'a']) bus.emit('rejected', { deviceId, source: 'mqtt', code: 'malformed', detail: 'x' });
+    for (const deviceId of ['a', 'b', 'c', 'a']) bus.emit('refusal', { deviceId, source: 'mqtt', code: 'malformed', detail: 'x' });
     assert.deepEqual(
       sent.map((r) => [r.deviceId, r.count]),
       [

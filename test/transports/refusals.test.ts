@@ -10,16 +10,16 @@ test('logs the first lines of a window, then says how many were left out', () =>
   const log = { warn: (obj: object, msg: string) => lines.push([obj, msg]) } as unknown as HubLogger;
   let now = 1_000;
   const throttle = new LogThrottle(log, { perWindow: 3, windowMs: 100 }, () => now);
-  for (let i = 0; i < 10; i++) throttle.warn({ i }, 'telegram rejected');
+  for (let i = 0; i < 10; i++) throttle.warn({ i }, 'telegram refused');
   assert.deepEqual(
     lines.map(([obj]) => obj),
     [{ i: 0 }, { i: 1 }, { i: 2 }],
   );
   now += 100;
-  throttle.warn({ i: 10 }, 'telegram rejected');
+  throttle.warn({ i: 10 }, 'telegram refused');
   assert.deepEqual(lines.slice(3), [
-    [{ suppressed: 7, windowMs: 100 }, 'telegram rejected: 7 more not logged'],
-    [{ i: 10 }, 'telegram rejected'],
+    [{ suppressed: 7, windowMs: 100 }, 'telegram refused: 7 more not logged'],
+    [{ i: 10 }, 'telegram refused'],
   ]);
 });
 
@@ -27,16 +27,16 @@ test('every refusal is counted and reported under its code; the log is throttled
   const lines: Array<[Record<string, unknown>, string]> = [];
   const log = { warn: (obj: Record<string, unknown>, msg: string) => lines.push([obj, msg]) } as unknown as HubLogger;
   const counted: string[] = [];
-  const reported: Array<HubEvents['rejected']> = [];
+  const reported: Array<HubEvents['refusal']> = [];
   const bus = new EventBus();
-  bus.on('rejected', (event) => reported.push(event));
+  bus.on('refusal', (event) => reported.push(event));
   const refusals = new TransportRefusals({
     source: 'line',
     message: 'line frame refused',
     bus,
     log,
     clock: () => 0,
-    metrics: { frameRejected: (transport, code) => counted.push(`${transport}:${code}`) },
+    metrics: { frameRefused: (transport, code) => counted.push(`${transport}:${code}`) },
   });
   for (let i = 0; i < 15; i++) refusals.refuse('noisy', { code: 'checksum', detail: `frame ${i}` }, { line: 'x' });
   refusals.refuse('quiet', { code: 'bad_field', detail: 't: no metric=value pairs' });

@@ -17,7 +17,7 @@ import { topicFor } from './dialects/hub/topics.js';
 import { Gatekeeper } from './gatekeeper.js';
 import { Outbox } from './outbox.js';
 import { limitPacketSize } from './packet-limit.js';
-import { Rejections } from './rejections.js';
+import { MqttRefusals } from './refusals.js';
 
 export interface MqttBrokerOptions {
   host: string;
@@ -37,7 +37,7 @@ export class MqttBroker implements Stage {
   private server: Server | null = null;
   private readonly connections: Connections;
   private readonly outbox: Outbox;
-  private readonly rejections: Rejections;
+  private readonly refusals: MqttRefusals;
   private readonly gatekeeper: Gatekeeper;
   private readonly messages: DeviceMessages;
 
@@ -54,12 +54,12 @@ export class MqttBroker implements Stage {
       options.maxPayload,
       ctx.log,
     );
-    this.rejections = new Rejections({ metrics: ctx.metrics, bus: ctx.bus, log: ctx.log, outbox: this.outbox });
+    this.refusals = new MqttRefusals({ metrics: ctx.metrics, bus: ctx.bus, log: ctx.log, outbox: this.outbox });
     this.gatekeeper = new Gatekeeper({
       credentials: ctx.credentials,
       devices: ctx.devices,
       connections: this.connections,
-      rejections: this.rejections,
+      refusals: this.refusals,
       metrics: ctx.metrics,
       log: ctx.log,
       allowAnonymous: options.allowAnonymous,
@@ -69,7 +69,7 @@ export class MqttBroker implements Stage {
       ctx,
       connections: this.connections,
       outbox: this.outbox,
-      rejections: this.rejections,
+      refusals: this.refusals,
       log: ctx.log,
       maxPayload: options.maxPayload,
     });
@@ -116,7 +116,7 @@ export class MqttBroker implements Stage {
     }
     const client = this.aedes.handle(stream, request);
     const limited = limitPacketSize(client, this.options.maxPayload, (bytes) => {
-      this.ctx.metrics?.frameRejected('mqtt', 'too_large');
+      this.ctx.metrics?.frameRefused('mqtt', 'too_large');
       this.ctx.log.warn(
         { clientId: client.id, deviceId: this.connections.deviceId(client), bytes },
         'mqtt packet too large; connection closed',

@@ -12,7 +12,7 @@ import { PASSING_REFUSALS, type Refusal, type RefusalCode } from '../../core/ref
 import type { Connections } from './connections.js';
 import { DIALECTS, type CommandAck, type Decoded, type DeviceMeta, type MqttDialect, type TopicRoute } from './dialects/index.js';
 import type { Outbox } from './outbox.js';
-import type { Rejections } from './rejections.js';
+import type { MqttRefusals } from './refusals.js';
 
 type Verdict = { ok: true } | ({ ok: false; seq?: number; resend?: boolean; counted?: boolean; silent?: boolean } & Refusal);
 const ACCEPTED: Verdict = { ok: true };
@@ -24,7 +24,7 @@ export interface DeviceMessageDeps {
   ctx: Pick<TransportContext, 'ingest' | 'presence' | 'devices' | 'commands'>;
   connections: Connections;
   outbox: Outbox;
-  rejections: Rejections;
+  refusals: MqttRefusals;
   log: HubLogger;
   maxPayload: number;
 }
@@ -57,7 +57,7 @@ export class DeviceMessages {
     }
     if (!verdict.silent) {
       const { code, detail, seq, resend } = verdict;
-      this.deps.rejections.refuse({
+      this.deps.refusals.refuse({
         deviceId: deviceId ?? null,
         topic: packet.topic,
         code,
@@ -131,10 +131,10 @@ export class DeviceMessages {
     // Single readings refused inside an accepted message: the rest of it is kept.
     const topic = `devices/${deviceId}/telemetry`;
     for (const r of refused)
-      this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_value', detail: `${r.detail} (metric ${r.metric})` });
+      this.deps.refusals.refuse({ deviceId, topic, seq, code: 'bad_value', detail: `${r.detail} (metric ${r.metric})` });
     // Ingest counted these under their own codes; devices know them all as bad_reading.
-    for (const r of outcome.rejected) {
-      this.deps.rejections.refuse({ deviceId, topic, seq, code: 'bad_reading', detail: `${r.detail} (metric ${r.metric})`, count: false });
+    for (const r of outcome.refused) {
+      this.deps.refusals.refuse({ deviceId, topic, seq, code: 'bad_reading', detail: `${r.detail} (metric ${r.metric})`, count: false });
     }
     return ACCEPTED;
   }

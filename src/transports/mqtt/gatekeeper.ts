@@ -9,7 +9,7 @@ import { checkDeviceId } from '../../core/model.js';
 import type { HubLogger } from '../../core/logger.js';
 import type { TransportContext } from '../context.js';
 import type { Connections } from './connections.js';
-import type { Rejections } from './rejections.js';
+import type { MqttRefusals } from './refusals.js';
 import type { TransportMetrics } from '../../core/metrics.js';
 import { DIALECTS } from './dialects/index.js';
 
@@ -23,7 +23,7 @@ export interface GatekeeperDeps {
   credentials: NonNullable<TransportContext['credentials']>;
   devices: TransportContext['devices'];
   connections: Connections;
-  rejections: Rejections;
+  refusals: MqttRefusals;
   metrics: TransportMetrics | undefined;
   log: HubLogger;
   allowAnonymous: boolean;
@@ -47,7 +47,7 @@ export class Gatekeeper {
       },
       (err: AuthenticateError) => {
         const returnCode = err.returnCode ?? SERVER_UNAVAILABLE;
-        this.deps.metrics?.frameRejected('mqtt', 'connection_refused');
+        this.deps.metrics?.frameRefused('mqtt', 'connection_refused');
         this.deps.log.warn({ clientId: client.id, username, returnCode, reason: err.message }, 'mqtt connection refused');
         done(err, false);
       },
@@ -65,7 +65,7 @@ export class Gatekeeper {
       return;
     }
     // A refused filter gets SUBACK 0x80; the connection and its other subscriptions stay.
-    this.deps.rejections.refuse({
+    this.deps.refusals.refuse({
       deviceId: deviceId ?? null,
       topic: subscription.topic,
       code: 'subscription_refused',

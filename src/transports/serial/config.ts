@@ -66,7 +66,7 @@ export function parseDevicesDocument(doc: unknown): SerialDeviceConfig[] {
   if (file === null || file === undefined) return [];
   if (!validate(file)) throw configErrorOf(validate.errors ?? [], file);
   const devices = (file.devices ?? []).map((entry, i) => deviceConfig(entry, `devices[${i}]`));
-  rejectDuplicates(devices);
+  refuseDuplicates(devices);
   return devices;
 }
 
@@ -86,7 +86,7 @@ function deviceConfig(entry: DeviceEntry, at: string): SerialDeviceConfig {
   return transport.toConfig(entry, commonConfig(entry, at, transport.defaultBaud), at);
 }
 
-function rejectDuplicates(devices: SerialDeviceConfig[]): void {
+function refuseDuplicates(devices: SerialDeviceConfig[]): void {
   const seenIds = new Map<string, number>();
   const seenPorts = new Map<string, number>();
   const seenMatches = new Map<string, number>();

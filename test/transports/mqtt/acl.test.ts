@@ -50,7 +50,7 @@ test('a wrong key, an unknown device and a login without credentials are refused
     (err: Error & { code?: number }) => err.code === 4,
   );
   await assert.rejects(rawClient(t, { clientId: 'bob' }), (err: Error & { code?: number }) => err.code === 5);
-  assert.equal(t.hub.metrics.framesRejected.get({ transport: 'mqtt', reason: 'connection_refused' }), 3);
+  assert.equal(t.hub.metrics.framesRefused.get({ transport: 'mqtt', reason: 'connection_refused' }), 3);
   assert.equal(bob.connected, true, 'the real bob is not disturbed');
 });
 
@@ -140,7 +140,7 @@ test('a packet far beyond the payload limit closes that connection before it is 
   mallory.publish('devices/mallory/telemetry', Buffer.alloc(200_000, 0x20), { qos: 1 });
   await closed;
   mallory.end(true);
-  await waitFor('counted', () => t.hub.metrics.framesRejected.get({ transport: 'mqtt', reason: 'too_large' }) >= 1);
+  await waitFor('counted', () => t.hub.metrics.framesRefused.get({ transport: 'mqtt', reason: 'too_large' }) >= 1);
   assert.ok(alice.connected, 'alice is untouched');
   bob.send({ after: 1 });
   await bob.drained();
@@ -151,7 +151,7 @@ test('a packet far beyond the payload limit closes that connection before it is 
 test('a device cannot log another off by taking its client id; its own client ids it may take over', async () => {
   const bobChanges: string[] = [];
   const off = t.hub.bus.on('presence', (c: PresenceChange) => c.deviceId === 'bob' && bobChanges.push(c.state));
-  const refusedBefore = t.hub.metrics.framesRejected.get({ transport: 'mqtt', reason: 'connection_refused' });
+  const refusedBefore = t.hub.metrics.framesRefused.get({ transport: 'mqtt', reason: 'connection_refused' });
   const bobShell = await rawClient(t, { clientId: 'bob-shell', username: 'bob', password: bob.options.key });
   try {
     await provision(t, 'carol'); // provisioned, never connected
@@ -163,7 +163,7 @@ test('a device cannot log another off by taking its client id; its own client id
         clientId,
       );
     }
-    assert.equal(t.hub.metrics.framesRejected.get({ transport: 'mqtt', reason: 'connection_refused' }), refusedBefore + 3);
+    assert.equal(t.hub.metrics.framesRefused.get({ transport: 'mqtt', reason: 'connection_refused' }), refusedBefore + 3);
     // A device reconnecting under its own client id takes its old connection over, as MQTT says.
     const first = await rawClient(t, { clientId: 'alice-2', username: 'alice', password: aliceKey });
     const firstClosed = new Promise<void>((resolve) => first.once('close', () => resolve()));

@@ -18,7 +18,7 @@ function withFile(name: string, text: string, check: (path: string) => void): vo
   }
 }
 
-function rejects(doc: unknown, message: string): void {
+function refuses(doc: unknown, message: string): void {
   assert.throws(
     () => parseDevicesDocument(doc),
     (err: unknown) => {
@@ -96,7 +96,7 @@ test('broken YAML names the file and the line', () => {
 });
 
 test('errors name the offending field', () => {
-  rejects(
+  refuses(
     {
       devices: [
         firmata,
@@ -113,29 +113,29 @@ test('errors name the offending field', () => {
     },
     'devices[1].sensors[1].pin: must be A0-A5 or 0-13, got "A9"',
   );
-  rejects({ devices: [{ transport: 'zigbee', port: '/dev/x' }] }, 'devices[0].transport: must be one of firmata, line, dsmr, got "zigbee"');
-  rejects({ devices: [{ port: '/dev/x' }] }, 'devices[0].transport: is required; one of firmata, line, dsmr');
-  rejects(
+  refuses({ devices: [{ transport: 'zigbee', port: '/dev/x' }] }, 'devices[0].transport: must be one of firmata, line, dsmr, got "zigbee"');
+  refuses({ devices: [{ port: '/dev/x' }] }, 'devices[0].transport: is required; one of firmata, line, dsmr');
+  refuses(
     { devices: [{ transport: 'firmata', port: '/dev/x' }] },
     'devices[0].id: is required for firmata boards (they do not name themselves)',
   );
-  rejects(
+  refuses(
     { devices: [{ transport: 'dsmr', id: 'bad id!', port: '/dev/x' }] },
     'devices[0].id: device id may hold only letters, digits, ".", "_" and "-", starting with a letter or digit',
   );
-  rejects({ devices: [{ transport: 'dsmr' }] }, 'devices[0].port: give either port (a path) or match (USB ids), not both or neither');
-  rejects(
+  refuses({ devices: [{ transport: 'dsmr' }] }, 'devices[0].port: give either port (a path) or match (USB ids), not both or neither');
+  refuses(
     { devices: [{ transport: 'dsmr', port: '/dev/x', match: { vendorId: '0403' } }] },
     'devices[0].port: give either port (a path) or match (USB ids), not both or neither',
   );
-  rejects(
+  refuses(
     { devices: [{ transport: 'dsmr', match: { vendorId: 'FTDI' } }] },
     'devices[0].match.vendorId: must be 4 hex digits like "2341", got "FTDI"',
   );
-  rejects({ devices: [{ transport: 'dsmr', match: {} }] }, 'devices[0].match: needs at least one of vendorId, productId, serialNumber');
-  rejects({ devices: [{ transport: 'dsmr', port: '/dev/x', baudRate: 'fast' }] }, 'devices[0].baudRate: must be a number, got "fast"');
-  rejects({ devices: [{ transport: 'dsmr', port: '/dev/x', dataBits: 9 }] }, 'devices[0].dataBits: must be one of 5, 6, 7, 8, got 9');
-  rejects(
+  refuses({ devices: [{ transport: 'dsmr', match: {} }] }, 'devices[0].match: needs at least one of vendorId, productId, serialNumber');
+  refuses({ devices: [{ transport: 'dsmr', port: '/dev/x', baudRate: 'fast' }] }, 'devices[0].baudRate: must be a number, got "fast"');
+  refuses({ devices: [{ transport: 'dsmr', port: '/dev/x', dataBits: 9 }] }, 'devices[0].dataBits: must be one of 5, 6, 7, 8, got 9');
+  refuses(
     { devices: [{ transport: 'dsmr', port: '/dev/x', parity: 'yes' }] },
     'devices[0].parity: must be one of none, even, odd, mark, space, got "yes"',
   );
@@ -143,34 +143,34 @@ test('errors name the offending field', () => {
     () => parseDevicesDocument({ devices: [{ transport: 'dsmr', port: '/dev/x', baud: 9600 }] }),
     /^ConfigError: devices\[0\]\.baud: unknown field; expected one of id, name, transport, port, match, baudRate, /,
   );
-  rejects(
+  refuses(
     { devices: [{ transport: 'dsmr', port: '/dev/x', sensors: [{ pin: 'A0', metric: 'x' }] }] },
     'devices[0].sensors: only firmata boards take pin maps; dsmr devices describe themselves',
   );
-  rejects(
+  refuses(
     { devices: [{ ...firmata, actuators: [{ name: 'led', type: 'lamp', pin: 13 }] }] },
     'devices[0].actuators[0].type: must be one of led, relay, pwm, servo, got "lamp"',
   );
-  rejects(
+  refuses(
     { devices: [{ ...firmata, actuators: [{ name: 'led', type: 'led', pin: 14 }] }] },
     'devices[0].actuators[0].pin: must be A0-A5 or 0-13, got 14',
   );
-  rejects({ devices: [{ ...firmata, sensors: [{ pin: 'A0' }] }] }, 'devices[0].sensors[0].metric: is required');
-  rejects(
+  refuses({ devices: [{ ...firmata, sensors: [{ pin: 'A0' }] }] }, 'devices[0].sensors[0].metric: is required');
+  refuses(
     { devices: [{ ...firmata, sensors: [{ pin: 'A0', metric: 'l', scale: { from: [0, 0], to: [0, 1] } }] }] },
     'devices[0].sensors[0].scale.from: must span a range (the two ends differ)',
   );
-  rejects(
+  refuses(
     { devices: [{ ...firmata, sensors: [{ pin: 'A0', metric: 'l', intervalMs: 1 }] }] },
     'devices[0].sensors[0].intervalMs: must be at least 10, got 1',
   );
-  rejects({ devices: [firmata, { ...firmata, port: '/dev/ttyACM9' }] }, 'devices[1].id: "uno-1" is already used by devices[0]');
-  rejects({ devices: [firmata, { ...firmata, id: 'uno-2' }] }, 'devices[1].port: /dev/ttyACM0 is already used by devices[0]');
-  rejects(
+  refuses({ devices: [firmata, { ...firmata, port: '/dev/ttyACM9' }] }, 'devices[1].id: "uno-1" is already used by devices[0]');
+  refuses({ devices: [firmata, { ...firmata, id: 'uno-2' }] }, 'devices[1].port: /dev/ttyACM0 is already used by devices[0]');
+  refuses(
     { devices: [{ ...firmata, sensors: [{ pin: 7, metric: 'door' }], actuators: [{ name: 'lock', type: 'relay', pin: '7' }] }] },
     'devices[0].actuators[0].pin: pin 7 is already used by sensors[0]',
   );
-  rejects(
+  refuses(
     {
       devices: [
         {
@@ -185,12 +185,12 @@ test('errors name the offending field', () => {
     'devices[0].actuators[1].pin: pin 13 is already used by actuators[0]',
   );
   const byUsb = { transport: 'dsmr', match: { vendorId: '0403', productId: '6001' } };
-  rejects(
+  refuses(
     { devices: [byUsb, { ...byUsb, match: { productId: '6001', vendorId: '0403' } }] },
     'devices[1].match: the same USB ids as devices[0] find the same adapter; tell them apart by serialNumber or give port paths',
   );
   assert.equal(parseDevicesDocument({ devices: [byUsb, { ...byUsb, match: { ...byUsb.match, serialNumber: 'A50285BI' } }] }).length, 2);
-  rejects({ devices: { a: 1 } }, 'devices: must be a list');
-  rejects({ boards: [] }, 'boards: unknown field; expected one of devices');
-  rejects({ devices: ['dsmr'] }, 'devices[0]: must be a mapping');
+  refuses({ devices: { a: 1 } }, 'devices: must be a list');
+  refuses({ boards: [] }, 'boards: unknown field; expected one of devices');
+  refuses({ devices: ['dsmr'] }, 'devices[0]: must be a mapping');
 });

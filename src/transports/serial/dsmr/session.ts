@@ -30,7 +30,7 @@ export class DsmrSession {
   private readonly framer = new TelegramFramer();
   private readonly port: ReconnectingPort;
   private readonly log: HubLogger;
-  private readonly rejections: TransportRefusals;
+  private readonly refusals: TransportRefusals;
   /** The device id telegrams are stored under; known from the devices file or the first telegram. */
   private deviceId: string | null;
   private readonly registeredMetrics = new Set<string>();
@@ -45,9 +45,9 @@ export class DsmrSession {
     this.deviceId = device.id ?? null;
     this.log = ctx.log.child({ transport: 'dsmr', port: device.port ?? device.match, ...(device.id ? { deviceId: device.id } : {}) });
     this.port = new ReconnectingPort(portOptions(device, this.log, options));
-    this.rejections = new TransportRefusals({
+    this.refusals = new TransportRefusals({
       source: 'dsmr',
-      message: 'telegram rejected',
+      message: 'telegram refused',
       bus: ctx.bus,
       log: this.log,
       metrics: ctx.metrics,
@@ -70,7 +70,7 @@ export class DsmrSession {
 
   private onData(chunk: Buffer): void {
     for (const frame of this.framer.push(chunk)) {
-      if (frame.kind === 'dropped') this.reject(DROPPED[frame.reason], { bytes: frame.bytes });
+      if (frame.kind === 'dropped') this.refuse(DROPPED[frame.reason], { bytes: frame.bytes });
       else
         this.queue = this.queue
           .then(() => this.handle(frame, Date.now()))
@@ -86,7 +86,7 @@ export class DsmrSession {
   private async handle(frame: FramedTelegram, receivedAt: number): Promise<void> {
     if (frame.crc && !frame.crc.valid) {
       const computed = frame.crc.computed.toString(16).toUpperCase().padStart(4, '0');
-      return this.reject(
+      return this.refuse(
         { code: 'bad_crc', detail: `CRC ${frame.crc.stated} stated, ${computed} computed` },
         { stated: frame.crc.stated, computed },
       );
@@ -95,11 +95,11 @@ export class DsmrSession {
     // DSMR 4+ (1-3:0.2.8) and Belgian (0-0:96.1.4) meters always send a CRC; one without has lost it.
     const versioned = telegram.objects.has('1-3:0.2.8') || telegram.objects.has('0-0:96.1.4');
     if (!frame.crc && versioned)
-      return this.reject({ code: 'missing_crc', detail: 'a DSMR 4+ or e-MUCS telegram without its CRC' }, { header: telegram.header });
+      return this.refuse({ code: 'missing_crc', detail: 'a DSMR 4+ or e-MUCS telegram without its CRC' }, { header: telegram.header });
     // Without a CRC the line structure is the only check there is.
     if (!frame.crc && telegram.malformed.length > 0) {
       const [first] = telegram.malformed;
-      return this.reject(
+      return this.refuse(
         { code: 'malformed_line', detail: `line ${first.line} is not obis(value): ${first.text}` },
         { lines: telegram.malformed },
       );
@@ -108,13 +108,13 @@ export class DsmrSession {
     const readout = readoutOf(telegram, receivedAt);
     const deviceId = this.device.id ?? (readout.equipmentId ? meterDeviceId(readout.equipmentId) : null);
     if (!deviceId)
-      return this.reject(
+      return this.refuse(
         { code: 'no_equipment_id', detail: 'no usable equipment id in the telegram, and no id in the devices file' },
         { header: telegram.header },
       );
     // Line noise can frame as "/…!" with nothing inside; a real meter always reports something.
     if (readout.readings.length === 0)
-      return this.reject(
+      return this.refuse(
         { code: 'no_readings', detail: 'the telegram holds no value the hub stores' },
         { header: telegram.header, skipped: readout.skipped },
       );
@@ -123,7 +123,7 @@ export class DsmrSession {
     await this.adoptDeviceId(deviceId, readout.p1Version, readout.metrics, telegram.header);
     const outcome = this.ctx.ingest.submit({ deviceId, source: 'dsmr', readings: readout.readings });
     if (outcome.status === 'refused') {
-      this.rejections.log(deviceId, outcome, {}, 'telegram refused by ingest');
+      this.refusals.log(deviceId, outcome, {}, 'telegram refused by ingest');
       return;
     }
     this.ctx.presence.online(deviceId, 'telegram received');
@@ -154,7 +154,7 @@ export class DsmrSession {
     for (const m of metrics) this.registeredMetrics.add(m.name);
   }
 
-  private reject(refusal: Refusal<DsmrRefusalCode>, details: Record<string, unknown>): void {
-    this.rejections.refuse(this.deviceId, refusal, details);
+  private refuse(refusal: Refusal<DsmrRefusalCode>, details: Record<string, unknown>): void {
+    this.refusals.refuse(this.deviceId, refusal, details);
   }
 }

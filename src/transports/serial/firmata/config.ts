@@ -70,7 +70,7 @@ export interface FirmataDeviceConfig extends SerialDeviceCommon<'firmata'> {
 export function firmataConfig(entry: Static<typeof FirmataEntry>, common: SerialDeviceCommon<'firmata'>, at: string): FirmataDeviceConfig {
   const sensors = (entry.sensors ?? []).map((sensor, i) => sensorConfig(sensor, `${at}.sensors[${i}]`));
   const actuators = (entry.actuators ?? []).map((actuator, i) => actuatorConfig(actuator, `${at}.actuators[${i}]`));
-  rejectSharedPins(sensors, actuators, at);
+  refuseSharedPins(sensors, actuators, at);
   return { ...common, id: entry.id, sensors, actuators, ...(entry.probe ? { probe: entry.probe } : {}) };
 }
 
@@ -96,7 +96,7 @@ function pinOf(pin: string | number): string | number {
 }
 
 /** A pin is an input or an output, once: a second use would switch the first one's pin mode. */
-function rejectSharedPins(sensors: FirmataSensorConfig[], actuators: FirmataActuatorConfig[], at: string): void {
+function refuseSharedPins(sensors: FirmataSensorConfig[], actuators: FirmataActuatorConfig[], at: string): void {
   const users = new Map<string, string>();
   const uses = [
     ...sensors.map((s, i) => ({ pin: String(s.pin), user: `sensors[${i}]` })),

@@ -179,7 +179,7 @@ export class FirmataSession implements CommandSink {
   /** Fails a command the board cannot carry out, before any pin is written; it counts as delivered. */
   private refuse(command: Command, reason: string): true {
     this.log.warn({ commandId: command.id, reason }, 'command refused');
-    this.ctx.metrics?.frameRejected('firmata', 'command_refused');
+    this.ctx.metrics?.frameRefused('firmata', 'command_refused');
     this.answer(command, { ok: false, error: reason });
     return true;
   }

@@ -42,7 +42,7 @@ async function writeChunked(port: SerialPort, bytes: Buffer, seed: number): Prom
   }
 }
 
-test('all fixture telegrams, each on its own pty, end up in the store or in the rejected count', async () => {
+test('all fixture telegrams, each on its own pty, end up in the store or in the refused count', async () => {
   const meters: Meter[] = [];
   let hub: TestHub | null = null;
   try {

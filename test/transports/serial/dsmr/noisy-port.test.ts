@@ -1,6 +1,6 @@
 // Two meters on two ptys in one hub. One line is flooded with random bytes (a loose connector, a
 // meter at the wrong baud rate); the other meter's telegrams are stored all the while, the
-// garbage is counted as rejected, and once the noise stops the noisy line's own meter is heard.
+// garbage is counted as refused, and once the noise stops the noisy line's own meter is heard.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -65,11 +65,11 @@ test('a flooded line does not hold up the meter next to it, and recovers when th
     await waitFor('the quiet meter stored during the flood', async () => (await readingCount(hub!, 'quiet-meter')) >= 40);
     assert.ok(flooding);
     const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-    const rejected = metrics
+    const refused = metrics
       .split('\n')
       .filter((l) => l.startsWith('hub_frames_rejected_total{') && l.includes('transport="dsmr"'))
       .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
-    assert.ok(rejected > 10, `only ${rejected} rejections counted`);
+    assert.ok(refused > 10, `only ${refused} refusals counted`);
 
     flooding = false;
     await new Promise((r) => setTimeout(r, 50));

@@ -1,6 +1,6 @@
 // A DSMR meter on a real pseudo-terminal, read by a real hub: telegrams written in odd-sized
 // chunks (good, corrupted, cut off) at 115200 8N1 and 9600 7E1, readings checked through the REST
-// API and rejections through /metrics, and a replug while the hub runs.
+// API and refusals through /metrics, and a replug while the hub runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -51,7 +51,7 @@ async function metricsText(hub: TestHub): Promise<string> {
   return (await fetch(`${hub.url}/metrics`)).text();
 }
 
-function rejectedCount(text: string, reason: string): number {
+function refusedCount(text: string, reason: string): number {
   const line = text
     .split('\n')
     .find((l) => l.startsWith('hub_frames_rejected_total{') && l.includes('transport="dsmr"') && l.includes(`reason="${reason}"`));
@@ -64,7 +64,7 @@ async function startMeterHub(pty: PtyPair, device: Record<string, unknown>): Pro
   return startHub({ devicesFile, serialReconnectMaxMs: 200 });
 }
 
-test('DSMR 5 at 115200: good telegrams stored, corrupted and cut-off ones rejected and counted', async () => {
+test('DSMR 5 at 115200: good telegrams stored, corrupted and cut-off ones refused and counted', async () => {
   const pty = await createPtyPair();
   let hub: TestHub | null = null;
   let meter: SerialPort | null = null;
@@ -101,9 +101,9 @@ test('DSMR 5 at 115200: good telegrams stored, corrupted and cut-off ones reject
     );
 
     const text = await metricsText(hub);
-    assert.equal(rejectedCount(text, 'bad_crc'), 2);
-    assert.equal(rejectedCount(text, 'truncated'), 1);
-    assert.equal(rejectedCount(text, 'missing_crc'), 1);
+    assert.equal(refusedCount(text, 'bad_crc'), 2);
+    assert.equal(refusedCount(text, 'truncated'), 1);
+    assert.equal(refusedCount(text, 'missing_crc'), 1);
 
     const {
       body: { device },
@@ -148,10 +148,10 @@ test('DSMR 2.2 at 9600 7E1: readings stamped on receipt under the id from the de
       (await readings(hub, 'old-meter', 'tariff')).map((r) => r.value),
       [1],
     );
-    await waitFor('the garbled telegram counted', async () => rejectedCount(await metricsText(hub!), 'malformed_line') === 1);
+    await waitFor('the garbled telegram counted', async () => refusedCount(await metricsText(hub!), 'malformed_line') === 1);
     // Noise can look like an empty telegram; it must not count as the meter being there.
     await writeChunked(meter, Buffer.from('/ISk5\\2MT382-1004\r\n\r\n!\r\n'));
-    await waitFor('the empty telegram counted', async () => rejectedCount(await metricsText(hub!), 'no_readings') === 1);
+    await waitFor('the empty telegram counted', async () => refusedCount(await metricsText(hub!), 'no_readings') === 1);
     const {
       body: { device },
     } = await getJson(`${hub.url}/api/devices/old-meter`);

@@ -76,7 +76,7 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
     };
   };
   const presence = async () => (await getJson(`${hub.url}/api/devices/${DEVICE}`)).body.device?.presence;
-  const lineRejections = async () => {
+  const lineRefusals = async () => {
     const text = await (await fetch(`${hub.url}/metrics`)).text();
     return text
       .split('\n')
@@ -199,7 +199,7 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
   });
 
   it('survives line noise both ways: damaged frames are refused and counted, resends fill every hole', async () => {
-    const rejectedBefore = await lineRejections();
+    const refusedBefore = await lineRefusals();
     const deviceErrorsBefore = wire.fromDevice.filter((f) => f.body.startsWith('err ')).length;
     // Write-only descriptors on both ends of the pty: bytes land between (or inside) real frames.
     const toHub = openSync(pty.devicePath, constants.O_WRONLY | constants.O_NOCTTY);
@@ -224,7 +224,7 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
       closeSync(toHub);
       closeSync(toDevice);
     }
-    await waitFor('the hub to refuse every noise line and damaged frame', async () => (await lineRejections()) - rejectedBefore >= 24);
+    await waitFor('the hub to refuse every noise line and damaged frame', async () => (await lineRefusals()) - refusedBefore >= 24);
     await waitFor(
       'the firmware to report damaged frames',
       () => wire.fromDevice.filter((f) => f.body.startsWith('err ')).length > deviceErrorsBefore,

@@ -67,7 +67,7 @@ describe('line session with a scripted device on a pty', () => {
         .map((l) => l.replace(/\*[0-9A-F]{2}$/, ''))
         .find((b) => pattern.test(b)),
     );
-  const rejectedCount = async (reason: string) => {
+  const refusedCount = async (reason: string) => {
     const text = await (await fetch(`${hub.url}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith(`hub_frames_rejected_total{transport="line",reason="${reason}"}`));
     return line ? Number(line.split(' ').at(-1)) : 0;
@@ -83,7 +83,7 @@ describe('line session with a scripted device on a pty', () => {
     await new Promise((r) => setTimeout(r, 600)); // past the hub's pause between two "hi"
     await send('t 0 0 temperature=21.5');
     await hear(/^hi$/, since);
-    assert.equal(await rejectedCount('before_hello'), 1);
+    assert.equal(await refusedCount('before_hello'), 1);
     assert.equal(hub.hub.devices.get(DEVICE), undefined, 'nothing is registered before a hello');
   });
 
@@ -121,12 +121,12 @@ describe('line session with a scripted device on a pty', () => {
     await write(Buffer.concat([Buffer.alloc(400, 0x55), Buffer.from('\n')]));
     await write(Buffer.from([0x00, 0xff, 0x13, 0x80, 0x0a]));
     await waitFor('eight err frames', () => heard.slice(since).filter((l) => l.startsWith('err ')).length >= 8);
-    assert.equal(await rejectedCount('checksum'), 1);
-    assert.equal(await rejectedCount('no_checksum'), 2);
-    assert.equal(await rejectedCount('unknown_type'), 1);
-    assert.equal(await rejectedCount('bad_field'), 2);
-    assert.equal(await rejectedCount('protocol'), 1);
-    assert.equal(await rejectedCount('too_long'), 1);
+    assert.equal(await refusedCount('checksum'), 1);
+    assert.equal(await refusedCount('no_checksum'), 2);
+    assert.equal(await refusedCount('unknown_type'), 1);
+    assert.equal(await refusedCount('bad_field'), 2);
+    assert.equal(await refusedCount('protocol'), 1);
+    assert.equal(await refusedCount('too_long'), 1);
     await send('t 3 0 temperature=23 rpm=1100');
     await hear(/^h 3$/, since);
     assert.deepEqual(
@@ -149,7 +149,7 @@ describe('line session with a scripted device on a pty', () => {
     // Asked with `hi`: the welcome answering the hello echoes its boot id, so a board that reset
     // meanwhile cannot take it for its own.
     await hear(/^hi$/, since);
-    assert.equal(await rejectedCount('gap'), 1);
+    assert.equal(await refusedCount('gap'), 1);
     await send(`${HELLO} boot=7`);
     await hear(/^welcome 3 iv=500 boot=7$|^welcome 3 boot=7$/, since);
     await send('t 4 200 temperature=24 rpm=1'); // the resend: each sample keeps its own age
@@ -220,7 +220,7 @@ describe('line session with a scripted device on a pty', () => {
     await waitFor('bench-7 stale', () => hub.hub.devices.get(DEVICE)?.presence === 'stale', 5_000);
     await send('hb 60000 0 0');
     await waitFor('bench-7 online', () => hub.hub.devices.get(DEVICE)?.presence === 'online');
-    assert.equal(await rejectedCount('bad_field'), 2, 'heartbeats are well-formed frames');
+    assert.equal(await refusedCount('bad_field'), 2, 'heartbeats are well-formed frames');
   });
 
   it('refuses a second board announcing an id already served on another port', async () => {
@@ -231,7 +231,7 @@ describe('line session with a scripted device on a pty', () => {
       twin.on('data', (chunk: Buffer) => (answer += chunk.toString()));
       await new Promise<void>((resolve) => twin.write(encodeFrame(`hello ${DEVICE} proto=1`), () => resolve()));
       await waitFor('an err answer', () => answer.includes('err id_in_use'));
-      assert.equal(await rejectedCount('id_in_use'), 1);
+      assert.equal(await refusedCount('id_in_use'), 1);
       assert.equal(hub.hub.devices.get(DEVICE)?.name, 'Bench sensor', 'the first board keeps its device');
     } finally {
       await new Promise<void>((resolve) => twin.close(() => resolve()));

@@ -73,7 +73,7 @@ test('a sample refused while the store is slow and then dropped by the ring does
   await send('t 0 0 v=0');
   await waitFor('seq 0 being written', () => store.entered >= 1);
   for (let seq = 1; seq < 5; seq++) await send(`t ${seq} 0 v=${seq}`); // 1..3 fill the buffer of 3
-  await waitFor('seq 4 refused for a full buffer', () => hub.hub.metrics.readingsRejected.get({ source: 'line', reason: 'busy' }) >= 1);
+  await waitFor('seq 4 refused for a full buffer', () => hub.hub.metrics.readingsRefused.get({ source: 'line', reason: 'busy' }) >= 1);
   // The device keeps sampling; its ring of 4 drops 0..4, the refused 4 among them, and says so.
   const since = heard.length;
   await send('hb 5000 4 5 5');

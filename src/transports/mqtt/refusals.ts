@@ -18,7 +18,7 @@ export interface MqttRefusal extends Refusal {
   count?: boolean;
 }
 
-export class Rejections {
+export class MqttRefusals {
   private readonly refusals: TransportRefusals;
 
   constructor(private readonly deps: { metrics: TransportMetrics | undefined; bus: EventBus; log: HubLogger; outbox: Outbox }) {
