@@ -3,7 +3,7 @@
 // switched by `set` commands, pin by pin, and how often the board is probed.
 import { Type, type Static } from 'typebox';
 import { ConfigError } from '../../../config/settings.js';
-import { checkMetricName } from '../../../core/model.js';
+import { ACTUATOR_TYPES, checkMetricName } from '../../../core/model.js';
 import { Text, deviceSchema, type SerialDeviceCommon } from '../device-config.js';
 
 /** "A0".."A5" for analog inputs, 0..13 for digital ones (also written as a string, "7"). */
@@ -28,7 +28,7 @@ const Sensor = Type.Object(
 const Actuator = Type.Object(
   {
     name: Text,
-    type: Type.Enum(['led', 'relay', 'pwm', 'servo']),
+    type: Type.Enum([...ACTUATOR_TYPES]),
     pin: Pin,
   },
   { additionalProperties: false },

@@ -2,13 +2,13 @@
 // separated by single spaces, the first naming the frame type. Device frames are parsed and
 // checked here, at the edge, so the session handles typed, trusted values only; hub frames are
 // formatted here. Every refusal is a FrameError with a short code for counters.
-import { checkDeviceId, checkMetricName, isSeq, type ActuatorSpec, type MetricSpec } from '../../../core/model.js';
+import { ACTUATOR_TYPES, checkDeviceId, checkMetricName, isSeq, type ActuatorSpec, type MetricSpec } from '../../../core/model.js';
 import { FrameError } from './framing.js';
 
 export const PROTOCOL_VERSION = 1;
 const MAX_VALUES = 32;
 const MAX_AGE_MS = 86_400_000;
-const ACTUATOR_TYPES: ReadonlyArray<ActuatorSpec['type']> = ['led', 'relay', 'pwm', 'servo'];
+const KNOWN_ACTUATOR_TYPES: ReadonlySet<string> = new Set(ACTUATOR_TYPES);
 const NUMBER = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 const UINT = /^\d{1,10}$/;
 
@@ -98,7 +98,7 @@ function parseHello(args: string[]): DeviceFrame {
     actuators: pairs(opts.get('a'), 'hello a').map(([name, type]) => {
       const problem = checkMetricName(name);
       if (problem) throw new FrameError('bad_field', `hello a: ${problem.replace('metric name', 'actuator name')}`);
-      if (!ACTUATOR_TYPES.includes(type as ActuatorSpec['type']))
+      if (!KNOWN_ACTUATOR_TYPES.has(type))
         throw new FrameError('bad_field', `hello a: actuator ${name} has type "${type}"; expected led, relay, pwm or servo`);
       return { name, type: type as ActuatorSpec['type'] };
     }),

@@ -2,12 +2,12 @@
 // out is typed and trusted by the core. Each decoder returns either the value or the refusal:
 // a code for counters and the device, and the detail in words a device developer can act on.
 import type { ReadingInput } from '../../../../core/ingest.js';
-import { checkMetricName, isSeq, type ActuatorSpec, type MetricSpec } from '../../../../core/model.js';
+import { ACTUATOR_TYPES, checkMetricName, isSeq, type ActuatorSpec, type MetricSpec } from '../../../../core/model.js';
 import type { CommandAck, Decoded, DeviceMeta, Telemetry } from '../index.js';
 
 type CodecRefusal = 'malformed' | 'too_many_readings' | 'no_readings' | 'bad_status' | 'bad_meta' | 'bad_command_ack';
 
-const ACTUATOR_TYPES: ReadonlySet<string> = new Set(['led', 'relay', 'pwm', 'servo']);
+const KNOWN_ACTUATOR_TYPES: ReadonlySet<string> = new Set(ACTUATOR_TYPES);
 const MAX_READINGS_PER_MESSAGE = 10_000;
 
 function fail<T>(code: CodecRefusal, detail: string, seq?: number): Decoded<T> {
@@ -99,7 +99,7 @@ export function decodeMeta(payload: Buffer): Decoded<DeviceMeta> {
     const { name: actuator, type } = (a ?? {}) as Record<string, unknown>;
     const invalid = checkMetricName(actuator);
     if (invalid) return fail('bad_meta', `actuators: ${invalid.replace('metric name', 'actuator name')}`);
-    if (typeof type !== 'string' || !ACTUATOR_TYPES.has(type))
+    if (typeof type !== 'string' || !KNOWN_ACTUATOR_TYPES.has(type))
       return fail('bad_meta', `actuators: type of ${String(actuator)} must be led, relay, pwm or servo`);
     actuatorSpecs.push({ name: actuator as string, type: type as ActuatorSpec['type'] });
   }
