@@ -2,7 +2,7 @@
 // --profile test runs this file against the compose file's mongo:7 replica set). Each case gets
 // its own database, dropped afterwards. Every flush goes through the adapter's transaction, and
 // one more case checks that a real server rolls a failed flush back. Without MONGODB_URI the run
-// is not silently skipped: one test says it did not run and why.
+// is not silently skipped: one test is reported as skipped, with the reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MongoClient } from 'mongodb';
@@ -25,12 +25,9 @@ async function dropDatabase(databaseName: string): Promise<void> {
 }
 
 if (uri === '') {
-  test('live MongoDB contract run: NOT RUN because MONGODB_URI is unset (no MongoDB server on this machine)', (t) => {
-    assert.equal(process.env.MONGODB_URI ?? '', '');
-    t.diagnostic(
-      'Set MONGODB_URI (for example `docker compose --profile test run --rm contract`) to run the store contract against a live MongoDB.',
-    );
-  });
+  test('live MongoDB contract run', {
+    skip: 'MONGODB_URI is not set: no MongoDB server here (set it, for example with `docker compose --profile test run --rm contract`, to run the store contract against a live MongoDB)',
+  }, () => {});
 } else {
   let run = 0;
   storeContract('live MongoDB', async (t) => {
