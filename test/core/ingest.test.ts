@@ -14,7 +14,7 @@ import { teardown, tempDir } from '../helpers/teardown.js';
 const NOW = Date.now();
 
 /** Ingest on a real SQLite store in a temp dir, all of it stopped and removed after the test. */
-async function setup(t: TestContext, options: Partial<IngestOptions> = {}, wrap: (s: Store) => Store = (s) => s) {
+async function setup(t: TestContext, options: Partial<IngestOptions> = {}, wrap: (s: Store) => Store = (s) => s, clock?: () => number) {
   const sqlite = new SqliteStore(tempDir(t, 'ingest-test-'));
   await sqlite.start();
   teardown(t, () => sqlite.stop());
@@ -24,7 +24,7 @@ async function setup(t: TestContext, options: Partial<IngestOptions> = {}, wrap:
   const devices = new DeviceRegistry(store, streams, bus);
   const metrics = new HubMetrics();
   const ingest = new Ingest(
-    { store, devices, streams, bus, metrics, log: createLogger('silent') },
+    { store, devices, streams, bus, metrics, log: createLogger('silent'), clock },
     { batchSize: 100, flushIntervalMs: 10, maxPending: 10_000, ...options },
   );
   await devices.register({ id: 'dev-1', name: 'Device 1', transport: 'mqtt' });
@@ -118,12 +118,13 @@ test('a full batch is flushed at once without waiting for the interval', async (
 });
 
 test('a resent sequence number is dropped without a second write, also across wrap-around', async (t) => {
-  const h = await setup(t);
+  let now = NOW;
+  const h = await setup(t, {}, undefined, () => now);
   const send = (seq: number, value: number) =>
     h.ingest.submit({ deviceId: 'dev-1', seq, source: 'test', readings: [{ metric: 't', value }] });
   const first = send(2 ** 32 - 1, 1);
   await first.durable;
-  await new Promise((r) => setTimeout(r, 2)); // receive time differs, so only the seq can catch the resend
+  now += 2; // receive time differs, so only the seq can catch the resend
   const again = send(2 ** 32 - 1, 1);
   assert.equal(again.status, 'duplicate');
   assert.deepEqual(await again.durable, { h: 2 ** 32 - 1 });

@@ -25,8 +25,10 @@ async function setup(t: TestContext) {
 
 test('presence goes online, stale after silence, online again on a heartbeat, offline on disconnect; all stored', async (t) => {
   const s = await setup(t);
+  // Silence is measured on this clock, not the wall clock: the test moves it.
+  let now = Date.now();
   const presence = new PresenceService(
-    { devices: s.devices, bus: s.bus, store: s.store, log: s.log },
+    { devices: s.devices, bus: s.bus, store: s.store, log: s.log, clock: () => now },
     { staleFactor: 2, defaultIntervalMs: 60_000, checkIntervalMs: 10 },
   );
   teardown(t, () => presence.stop());
@@ -34,8 +36,14 @@ test('presence goes online, stale after silence, online again on a heartbeat, of
   s.bus.on('presence', (c) => changes.push(c));
   presence.start();
   presence.online('d1', 'connected');
-  await waitFor('stale', () => s.devices.get('d1')?.presence === 'stale', 2_000);
+  now += 40; // silent for staleFactor × the 20 ms sample interval: not longer yet
+  presence.checkStale();
+  assert.equal(s.devices.get('d1')?.presence, 'online', 'not stale at exactly staleFactor intervals');
+  now += 1;
+  await waitFor('the stale check to run', () => s.devices.get('d1')?.presence === 'stale', 2_000);
+  now += 1;
   presence.heard('d1');
+  now += 1;
   presence.offline('d1', 'last will');
   presence.offline('d1', 'again'); // no change, no event
   presence.stop();
@@ -54,7 +62,9 @@ test('presence goes online, stale after silence, online again on a heartbeat, of
 
 test('commands: queued then sent by the sink, acked or failed by the device, expired without an answer; redelivered on reconnect', async (t) => {
   const s = await setup(t);
-  const commands = new CommandService({ devices: s.devices, bus: s.bus, store: s.store, log: s.log });
+  // Expiry is measured on this clock, not the wall clock: the test moves it.
+  let now = Date.now();
+  const commands = new CommandService({ devices: s.devices, bus: s.bus, store: s.store, log: s.log, clock: () => now });
   teardown(t, () => commands.stop());
   const states: string[] = [];
   s.bus.on('command', (c) => states.push(`${c.action}:${c.state}`));
@@ -84,7 +94,12 @@ test('commands: queued then sent by the sink, acked or failed by the device, exp
   assert.equal(delivered.filter((d) => d.id === c.id).length, 2);
 
   const d = await commands.create({ deviceId: 'd1', action: 'never', timeoutMs: 30 });
-  await waitFor('expiry', async () => (await commands.expireDue(), !commands.get(d.id)), 2_000);
+  now += 29;
+  await commands.expireDue();
+  assert.equal(commands.get(d.id)?.state, 'sent', 'not expired before its time');
+  now += 1;
+  await commands.expireDue();
+  assert.equal(commands.get(d.id), undefined, 'expired, and no longer open');
   commands.stop();
 
   assert.deepEqual(states, [
