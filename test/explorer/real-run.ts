@@ -40,6 +40,7 @@ async function until(check: () => boolean, timeoutMs: number): Promise<boolean> 
 async function provision(dataDir: string, ids: string[]): Promise<Map<string, string>> {
   const store = new SqliteStore(dataDir);
   await store.start();
+  // Closed before this returns, not after the test: the hub process opens the data dir next.
   try {
     const keys = new Map<string, string>();
     for (const id of ids) keys.set(id, (await new DeviceCredentials(store).provision(id)).key);

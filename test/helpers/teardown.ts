@@ -1,6 +1,6 @@
 // Teardown tied to the test that opened the resource, in the manner of fastify/demo's
 // test/helper.ts: a helper that opens something takes the test context and registers its close
-// with `t.after`, so a test body needs no try/finally and a failing test still cleans up.
+// with `t.after`, so a test body needs no cleanup code of its own and a failing test still cleans up.
 //
 // node:test runs a test's `t.after` hooks in the order they were registered, which would stop a
 // hub before the clients connected to it and remove a directory before the store inside it is
