@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { getJson, waitFor } from './helpers/hub.js';
 import { startHubProcess } from './helpers/hub-process.js';
+import { teardown, tempDir } from './helpers/teardown.js';
 
 function runHub(args: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
@@ -24,46 +22,45 @@ function runHub(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { child, lines, exited, stderr: () => stderr };
 }
 
-test('the hub runs with simulated devices and flushes pending readings on SIGTERM', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cli-test-'));
+test('the hub runs with simulated devices and flushes pending readings on SIGTERM', async (t) => {
+  const dataDir = tempDir(t, 'cli-test-');
   // A flush interval far longer than the run: everything stored got there through the shutdown flush.
-  const hub = await startHubProcess({
+  // The process is stopped after the test if the test fails before it stops it itself.
+  const hub = await startHubProcess(t, {
     dataDir,
     args: ['--simulate', '2', '--simulate-interval-ms', '50', '--flush-interval-ms', '60000', '--batch-size', '100000'],
   });
-  try {
-    // Connected and sending: a device 50 ms apart may turn stale on a busy machine, and only a
-    // flush (not due in this run) would mark it online again.
-    const devices = await waitFor(
-      'both devices connected',
-      async () => {
-        const { body } = await getJson(`${hub.url}/api/devices`);
-        const live = body.devices.filter((d: { presence: string }) => d.presence === 'online' || d.presence === 'stale');
-        return live.length === 2 && live;
-      },
-      30_000,
-    );
-    assert.deepEqual(
-      devices.map((d: { id: string }) => d.id),
-      ['sim-001', 'sim-002'],
-    );
-    await waitFor(
-      'readings pending for the shutdown flush',
-      async () => {
-        const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-        return Number(/^hub_pending_readings (\d+)$/m.exec(metrics)?.[1] ?? 0) >= 60;
-      },
-      30_000,
-    );
-  } finally {
-    assert.equal(await hub.stop(), 0, hub.stderr());
-  }
+  // Connected and sending: a device 50 ms apart may turn stale on a busy machine, and only a
+  // flush (not due in this run) would mark it online again.
+  const devices = await waitFor(
+    'both devices connected',
+    async () => {
+      const { body } = await getJson(`${hub.url}/api/devices`);
+      const live = body.devices.filter((d: { presence: string }) => d.presence === 'online' || d.presence === 'stale');
+      return live.length === 2 && live;
+    },
+    30_000,
+  );
+  assert.deepEqual(
+    devices.map((d: { id: string }) => d.id),
+    ['sim-001', 'sim-002'],
+  );
+  await waitFor(
+    'readings pending for the shutdown flush',
+    async () => {
+      const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+      return Number(/^hub_pending_readings (\d+)$/m.exec(metrics)?.[1] ?? 0) >= 60;
+    },
+    30_000,
+  );
+  // The stop is what this test is about: SIGTERM, a clean exit and the shutdown flush, then the
+  // store is read with the hub gone.
+  assert.equal(await hub.stop(), 0, hub.stderr());
   assert.ok(hub.lines.some((l) => l.includes('"msg":"stopped"')));
   const store = new SqliteStore(dataDir);
   await store.start();
+  teardown(t, () => store.stop());
   const page = await store.queryRaw({ deviceId: 'sim-001', from: 0, to: Date.now() + 1, limit: 10_000 });
-  await store.stop();
-  rmSync(dataDir, { recursive: true, force: true });
   assert.ok(page.readings.length >= 10, `only ${page.readings.length} readings were flushed at shutdown`);
   assert.deepEqual(new Set(page.readings.map((r) => r.metric)), new Set(['temperature', 'humidity']));
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CredentialError, DeviceCredentials } from '../../src/core/credentials.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 
+// One store for the whole file, opened and closed by its hooks, which have no test context.
 const dir = mkdtempSync(join(tmpdir(), 'credentials-'));
 const store = new SqliteStore(dir);
 before(() => store.start());

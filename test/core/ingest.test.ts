@@ -1,8 +1,5 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SETTINGS } from '../../src/config/settings.js';
 import { DeviceRegistry } from '../../src/core/devices.js';
 import { EventBus } from '../../src/core/events.js';
@@ -12,24 +9,27 @@ import { HubMetrics } from '../../src/observability/hub-metrics.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import type { Store, WriteBatch } from '../../src/core/store.js';
+import { teardown, tempDir } from '../helpers/teardown.js';
 
 const NOW = Date.now();
 
-async function setup(options: Partial<IngestOptions> = {}, wrap: (s: Store) => Store = (s) => s) {
-  const dir = mkdtempSync(join(tmpdir(), 'ingest-test-'));
-  const sqlite = new SqliteStore(dir);
+/** Ingest on a real SQLite store in a temp dir, all of it stopped and removed after the test. */
+async function setup(t: TestContext, options: Partial<IngestOptions> = {}, wrap: (s: Store) => Store = (s) => s, clock?: () => number) {
+  const sqlite = new SqliteStore(tempDir(t, 'ingest-test-'));
   await sqlite.start();
+  teardown(t, () => sqlite.stop());
   const store = wrap(sqlite);
   const bus = new EventBus();
   const streams = new StreamLedger();
   const devices = new DeviceRegistry(store, streams, bus);
   const metrics = new HubMetrics();
   const ingest = new Ingest(
-    { store, devices, streams, bus, metrics, log: createLogger('silent') },
+    { store, devices, streams, bus, metrics, log: createLogger('silent'), clock },
     { batchSize: 100, flushIntervalMs: 10, maxPending: 10_000, ...options },
   );
   await devices.register({ id: 'dev-1', name: 'Device 1', transport: 'mqtt' });
   ingest.start();
+  teardown(t, () => ingest.stop());
   const stored = async () => (await sqlite.queryRaw({ deviceId: 'dev-1', from: 0, to: NOW + 3_600_000, limit: 10_000 })).readings;
   return {
     ingest,
@@ -39,16 +39,11 @@ async function setup(options: Partial<IngestOptions> = {}, wrap: (s: Store) => S
     devices,
     sqlite,
     stored,
-    async close() {
-      await ingest.stop();
-      await sqlite.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
   };
 }
 
-test('a bad reading is refused with its reason; the good ones of the same message are kept', async () => {
-  const h = await setup();
+test('a bad reading is rejected with its reason; the good ones of the same message are kept', async (t) => {
+  const h = await setup(t);
   const outcome = h.ingest.submit({
     deviceId: 'dev-1',
     source: 'test',
@@ -85,20 +80,18 @@ test('a bad reading is refused with its reason; the good ones of the same messag
   assert.equal(h.metrics.readingsRefused.get({ source: 'test', reason: 'bad_value' }), 2);
   assert.equal(h.metrics.readingsRefused.get({ source: 'test', reason: 'bad_timestamp' }), 2);
   assert.equal(h.metrics.readingsRefused.get({ source: 'test', reason: 'bad_metric' }), 1);
-  await h.close();
 });
 
-test('messages from unknown devices are refused with a reason and nothing is written', async () => {
-  const h = await setup();
+test('messages from unknown devices are refused with a reason and nothing is written', async (t) => {
+  const h = await setup(t);
   const outcome = h.ingest.submit({ deviceId: 'ghost', source: 'test', readings: [{ metric: 'x', value: 1 }] });
   assert.equal(outcome.status, 'refused');
   assert.equal(outcome.detail, 'unknown device ghost');
   await assert.rejects(outcome.durable, /unknown device ghost/);
-  await h.close();
 });
 
-test('durable resolves only after the batch is committed, with the new stream head', async () => {
-  const h = await setup({ flushIntervalMs: 200, batchSize: 1_000 });
+test('durable resolves only after the batch is committed, with the new stream head', async (t) => {
+  const h = await setup(t, { flushIntervalMs: 200, batchSize: 1_000 });
   const outcome = h.ingest.submit({ deviceId: 'dev-1', seq: 7, source: 'test', readings: [{ metric: 't', value: 1, ts: NOW }] });
   let resolved = false;
   void outcome.durable.then(() => {
@@ -111,11 +104,10 @@ test('durable resolves only after the batch is committed, with the new stream he
   assert.equal((await h.stored()).length, 1);
   const [device] = await h.sqlite.loadDevices();
   assert.equal(device.streamH, 7, 'the head is stored with the readings');
-  await h.close();
 });
 
-test('a full batch is flushed at once without waiting for the interval', async () => {
-  const h = await setup({ flushIntervalMs: 60_000, batchSize: 5 });
+test('a full batch is flushed at once without waiting for the interval', async (t) => {
+  const h = await setup(t, { flushIntervalMs: 60_000, batchSize: 5 });
   const outcome = h.ingest.submit({
     deviceId: 'dev-1',
     source: 'test',
@@ -123,16 +115,16 @@ test('a full batch is flushed at once without waiting for the interval', async (
   });
   await outcome.durable;
   assert.equal((await h.stored()).length, 5);
-  await h.close();
 });
 
-test('a resent sequence number is dropped without a second write, also across wrap-around', async () => {
-  const h = await setup();
+test('a resent sequence number is dropped without a second write, also across wrap-around', async (t) => {
+  let now = NOW;
+  const h = await setup(t, {}, undefined, () => now);
   const send = (seq: number, value: number) =>
     h.ingest.submit({ deviceId: 'dev-1', seq, source: 'test', readings: [{ metric: 't', value }] });
   const first = send(2 ** 32 - 1, 1);
   await first.durable;
-  await new Promise((r) => setTimeout(r, 2)); // receive time differs, so only the seq can catch the resend
+  now += 2; // receive time differs, so only the seq can catch the resend
   const again = send(2 ** 32 - 1, 1);
   assert.equal(again.status, 'duplicate');
   assert.deepEqual(await again.durable, { h: 2 ** 32 - 1 });
@@ -144,14 +136,13 @@ test('a resent sequence number is dropped without a second write, also across wr
     (await h.stored()).map((r) => r.value),
     [1, 2],
   );
-  await h.close();
 });
 
-test('a failing store keeps the batch, acks nothing, and writes everything once it recovers', async () => {
+test('a failing store keeps the batch, acks nothing, and writes everything once it recovers', async (t) => {
   // The one fake here: a wrapper around the real SQLite store that fails its first writes,
   // standing in for a database that is briefly unreachable.
   let failuresLeft = 2;
-  const h = await setup({}, (store) =>
+  const h = await setup(t, {}, (store) =>
     Object.assign(Object.create(store) as Store, {
       writeBatch: (batch: WriteBatch) => (failuresLeft-- > 0 ? Promise.reject(new Error('store down')) : store.writeBatch(batch)),
     }),
@@ -171,15 +162,14 @@ test('a failing store keeps the batch, acks nothing, and writes everything once 
     [1, 2],
   );
   assert.equal(h.metrics.flushFailures.get(), 2);
-  await h.close();
 });
 
-test('past maxPending new messages are refused so devices keep them and resend', async () => {
+test('past maxPending new messages are refused so devices keep them and resend', async (t) => {
   let release!: () => void;
   const gate = new Promise<void>((r) => {
     release = r;
   });
-  const h = await setup({ maxPending: 3, batchSize: 1_000 }, (store) =>
+  const h = await setup(t, { maxPending: 3, batchSize: 1_000 }, (store) =>
     Object.assign(Object.create(store) as Store, {
       writeBatch: async (batch: WriteBatch) => {
         await gate;
@@ -195,20 +185,18 @@ test('past maxPending new messages are refused so devices keep them and resend',
   release();
   await a.durable;
   assert.equal((await h.stored()).length, 2);
-  await h.close();
 });
 
-test('stop() flushes what is pending and refuses what comes after', async () => {
-  const h = await setup({ flushIntervalMs: 60_000, batchSize: 1_000 });
+test('stop() flushes what is pending and refuses what comes after', async (t) => {
+  const h = await setup(t, { flushIntervalMs: 60_000, batchSize: 1_000 });
   h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [{ metric: 't', value: 1, ts: NOW }] });
   await h.ingest.stop();
   assert.equal((await h.stored()).length, 1);
   assert.equal(h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [{ metric: 't', value: 2 }] }).status, 'refused');
-  await h.close();
 });
 
-test('readings events go out only after the write, with the readings of each message', async () => {
-  const h = await setup();
+test('readings events go out only after the write, with the readings of each message', async (t) => {
+  const h = await setup(t);
   const seen: number[] = [];
   h.bus.on('readings', async ({ readings }) => {
     seen.push((await h.stored()).length, readings.length);
@@ -223,15 +211,14 @@ test('readings events go out only after the write, with the readings of each mes
   }).durable;
   await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(seen, [2, 2]);
-  await h.close();
 });
 
-test('a message refused for a full buffer is not skipped by the next one: the device must resend it first', async () => {
+test('a message refused for a full buffer is not skipped by the next one: the device must resend it first', async (t) => {
   let release!: () => void;
   const gate = new Promise<void>((r) => {
     release = r;
   });
-  const h = await setup({ maxPending: 2, batchSize: 1_000 }, (store) =>
+  const h = await setup(t, { maxPending: 2, batchSize: 1_000 }, (store) =>
     Object.assign(Object.create(store) as Store, {
       writeBatch: async (batch: WriteBatch) => {
         await gate;
@@ -260,13 +247,12 @@ test('a message refused for a full buffer is not skipped by the next one: the de
     (await h.stored()).map((r) => r.value),
     [10, 11, 20, 30],
   );
-  await h.close();
 });
 
-test('stop() with a failing store gives up at once: no retry runs after the stop', async () => {
+test('stop() with a failing store gives up at once: no retry runs after the stop', async (t) => {
   // The one fake here: a wrapper around the real SQLite store whose writes always fail.
   let attempts = 0;
-  const h = await setup({ flushIntervalMs: 60_000, batchSize: 1_000 }, (store) =>
+  const h = await setup(t, { flushIntervalMs: 60_000, batchSize: 1_000 }, (store) =>
     Object.assign(Object.create(store) as Store, {
       writeBatch: () => {
         attempts++;
@@ -285,11 +271,10 @@ test('stop() with a failing store gives up at once: no retry runs after the stop
   await new Promise((r) => setTimeout(r, 400));
   assert.equal(attempts, 1, 'a retry ran after stop()');
   assert.equal(acked, false);
-  await h.close();
 });
 
-test('a loss declared while messages are pending moves the head over it once they are durable, and stores it', async () => {
-  const h = await setup({ flushIntervalMs: 60_000 });
+test('a loss declared while messages are pending moves the head over it once they are durable, and stores it', async (t) => {
+  const h = await setup(t, { flushIntervalMs: 60_000 });
   h.ingest.submit({ deviceId: 'dev-1', source: 'test', seq: 0, readings: [{ metric: 'v', value: 0, ts: NOW }] });
   h.ingest.submit({ deviceId: 'dev-1', source: 'test', seq: 1, readings: [{ metric: 'v', value: 1, ts: NOW + 1 }] });
   const lost = h.ingest.declareOldest('dev-1', 5, 'test'); // 2..4 are gone from the device
@@ -301,12 +286,11 @@ test('a loss declared while messages are pending moves the head over it once the
   assert.equal(h.streams.settled('dev-1'), true);
   const heads = (await h.sqlite.loadDevices()).find((d) => d.id === 'dev-1')?.streamH;
   assert.equal(heads, 4, 'the head over the loss is stored, so a restart resumes after it');
-  await h.close();
 });
 
-test('settled() waits again when messages of another life of the device arrived while it waited', async () => {
+test('settled() waits again when messages of another life of the device arrived while it waited', async (t) => {
   const gates: Array<() => void> = [];
-  const h = await setup({ flushIntervalMs: 60_000 }, (s) =>
+  const h = await setup(t, { flushIntervalMs: 60_000 }, (s) =>
     Object.assign(Object.create(s), {
       writeBatch: async (batch: WriteBatch) => {
         await new Promise<void>((resolve) => gates.push(resolve));
@@ -329,21 +313,20 @@ test('settled() waits again when messages of another life of the device arrived 
   (await nextWrite())();
   await third;
   assert.deepEqual(await answer, { h: 1 }, 'not h 0 while seq 1 was still pending: a fresh boot would reuse it');
-  await h.close();
 });
 
 async function waitUntil(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setImmediate(resolve));
 }
 
-test('group commit: with the default settings a write starts at the next turn, and what queued during it goes in one write right after', async () => {
+test('group commit: with the default settings a write starts at the next turn, and what queued during it goes in one write right after', async (t) => {
   const writes: number[] = [];
   let release!: () => void;
   const gate = new Promise<void>((r) => {
     release = r;
   });
   const defaults = { flushIntervalMs: SETTINGS.flushIntervalMs.default, batchSize: SETTINGS.batchSize.default };
-  const h = await setup(defaults, (store) =>
+  const h = await setup(t, defaults, (store) =>
     Object.assign(Object.create(store) as Store, {
       writeBatch: async (batch: WriteBatch) => {
         writes.push(batch.readings.length);
@@ -368,11 +351,10 @@ test('group commit: with the default settings a write starts at the next turn, a
   assert.deepEqual(writes, [1, 3], 'the three messages that queued meanwhile share one write, started right after the first');
   assert.deepEqual(await queued[2]!.durable, { h: 3 });
   assert.equal((await h.stored()).length, 4);
-  await h.close();
 });
 
-test('a full batch is written at once even when an extra flush delay is set', async () => {
-  const h = await setup({ flushIntervalMs: 60_000, batchSize: 3 });
+test('a full batch is written at once even when an extra flush delay is set', async (t) => {
+  const h = await setup(t, { flushIntervalMs: 60_000, batchSize: 3 });
   const small = h.ingest.submit({ deviceId: 'dev-1', source: 'test', readings: [{ metric: 't', value: 1, ts: NOW }] });
   const filling = h.ingest.submit({
     deviceId: 'dev-1',
@@ -381,13 +363,12 @@ test('a full batch is written at once even when an extra flush delay is set', as
   });
   await Promise.all([small.durable, filling.durable]);
   assert.equal((await h.stored()).length, 3);
-  await h.close();
 });
 
-test('a backlog after a store outage goes out in writes of at most batchSize readings, whole messages each', async () => {
+test('a backlog after a store outage goes out in writes of at most batchSize readings, whole messages each', async (t) => {
   const writes: number[] = [];
   let failing = true;
-  const h = await setup({ flushIntervalMs: 0, batchSize: 5 }, (store) =>
+  const h = await setup(t, { flushIntervalMs: 0, batchSize: 5 }, (store) =>
     Object.assign(Object.create(store) as Store, {
       writeBatch: async (batch: WriteBatch) => {
         if (failing) throw new Error('store down');
@@ -410,13 +391,12 @@ test('a backlog after a store outage goes out in writes of at most batchSize rea
   assert.deepEqual(await outcomes[5]!.durable, { h: 5 });
   assert.deepEqual(writes, [4, 4, 4], 'two messages of two readings per write: a third would pass the cap of 5');
   assert.equal((await h.stored()).length, 12);
-  await h.close();
 });
 
-test('after a write that held the event loop, the next one gathers for as long as that write held it', async () => {
+test('after a write that held the event loop, the next one gathers for as long as that write held it', async (t) => {
   const writes: number[] = [];
   const defaults = { flushIntervalMs: SETTINGS.flushIntervalMs.default, batchSize: SETTINGS.batchSize.default };
-  const h = await setup(defaults, (store) =>
+  const h = await setup(t, defaults, (store) =>
     Object.assign(Object.create(store) as Store, {
       writeBatch: (batch: WriteBatch) => {
         writes.push(batch.readings.length);
@@ -437,5 +417,4 @@ test('after a write that held the event loop, the next one gathers for as long a
   const third = send(2);
   await Promise.all([second.durable, third.durable]);
   assert.deepEqual(writes, [1, 2], 'what arrived while it waited shares one write');
-  await h.close();
 });

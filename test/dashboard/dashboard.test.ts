@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { getJson, startHub, waitFor, type TestHub } from '../helpers/hub.ts';
+import { teardown } from '../helpers/teardown.ts';
 import { artifactPath, buildDashboard, launchChromium } from './browser.ts';
 import { assertChartMatchesStore, backfillDay } from './hub-data.ts';
 
@@ -234,7 +235,7 @@ describe('dashboard in chromium', () => {
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), wasDark ? 'dark' : 'light');
   });
 
-  it('labels every form control and works from the keyboard alone', async () => {
+  it('labels every form control and works from the keyboard alone', async (t) => {
     const unlabelled = await page.evaluate(() =>
       [...document.querySelectorAll('input, select, textarea')]
         .filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label'))
@@ -242,56 +243,47 @@ describe('dashboard in chromium', () => {
     );
     assert.deepEqual(unlabelled, []);
     const p = await context.newPage();
-    try {
-      await p.goto(hub.url);
-      await p.locator('tr[data-device-id="sim-002"]').waitFor();
-      const focused = () => p.evaluate(() => document.activeElement?.id || document.activeElement?.className || '');
-      await p.keyboard.press('Tab');
-      assert.equal(await focused(), 'skip-link');
-      await p.keyboard.press('Enter');
-      await p.keyboard.press('Tab');
-      assert.equal(await focused(), 'device-search', 'the skip link leads to the device search');
-      for (let i = 0; i < 6 && (await focused()) !== 'link'; i++) await p.keyboard.press('Tab');
-      assert.equal(await focused(), 'link', 'tabbing reaches the first device');
-      await p.keyboard.press('Enter');
-      await p.locator('section.detail').waitFor();
-      assert.equal(await focused(), 'detail-title', 'opening a device moves focus to its panel');
-    } finally {
-      await p.close();
-    }
+    teardown(t, () => p.close());
+    await p.goto(hub.url);
+    await p.locator('tr[data-device-id="sim-002"]').waitFor();
+    const focused = () => p.evaluate(() => document.activeElement?.id || document.activeElement?.className || '');
+    await p.keyboard.press('Tab');
+    assert.equal(await focused(), 'skip-link');
+    await p.keyboard.press('Enter');
+    await p.keyboard.press('Tab');
+    assert.equal(await focused(), 'device-search', 'the skip link leads to the device search');
+    for (let i = 0; i < 6 && (await focused()) !== 'link'; i++) await p.keyboard.press('Tab');
+    assert.equal(await focused(), 'link', 'tabbing reaches the first device');
+    await p.keyboard.press('Enter');
+    await p.locator('section.detail').waitFor();
+    assert.equal(await focused(), 'detail-title', 'opening a device moves focus to its panel');
   });
 
-  it('fits a phone screen without sideways scrolling', async () => {
+  it('fits a phone screen without sideways scrolling', async (t) => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    try {
-      const p = await phone.newPage();
-      await p.goto(`${hub.url}/?token=${adminToken}`);
-      await p.locator('tr[data-device-id="sim-002"]').waitFor();
-      await p.locator('.live-chart').first().waitFor();
-      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `page is ${overflow} px wider than the phone`);
-      assert.equal(new URL(p.url()).searchParams.get('token'), null, 'the token left the address bar');
-      await p.screenshot({ path: artifactPath('08-phone.png'), fullPage: true });
-    } finally {
-      await phone.close();
-    }
+    teardown(t, () => phone.close());
+    const p = await phone.newPage();
+    await p.goto(`${hub.url}/?token=${adminToken}`);
+    await p.locator('tr[data-device-id="sim-002"]').waitFor();
+    await p.locator('.live-chart').first().waitFor();
+    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow} px wider than the phone`);
+    assert.equal(new URL(p.url()).searchParams.get('token'), null, 'the token left the address bar');
+    await p.screenshot({ path: artifactPath('08-phone.png'), fullPage: true });
   });
 
-  it('keeps a viewer from switching outputs', async () => {
+  it('keeps a viewer from switching outputs', async (t) => {
     const { token } = await hub.hub.tokens.add('viewer', 'dashboard test');
     const viewer = await browser.newContext();
-    try {
-      const p = await viewer.newPage();
-      await p.goto(`${hub.url}/?token=${token}`);
-      await p.locator('#role[data-role="viewer"]').waitFor();
-      await p.locator('tr[data-device-id="sim-002"] button').click();
-      const off = p.locator('section.detail').getByRole('button', { name: 'relay off' });
-      await off.waitFor();
-      assert.equal(await off.isDisabled(), true);
-      assert.match(await p.locator('section.control').innerText(), /viewer/);
-    } finally {
-      await viewer.close();
-    }
+    teardown(t, () => viewer.close());
+    const p = await viewer.newPage();
+    await p.goto(`${hub.url}/?token=${token}`);
+    await p.locator('#role[data-role="viewer"]').waitFor();
+    await p.locator('tr[data-device-id="sim-002"] button').click();
+    const off = p.locator('section.detail').getByRole('button', { name: 'relay off' });
+    await off.waitFor();
+    assert.equal(await off.isDisabled(), true);
+    assert.match(await p.locator('section.control').innerText(), /viewer/);
   });
 
   it('ran without uncaught errors in the page', () => {

@@ -4,21 +4,12 @@
 // already applied from its answers file instead of applying it again; the file stays bounded.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { teardown, tempDir } from '../helpers/teardown.js';
 import { DeviceClient, type DeviceClientOptions } from '../../src/device-client/client.js';
 import { CommandAnswers } from '../../src/device-client/commands.js';
-
-/** Teardown last-in first-out: clients stop before the hub, the hub before its directory goes. */
-function deferrer(t: TestContext): (fn: () => unknown) => void {
-  const stack: Array<() => unknown> = [];
-  t.after(async () => {
-    for (const fn of stack.reverse()) await fn();
-  });
-  return (fn) => void stack.push(fn);
-}
 
 /** Fails the test on any unhandled rejection while it runs. */
 function watchRejections(t: TestContext): unknown[] {
@@ -29,9 +20,10 @@ function watchRejections(t: TestContext): unknown[] {
   return seen;
 }
 
-function client(defer: (fn: () => unknown) => void, h: TestHub, options: Omit<DeviceClientOptions, 'url'>): DeviceClient {
+/** A device client on the hub, stopped after the test (before the hub: teardown runs last-in first-out). */
+function client(t: TestContext, h: TestHub, options: Omit<DeviceClientOptions, 'url'>): DeviceClient {
   const device = new DeviceClient({ url: h.hub.mqtt.url, reconnectDelayMs: 50, ...options });
-  defer(() => device.stop());
+  teardown(t, () => device.stop());
   return device;
 }
 
@@ -41,14 +33,12 @@ async function stateOf(h: TestHub, deviceId: string, id: string): Promise<string
 
 test('a command redelivered while its handler runs is applied once and answered; no unhandled rejection', async (t) => {
   const rejections = watchRejections(t);
-  const defer = deferrer(t);
-  const h = await startHub();
-  defer(() => h.stop());
+  const h = await startHub(t);
   const key = (await h.hub.credentials.provision('relay-r')).key;
   let applied = 0;
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const device: DeviceClient = client(defer, h, {
+  const device: DeviceClient = client(t, h, {
     deviceId: 'relay-r',
     key,
     onCommand: async () => {
@@ -77,15 +67,12 @@ test('a command redelivered while its handler runs is applied once and answered;
 
 test('a restarted device process answers an already applied command from its file, without applying it again', async (t) => {
   const rejections = watchRejections(t);
-  const defer = deferrer(t);
-  const dir = mkdtempSync(join(tmpdir(), 'device-commands-'));
-  defer(() => rmSync(dir, { recursive: true, force: true }));
-  const h = await startHub();
-  defer(() => h.stop());
+  const dir = tempDir(t, 'device-commands-');
+  const h = await startHub(t);
   const key = (await h.hub.credentials.provision('relay-p')).key;
   const queueFile = join(dir, 'queue.jsonl');
   let appliedBefore = 0;
-  const before: DeviceClient = client(defer, h, {
+  const before: DeviceClient = client(t, h, {
     deviceId: 'relay-p',
     key,
     queueFile,
@@ -106,7 +93,7 @@ test('a restarted device process answers an already applied command from its fil
   assert.notEqual(await stateOf(h, 'relay-p', cmd.id), 'failed', 'the hub never got the answer');
 
   let appliedAfter = 0;
-  const after = client(defer, h, { deviceId: 'relay-p', key, queueFile, onCommand: () => ((appliedAfter += 1), { ok: true }) });
+  const after = client(t, h, { deviceId: 'relay-p', key, queueFile, onCommand: () => ((appliedAfter += 1), { ok: true }) });
   await after.start();
   await waitFor('the redelivered command answered', async () => (await stateOf(h, 'relay-p', cmd.id)) === 'failed');
   const stored = (await h.hub.store.loadCommands({ deviceId: 'relay-p' })).find((c) => c.id === cmd.id);
@@ -117,8 +104,7 @@ test('a restarted device process answers an already applied command from its fil
 });
 
 test('the answers file keeps the last 1000 answers and survives a reload', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'device-answers-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'device-answers-');
   const file = join(dir, 'answers');
   const answers = new CommandAnswers(file);
   answers.load();

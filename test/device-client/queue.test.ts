@@ -1,15 +1,12 @@
 // The device's persistent queue: numbering, acks with uint32 wrap-around, a fresh device
 // continuing after the hub's head, surviving a restart of the device process, the oldest held
 // seq (`first`), and messages given up (too large for the hub, or refused by it for good).
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeTelemetry, encodedSize, MessageQueue } from '../../src/device-client/queue.js';
-
-const dir = mkdtempSync(join(tmpdir(), 'device-queue-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+import { tempDir } from '../helpers/teardown.js';
 
 test('a fresh queue renumbers what it holds to follow the hub head, then drops what is acked', () => {
   const q = new MessageQueue();
@@ -42,8 +39,8 @@ test('sequence numbers wrap after 4294967295 and acks follow across the wrap', (
   );
 });
 
-test('the file keeps unacked messages and the numbering across a restart; a torn last line is ignored', () => {
-  const file = join(dir, 'q.jsonl');
+test('the file keeps unacked messages and the numbering across a restart; a torn last line is ignored', (t) => {
+  const file = join(tempDir(t, 'device-queue-'), 'q.jsonl');
   const first = new MessageQueue(file);
   first.load();
   first.resume(null);
@@ -71,8 +68,8 @@ test('the file keeps unacked messages and the numbering across a restart; a torn
   );
 });
 
-test('messages queued before the first connection stay fresh across a restart', () => {
-  const file = join(dir, 'fresh.jsonl');
+test('messages queued before the first connection stay fresh across a restart', (t) => {
+  const file = join(tempDir(t, 'device-queue-'), 'fresh.jsonl');
   const first = new MessageQueue(file);
   first.load();
   first.push({ readings: { i: 0 } });
@@ -143,8 +140,8 @@ test('resume gives up messages larger than the hub takes; a fresh queue then num
   );
 });
 
-test('a queue file written before first existed loads unchanged, and a drop is persisted', () => {
-  const file = join(dir, 'old-format.jsonl');
+test('a queue file written before first existed loads unchanged, and a drop is persisted', (t) => {
+  const file = join(tempDir(t, 'device-queue-'), 'old-format.jsonl');
   // The format has no `first`: a header and {seq, body} lines, as older clients wrote it.
   writeFileSync(file, '{"nextSeq":7,"fresh":false}\n{"seq":7,"body":{"readings":{"i":7}}}\n{"seq":8,"body":{"readings":{"i":8}}}\n');
   const q = new MessageQueue(file);
@@ -174,8 +171,8 @@ test('a queue file written before first existed loads unchanged, and a drop is p
   );
 });
 
-test('messages pushed before load are not read twice from the file', () => {
-  const file = join(dir, 'early.jsonl');
+test('messages pushed before load are not read twice from the file', (t) => {
+  const file = join(tempDir(t, 'device-queue-'), 'early.jsonl');
   const q = new MessageQueue(file);
   q.push({ readings: { i: 0 } });
   q.load();

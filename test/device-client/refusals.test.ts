@@ -4,10 +4,9 @@
 // good is dropped from the queue while the messages after it are stored and acked.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHub, type TestHub } from '../helpers/hub.js';
+import { teardown, tempDir } from '../helpers/teardown.js';
 import { DeviceClient, type Refusal } from '../../src/device-client/client.js';
 import { MessageQueue } from '../../src/device-client/queue.js';
 
@@ -15,37 +14,16 @@ const T0 = Date.now() - 600_000;
 const SMALL_LIMIT = 2048;
 
 /**
- * Teardown run last-in first-out from one `t.after`: device clients stop before the hub they
- * talk to, and the hub before its directory is removed.
+ * A device client that is always stopped (before the hub it talks to: teardown runs last-in
+ * first-out), with every refusal and disconnect it reports.
  */
-function deferrer(t: TestContext): (fn: () => unknown) => void {
-  const stack: Array<() => unknown> = [];
-  t.after(async () => {
-    for (const fn of stack.reverse()) await fn();
-  });
-  return (fn) => void stack.push(fn);
-}
-
-function tempDir(defer: ReturnType<typeof deferrer>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'device-refusals-'));
-  defer(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function hub(defer: ReturnType<typeof deferrer>, overrides: Parameters<typeof startHub>[0] = {}): Promise<TestHub> {
-  const h = await startHub(overrides);
-  defer(() => h.stop());
-  return h;
-}
-
-/** A device client that is always stopped, with every refusal and disconnect it reports. */
-function device(defer: ReturnType<typeof deferrer>, h: TestHub, id: string, key: string, queueFile?: string) {
+function device(t: TestContext, h: TestHub, id: string, key: string, queueFile?: string) {
   const client = new DeviceClient({ url: h.hub.mqtt.url, deviceId: id, key, reconnectDelayMs: 50, ...(queueFile && { queueFile }) });
   const refusals: Refusal[] = [];
   let disconnects = 0;
   client.on('refused', (r) => refusals.push(r));
   client.on('disconnected', () => (disconnects += 1));
-  defer(() => client.stop());
+  teardown(t, () => client.stop());
   return { client, refusals, disconnects: () => disconnects };
 }
 
@@ -69,11 +47,10 @@ async function storedN(h: TestHub, id: string): Promise<number[]> {
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a message larger than the hub takes is reported and dropped before it is sent; the rest is stored with no reconnect loop', async (t) => {
-  const defer = deferrer(t);
-  const dir = tempDir(defer);
-  const h = await hub(defer, { mqttMaxPayload: SMALL_LIMIT });
+  const dir = tempDir(t, 'device-refusals-');
+  const h = await startHub(t, { mqttMaxPayload: SMALL_LIMIT });
   const key = (await h.hub.credentials.provision('big-1')).key;
-  const d = device(defer, h, 'big-1', key, join(dir, 'queue.jsonl'));
+  const d = device(t, h, 'big-1', key, join(dir, 'queue.jsonl'));
   // Queued before the first resume: the limit is not known yet.
   d.client.send(oversized(), T0);
   d.client.send({ n: 1 }, T0 + 1);
@@ -96,14 +73,11 @@ test('a message larger than the hub takes is reported and dropped before it is s
 });
 
 test('a held oversized message from before the hub lowered its limit is given up; the stream goes on after it', async (t) => {
-  const defer = deferrer(t);
-  const dataDir = tempDir(defer);
+  const dataDir = tempDir(t, 'device-refusals-');
   const queueFile = join(dataDir, 'device-queue.jsonl');
-  const first = await startHub({ dataDir: join(dataDir, 'hub') });
-  let firstStopped = false;
-  defer(() => (firstStopped ? undefined : first.stop({ keepData: true })));
+  const first = await startHub(t, { dataDir: join(dataDir, 'hub') });
   const key = (await first.hub.credentials.provision('big-2')).key;
-  const before = device(defer, first, 'big-2', key, queueFile);
+  const before = device(t, first, 'big-2', key, queueFile);
   await before.client.start();
   before.client.send({ n: 0 }, T0);
   await before.client.drained(10_000);
@@ -115,11 +89,10 @@ test('a held oversized message from before the hub lowered its limit is given up
   before.client.send({ n: 3 }, T0 + 3);
   await before.client.stop();
   await first.stop({ keepData: true });
-  firstStopped = true;
 
   // The hub comes back with a small limit; the device process restarts from its queue file.
-  const second = await hub(defer, { dataDir: join(dataDir, 'hub'), mqttMaxPayload: SMALL_LIMIT });
-  const after = device(defer, second, 'big-2', key, queueFile);
+  const second = await startHub(t, { dataDir: join(dataDir, 'hub'), mqttMaxPayload: SMALL_LIMIT });
+  const after = device(t, second, 'big-2', key, queueFile);
   await after.client.start();
   await after.client.drained(10_000);
   await pause(500);
@@ -130,11 +103,10 @@ test('a held oversized message from before the hub lowered its limit is given up
 });
 
 test('a message the hub refuses for good is dropped from the queue and its file; later messages are stored and acked', async (t) => {
-  const defer = deferrer(t);
-  const queueFile = join(tempDir(defer), 'queue.jsonl');
-  const h = await hub(defer);
+  const queueFile = join(tempDir(t, 'device-refusals-'), 'queue.jsonl');
+  const h = await startHub(t);
   const key = (await h.hub.credentials.provision('final-1')).key;
-  const d = device(defer, h, 'final-1', key, queueFile);
+  const d = device(t, h, 'final-1', key, queueFile);
   await d.client.start();
   d.client.send({ n: 0 }, T0);
   // More than 10,000 readings in one message: malformed for the hub whatever its size limit.

@@ -46,6 +46,8 @@ export async function checkStore(
 ): Promise<{ violations: string[]; tallies: DeviceTally[] }> {
   const store = new SqliteStore(dataDir);
   await store.start();
+  // Closed before this returns, whatever the check finds: it has no test context, and the
+  // report of the run comes after it.
   const violations: string[] = [];
   const tallies: DeviceTally[] = [];
   try {

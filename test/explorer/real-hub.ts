@@ -2,6 +2,7 @@
 // whole run, so a SIGKILLed hub comes back where devices expect it, with the store it left.
 import type { TestContext } from 'node:test';
 import { freePort, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { teardown } from '../helpers/teardown.js';
 
 export class HubRunner {
   hub: HubProcess | null = null;
@@ -18,7 +19,7 @@ export class HubRunner {
     private readonly dataDir: string,
     private readonly args: string[],
   ) {
-    t.after(() => {
+    teardown(t, () => {
       for (const p of this.processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     });
   }

@@ -3,12 +3,12 @@
 // over its window, a bounded drain, SIGTERM, then the store checked against the devices' ledgers.
 import type { TestContext } from 'node:test';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeviceCredentials } from '../../src/core/credentials.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { createPtyPair } from '../helpers/pty.js';
+import { teardown, tempDir } from '../helpers/teardown.js';
 import { checkStore, dropReasons } from './real-check.js';
 import { TrackedClient, TrackedRing, type Ledger } from './real-devices.js';
 import { HubRunner } from './real-hub.js';
@@ -40,6 +40,7 @@ async function until(check: () => boolean, timeoutMs: number): Promise<boolean> 
 async function provision(dataDir: string, ids: string[]): Promise<Map<string, string>> {
   const store = new SqliteStore(dataDir);
   await store.start();
+  // Closed before this returns, not after the test: the hub process opens the data dir next.
   try {
     const keys = new Map<string, string>();
     for (const id of ids) keys.set(id, (await new DeviceCredentials(store).provision(id)).key);
@@ -83,10 +84,9 @@ function strayPublish(port: number, key: string, seq: number, value: number): Pr
 }
 
 export async function runSchedule(t: TestContext, s: Schedule): Promise<RunResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'real-explorer-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const pty = await createPtyPair();
-  t.after(() => pty.close());
+  // Torn down last-in first-out after the run: devices, hub processes, the pty, then the dir.
+  const dir = tempDir(t, 'real-explorer-');
+  const pty = await createPtyPair(t);
   const dataDir = join(dir, 'data');
   const devicesFile = join(dir, 'devices.yml');
   writeFileSync(devicesFile, `devices:\n  - { transport: line, port: ${pty.hubPath} }\n`);
@@ -105,7 +105,7 @@ export async function runSchedule(t: TestContext, s: Schedule): Promise<RunResul
   const client = new TrackedClient({ url, deviceId: CLIENT, key: keys.get(CLIENT)!, dir, queueFile: s.clientQueueFile });
   const ring = new TrackedRing({ url, deviceId: RING, key: keys.get(RING)!, capacity: s.ringCapacity });
   const line = new LineDevice(LINE, pty.devicePath, s.lineCapacity);
-  t.after(async () => {
+  teardown(t, async () => {
     await Promise.allSettled([client.close(), ring.close(), line.close()]);
   });
   await Promise.all([client.start(), ring.start(), line.start()]);
@@ -173,7 +173,7 @@ export async function runSchedule(t: TestContext, s: Schedule): Promise<RunResul
       ),
     );
   }
-  t.after(() => timers.forEach((x) => clearTimeout(x)));
+  teardown(t, () => timers.forEach((x) => clearTimeout(x)));
   await sleep(s.windowMs);
   for (const x of timers) clearTimeout(x);
   await Promise.allSettled(running);

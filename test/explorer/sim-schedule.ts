@@ -35,6 +35,8 @@ export interface ScheduleResult {
   trace: string[];
 }
 
+// Not tempDir(): schedules also run outside node:test (`npm run soak`, thousands per process),
+// so every schedule's directory goes under one scratch dir that is removed when the process exits.
 const SCRATCH = (() => {
   try {
     return mkdtempSync('/dev/shm/sim-explorer-');

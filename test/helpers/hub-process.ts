@@ -1,8 +1,11 @@
 // Runs the hub as its own process (`node --import tsx src/cli.ts start`), for tests and
 // benchmarks that kill it, restart it, or keep it away from the load generator's event loop.
+// Given the test context, the process is stopped after the test if it still runs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+import type { TestContext } from 'node:test';
+import { isTestContext, teardown } from './teardown.js';
 
 export interface HubProcess {
   child: ChildProcess;
@@ -26,17 +29,22 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/**
- * Starts the hub with `args` (after `start`) on loopback with auth off unless the args say
- * otherwise; resolves once it logged "telemetry-hub started". `mqttPort` 0 picks a free one.
- */
-export async function startHubProcess(options: {
+export interface HubProcessOptions {
   dataDir: string;
   args?: string[];
   mqttPort?: number;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
-}): Promise<HubProcess> {
+}
+
+/**
+ * Starts the hub with `args` (after `start`) on loopback with auth off unless the args say
+ * otherwise; resolves once it logged "telemetry-hub started". `mqttPort` 0 picks a free one.
+ */
+export async function startHubProcess(t: TestContext, options: HubProcessOptions): Promise<HubProcess>;
+export async function startHubProcess(options: HubProcessOptions): Promise<HubProcess>;
+export async function startHubProcess(...args: [TestContext, HubProcessOptions] | [HubProcessOptions]): Promise<HubProcess> {
+  const [t, options] = isTestContext(args[0]) ? (args as [TestContext, HubProcessOptions]) : [null, args[0] as HubProcessOptions];
   const mqttPort = options.mqttPort || (await freePort());
   const child = spawn(
     process.execPath,
@@ -77,6 +85,7 @@ export async function startHubProcess(options: {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
   };
+  if (t) teardown(t, () => stop());
   const url = await new Promise<string>((resolve, reject) => {
     const deadline = setTimeout(
       () => reject(new Error(`hub did not start within ${options.timeoutMs ?? 30_000} ms: ${stderr.slice(-500)}`)),

@@ -1,12 +1,16 @@
 // Starts a real hub for a test: ephemeral ports, a fresh data directory, logs silenced unless
-// HUB_TEST_LOG names a level. Always stop it (the returned stop() also removes the directory).
+// HUB_TEST_LOG names a level. Given the test context, the hub is stopped and its directory removed
+// after the test; without it (a suite's before hook), always stop it (the returned stop() also
+// removes the directory).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import { loadConfig, type Config } from '../../src/config/settings.js';
 import { Hub } from '../../src/hub.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Store } from '../../src/core/store.js';
+import { isTestContext, teardown, tempDir } from './teardown.js';
 
 export interface TestHub {
   hub: Hub;
@@ -16,9 +20,23 @@ export interface TestHub {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-/** `options.store` hands the hub a store instead of the one its config chooses (store outage tests). */
-export async function startHub(overrides: Partial<Config> = {}, options: { store?: Store } = {}): Promise<TestHub> {
-  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'hub-test-'));
+interface HubOptions {
+  store?: Store;
+}
+
+/**
+ * `options.store` hands the hub a store instead of the one its config chooses (store outage tests).
+ * With the test context `t` first, the hub stops after the test and the data directory it made is
+ * removed after that (a `dataDir` in the overrides stays the caller's); stop() in the test body,
+ * for a restart, stays possible.
+ */
+export async function startHub(t: TestContext, overrides?: Partial<Config>, options?: HubOptions): Promise<TestHub>;
+export async function startHub(overrides?: Partial<Config>, options?: HubOptions): Promise<TestHub>;
+export async function startHub(...args: [TestContext, Partial<Config>?, HubOptions?] | [Partial<Config>?, HubOptions?]): Promise<TestHub> {
+  const [t, overrides = {}, options = {}] = isTestContext(args[0])
+    ? (args as [TestContext, Partial<Config>?, HubOptions?])
+    : [null, ...(args as [Partial<Config>?, HubOptions?])];
+  const dataDir = overrides.dataDir ?? (t ? tempDir(t, 'hub-test-') : mkdtempSync(join(tmpdir(), 'hub-test-')));
   const config: Config = {
     ...loadConfig({}, []),
     httpHost: '127.0.0.1',
@@ -32,6 +50,7 @@ export async function startHub(overrides: Partial<Config> = {}, options: { store
   };
   const hub = new Hub(config, createLogger(config.logLevel), options);
   await hub.start();
+  if (t) teardown(t, () => hub.stop());
   return {
     hub,
     url: hub.http.url,

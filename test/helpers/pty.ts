@@ -2,10 +2,13 @@
 // test (or the AVR simulator bridge) the other. Nothing about the serial layer is faked: bytes
 // travel through the kernel's tty layer exactly as from a USB adapter.
 // Replug = stop() (socat exits and both links vanish) then start() again with the same paths.
+// Given the test context, the pair is closed (and its temp dir removed) after the test.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { isTestContext, teardown } from './teardown.js';
 
 export interface PtyPair {
   /** The end the hub opens (a symlink to /dev/pts/N). */
@@ -27,7 +30,15 @@ process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-export async function createPtyPair(options: { dir?: string; names?: [string, string] } = {}): Promise<PtyPair> {
+interface PtyOptions {
+  dir?: string;
+  names?: [string, string];
+}
+
+export async function createPtyPair(t: TestContext, options?: PtyOptions): Promise<PtyPair>;
+export async function createPtyPair(options?: PtyOptions): Promise<PtyPair>;
+export async function createPtyPair(...args: [TestContext, PtyOptions?] | [PtyOptions?]): Promise<PtyPair> {
+  const [t, options = {}] = isTestContext(args[0]) ? (args as [TestContext, PtyOptions?]) : [null, ...(args as [PtyOptions?])];
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'pty-'));
   const [hubName, deviceName] = options.names ?? ['hub', 'device'];
   const hubPath = join(dir, hubName);
@@ -77,6 +88,7 @@ export async function createPtyPair(options: { dir?: string; names?: [string, st
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
+  if (t) teardown(t, () => pair.close());
   await pair.start();
   return pair;
 }

@@ -11,12 +11,14 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { teardown } from '../helpers/teardown.js';
 
 let t: TestHub;
 let certDir: string;
 let ca: Buffer;
 
 before(async () => {
+  // For the whole file, like the hub started with it: a suite's hooks have no test context.
   certDir = mkdtempSync(join(tmpdir(), 'hub-cert-'));
   execFileSync(
     'openssl',
@@ -67,21 +69,19 @@ function h2Get(session: ClientHttp2Session, path: string): Promise<{ status: num
   });
 }
 
-test('the API answers over HTTP/2 with TLS', async () => {
+test('the API answers over HTTP/2 with TLS', async (ctx) => {
   assert.match(t.url, /^https:\/\//);
   const session = connect(t.url, { ca });
-  try {
-    const { status, body } = await h2Get(session, '/api/health');
-    assert.equal(status, 200);
-    assert.equal(JSON.parse(body).status, 'ok');
-    assert.equal(session.alpnProtocol, 'h2');
-  } finally {
-    session.close();
-  }
+  teardown(ctx, () => session.close());
+  const { status, body } = await h2Get(session, '/api/health');
+  assert.equal(status, 200);
+  assert.equal(JSON.parse(body).status, 'ok');
+  assert.equal(session.alpnProtocol, 'h2');
 });
 
-test('several SSE streams share one HTTP/2 connection and all receive events', async () => {
+test('several SSE streams share one HTTP/2 connection and all receive events', async (ctx) => {
   const session = connect(t.url, { ca });
+  teardown(ctx, () => session.close());
   const streams = Array.from({ length: 8 }, () => {
     const req = session.request({ ':path': '/api/stream?types=device', accept: 'text/event-stream' });
     const state = { status: 0, headers: {} as Record<string, unknown>, text: '' };
@@ -94,20 +94,16 @@ test('several SSE streams share one HTTP/2 connection and all receive events', a
       state.text += chunk;
     });
     req.on('error', () => {});
+    teardown(ctx, () => req.close());
     return { req, state };
   });
-  try {
-    await waitFor('every stream to open', () => streams.every((s) => s.state.text.startsWith('retry:')));
-    await t.hub.devices.register({ id: 'over-h2', name: 'HTTP/2', transport: 'simulator' });
-    await waitFor('the device event on every stream', () => streams.every((s) => s.state.text.includes('"id":"over-h2"')));
-    for (const s of streams) {
-      assert.equal(s.state.status, 200);
-      assert.match(String(s.state.headers['content-type']), /^text\/event-stream/);
-      assert.equal(s.state.headers.connection, undefined, 'no connection header in HTTP/2');
-    }
-  } finally {
-    for (const s of streams) s.req.close();
-    session.close();
+  await waitFor('every stream to open', () => streams.every((s) => s.state.text.startsWith('retry:')));
+  await t.hub.devices.register({ id: 'over-h2', name: 'HTTP/2', transport: 'simulator' });
+  await waitFor('the device event on every stream', () => streams.every((s) => s.state.text.includes('"id":"over-h2"')));
+  for (const s of streams) {
+    assert.equal(s.state.status, 200);
+    assert.match(String(s.state.headers['content-type']), /^text\/event-stream/);
+    assert.equal(s.state.headers.connection, undefined, 'no connection header in HTTP/2');
   }
 });
 
@@ -126,23 +122,21 @@ test('HTTP/1.1 over TLS is still served', async () => {
   assert.equal(JSON.parse(body).status, 'ok');
 });
 
-test('the WebSocket control channel works over TLS (wss, an HTTP/1.1 upgrade)', async () => {
+test('the WebSocket control channel works over TLS (wss, an HTTP/1.1 upgrade)', async (ctx) => {
   const ws = new WebSocket(`${t.url.replace('https', 'wss')}/api/control`, { ca });
-  try {
-    const answer = await new Promise<unknown>((resolve, reject) => {
-      ws.once('open', () => ws.send(JSON.stringify({ type: 'ping' })));
-      ws.once('message', (data) => resolve(JSON.parse(data.toString())));
-      ws.once('error', reject);
-    });
-    assert.deepEqual(answer, { type: 'pong' });
-  } finally {
-    ws.terminate();
-  }
+  teardown(ctx, () => ws.terminate());
+  const answer = await new Promise<unknown>((resolve, reject) => {
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'ping' })));
+    ws.once('message', (data) => resolve(JSON.parse(data.toString())));
+    ws.once('error', reject);
+  });
+  assert.deepEqual(answer, { type: 'pong' });
 });
 
-test('the hub stops while HTTP/2 sessions and live streams are still open', async () => {
-  const own = await startHub({ httpTlsCert: join(certDir, 'cert.pem'), httpTlsKey: join(certDir, 'key.pem') });
+test('the hub stops while HTTP/2 sessions and live streams are still open', async (ctx) => {
+  const own = await startHub(ctx, { httpTlsCert: join(certDir, 'cert.pem'), httpTlsKey: join(certDir, 'key.pem') });
   const session = connect(own.url, { ca });
+  teardown(ctx, () => session.destroy());
   session.on('error', () => {});
   const stream = session.request({ ':path': '/api/stream' });
   stream.on('error', () => {});
@@ -155,5 +149,4 @@ test('the hub stops while HTTP/2 sessions and live streams are still open', asyn
   // A hang here (the server waiting for the client to leave) fails the test by its timeout.
   const stopped = await Promise.race([own.stop().then(() => 'stopped'), new Promise((r) => setTimeout(r, 20_000, 'hung').unref())]);
   assert.equal(stopped, 'stopped');
-  session.destroy();
 });

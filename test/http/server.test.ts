@@ -5,19 +5,17 @@ import { test } from 'node:test';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import { route } from '../../src/http/server.js';
+import { teardown } from '../helpers/teardown.js';
 
 const greeter: FastifyPluginAsyncTypebox<{ greeting: string }> = async (app, { greeting }) => {
   app.get('/hello', async () => ({ greeting }));
 };
 
-test('route() registers the plugin with its options', async () => {
+test('route() registers the plugin with its options', async (t) => {
   const app = Fastify();
-  try {
-    await route(greeter, { greeting: 'hello' }).register(app);
-    assert.deepEqual((await app.inject('/hello')).json(), { greeting: 'hello' });
-  } finally {
-    await app.close();
-  }
+  teardown(t, () => app.close());
+  await route(greeter, { greeting: 'hello' }).register(app);
+  assert.deepEqual((await app.inject('/hello')).json(), { greeting: 'hello' });
 });
 
 test('route() takes only the options its plugin declares', () => {

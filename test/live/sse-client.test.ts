@@ -11,6 +11,7 @@ import { LiveService } from '../../src/live/live-service.js';
 import { sseComment, sseEvent, sseRetry } from '../../src/live/sse-client.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { MetricsRegistry } from '../../src/observability/prometheus.js';
+import { teardown } from '../helpers/teardown.js';
 
 function parse(text: string): { events: EventSourceMessage[]; retries: number[]; comments: string[] } {
   const events: EventSourceMessage[] = [];
@@ -56,7 +57,7 @@ test('event names and comments cannot break the framing; retry is a number', () 
   assert.deepEqual(retries, [2500]);
 });
 
-test('a client that left before its stream opened is not kept as a live client', async () => {
+test('a client that left before its stream opened is not kept as a live client', async (t) => {
   const bus = new EventBus();
   const live = new LiveService(bus, createLogger('silent'), new MetricsRegistry(), {
     heartbeatMs: 60_000,
@@ -68,6 +69,11 @@ test('a client that left before its stream opened is not kept as a live client',
   await live.start();
   // The handler waits, as a token lookup in a remote store would, until the client has gone.
   const server = createServer();
+  teardown(t, async () => {
+    await live.stop();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
   let clientLeft = () => {};
   const clientGone = new Promise<void>((resolve) => {
     clientLeft = resolve;
@@ -81,22 +87,16 @@ test('a client that left before its stream opened is not kept as a live client',
       resolve(res.destroyed);
     });
   });
-  try {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.write('GET /api/stream HTTP/1.1\r\nHost: localhost\r\n\r\n');
-      setTimeout(() => {
-        socket.destroy();
-        clientLeft();
-      }, 50);
-    });
-    socket.on('error', () => {});
-    assert.equal(await opened, true, 'the response was already gone when the stream opened');
-    assert.equal(live.clientCount, 0);
-  } finally {
-    await live.stop();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const socket = connect(port, '127.0.0.1', () => {
+    socket.write('GET /api/stream HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    setTimeout(() => {
+      socket.destroy();
+      clientLeft();
+    }, 50);
+  });
+  socket.on('error', () => {});
+  assert.equal(await opened, true, 'the response was already gone when the stream opened');
+  assert.equal(live.clientCount, 0);
 });

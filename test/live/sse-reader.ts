@@ -1,7 +1,10 @@
 // A raw HTTP SSE reader for tests: one plain node:http request, the bytes kept as they came and
-// parsed by eventsource-parser, so tests can check both the framing and the events.
+// parsed by eventsource-parser, so tests can check both the framing and the events. Given the test
+// context, the stream is closed after the test.
 import { request, type IncomingHttpHeaders } from 'node:http';
+import type { TestContext } from 'node:test';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { isTestContext, teardown } from '../helpers/teardown.js';
 
 export interface SseReader {
   status: number;
@@ -16,7 +19,20 @@ export interface SseReader {
   close(): void;
 }
 
-export function openSse(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
+export async function openSse(t: TestContext, url: string, headers?: Record<string, string>): Promise<SseReader>;
+export async function openSse(url: string, headers?: Record<string, string>): Promise<SseReader>;
+export async function openSse(
+  ...args: [TestContext, string, Record<string, string>?] | [string, Record<string, string>?]
+): Promise<SseReader> {
+  const [t, url, headers = {}] = isTestContext(args[0])
+    ? (args as [TestContext, string, Record<string, string>?])
+    : [null, ...(args as [string, Record<string, string>?])];
+  const reader = await connectSse(url, headers);
+  if (t) teardown(t, () => reader.close());
+  return reader;
+}
+
+function connectSse(url: string, headers: Record<string, string>): Promise<SseReader> {
   return new Promise((resolve, reject) => {
     const req = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
       let raw = '';

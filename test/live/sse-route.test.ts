@@ -20,81 +20,65 @@ async function submit(deviceId: string, readings: Array<{ metric: string; value:
   await outcome.durable;
 }
 
-test('the stream opens with anti-buffering headers and retry, then sends heartbeats', async () => {
-  const sse = await openSse(`${t.url}/api/stream`);
-  try {
-    assert.equal(sse.status, 200);
-    assert.match(String(sse.headers['content-type']), /^text\/event-stream/);
-    assert.match(String(sse.headers['cache-control']), /no-cache/);
-    assert.match(String(sse.headers['cache-control']), /no-transform/);
-    assert.equal(sse.headers['x-accel-buffering'], 'no');
-    await waitFor('two heartbeats', () => sse.comments.filter((c) => c.trim() === 'heartbeat').length >= 2);
-    assert.ok(sse.raw().startsWith('retry: 1234\n\n'));
-    assert.deepEqual(sse.retries, [1234]);
-  } finally {
-    sse.close();
-  }
+test('the stream opens with anti-buffering headers and retry, then sends heartbeats', async (ctx) => {
+  const sse = await openSse(ctx, `${t.url}/api/stream`);
+  assert.equal(sse.status, 200);
+  assert.match(String(sse.headers['content-type']), /^text\/event-stream/);
+  assert.match(String(sse.headers['cache-control']), /no-cache/);
+  assert.match(String(sse.headers['cache-control']), /no-transform/);
+  assert.equal(sse.headers['x-accel-buffering'], 'no');
+  await waitFor('two heartbeats', () => sse.comments.filter((c) => c.trim() === 'heartbeat').length >= 2);
+  assert.ok(sse.raw().startsWith('retry: 1234\n\n'));
+  assert.deepEqual(sse.retries, [1234]);
 });
 
-test('filters: devices, metrics (readings keep only those) and types', async () => {
-  const all = await openSse(`${t.url}/api/stream`);
-  const onlyA = await openSse(`${t.url}/api/stream?devices=dev-a&metrics=t&types=reading`);
-  const devicesOnly = await openSse(`${t.url}/api/stream?types=device,presence`);
-  try {
-    await submit('dev-b', [{ metric: 't', value: 1 }]);
-    await submit('dev-a', [{ metric: 'h', value: 2 }]);
-    await submit('dev-a', [
-      { metric: 't', value: 3 },
-      { metric: 'h', value: 4 },
-    ]);
-    await t.hub.devices.register({ id: 'dev-c', name: 'C', transport: 'simulator' });
+test('filters: devices, metrics (readings keep only those) and types', async (ctx) => {
+  const all = await openSse(ctx, `${t.url}/api/stream`);
+  const onlyA = await openSse(ctx, `${t.url}/api/stream?devices=dev-a&metrics=t&types=reading`);
+  const devicesOnly = await openSse(ctx, `${t.url}/api/stream?types=device,presence`);
+  await submit('dev-b', [{ metric: 't', value: 1 }]);
+  await submit('dev-a', [{ metric: 'h', value: 2 }]);
+  await submit('dev-a', [
+    { metric: 't', value: 3 },
+    { metric: 'h', value: 4 },
+  ]);
+  await t.hub.devices.register({ id: 'dev-c', name: 'C', transport: 'simulator' });
 
-    const [onlyEvent] = await onlyA.waitForEvents(1);
-    assert.equal(onlyEvent.event, 'reading');
-    const data = JSON.parse(onlyEvent.data);
-    assert.equal(data.deviceId, 'dev-a');
-    assert.deepEqual(
-      data.readings.map((r: { metric: string; value: number }) => [r.metric, r.value]),
-      [['t', 3]],
-    );
+  const [onlyEvent] = await onlyA.waitForEvents(1);
+  assert.equal(onlyEvent.event, 'reading');
+  const data = JSON.parse(onlyEvent.data);
+  assert.equal(data.deviceId, 'dev-a');
+  assert.deepEqual(
+    data.readings.map((r: { metric: string; value: number }) => [r.metric, r.value]),
+    [['t', 3]],
+  );
 
-    // Device events also come when a device reports a metric it had not declared.
-    const deviceC = await waitFor('dev-c on the device stream', () =>
-      devicesOnly.events.find((e) => e.event === 'device' && JSON.parse(e.data).id === 'dev-c'),
-    );
-    assert.equal(JSON.parse(deviceC.data).name, 'C');
+  // Device events also come when a device reports a metric it had not declared.
+  const deviceC = await waitFor('dev-c on the device stream', () =>
+    devicesOnly.events.find((e) => e.event === 'device' && JSON.parse(e.data).id === 'dev-c'),
+  );
+  assert.equal(JSON.parse(deviceC.data).name, 'C');
 
-    // The unfiltered client sees the same things: three readings, presence changes, the device.
-    await waitFor('dev-c on the unfiltered stream', () =>
-      all.events.some((e) => e.event === 'device' && JSON.parse(e.data).id === 'dev-c'),
-    );
-    assert.equal(all.events.filter((e) => e.event === 'reading').length, 3);
-    assert.ok(all.events.some((e) => e.event === 'presence'));
-    // Ids increase along the stream.
-    const ids = all.events.map((e) => Number(e.id));
-    assert.deepEqual(
-      ids,
-      [...ids].sort((a, b) => a - b),
-    );
-    // Nothing else reached the filtered clients meanwhile.
-    assert.equal(onlyA.events.length, 1);
-    assert.ok(devicesOnly.events.every((e) => e.event === 'device' || e.event === 'presence'));
-  } finally {
-    all.close();
-    onlyA.close();
-    devicesOnly.close();
-  }
+  // The unfiltered client sees the same things: three readings, presence changes, the device.
+  await waitFor('dev-c on the unfiltered stream', () => all.events.some((e) => e.event === 'device' && JSON.parse(e.data).id === 'dev-c'));
+  assert.equal(all.events.filter((e) => e.event === 'reading').length, 3);
+  assert.ok(all.events.some((e) => e.event === 'presence'));
+  // Ids increase along the stream.
+  const ids = all.events.map((e) => Number(e.id));
+  assert.deepEqual(
+    ids,
+    [...ids].sort((a, b) => a - b),
+  );
+  // Nothing else reached the filtered clients meanwhile.
+  assert.equal(onlyA.events.length, 1);
+  assert.ok(devicesOnly.events.every((e) => e.event === 'device' || e.event === 'presence'));
 });
 
-test('unicode in device names arrives intact', async () => {
-  const sse = await openSse(`${t.url}/api/stream?types=device&devices=dev-u`);
-  try {
-    await t.hub.devices.register({ id: 'dev-u', name: 'Küche 温度 🌡️ "quoted"\nsecond line', transport: 'simulator' });
-    const [event] = await sse.waitForEvents(1);
-    assert.equal(JSON.parse(event.data).name, 'Küche 温度 🌡️ "quoted"\nsecond line');
-  } finally {
-    sse.close();
-  }
+test('unicode in device names arrives intact', async (ctx) => {
+  const sse = await openSse(ctx, `${t.url}/api/stream?types=device&devices=dev-u`);
+  await t.hub.devices.register({ id: 'dev-u', name: 'Küche 温度 🌡️ "quoted"\nsecond line', transport: 'simulator' });
+  const [event] = await sse.waitForEvents(1);
+  assert.equal(JSON.parse(event.data).name, 'Küche 温度 🌡️ "quoted"\nsecond line');
 });
 
 test('bad parameters are refused with 400 before the stream starts', async () => {
@@ -118,9 +102,9 @@ test('bad parameters are refused with 400 before the stream starts', async () =>
   assert.ok(t.hub.metrics.registry.render().includes('hub_live_requests_refused_total{route="/api/stream"} 4'));
 });
 
-test('a client going away is removed from the hub', async () => {
+test('a client going away is removed from the hub', async (ctx) => {
   const before = t.hub.live.clientCount;
-  const sse = await openSse(`${t.url}/api/stream`);
+  const sse = await openSse(ctx, `${t.url}/api/stream`);
   assert.equal(t.hub.live.clientCount, before + 1);
   sse.close();
   await waitFor('the client to be removed', () => t.hub.live.clientCount === before);

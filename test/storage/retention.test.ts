@@ -1,18 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Command } from '../../src/core/model.js';
 import type { HubLogger } from '../../src/core/logger.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Retention } from '../../src/storage/retention.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { tempDir } from '../helpers/teardown.js';
 
 const DAY = 86_400_000;
 
-test('retention keeps the configured number of days and drops older buckets at start', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'retention-test-'));
+test('retention keeps the configured number of days and drops older buckets at start', async (t) => {
+  const dir = tempDir(t, 'retention-test-');
   const store = new SqliteStore(dir);
   await store.start();
   const now = Date.UTC(2026, 10, 21, 12);
@@ -30,11 +28,10 @@ test('retention keeps the configured number of days and drops older buckets at s
   await keepAll.start();
   assert.equal((await store.queryRaw({ deviceId: 'd', from: 0, to: now, limit: 10 })).readings.length, 2, '0 days keeps everything');
   await store.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-test('retention also prunes presence history and finished commands older than the cutoff, and logs what went', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'retention-test-'));
+test('retention also prunes presence history and finished commands older than the cutoff, and logs what went', async (t) => {
+  const dir = tempDir(t, 'retention-test-');
   const store = new SqliteStore(dir);
   await store.start();
   const now = Date.UTC(2026, 10, 21, 12);
@@ -74,7 +71,6 @@ test('retention also prunes presence history and finished commands older than th
   assert.deepEqual(await retention.sweep(), { buckets: 0, presence: 0, commands: 0 });
   assert.equal(log.lines.filter((l) => l.level === 'info').length, 1, 'a sweep that drops nothing logs nothing');
   await store.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test('a failing bucket drop does not stop the history prune, and the failure is logged', async () => {

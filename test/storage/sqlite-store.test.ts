@@ -1,23 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { HOUR_MS, SEGMENT_CAP } from '../../src/storage/buckets.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { WindowFolder } from '../../src/storage/windows.js';
+import { tempDir } from '../helpers/teardown.js';
 
 const T0 = Date.UTC(2026, 10, 20, 10);
 const reading = (ts: number, value: number, metric = 'm') => ({ deviceId: 'd', metric, ts, value });
 const batch = (readings: ReturnType<typeof reading>[]) => ({ readings, heads: [], lastSeen: [] });
 
-function tempDir() {
-  return mkdtempSync(join(tmpdir(), 'sqlite-test-'));
-}
-
-test('an hour with more samples than a segment holds is split into segments; queries see them all', async () => {
-  const dir = tempDir();
+test('an hour with more samples than a segment holds is split into segments; queries see them all', async (t) => {
+  const dir = tempDir(t, 'sqlite-test-');
   const store = new SqliteStore(dir);
   await store.start();
   const n = SEGMENT_CAP * 2 + 17;
@@ -45,21 +40,19 @@ test('an hour with more samples than a segment holds is split into segments; que
   const again = await reopened.writeBatch(batch(Array.from({ length: n }, (_, i) => reading(T0 + i * 1000, i))));
   assert.deepEqual(again, { inserted: 0, duplicates: n });
   await reopened.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-test('the store syncs every commit: WAL with synchronous=FULL, so an acked batch survives a power cut', async () => {
-  const dir = tempDir();
+test('the store syncs every commit: WAL with synchronous=FULL, so an acked batch survives a power cut', async (t) => {
+  const dir = tempDir(t, 'sqlite-test-');
   const store = new SqliteStore(dir);
   await store.start();
   // Read back from the store's own connection: the level is per connection, not kept in the file.
   assert.deepEqual(store.durability(), { journalMode: 'wal', synchronous: 2 });
   await store.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-test('a failed write leaves no trace: the duplicate check still matches the database', async () => {
-  const dir = tempDir();
+test('a failed write leaves no trace: the duplicate check still matches the database', async (t) => {
+  const dir = tempDir(t, 'sqlite-test-');
   const store = new SqliteStore(dir);
   await store.start();
   await store.writeBatch(batch([reading(T0, 1)]));
@@ -73,11 +66,10 @@ test('a failed write leaves no trace: the duplicate check still matches the data
     [1, 2],
   );
   await store.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-test('retention drops whole buckets that ended before the cutoff', async () => {
-  const dir = tempDir();
+test('retention drops whole buckets that ended before the cutoff', async (t) => {
+  const dir = tempDir(t, 'sqlite-test-');
   const store = new SqliteStore(dir);
   await store.start();
   await store.writeBatch(batch([reading(T0, 1), reading(T0 + HOUR_MS, 2), reading(T0 + 2 * HOUR_MS + 5, 3)]));
@@ -96,11 +88,10 @@ test('retention drops whole buckets that ended before the cutoff', async () => {
   // Dropped hours can be written again (the cache must not remember them).
   assert.deepEqual(await store.writeBatch(batch([reading(T0, 1)])), { inserted: 1, duplicates: 0 });
   await store.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-test('whole-hour windows from hour summaries equal the same windows folded from every sample', async () => {
-  const dir = tempDir();
+test('whole-hour windows from hour summaries equal the same windows folded from every sample', async (t) => {
+  const dir = tempDir(t, 'sqlite-test-');
   const store = new SqliteStore(dir);
   await store.start();
   // Three days of one reading every 7 s for two metrics (several segments per hour), written
@@ -126,11 +117,10 @@ test('whole-hour windows from hour summaries equal the same windows folded from 
     }
   }
   await store.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-test('a data directory of schema 1 (no hour summaries) is brought up to date at open', async () => {
-  const dir = tempDir();
+test('a data directory of schema 1 (no hour summaries) is brought up to date at open', async (t) => {
+  const dir = tempDir(t, 'sqlite-test-');
   const store = new SqliteStore(dir);
   await store.start();
   // 1,010 readings 5 s apart: the first hour holds two segments, the second one.
@@ -170,5 +160,4 @@ test('a data directory of schema 1 (no hour summaries) is brought up to date at 
   const db = new BetterSqlite3(join(dir, 'telemetry.db'), { readonly: true });
   assert.equal((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value, '2');
   db.close();
-  rmSync(dir, { recursive: true, force: true });
 });

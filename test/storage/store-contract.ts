@@ -1,17 +1,20 @@
 // The store contract: one set of cases every adapter must pass. Each *.test.ts that imports this
 // runs it against one adapter (SQLite always; MongoDB over mingo always; a live MongoDB when
 // MONGODB_URI is set). The embedded SQLite store is the reference behaviour.
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Command, Device, Reading } from '../../src/core/model.js';
 import { HOUR_MS, SEGMENT_CAP } from '../../src/storage/buckets.js';
 import { InvalidCursorError, type Aggregation, type Store, type WriteBatch } from '../../src/core/store.js';
+import { teardown } from '../helpers/teardown.js';
 
+/**
+ * One case's data. The fixture maker gets the test's context and removes the data after the test
+ * (with teardown(t, ...) from helpers/teardown.ts); every store opened is stopped before that.
+ */
 export interface StoreFixture {
   /** A new adapter instance over this fixture's data, opened (calling it again reopens the same data). */
   open(): Promise<Store>;
-  /** Removes the data; the stores opened must be closed first. */
-  cleanup(): Promise<void>;
 }
 
 const T0 = Date.UTC(2026, 10, 20, 10);
@@ -61,17 +64,19 @@ function expectedWindows(readings: Reading[], from: number, to: number, everyMs:
     });
 }
 
-export function storeContract(name: string, makeFixture: () => Promise<StoreFixture>): void {
+export function storeContract(name: string, makeFixture: (t: TestContext) => Promise<StoreFixture>): void {
   const withStore = (title: string, body: (store: Store, fixture: StoreFixture) => Promise<void>) =>
-    test(title, async () => {
-      const fixture = await makeFixture();
-      const store = await fixture.open();
-      try {
-        await body(store, fixture);
-      } finally {
-        await store.stop();
-        await fixture.cleanup();
-      }
+    test(title, async (t) => {
+      const made = await makeFixture(t);
+      // Every store the case opens, the first and any reopened one, is stopped after the test.
+      const fixture: StoreFixture = {
+        async open() {
+          const store = await made.open();
+          teardown(t, () => store.stop());
+          return store;
+        },
+      };
+      await body(await fixture.open(), fixture);
     });
 
   describe(`store contract: ${name}`, () => {
@@ -112,22 +117,18 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
         assert.deepEqual(await store.writeBatch(batch([r(T0, 5), r(T0 + 1, 3), r(T0 + 2, 4)])), { inserted: 1, duplicates: 2 });
         await store.stop();
         const reopened = await fixture.open();
-        try {
-          assert.deepEqual(await reopened.writeBatch(batch([r(T0, 7), r(T0 + 2, 4), r(T0 + 3, 8)])), { inserted: 1, duplicates: 2 });
-          const page = await reopened.queryRaw({ deviceId: 'dev-1', metric: 'temp', from: T0, to: T0 + HOUR_MS, limit: 100 });
-          // The first value written for a timestamp is the one kept.
-          assert.deepEqual(
-            page.readings.map((x) => [x.ts - T0, x.value]),
-            [
-              [0, 1],
-              [1, 3],
-              [2, 4],
-              [3, 8],
-            ],
-          );
-        } finally {
-          await reopened.stop();
-        }
+        assert.deepEqual(await reopened.writeBatch(batch([r(T0, 7), r(T0 + 2, 4), r(T0 + 3, 8)])), { inserted: 1, duplicates: 2 });
+        const page = await reopened.queryRaw({ deviceId: 'dev-1', metric: 'temp', from: T0, to: T0 + HOUR_MS, limit: 100 });
+        // The first value written for a timestamp is the one kept.
+        assert.deepEqual(
+          page.readings.map((x) => [x.ts - T0, x.value]),
+          [
+            [0, 1],
+            [1, 3],
+            [2, 4],
+            [3, 8],
+          ],
+        );
       },
     );
 
@@ -238,23 +239,19 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
       );
       await store.stop();
       const reopened = await fixture.open();
-      try {
-        const devices = await reopened.loadDevices();
-        assert.deepEqual(
-          devices.map((d) => [d.id, d.streamH, d.lastSeen]),
-          [
-            ['dev-0', null, T0 - 5],
-            ['dev-1', 7, T0 + 20],
-          ],
-        );
-        assert.deepEqual(devices[1].actuators, [{ name: 'relay', type: 'relay' }]);
-        // A description saved later with an older lastSeen does not move lastSeen back.
-        await reopened.saveDevice({ ...device('dev-1', T0), name: 'Renamed' });
-        const [, again] = await reopened.loadDevices();
-        assert.deepEqual([again.name, again.lastSeen, again.streamH], ['Renamed', T0 + 20, 7]);
-      } finally {
-        await reopened.stop();
-      }
+      const devices = await reopened.loadDevices();
+      assert.deepEqual(
+        devices.map((d) => [d.id, d.streamH, d.lastSeen]),
+        [
+          ['dev-0', null, T0 - 5],
+          ['dev-1', 7, T0 + 20],
+        ],
+      );
+      assert.deepEqual(devices[1].actuators, [{ name: 'relay', type: 'relay' }]);
+      // A description saved later with an older lastSeen does not move lastSeen back.
+      await reopened.saveDevice({ ...device('dev-1', T0), name: 'Renamed' });
+      const [, again] = await reopened.loadDevices();
+      assert.deepEqual([again.name, again.lastSeen, again.streamH], ['Renamed', T0 + 20, 7]);
     });
 
     withStore('presence history comes back newest first, limited', async (store) => {

@@ -11,6 +11,7 @@ import { installErrorHandling } from '../../../src/http/errors.ts';
 import { dashboardRoutes } from '../../../src/http/routes/dashboard.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { startHub, type TestHub } from '../../helpers/hub.ts';
+import { teardown, tempDir } from '../../helpers/teardown.ts';
 
 function rawGet(url: string): Promise<{ status: number; body: string }> {
   const { port } = new URL(url);
@@ -44,6 +45,7 @@ describe('dashboard route with a build', () => {
   let server: { app: FastifyInstance; url: string };
 
   before(async () => {
+    // Shared by the cases of this suite, whose hooks have no test context for tempDir().
     dir = mkdtempSync(join(tmpdir(), 'dashboard-dist-'));
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>app</title><script src="/assets/app-abc123.js"></script>');
@@ -106,18 +108,14 @@ describe('dashboard route with a build', () => {
 });
 
 describe('dashboard route without a build', () => {
-  it('says how to build the dashboard, with a 503, and the API keeps working', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dashboard-empty-'));
+  it('says how to build the dashboard, with a 503, and the API keeps working', async (t) => {
+    const dir = tempDir(t, 'dashboard-empty-');
     const server = await serve(join(dir, 'dist'));
-    try {
-      const res = await fetch(`${server.url}/`);
-      assert.equal(res.status, 503);
-      assert.match(await res.text(), /npm run build:dashboard/);
-      assert.equal((await fetch(`${server.url}/api/devices`)).status, 200);
-    } finally {
-      await server.app.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    teardown(t, () => server.app.close());
+    const res = await fetch(`${server.url}/`);
+    assert.equal(res.status, 503);
+    assert.match(await res.text(), /npm run build:dashboard/);
+    assert.equal((await fetch(`${server.url}/api/devices`)).status, 200);
   });
 });
 

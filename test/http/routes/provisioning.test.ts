@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { startHub, type TestHub } from '../../helpers/hub.js';
+import { teardown } from '../../helpers/teardown.js';
 import { provisioningRoutes } from '../../../src/http/routes/provisioning.js';
 import { installErrorHandling } from '../../../src/http/errors.js';
 import { DeviceClient } from '../../../src/device-client/client.js';
@@ -34,7 +35,7 @@ after(async () => {
   await t.stop();
 });
 
-test('an admin provisions a device, gets its key once, and the device logs in with it', async () => {
+test('an admin provisions a device, gets its key once, and the device logs in with it', async (ctx) => {
   const res = await app.inject({
     method: 'POST',
     url: '/api/admin/devices',
@@ -47,6 +48,7 @@ test('an admin provisions a device, gets its key once, and the device logs in wi
   assert.equal(t.hub.devices.get('boiler-1')?.name, 'Boiler');
   assert.equal(t.hub.devices.get('boiler-1')?.transport, 'mqtt');
   const device = new DeviceClient({ url: t.hub.mqtt.url, deviceId: 'boiler-1', key });
+  teardown(ctx, () => device.stop());
   await device.start();
   device.send({ flow: 42 });
   await device.drained();
@@ -75,22 +77,18 @@ test('the guard runs, bad bodies are 400 and invalid ids are refused', async () 
   assert.match(badId.json().message, /device id may hold only/);
 });
 
-test('on the hub itself the route is guarded by the auth hook: admin only', async () => {
-  const hub = await startHub({ auth: 'on' });
-  try {
-    const post = (token: string | null) =>
-      fetch(`${hub.url}/api/admin/devices`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ id: 'pump-7' }),
-      });
-    assert.equal((await post(null)).status, 401);
-    assert.equal((await post((await hub.hub.tokens.add('operator')).token)).status, 403);
-    const res = await post((await hub.hub.tokens.add('admin')).token);
-    assert.equal(res.status, 201);
-    assert.equal((await res.json()).id, 'pump-7');
-    assert.equal(hub.hub.devices.get('pump-7')?.transport, 'mqtt');
-  } finally {
-    await hub.stop();
-  }
+test('on the hub itself the route is guarded by the auth hook: admin only', async (t) => {
+  const hub = await startHub(t, { auth: 'on' });
+  const post = (token: string | null) =>
+    fetch(`${hub.url}/api/admin/devices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ id: 'pump-7' }),
+    });
+  assert.equal((await post(null)).status, 401);
+  assert.equal((await post((await hub.hub.tokens.add('operator')).token)).status, 403);
+  const res = await post((await hub.hub.tokens.add('admin')).token);
+  assert.equal(res.status, 201);
+  assert.equal((await res.json()).id, 'pump-7');
+  assert.equal(hub.hub.devices.get('pump-7')?.transport, 'mqtt');
 });

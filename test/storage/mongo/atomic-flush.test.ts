@@ -153,39 +153,35 @@ test('a write conflict aborts the attempt and withTransaction runs the flush aga
   await store.stop();
 });
 
-test('a conflict that outlasts the transaction retries fails the flush; ingest retries it and acks once it is written', async () => {
+test('a conflict that outlasts the transaction retries fails the flush; ingest retries it and acks once it is written', async (t) => {
   const db = new MingoDatabase();
   const store = new MongoStore(async () => db.connection());
-  const hub = await startHub({ flushIntervalMs: 5 }, { store });
-  try {
-    await hub.hub.devices.register({ id: 'dev-1', name: 'Meter', transport: 'mqtt' });
-    const conflict = () => labelled('WriteConflict (injected)', 'TransientTransactionError', 112);
-    failTimes(db.collection(DEVICES), 'bulkWrite', TRANSACTION_ATTEMPTS, conflict);
-    // No device timestamps: the hub stamps the readings when they arrive.
-    const outcome = hub.hub.ingest.submit({
-      deviceId: 'dev-1',
-      seq: 0,
-      source: 'mqtt',
-      readings: [
-        { metric: 'power', value: 7 },
-        { metric: 'energy', value: 8 },
-      ],
-    });
-    assert.deepEqual(await outcome.durable, { h: 0 });
-    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-    assert.match(metrics, /^hub_batch_flush_failures_total 1$/m);
-    assert.equal(
-      db.collection(BUCKETS).docs.reduce((n, d) => n + (d.o as number[]).length, 0),
-      2,
-    );
-    assert.equal((await store.loadDevices())[0].streamH, 0);
-    await waitFor('health ok', async () => (await getJson(`${hub.url}/api/health`)).body.status === 'ok');
-  } finally {
-    await hub.stop();
-  }
+  const hub = await startHub(t, { flushIntervalMs: 5 }, { store });
+  await hub.hub.devices.register({ id: 'dev-1', name: 'Meter', transport: 'mqtt' });
+  const conflict = () => labelled('WriteConflict (injected)', 'TransientTransactionError', 112);
+  failTimes(db.collection(DEVICES), 'bulkWrite', TRANSACTION_ATTEMPTS, conflict);
+  // No device timestamps: the hub stamps the readings when they arrive.
+  const outcome = hub.hub.ingest.submit({
+    deviceId: 'dev-1',
+    seq: 0,
+    source: 'mqtt',
+    readings: [
+      { metric: 'power', value: 7 },
+      { metric: 'energy', value: 8 },
+    ],
+  });
+  assert.deepEqual(await outcome.durable, { h: 0 });
+  const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+  assert.match(metrics, /^hub_batch_flush_failures_total 1$/m);
+  assert.equal(
+    db.collection(BUCKETS).docs.reduce((n, d) => n + (d.o as number[]).length, 0),
+    2,
+  );
+  assert.equal((await store.loadDevices())[0].streamH, 0);
+  await waitFor('health ok', async () => (await getJson(`${hub.url}/api/health`)).body.status === 'ok');
 });
 
-test('a standalone server fails start with an error that says to run a replica set; replica sets and mongos pass', async () => {
+test('a standalone server fails start with an error that says to run a replica set; replica sets and mongos pass', async (t) => {
   const standalone = new MingoDatabase('standalone');
   let closed = false;
   const store = new MongoStore(async () => ({ ...standalone.connection(), close: async () => void (closed = true) }));
@@ -198,7 +194,7 @@ test('a standalone server fails start with an error that says to run a replica s
   assert.match(err.message, /replica set; a single-node one is enough/);
   assert.ok(closed, 'the connection is closed');
   await assert.rejects(
-    startHub({}, { store: new MongoStore(async () => new MingoDatabase('standalone').connection()) }),
+    startHub(t, {}, { store: new MongoStore(async () => new MingoDatabase('standalone').connection()) }),
     MongoTransactionsUnsupportedError,
   );
 

@@ -45,9 +45,9 @@ test('open() against a closed port retries, then fails with a clear error after 
   assert.deepEqual(await store.health(), { ok: false, kind: 'mongodb', detail: 'closed' });
 });
 
-test('a hub whose MONGODB_URI does not answer fails to start with that error', async () => {
+test('a hub whose MONGODB_URI does not answer fails to start with that error', async (t) => {
   const port = await closedPort();
-  await assert.rejects(startHub({ mongodbUri: `mongodb://127.0.0.1:${port}`, mongodbStartTimeoutMs: 0 }), MongoUnreachableError);
+  await assert.rejects(startHub(t, { mongodbUri: `mongodb://127.0.0.1:${port}`, mongodbStartTimeoutMs: 0 }), MongoUnreachableError);
 });
 
 test('MONGODB_URI chooses the MongoDB adapter without connecting; unset keeps the embedded store', () => {

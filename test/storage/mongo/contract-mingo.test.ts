@@ -13,6 +13,5 @@ storeContract('MongoDB adapter over mingo', async () => {
       await store.start();
       return store;
     },
-    async cleanup() {},
   };
 });

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import { getJson, startHub, waitFor, type TestHub } from '../../helpers/hub.js';
+import { teardown } from '../../helpers/teardown.js';
 import { collect, provision, rawClient, startDevice } from './mqtt-helpers.js';
 import type { DeviceClient } from '../../../src/device-client/client.js';
 import type { PresenceChange } from '../../../src/core/model.js';
@@ -133,9 +134,9 @@ test('bad input is refused with a reason and counted; the connection and other d
   await bob.drained();
 });
 
-test('a packet far beyond the payload limit closes that connection before it is buffered; everyone else carries on', async () => {
+test('a packet far beyond the payload limit closes that connection before it is buffered; everyone else carries on', async (ctx) => {
   const key = await provision(t, 'mallory');
-  const mallory = await rawClient(t, { clientId: 'mallory', username: 'mallory', password: key });
+  const mallory = await rawClient(ctx, t, { clientId: 'mallory', username: 'mallory', password: key });
   const closed = new Promise<void>((resolve) => mallory.once('close', () => resolve()));
   mallory.publish('devices/mallory/telemetry', Buffer.alloc(200_000, 0x20), { qos: 1 });
   await closed;
@@ -148,12 +149,12 @@ test('a packet far beyond the payload limit closes that connection before it is 
   assert.equal(health.components.broker.ok, true);
 });
 
-test('a device cannot log another off by taking its client id; its own client ids it may take over', async () => {
+test('a device cannot log another off by taking its client id; its own client ids it may take over', async (ctx) => {
   const bobChanges: string[] = [];
   const off = t.hub.bus.on('presence', (c: PresenceChange) => c.deviceId === 'bob' && bobChanges.push(c.state));
+  teardown(ctx, off);
   const refusedBefore = t.hub.metrics.framesRefused.get({ transport: 'mqtt', reason: 'connection_refused' });
-  const bobShell = await rawClient(t, { clientId: 'bob-shell', username: 'bob', password: bob.options.key });
-  try {
+  const bobShell = await rawClient(ctx, t, { clientId: 'bob-shell', username: 'bob', password: bob.options.key });
     await provision(t, 'carol'); // provisioned, never connected
     // The id of another device (connected or not), and the client id of another device's open connection.
     for (const clientId of ['bob', 'carol', 'bob-shell']) {
@@ -176,8 +177,4 @@ test('a device cannot log another off by taking its client id; its own client id
     bob.send({ still: 1 });
     await bob.drained();
     assert.deepEqual(bobChanges, [], 'bob never went offline');
-  } finally {
-    off();
-    await bobShell.endAsync();
-  }
 });

@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getJson, startHub, type TestHub } from '../../helpers/hub.js';
+import { teardown } from '../../helpers/teardown.js';
 import { DeviceClient } from '../../../src/device-client/client.js';
 import { rawClient } from './mqtt-helpers.js';
 
@@ -13,15 +14,12 @@ before(async () => {
 });
 after(() => t.stop());
 
-test('an anonymous device streams under its client id', async () => {
+test('an anonymous device streams under its client id', async (ctx) => {
   const device = new DeviceClient({ url: t.hub.mqtt.url, deviceId: 'bench-rig' });
-  try {
-    await device.start();
-    device.send({ x: 1 });
-    await device.drained();
-  } finally {
-    await device.stop();
-  }
+  teardown(ctx, () => device.stop());
+  await device.start();
+  device.send({ x: 1 });
+  await device.drained();
   const { body } = await getJson(`${t.url}/api/devices/bench-rig/readings`);
   assert.deepEqual(
     body.readings.map((r: { metric: string; value: number }) => [r.metric, r.value]),

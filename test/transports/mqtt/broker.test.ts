@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { connect as connectTcp } from 'node:net';
 import { getJson, startHub, waitFor, type TestHub } from '../../helpers/hub.js';
+import { teardown } from '../../helpers/teardown.js';
 import type { Command } from '../../../src/core/model.js';
 import { DeviceClient } from '../../../src/device-client/client.js';
 import { killChildren, provision, runMosquitto, spawnMosquitto, startDevice } from './mqtt-helpers.js';
@@ -167,22 +168,19 @@ test('a command whose answer was lost is redelivered on reconnect and answered a
   assert.equal((await t.hub.store.loadCommands({ deviceId: 'relay-2' })).find((c) => c.id === cmd.id)?.state, 'acked');
 });
 
-test('a connection that goes silent past its keepalive takes the device offline with the reason', async () => {
+test('a connection that goes silent past its keepalive takes the device offline with the reason', async (ctx) => {
   const key = await provision(t, 'silent-1');
   const socket = connectTcp(t.hub.mqtt.port, '127.0.0.1');
-  try {
-    socket.on('error', () => {});
-    const connack = new Promise<Buffer>((resolve) => socket.once('data', resolve));
-    socket.write(connectPacket({ clientId: 'silent-1', username: 'silent-1', password: key, keepaliveSeconds: 1 }));
-    assert.deepEqual([...(await connack)], [0x20, 0x02, 0x00, 0x00], 'CONNACK: accepted');
-    await waitFor('online', () => t.hub.devices.get('silent-1')?.presence === 'online');
-    // No PINGREQ from here on: the broker gives up after 1.5 × keepalive.
-    await waitFor('offline', () => t.hub.devices.get('silent-1')?.presence === 'offline', 10_000);
-    const history = (await getJson(`${t.url}/api/devices/silent-1`)).body.presenceHistory;
-    assert.equal(history[0].reason, 'keepalive timeout');
-  } finally {
-    socket.destroy();
-  }
+  teardown(ctx, () => socket.destroy());
+  socket.on('error', () => {});
+  const connack = new Promise<Buffer>((resolve) => socket.once('data', resolve));
+  socket.write(connectPacket({ clientId: 'silent-1', username: 'silent-1', password: key, keepaliveSeconds: 1 }));
+  assert.deepEqual([...(await connack)], [0x20, 0x02, 0x00, 0x00], 'CONNACK: accepted');
+  await waitFor('online', () => t.hub.devices.get('silent-1')?.presence === 'online');
+  // No PINGREQ from here on: the broker gives up after 1.5 × keepalive.
+  await waitFor('offline', () => t.hub.devices.get('silent-1')?.presence === 'offline', 10_000);
+  const history = (await getJson(`${t.url}/api/devices/silent-1`)).body.presenceHistory;
+  assert.equal(history[0].reason, 'keepalive timeout');
 });
 
 /** An MQTT 3.1.1 CONNECT with clean session, username and password, built by hand so nothing answers pings for us. */

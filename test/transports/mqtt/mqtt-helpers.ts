@@ -1,9 +1,12 @@
 // Shared by the MQTT tests: provision a device on a running test hub, connect real clients,
-// and run Debian's mosquitto_pub/mosquitto_sub as child processes that are always reaped.
+// and run Debian's mosquitto_pub/mosquitto_sub as child processes that are always reaped. Given
+// the test context first, a device client or raw connection is closed after the test.
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { TestContext } from 'node:test';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { DeviceClient, type DeviceClientOptions } from '../../../src/device-client/client.js';
 import type { TestHub } from '../../helpers/hub.js';
+import { isTestContext, teardown } from '../../helpers/teardown.js';
 
 export async function provision(t: TestHub, id: string): Promise<string> {
   return (await t.hub.credentials.provision(id)).key;
@@ -13,16 +16,42 @@ export function brokerUrl(t: TestHub): string {
   return t.hub.mqtt.url;
 }
 
-/** A device client on the test hub; stop it in an after/finally. */
-export async function startDevice(t: TestHub, id: string, options: Partial<DeviceClientOptions> = {}): Promise<DeviceClient> {
+type DeviceArgs = [TestHub, string, Partial<DeviceClientOptions>?];
+
+/** A device client on the test hub; stopped after the test given its context, else stop it in an after hook. */
+export async function startDevice(ctx: TestContext, ...args: DeviceArgs): Promise<DeviceClient>;
+export async function startDevice(...args: DeviceArgs): Promise<DeviceClient>;
+export async function startDevice(...args: [TestContext, ...DeviceArgs] | DeviceArgs): Promise<DeviceClient> {
+  const [ctx, t, id, options = {}] = isTestContext(args[0]) ? (args as [TestContext, ...DeviceArgs]) : [null, ...(args as DeviceArgs)];
   const key = options.key ?? (await provision(t, id));
   const device = new DeviceClient({ url: brokerUrl(t), deviceId: id, key, reconnectDelayMs: 100, ...options });
+  if (ctx) teardown(ctx, () => device.stop());
   await device.start();
   return device;
 }
 
-/** A raw mqtt.js connection (no device logic), resolved once CONNACK arrives; rejects on a refusal. */
-export function rawClient(t: TestHub, options: IClientOptions): Promise<MqttClient> {
+/**
+ * A raw mqtt.js connection (no device logic), resolved once CONNACK arrives; rejects on a refusal.
+ * Given the test context first, it is ended after the test unless the test ended it.
+ */
+export async function rawClient(ctx: TestContext, t: TestHub, options: IClientOptions): Promise<MqttClient>;
+export async function rawClient(t: TestHub, options: IClientOptions): Promise<MqttClient>;
+export async function rawClient(...args: [TestContext, TestHub, IClientOptions] | [TestHub, IClientOptions]): Promise<MqttClient> {
+  const [ctx, t, options] = isTestContext(args[0])
+    ? (args as [TestContext, TestHub, IClientOptions])
+    : [null, ...(args as [TestHub, IClientOptions])];
+  const client = await connectRaw(t, options);
+  if (ctx) teardown(ctx, () => endClient(client));
+  return client;
+}
+
+/** Ends a raw client: cleanly while connected, at once when its connection is already gone. */
+function endClient(client: MqttClient): Promise<void> | undefined {
+  if (client.disconnecting || client.disconnected) return;
+  return client.endAsync(!client.connected);
+}
+
+function connectRaw(t: TestHub, options: IClientOptions): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(brokerUrl(t), { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
     client.once('connect', () => resolve(client));

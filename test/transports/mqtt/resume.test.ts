@@ -3,14 +3,12 @@
 // process is SIGKILLed mid-stream and restarted on the same data directory. Both times the
 // store ends up holding exactly the readings sent: none lost, none twice. Also: a hub that
 // pushes back when full, and sequence numbers wrapping past 2^32 - 1 with resends dropped.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHub, waitFor } from '../../helpers/hub.js';
-import { freePort, startHubProcess as runHubProcess, type HubProcess } from '../../helpers/hub-process.js';
+import { freePort, startHubProcess } from '../../helpers/hub-process.js';
+import { teardown, tempDir } from '../../helpers/teardown.js';
 import { DeviceClient } from '../../../src/device-client/client.js';
 import { DeviceCredentials } from '../../../src/core/credentials.js';
 import { SqliteStore } from '../../../src/storage/sqlite/sqlite-store.js';
@@ -19,19 +17,6 @@ import { collect, provision, rawClient } from './mqtt-helpers.js';
 const MESSAGES = 1_000;
 const PER_MESSAGE = 10;
 const T0 = Date.now() - 3_600_000;
-const dirs: string[] = [];
-const children = new Set<ChildProcess>();
-
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mqtt-resume-'));
-  dirs.push(dir);
-  return dir;
-}
 
 /** Message i carries readings i*10 .. i*10+9, each with its own timestamp and value. */
 function sendMessage(device: DeviceClient, i: number): void {
@@ -69,51 +54,40 @@ function assertExactlyOnce(values: number[]): void {
   );
 }
 
-test('socket cut mid-stream: the device reconnects, resends after h, the store holds every reading once', async () => {
-  const t = await startHub();
+test('socket cut mid-stream: the device reconnects, resends after h, the store holds every reading once', async (ctx) => {
+  const t = await startHub(ctx);
   const device = new DeviceClient({
     url: t.hub.mqtt.url,
     deviceId: 'cut-1',
     key: await provision(t, 'cut-1'),
-    queueFile: join(tempDir(), 'queue.jsonl'),
+    queueFile: join(tempDir(ctx, 'mqtt-resume-'), 'queue.jsonl'),
     reconnectDelayMs: 50,
   });
-  try {
-    await device.start();
-    let backlogAtCut = 0;
-    await stream(device, () => {
-      backlogAtCut = device.backlog;
-      device.cut();
-    });
-    await device.drained(40_000);
-    assert.ok(backlogAtCut > 0, 'the cut left unacked messages behind');
-    assert.equal(device.head, MESSAGES - 1);
-    assertExactlyOnce(await storedValues(t.url, 'cut-1'));
-    assert.equal(t.hub.metrics.readingsIngested.get(), MESSAGES * PER_MESSAGE, 'the store was asked to write each reading once');
-    assert.equal(t.hub.metrics.duplicates.get({ kind: 'timestamp', source: 'store' }), 0);
-  } finally {
-    await device.stop();
-    await t.stop();
-  }
+  teardown(ctx, () => device.stop());
+  await device.start();
+  let backlogAtCut = 0;
+  await stream(device, () => {
+    backlogAtCut = device.backlog;
+    device.cut();
+  });
+  await device.drained(40_000);
+  assert.ok(backlogAtCut > 0, 'the cut left unacked messages behind');
+  assert.equal(device.head, MESSAGES - 1);
+  assertExactlyOnce(await storedValues(t.url, 'cut-1'));
+  assert.equal(t.hub.metrics.readingsIngested.get(), MESSAGES * PER_MESSAGE, 'the store was asked to write each reading once');
+  assert.equal(t.hub.metrics.duplicates.get({ kind: 'timestamp', source: 'store' }), 0);
 });
 
-/** Runs the hub as its own process; remembered so a failing test still kills it. */
-async function startHubProcess(dataDir: string, mqttPort: number): Promise<HubProcess> {
-  const hub = await runHubProcess({ dataDir, mqttPort });
-  children.add(hub.child);
-  hub.child.on('exit', () => children.delete(hub.child));
-  return hub;
-}
-
-test('hub SIGKILLed mid-stream and restarted: the device resumes from the durable h, the store holds every reading once', async () => {
-  const dataDir = tempDir();
+test('hub SIGKILLed mid-stream and restarted: the device resumes from the durable h, the store holds every reading once', async (ctx) => {
+  const dataDir = tempDir(ctx, 'mqtt-resume-');
   // The key goes into the data directory before the hub process first opens it.
   const store = new SqliteStore(dataDir);
   await store.start();
   const { key } = await new DeviceCredentials(store).provision('kill-1');
   await store.stop();
   const mqttPort = await freePort();
-  let hub = await startHubProcess(dataDir, mqttPort);
+  // Each hub process is stopped after the test if it still runs, so a failing test kills it too.
+  let hub = await startHubProcess(ctx, { dataDir, mqttPort });
   const device = new DeviceClient({
     url: `mqtt://127.0.0.1:${mqttPort}`,
     deviceId: 'kill-1',
@@ -121,91 +95,78 @@ test('hub SIGKILLed mid-stream and restarted: the device resumes from the durabl
     queueFile: join(dataDir, 'device-queue.jsonl'),
     reconnectDelayMs: 100,
   });
-  try {
-    await device.start();
-    // Killed halfway; the second half is sent while the hub is down, so the device must resend
-    // it (and whatever was in flight at the kill) after the restart.
-    await stream(device, async () => {
-      await waitFor('some messages durable', () => (device.head ?? -1) >= 100, 20_000);
-      await hub.stop('SIGKILL');
-    });
-    const backlogWhileDown = device.backlog;
-    hub = await startHubProcess(dataDir, mqttPort);
-    await device.drained(40_000);
-    assert.ok(backlogWhileDown >= MESSAGES / 2 - 1, `the device held its unacked messages while the hub was down (${backlogWhileDown})`);
-    assert.equal(device.head, MESSAGES - 1);
-    assertExactlyOnce(await storedValues(hub.url, 'kill-1'));
-    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-    assert.doesNotMatch(
-      metrics,
-      /hub_readings_duplicate_total\{kind="timestamp",source="store"\} [1-9]/,
-      'no resent reading reached the store after the restart',
-    );
-  } finally {
-    await device.stop();
-    await hub.stop();
-  }
+  teardown(ctx, () => device.stop());
+  await device.start();
+  // Killed halfway; the second half is sent while the hub is down, so the device must resend
+  // it (and whatever was in flight at the kill) after the restart.
+  await stream(device, async () => {
+    await waitFor('some messages durable', () => (device.head ?? -1) >= 100, 20_000);
+    await hub.stop('SIGKILL');
+  });
+  const backlogWhileDown = device.backlog;
+  hub = await startHubProcess(ctx, { dataDir, mqttPort });
+  await device.drained(40_000);
+  assert.ok(backlogWhileDown >= MESSAGES / 2 - 1, `the device held its unacked messages while the hub was down (${backlogWhileDown})`);
+  assert.equal(device.head, MESSAGES - 1);
+  assertExactlyOnce(await storedValues(hub.url, 'kill-1'));
+  const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+  assert.doesNotMatch(
+    metrics,
+    /hub_readings_duplicate_total\{kind="timestamp",source="store"\} [1-9]/,
+    'no resent reading reached the store after the restart',
+  );
 });
 
-test('a hub that is full refuses, closes the connection to push back, and still ends with every reading once', async () => {
+test('a hub that is full refuses, closes the connection to push back, and still ends with every reading once', async (ctx) => {
   // 200 unwritten readings at most: a burst of 100 messages × 10 readings overruns it many times.
-  const t = await startHub({ maxPending: 200, flushIntervalMs: 20 });
+  const t = await startHub(ctx, { maxPending: 200, flushIntervalMs: 20 });
   const device = new DeviceClient({ url: t.hub.mqtt.url, deviceId: 'full-1', key: await provision(t, 'full-1'), reconnectDelayMs: 20 });
-  try {
-    const refusals: string[] = [];
-    device.on('refused', (body) => refusals.push(body.reason));
-    await device.start();
-    for (let i = 0; i < 100; i++) sendMessage(device, i);
-    await device.drained(40_000);
-    assert.ok(
-      refusals.some((r) => /too many unwritten readings/.test(r)),
-      'the hub pushed back at least once',
-    );
-    const res = await fetch(`${t.url}/api/devices/full-1/readings.csv?metric=n&from=${T0}&to=${T0 + 1000}`);
-    const values = (await res.text())
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((line) => Number(line.split(',').at(-1)))
-      .sort((a, b) => a - b);
-    assert.deepEqual(
-      values,
-      Array.from({ length: 1000 }, (_, i) => i),
-    );
-    assert.equal(t.hub.metrics.duplicates.get({ kind: 'timestamp', source: 'store' }), 0);
-  } finally {
-    await device.stop();
-    await t.stop();
-  }
+  teardown(ctx, () => device.stop());
+  const refusals: string[] = [];
+  device.on('refused', (body) => refusals.push(body.reason));
+  await device.start();
+  for (let i = 0; i < 100; i++) sendMessage(device, i);
+  await device.drained(40_000);
+  assert.ok(
+    refusals.some((r) => /too many unwritten readings/.test(r)),
+    'the hub pushed back at least once',
+  );
+  const res = await fetch(`${t.url}/api/devices/full-1/readings.csv?metric=n&from=${T0}&to=${T0 + 1000}`);
+  const values = (await res.text())
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => Number(line.split(',').at(-1)))
+    .sort((a, b) => a - b);
+  assert.deepEqual(
+    values,
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
+  assert.equal(t.hub.metrics.duplicates.get({ kind: 'timestamp', source: 'store' }), 0);
 });
 
-test('sequence numbers wrap past 4294967295; a resent message is acked again but never written twice', async () => {
-  const t = await startHub();
+test('sequence numbers wrap past 4294967295; a resent message is acked again but never written twice', async (ctx) => {
+  const t = await startHub(ctx);
   const key = await provision(t, 'wrap-1');
-  const client = await rawClient(t, { clientId: 'wrap-1', username: 'wrap-1', password: key });
-  try {
-    const seen = collect(client);
-    await client.subscribeAsync('devices/wrap-1/ack', { qos: 1 });
-    const acks = () => (seen.get('devices/wrap-1/ack') ?? []).map((p) => JSON.parse(p).h);
-    const publish = (seq: number, n: number) =>
-      client.publishAsync('devices/wrap-1/telemetry', JSON.stringify({ seq, ts: T0 + n, readings: { n } }), { qos: 1 });
-    const seqs = [2 ** 32 - 2, 2 ** 32 - 1, 0, 1];
-    for (const [n, seq] of seqs.entries()) await publish(seq, n);
-    await waitFor('ack across the wrap', () => acks().at(-1) === 1);
-    // Resends of an acked message, before and after the wrap, with other values: dropped.
-    const acksBefore = acks().length;
-    await publish(2 ** 32 - 1, 100);
-    await publish(0, 101);
-    await waitFor('both resends acked with the same head', () => acks().length >= acksBefore + 1 && acks().at(-1) === 1);
-    await publish(2, 4);
-    await waitFor('the stream goes on', () => acks().at(-1) === 2);
-    assert.deepEqual(
-      (await storedValues(t.url, 'wrap-1')).sort((a, b) => a - b),
-      [0, 1, 2, 3, 4],
-    );
-    assert.equal(t.hub.metrics.duplicates.get({ kind: 'sequence', source: 'mqtt' }), 2, 'the resends were counted as duplicates');
-  } finally {
-    await client.endAsync();
-    await t.stop();
-  }
+  const client = await rawClient(ctx, t, { clientId: 'wrap-1', username: 'wrap-1', password: key });
+  const seen = collect(client);
+  await client.subscribeAsync('devices/wrap-1/ack', { qos: 1 });
+  const acks = () => (seen.get('devices/wrap-1/ack') ?? []).map((p) => JSON.parse(p).h);
+  const publish = (seq: number, n: number) =>
+    client.publishAsync('devices/wrap-1/telemetry', JSON.stringify({ seq, ts: T0 + n, readings: { n } }), { qos: 1 });
+  const seqs = [2 ** 32 - 2, 2 ** 32 - 1, 0, 1];
+  for (const [n, seq] of seqs.entries()) await publish(seq, n);
+  await waitFor('ack across the wrap', () => acks().at(-1) === 1);
+  // Resends of an acked message, before and after the wrap, with other values: dropped.
+  const acksBefore = acks().length;
+  await publish(2 ** 32 - 1, 100);
+  await publish(0, 101);
+  await waitFor('both resends acked with the same head', () => acks().length >= acksBefore + 1 && acks().at(-1) === 1);
+  await publish(2, 4);
+  await waitFor('the stream goes on', () => acks().at(-1) === 2);
+  assert.deepEqual(
+    (await storedValues(t.url, 'wrap-1')).sort((a, b) => a - b),
+    [0, 1, 2, 3, 4],
+  );
+  assert.equal(t.hub.metrics.duplicates.get({ kind: 'sequence', source: 'mqtt' }), 2, 'the resends were counted as duplicates');
 });

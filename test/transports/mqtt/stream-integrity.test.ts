@@ -5,13 +5,11 @@
 // (a slow disk or a MongoDB outage, which cannot be produced on demand here).
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SqliteStore } from '../../../src/storage/sqlite/sqlite-store.js';
 import type { WriteBatch, WriteResult } from '../../../src/core/store.js';
 import { startHub, waitFor, type TestHub } from '../../helpers/hub.js';
 import { RingDevice } from '../../helpers/ring-device.js';
+import { teardown, tempDir } from '../../helpers/teardown.js';
 import { brokerUrl, killChildren, provision, runMosquitto } from './mqtt-helpers.js';
 
 class GatedStore extends SqliteStore {
@@ -37,21 +35,16 @@ class GatedStore extends SqliteStore {
 }
 
 async function gatedHub(t: TestContext, overrides: Parameters<typeof startHub>[0] = {}): Promise<{ hub: TestHub; store: GatedStore }> {
-  const dir = mkdtempSync(join(tmpdir(), 'stream-integrity-'));
-  const store = new GatedStore(dir);
-  const hub = await startHub({ flushIntervalMs: 10, ...overrides }, { store });
-  t.after(async () => {
-    store.release();
-    await hub.stop();
-    rmSync(dir, { recursive: true, force: true });
-    killChildren();
-  });
+  const store = new GatedStore(tempDir(t, 'stream-integrity-'));
+  teardown(t, killChildren);
+  const hub = await startHub(t, { flushIntervalMs: 10, ...overrides }, { store });
+  teardown(t, () => store.release()); // a held write must not keep the hub from stopping
   return { hub, store };
 }
 
 async function ringDevice(t: TestContext, hub: TestHub, id: string, capacity: number): Promise<RingDevice> {
   const device = new RingDevice({ url: brokerUrl(hub), deviceId: id, key: await provision(hub, id), capacity });
-  t.after(() => device.close());
+  teardown(t, () => device.close());
   return device;
 }
 

@@ -10,6 +10,7 @@ import mqtt from 'mqtt';
 import { startHub, type TestHub } from '../../helpers/hub.js';
 import { provision, startDevice } from './mqtt-helpers.js';
 
+// For the whole file, like the hub started with it: a suite's hooks have no test context.
 const dir = mkdtempSync(join(tmpdir(), 'mqtt-tls-'));
 let t: TestHub;
 
@@ -42,16 +43,12 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('a device that trusts the hub certificate streams over mqtts', async () => {
+test('a device that trusts the hub certificate streams over mqtts', async (ctx) => {
   assert.match(t.hub.mqtt.url, /^mqtts:\/\/127\.0\.0\.1:\d+$/);
-  const device = await startDevice(t, 'tls-1', { mqtt: { ca: readFileSync(join(dir, 'cert.pem')) } });
-  try {
-    device.send({ secure: 1 });
-    await device.drained();
-    assert.equal(device.head, 0);
-  } finally {
-    await device.stop();
-  }
+  const device = await startDevice(ctx, t, 'tls-1', { mqtt: { ca: readFileSync(join(dir, 'cert.pem')) } });
+  device.send({ secure: 1 });
+  await device.drained();
+  assert.equal(device.head, 0);
 });
 
 test('plain MQTT on the TLS port does not get in', async () => {

@@ -1,21 +1,17 @@
 // The devices file: YAML and JSON, defaults per transport, and errors that name the field.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/config/settings.js';
 import { loadDevicesFile, parseDevicesDocument } from '../../../src/transports/serial/config.js';
+import { tempDir } from '../../helpers/teardown.js';
 
-function withFile(name: string, text: string, check: (path: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'devices-file-'));
-  try {
-    const path = join(dir, name);
+function withFile(t: TestContext, name: string, text: string, check: (path: string) => void): void {
+  const path = join(tempDir(t, 'devices-file-'), name);
     writeFileSync(path, text);
     check(path);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 function refuses(doc: unknown, message: string): void {
@@ -31,8 +27,9 @@ function refuses(doc: unknown, message: string): void {
 
 const firmata = { id: 'uno-1', transport: 'firmata', port: '/dev/ttyACM0' };
 
-test('the YAML example from the documentation loads with every default filled in', () => {
+test('the YAML example from the documentation loads with every default filled in', (t) => {
   withFile(
+    t,
     'devices.yml',
     `
 devices:
@@ -77,16 +74,16 @@ devices:
   );
 });
 
-test('JSON works too, and a missing or empty file means no devices', () => {
-  withFile('devices.json', JSON.stringify({ devices: [{ transport: 'dsmr', port: '/dev/ttyUSB0', baudRate: 115200 }] }), (path) => {
+test('JSON works too, and a missing or empty file means no devices', (t) => {
+  withFile(t, 'devices.json', JSON.stringify({ devices: [{ transport: 'dsmr', port: '/dev/ttyUSB0', baudRate: 115200 }] }), (path) => {
     assert.equal(loadDevicesFile(path).length, 1);
   });
-  withFile('empty.yml', '', (path) => assert.deepEqual(loadDevicesFile(path), []));
+  withFile(t, 'empty.yml', '', (path) => assert.deepEqual(loadDevicesFile(path), []));
   assert.deepEqual(loadDevicesFile(join(tmpdir(), 'no-such-dir-for-devices', 'devices.yml')), []);
 });
 
-test('broken YAML names the file and the line', () => {
-  withFile('devices.yml', 'devices:\n  - transport: dsmr\n   port: [\n', (path) => {
+test('broken YAML names the file and the line', (t) => {
+  withFile(t, 'devices.yml', 'devices:\n  - transport: dsmr\n   port: [\n', (path) => {
     assert.throws(
       () => loadDevicesFile(path),
       (err: Error) =>

@@ -6,11 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { listSysfsSerialPorts } from '../../../src/transports/serial/port-list.js';
 import { matchesUsb } from '../../../src/transports/serial/port.js';
+import { tempDir } from '../../helpers/teardown.js';
 
 /** Builds a sysfs-shaped tree under `root` and a dev dir next to it. */
 class FakeSysfs {
@@ -106,42 +106,34 @@ function buildMachine(root: string): FakeSysfs {
   return fs;
 }
 
-test('sysfs listing: USB ids from the USB device, phantom 8250 ports, virtual ttys and missing nodes left out', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'port-list-'));
-  try {
-    const fs = buildMachine(root);
-    const ports = await listSysfsSerialPorts(fs.sys, fs.dev);
-    const dev = (name: string) => join(fs.dev, name);
-    assert.deepEqual(ports, [
-      {
-        path: dev('ttyACM0'),
-        manufacturer: 'Arduino (www.arduino.cc)',
-        vendorId: '2341',
-        productId: '0043',
-        serialNumber: '85735313932351D0E1A1',
-      },
-      { path: dev('ttyAMA0') },
-      { path: dev('ttyS0') },
-      { path: dev('ttyS3') },
-      { path: dev('ttyUSB0'), manufacturer: 'FTDI', vendorId: '0403', productId: '6001', serialNumber: 'A50285BI' },
-      { path: dev('ttyUSB1'), vendorId: '1a86', productId: '7523' },
-    ]);
-    // What ReconnectingPort does with `match`: find the adapter by its ids, not its path.
-    const ftdi = ports.find((p) => matchesUsb(p, { vendorId: '0403', serialNumber: 'a50285bi' }));
-    assert.equal(ftdi?.path, dev('ttyUSB0'));
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+test('sysfs listing: USB ids from the USB device, phantom 8250 ports, virtual ttys and missing nodes left out', async (t) => {
+  const root = tempDir(t, 'port-list-');
+  const fs = buildMachine(root);
+  const ports = await listSysfsSerialPorts(fs.sys, fs.dev);
+  const dev = (name: string) => join(fs.dev, name);
+  assert.deepEqual(ports, [
+    {
+      path: dev('ttyACM0'),
+      manufacturer: 'Arduino (www.arduino.cc)',
+      vendorId: '2341',
+      productId: '0043',
+      serialNumber: '85735313932351D0E1A1',
+    },
+    { path: dev('ttyAMA0') },
+    { path: dev('ttyS0') },
+    { path: dev('ttyS3') },
+    { path: dev('ttyUSB0'), manufacturer: 'FTDI', vendorId: '0403', productId: '6001', serialNumber: 'A50285BI' },
+    { path: dev('ttyUSB1'), vendorId: '1a86', productId: '7523' },
+  ]);
+  // What ReconnectingPort does with `match`: find the adapter by its ids, not its path.
+  const ftdi = ports.find((p) => matchesUsb(p, { vendorId: '0403', serialNumber: 'a50285bi' }));
+  assert.equal(ftdi?.path, dev('ttyUSB0'));
 });
 
-test('a sysfs root without class/tty, or none at all, lists no ports', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'port-list-'));
-  try {
-    assert.deepEqual(await listSysfsSerialPorts(root, root), []);
-    assert.deepEqual(await listSysfsSerialPorts(join(root, 'absent'), root), []);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+test('a sysfs root without class/tty, or none at all, lists no ports', async (t) => {
+  const root = tempDir(t, 'port-list-');
+  assert.deepEqual(await listSysfsSerialPorts(root, root), []);
+  assert.deepEqual(await listSysfsSerialPorts(join(root, 'absent'), root), []);
 });
 
 test('the real /sys of this machine lists ports whose nodes exist', { skip: process.platform !== 'linux' }, async () => {

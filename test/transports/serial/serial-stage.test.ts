@@ -4,52 +4,39 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatPortTable } from '../../../src/commands/ports-command.js';
 import { getJson, startHub } from '../../helpers/hub.js';
+import { tempDir } from '../../helpers/teardown.js';
 
-test('a devices file with an error stops the hub from starting and names file and field', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'serial-stage-'));
-  try {
-    const devicesFile = join(dir, 'devices.yml');
-    writeFileSync(devicesFile, 'devices:\n  - transport: dsmr\n    port: /dev/ttyUSB0\n    parity: odd-ish\n');
-    await assert.rejects(startHub({ devicesFile, dataDir: join(dir, 'data') }), (err: Error) => {
-      assert.equal(err.name, 'ConfigError');
-      assert.equal(err.message, `${devicesFile}: devices[0].parity: must be one of none, even, odd, mark, space, got "odd-ish"`);
-      return true;
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+test('a devices file with an error stops the hub from starting and names file and field', async (t) => {
+  const dir = tempDir(t, 'serial-stage-');
+  const devicesFile = join(dir, 'devices.yml');
+  writeFileSync(devicesFile, 'devices:\n  - transport: dsmr\n    port: /dev/ttyUSB0\n    parity: odd-ish\n');
+  await assert.rejects(startHub({ devicesFile, dataDir: join(dir, 'data') }), (err: Error) => {
+    assert.equal(err.name, 'ConfigError');
+    assert.equal(err.message, `${devicesFile}: devices[0].parity: must be one of none, even, odd, mark, space, got "odd-ish"`);
+    return true;
+  });
 });
 
-test('without a devices file the hub starts with no serial devices; the default path is in the data dir', async () => {
-  const hub = await startHub();
-  try {
-    assert.equal(hub.hub.serial.devicesFilePath, join(hub.dataDir, 'devices.yml'));
-    const { body } = await getJson(`${hub.url}/api/devices?transport=dsmr`);
-    assert.deepEqual(body.devices, []);
-  } finally {
-    await hub.stop();
-  }
+test('without a devices file the hub starts with no serial devices; the default path is in the data dir', async (t) => {
+  const hub = await startHub(t);
+  assert.equal(hub.hub.serial.devicesFilePath, join(hub.dataDir, 'devices.yml'));
+  const { body } = await getJson(`${hub.url}/api/devices?transport=dsmr`);
+  assert.deepEqual(body.devices, []);
 });
 
-test('a device whose port does not exist does not keep the hub from starting', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'serial-stage-'));
+test('a device whose port does not exist does not keep the hub from starting', async (t) => {
+  const dir = tempDir(t, 'serial-stage-');
   const devicesFile = join(dir, 'devices.yml');
   writeFileSync(devicesFile, `devices:\n  - { id: absent-meter, transport: dsmr, port: ${join(dir, 'no-such-tty')} }\n`);
-  const hub = await startHub({ devicesFile, serialReconnectMaxMs: 50 });
-  try {
-    const { body } = await getJson(`${hub.url}/api/devices/absent-meter`);
-    assert.equal(body.device.transport, 'dsmr');
-    assert.notEqual(body.device.presence, 'online');
-    assert.equal((await getJson(`${hub.url}/api/health`)).status, 200);
-  } finally {
-    await hub.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const hub = await startHub(t, { devicesFile, serialReconnectMaxMs: 50 });
+  const { body } = await getJson(`${hub.url}/api/devices/absent-meter`);
+  assert.equal(body.device.transport, 'dsmr');
+  assert.notEqual(body.device.presence, 'online');
+  assert.equal((await getJson(`${hub.url}/api/health`)).status, 200);
 });
 
 test('the ports table lists path, manufacturer and USB ids', () => {

@@ -1,19 +1,22 @@
 // Two meters on two ptys in one hub. One line is flooded with random bytes (a loose connector, a
 // meter at the wrong baud rate); the other meter's telegrams are stored all the while, the
-// garbage is counted as refused, and once the noise stops the noisy line's own meter is heard.
-import { test } from 'node:test';
+// garbage is counted as rejected, and once the noise stops the noisy line's own meter is heard.
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { getJson, startHub, waitFor, type TestHub } from '../../../helpers/hub.js';
 import { createPtyPair, type PtyPair } from '../../../helpers/pty.js';
+import { teardown } from '../../../helpers/teardown.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', `${name}.txt`));
 
-async function openEnd(path: string): Promise<SerialPort> {
+/** A meter's end of a pty, opened; closed after the test. */
+async function openEnd(t: TestContext, path: string): Promise<SerialPort> {
   const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
   port.on('error', () => {});
+  teardown(t, () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())));
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
   return port;
 }
@@ -27,12 +30,9 @@ async function readingCount(hub: TestHub, id: string): Promise<number> {
   return body.readings?.length ?? 0;
 }
 
-test('a flooded line does not hold up the meter next to it, and recovers when the noise stops', async () => {
-  const pairs: PtyPair[] = [await createPtyPair(), await createPtyPair()];
-  const ends: SerialPort[] = [];
-  let hub: TestHub | null = null;
+test('a flooded line does not hold up the meter next to it, and recovers when the noise stops', async (t) => {
+  const pairs: PtyPair[] = [await createPtyPair(t), await createPtyPair(t)];
   let flooding = true;
-  try {
     const devicesFile = join(pairs[0].dir, 'devices.yml');
     writeFileSync(
       devicesFile,
@@ -43,9 +43,11 @@ test('a flooded line does not hold up the meter next to it, and recovers when th
         ],
       }),
     );
-    hub = await startHub({ devicesFile });
-    const [noisy, quiet] = [await openEnd(pairs[0].devicePath), await openEnd(pairs[1].devicePath)];
-    ends.push(noisy, quiet);
+  const hub = await startHub(t, { devicesFile });
+  const [noisy, quiet] = [await openEnd(t, pairs[0].devicePath), await openEnd(t, pairs[1].devicePath)];
+  teardown(t, () => {
+    flooding = false;
+  });
 
     // Random bytes with plenty of "/" and "!" so the framer starts and ends many false telegrams.
     const garbage = Buffer.alloc(2048);
@@ -62,7 +64,7 @@ test('a flooded line does not hold up the meter next to it, and recovers when th
 
     await write(quiet, fixture('v5_example'));
     await write(quiet, fixture('v5_iskra_am550'));
-    await waitFor('the quiet meter stored during the flood', async () => (await readingCount(hub!, 'quiet-meter')) >= 40);
+  await waitFor('the quiet meter stored during the flood', async () => (await readingCount(hub, 'quiet-meter')) >= 40);
     assert.ok(flooding);
     const metrics = await (await fetch(`${hub.url}/metrics`)).text();
     const refused = metrics
@@ -74,12 +76,6 @@ test('a flooded line does not hold up the meter next to it, and recovers when th
     flooding = false;
     await new Promise((r) => setTimeout(r, 50));
     await write(noisy, Buffer.concat([Buffer.from('\r\n'), fixture('v4_2_kaifa_example')]));
-    await waitFor('the noisy line heard once quiet', async () => (await readingCount(hub!, 'noisy-meter')) > 0);
+  await waitFor('the noisy line heard once quiet', async () => (await readingCount(hub, 'noisy-meter')) > 0);
     assert.equal((await getJson(`${hub.url}/api/devices/noisy-meter`)).body.device.presence, 'online');
-  } finally {
-    flooding = false;
-    for (const end of ends) await new Promise<void>((resolve) => (end.isOpen ? end.close(() => resolve()) : resolve()));
-    await hub?.stop();
-    for (const p of pairs) await p.close();
-  }
 });

@@ -1,7 +1,7 @@
 // A DSMR meter on a real pseudo-terminal, read by a real hub: telegrams written in odd-sized
 // chunks (good, corrupted, cut off) at 115200 8N1 and 9600 7E1, readings checked through the REST
-// API and refusals through /metrics, and a replug while the hub runs.
-import { test } from 'node:test';
+// API and rejections through /metrics, and a replug while the hub runs.
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { SerialPort } from 'serialport';
 import { crc16Arc } from '../../../../src/transports/serial/dsmr/crc16.js';
 import { getJson, startHub, waitFor, type TestHub } from '../../../helpers/hub.js';
 import { createPtyPair, type PtyPair } from '../../../helpers/pty.js';
+import { teardown } from '../../../helpers/teardown.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', `${name}.txt`), 'latin1');
 const METER = 'K8EG004046395507'; // 0-0:96.1.1 of v5_example, hex-decoded
@@ -25,9 +26,15 @@ function laterTelegram(seconds: number, energy: string): Buffer {
   return sealed(fixture('v5_example').replace('170102192002W', stamp).replace('000004.426*kWh', `${energy}*kWh`));
 }
 
-async function openMeterEnd(path: string, options: { baudRate: number; dataBits?: 7 | 8; parity?: 'even' | 'none' }): Promise<SerialPort> {
+/** The meter's end of the pty, opened; closed after the test. */
+async function openMeterEnd(
+  t: TestContext,
+  path: string,
+  options: { baudRate: number; dataBits?: 7 | 8; parity?: 'even' | 'none' },
+): Promise<SerialPort> {
   const port = new SerialPort({ path, autoOpen: false, ...options });
   port.on('error', () => {});
+  teardown(t, () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())));
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
   return port;
 }
@@ -58,19 +65,16 @@ function refusedCount(text: string, reason: string): number {
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
-async function startMeterHub(pty: PtyPair, device: Record<string, unknown>): Promise<TestHub> {
+async function startMeterHub(t: TestContext, pty: PtyPair, device: Record<string, unknown>): Promise<TestHub> {
   const devicesFile = join(pty.dir, 'devices.yml');
   writeFileSync(devicesFile, JSON.stringify({ devices: [{ transport: 'dsmr', port: pty.hubPath, ...device }] }));
-  return startHub({ devicesFile, serialReconnectMaxMs: 200 });
+  return startHub(t, { devicesFile, serialReconnectMaxMs: 200 });
 }
 
-test('DSMR 5 at 115200: good telegrams stored, corrupted and cut-off ones refused and counted', async () => {
-  const pty = await createPtyPair();
-  let hub: TestHub | null = null;
-  let meter: SerialPort | null = null;
-  try {
-    hub = await startMeterHub(pty, {});
-    meter = await openMeterEnd(pty.devicePath, { baudRate: 115200 });
+test('DSMR 5 at 115200: good telegrams stored, corrupted and cut-off ones rejected and counted', async (t) => {
+  const pty = await createPtyPair(t);
+  const hub = await startMeterHub(t, pty, {});
+  const meter = await openMeterEnd(t, pty.devicePath, { baudRate: 115200 });
     const second = laterTelegram(10, '000004.427');
     const flipped = Buffer.from(second);
     flipped[flipped.indexOf('4.427')] = '9'.charCodeAt(0); // one bad byte, CRC unchanged
@@ -86,7 +90,7 @@ test('DSMR 5 at 115200: good telegrams stored, corrupted and cut-off ones refuse
     for (const telegram of stream) await writeChunked(meter, telegram);
 
     const energy = await waitFor('both good telegrams stored', async () => {
-      const rows = await readings(hub!, METER, 'energy_delivered_tariff1');
+    const rows = await readings(hub, METER, 'energy_delivered_tariff1');
       return rows.length === 2 && rows;
     });
     assert.deepEqual(energy, [
@@ -116,26 +120,18 @@ test('DSMR 5 at 115200: good telegrams stored, corrupted and cut-off ones refuse
       [units.energy_delivered_tariff1, units.power_delivered, units.voltage_l1, units.current_l1, units.gas],
       ['kWh', 'kW', 'V', 'A', 'm3'],
     );
-  } finally {
-    await new Promise<void>((resolve) => (meter?.isOpen ? meter.close(() => resolve()) : resolve()));
-    await hub?.stop();
-    await pty.close();
-  }
 });
 
-test('DSMR 2.2 at 9600 7E1: readings stamped on receipt under the id from the devices file', async () => {
-  const pty = await createPtyPair();
-  let hub: TestHub | null = null;
-  let meter: SerialPort | null = null;
-  try {
-    hub = await startMeterHub(pty, { id: 'old-meter', name: 'Cellar meter', baudRate: 9600 });
-    meter = await openMeterEnd(pty.devicePath, { baudRate: 9600, dataBits: 7, parity: 'even' });
+test('DSMR 2.2 at 9600 7E1: readings stamped on receipt under the id from the devices file', async (t) => {
+  const pty = await createPtyPair(t);
+  const hub = await startMeterHub(t, pty, { id: 'old-meter', name: 'Cellar meter', baudRate: 9600 });
+  const meter = await openMeterEnd(t, pty.devicePath, { baudRate: 9600, dataBits: 7, parity: 'even' });
     const before = Date.now();
     await writeChunked(meter, Buffer.from(fixture('v2_2_example'), 'latin1'));
     // A DSMR 2.2 telegram with a garbled line has no CRC to catch it; the structure check does.
     await writeChunked(meter, Buffer.from(fixture('v2_2_example').replace('1-0:1.7.0(0001.01*kW)', '1-0:1.7.0(0001.01*kW'), 'latin1'));
     const [gas] = await waitFor('the gas reading', async () => {
-      const rows = await readings(hub!, 'old-meter', 'gas');
+    const rows = await readings(hub, 'old-meter', 'gas');
       return rows.length > 0 && rows;
     });
     assert.equal(gas.value, 1.001);
@@ -148,45 +144,37 @@ test('DSMR 2.2 at 9600 7E1: readings stamped on receipt under the id from the de
       (await readings(hub, 'old-meter', 'tariff')).map((r) => r.value),
       [1],
     );
-    await waitFor('the garbled telegram counted', async () => refusedCount(await metricsText(hub!), 'malformed_line') === 1);
-    // Noise can look like an empty telegram; it must not count as the meter being there.
-    await writeChunked(meter, Buffer.from('/ISk5\\2MT382-1004\r\n\r\n!\r\n'));
-    await waitFor('the empty telegram counted', async () => refusedCount(await metricsText(hub!), 'no_readings') === 1);
+  await waitFor('the garbled telegram counted', async () => refusedCount(await metricsText(hub), 'malformed_line') === 1);
+  // Noise can look like an empty telegram; it must not count as the meter being there.
+  await writeChunked(meter, Buffer.from('/ISk5\\2MT382-1004\r\n\r\n!\r\n'));
+  await waitFor('the empty telegram counted', async () => refusedCount(await metricsText(hub), 'no_readings') === 1);
     const {
       body: { device },
     } = await getJson(`${hub.url}/api/devices/old-meter`);
     assert.equal(device.name, 'Cellar meter');
-  } finally {
-    await new Promise<void>((resolve) => (meter?.isOpen ? meter.close(() => resolve()) : resolve()));
-    await hub?.stop();
-    await pty.close();
-  }
 });
 
-test('replug: the meter goes offline when its port vanishes and resumes when it comes back', async () => {
-  const pty = await createPtyPair();
-  let hub: TestHub | null = null;
-  let meter: SerialPort | null = null;
-  try {
-    hub = await startMeterHub(pty, {});
-    meter = await openMeterEnd(pty.devicePath, { baudRate: 115200 });
+test('replug: the meter goes offline when its port vanishes and resumes when it comes back', async (t) => {
+  const pty = await createPtyPair(t);
+  const hub = await startMeterHub(t, pty, {});
+  let meter = await openMeterEnd(t, pty.devicePath, { baudRate: 115200 });
     await writeChunked(meter, Buffer.from(fixture('v5_example'), 'latin1'));
-    await waitFor('the meter online', async () => (await getJson(`${hub!.url}/api/devices/${METER}`)).body.device?.presence === 'online');
+  await waitFor('the meter online', async () => (await getJson(`${hub.url}/api/devices/${METER}`)).body.device?.presence === 'online');
 
     await pty.stop(); // unplugged: socat gone, both links removed
-    await new Promise<void>((resolve) => (meter!.isOpen ? meter!.close(() => resolve()) : resolve()));
-    await waitFor('the meter offline', async () => (await getJson(`${hub!.url}/api/devices/${METER}`)).body.device?.presence === 'offline');
+  await new Promise<void>((resolve) => (meter.isOpen ? meter.close(() => resolve()) : resolve()));
+  await waitFor('the meter offline', async () => (await getJson(`${hub.url}/api/devices/${METER}`)).body.device?.presence === 'offline');
 
     await pty.start(); // plugged back in at the same path
-    meter = await openMeterEnd(pty.devicePath, { baudRate: 115200 });
+  meter = await openMeterEnd(t, pty.devicePath, { baudRate: 115200 });
     // The hub reopens with backoff; the meter keeps sending every few seconds until it is heard.
     let tick = 0;
     const energy = await waitFor(
       'readings after the replug',
       async () => {
-        await writeChunked(meter!, laterTelegram(10 + tick, `00000${(4.5 + tick / 1000).toFixed(3)}`));
+      await writeChunked(meter, laterTelegram(10 + tick, `00000${(4.5 + tick / 1000).toFixed(3)}`));
         tick += 1;
-        const rows = await readings(hub!, METER, 'energy_delivered_tariff1');
+      const rows = await readings(hub, METER, 'energy_delivered_tariff1');
         return rows.length >= 2 && rows;
       },
       15_000,
@@ -197,9 +185,4 @@ test('replug: the meter goes offline when its port vanishes and resumes when it 
     // one the hub hears after the replug is stored.
     assert.ok(energy[1].value >= 4.5 && energy[1].value < 4.5 + tick / 1000, `got ${energy[1].value}`);
     assert.equal((await getJson(`${hub.url}/api/devices/${METER}`)).body.device?.presence, 'online');
-  } finally {
-    await new Promise<void>((resolve) => (meter?.isOpen ? meter.close(() => resolve()) : resolve()));
-    await hub?.stop();
-    await pty.close();
-  }
 });

@@ -18,6 +18,8 @@ const presence: PresenceChange[] = [];
 
 before(async () => {
   pty = await createPtyPair();
+  // Made here, not by tempDir(): a suite's hooks have no test context. The hub removes its data
+  // directory when it stops.
   const dataDir = mkdtempSync(join(tmpdir(), 'hub-firmata-noise-'));
   writeFileSync(
     join(dataDir, 'devices.yml'),

@@ -32,6 +32,8 @@ before(async () => {
   await mcu.connectSerial(pty.devicePath, 57600);
   mcu.start();
   // The board reaches the hub the way a user configures it: an entry in the devices file.
+  // Made here, not by tempDir(): a suite's hooks have no test context. The hub removes its data
+  // directory when it stops.
   const dataDir = mkdtempSync(join(tmpdir(), 'hub-firmata-'));
   writeFileSync(
     join(dataDir, 'devices.yml'),

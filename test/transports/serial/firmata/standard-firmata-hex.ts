@@ -15,6 +15,8 @@ export const STANDARD_FIRMATA_HEX = join(CACHE_DIR, 'StandardFirmata.cpp.hex');
 
 export function standardFirmataHex(): string {
   if (existsSync(STANDARD_FIRMATA_HEX)) return STANDARD_FIRMATA_HEX;
+  // Not tempDir(): this also runs as a script, outside any test, and the work dir is gone
+  // before it returns.
   const work = mkdtempSync(join(tmpdir(), 'standard-firmata-'));
   try {
     execFileSync('npm', ['pack', PACKAGE, '--pack-destination', work, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -1,8 +1,7 @@
 // The rig both firmware test files stand on: the compiled serial-telemetry hex in avr8js, its
 // USART bridged to one end of a socat pty pair, and a real hub that opens the other end from its
 // devices file as a `line` device. The chip is the only simulated part.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../../../src/config/settings.js';
 import { AvrSimulator, type AvrOptions } from '../../../helpers/avr.js';
@@ -12,6 +11,7 @@ import { ensureFirmwareHex } from './firmware-hex.js';
 import type { WireMonitor } from './wire-monitor.js';
 
 export interface FirmwareRig {
+  /** The pty pair's temp dir, which also holds the devices file. */
   dir: string;
   pty: PtyPair;
   /** Replace it when a test restarts the hub, so stop() stops the one running. */
@@ -29,9 +29,8 @@ export async function startFirmwareRig(options: {
   beforeBoot?: (hub: TestHub) => Promise<void> | void;
 }): Promise<FirmwareRig> {
   const hex = ensureFirmwareHex();
-  const dir = mkdtempSync(join(tmpdir(), 'line-fw-'));
   const pty = await createPtyPair();
-  const devicesFile = join(dir, 'devices.yml');
+  const devicesFile = join(pty.dir, 'devices.yml');
   writeFileSync(devicesFile, `devices:\n  - transport: line\n    port: ${pty.hubPath}\n    sampleIntervalMs: ${options.intervalMs}\n`);
   const hub = await startHub({ devicesFile, ...options.hub });
   await options.beforeBoot?.(hub);
@@ -41,7 +40,7 @@ export async function startFirmwareRig(options: {
   await sim.connectSerial(pty.devicePath);
   sim.start();
   const rig: FirmwareRig = {
-    dir,
+    dir: pty.dir,
     pty,
     hub,
     sim,
@@ -49,7 +48,6 @@ export async function startFirmwareRig(options: {
       await sim.stop();
       await rig.hub.stop();
       await pty.close();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
   return rig;

@@ -56,6 +56,8 @@ test('the firmware numbers its samples across the uint32 wrap and the hub takes 
   assert.match(welcome.body, new RegExp(`^welcome ${HEAD} iv=${INTERVAL_MS} boot=\\d+$`));
   await waitFor('frames past the wrap', () => wire.telemetrySeqs().filter((seq) => seq < HEAD).length >= 10);
   await sim.pause();
+  // Not a teardown: the chip must run again right after these checks, pass or fail, for the
+  // heartbeat this test waits for next.
   try {
     const sent = wire.telemetrySeqs();
     const expected = sent.map((_, i) => (HEAD + 1 + i) % 2 ** 32);

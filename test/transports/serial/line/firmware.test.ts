@@ -10,6 +10,7 @@ import { encodeFrame } from '../../../../src/transports/serial/line/framing.js';
 import { AvrSimulator, PinState } from '../../../helpers/avr.js';
 import { getJson, startHub, waitFor, type TestHub } from '../../../helpers/hub.js';
 import type { PtyPair } from '../../../helpers/pty.js';
+import { teardown } from '../../../helpers/teardown.js';
 import { startFirmwareRig, type FirmwareRig } from './firmware-rig.js';
 import { WireMonitor } from './wire-monitor.js';
 
@@ -90,6 +91,8 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
    */
   const assertStoredExactlyOnce = async (mayMiss = 0): Promise<number> => {
     await sim.pause();
+    // Not a teardown: the chip runs again as soon as this check ends, pass or fail, for the rest
+    // of the test that called it and the tests after it.
     try {
       const h = await waitFor('the hub to hold everything sent', () => {
         const head = hub.hub.streams.head(DEVICE);
@@ -198,13 +201,14 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
     assert.match(bad.error ?? '', /unknown actuator "fan"/);
   });
 
-  it('survives line noise both ways: damaged frames are refused and counted, resends fill every hole', async () => {
+  it('survives line noise both ways: damaged frames are refused and counted, resends fill every hole', async (t) => {
     const refusedBefore = await lineRefusals();
     const deviceErrorsBefore = wire.fromDevice.filter((f) => f.body.startsWith('err ')).length;
     // Write-only descriptors on both ends of the pty: bytes land between (or inside) real frames.
     const toHub = openSync(pty.devicePath, constants.O_WRONLY | constants.O_NOCTTY);
+    teardown(t, () => closeSync(toHub));
     const toDevice = openSync(pty.hubPath, constants.O_WRONLY | constants.O_NOCTTY);
-    try {
+    teardown(t, () => closeSync(toDevice));
       let seed = 7;
       const noise = () =>
         Buffer.from(
@@ -220,10 +224,6 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
         if (burst % 5 === 0) damageAt.add(transmitted + 60); // a bit flipped inside a frame further on
         await new Promise((r) => setTimeout(r, 37));
       }
-    } finally {
-      closeSync(toHub);
-      closeSync(toDevice);
-    }
     await waitFor('the hub to refuse every noise line and damaged frame', async () => (await lineRefusals()) - refusedBefore >= 24);
     await waitFor(
       'the firmware to report damaged frames',

@@ -3,21 +3,20 @@
 // which the firmware in the simulator would never send.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import type { Command } from '../../../../src/core/model.js';
 import { encodeFrame } from '../../../../src/transports/serial/line/framing.js';
 import { getJson, startHub, waitFor, type TestHub } from '../../../helpers/hub.js';
 import { createPtyPair, type PtyPair } from '../../../helpers/pty.js';
+import { teardown } from '../../../helpers/teardown.js';
 
 const DEVICE = 'bench-7';
 
 const HELLO = `hello ${DEVICE} proto=1 fw=bench-2 iv=500 m=temperature:°C,rpm: a=valve:relay,fan:pwm`;
 
 describe('line session with a scripted device on a pty', () => {
-  let dir: string;
   let pty: PtyPair;
   let twinPty: PtyPair;
   let hub: TestHub;
@@ -26,7 +25,6 @@ describe('line session with a scripted device on a pty', () => {
   let partial = '';
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'line-session-'));
     pty = await createPtyPair();
     twinPty = await createPtyPair();
     port = new SerialPort({ path: pty.devicePath, baudRate: 115200, autoOpen: false });
@@ -36,7 +34,7 @@ describe('line session with a scripted device on a pty', () => {
       partial = lines.pop() ?? '';
       heard.push(...lines);
     });
-    const devicesFile = join(dir, 'devices.yml');
+    const devicesFile = join(pty.dir, 'devices.yml');
     writeFileSync(
       devicesFile,
       [
@@ -53,7 +51,6 @@ describe('line session with a scripted device on a pty', () => {
     await hub?.stop();
     await pty?.close();
     await twinPty?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const write = (bytes: Buffer | string) =>
@@ -223,19 +220,16 @@ describe('line session with a scripted device on a pty', () => {
     assert.equal(await refusedCount('bad_field'), 2, 'heartbeats are well-formed frames');
   });
 
-  it('refuses a second board announcing an id already served on another port', async () => {
+  it('refuses a second board announcing an id already served on another port', async (t) => {
     const twin = new SerialPort({ path: twinPty.devicePath, baudRate: 115200, autoOpen: false });
     await new Promise<void>((resolve, reject) => twin.open((err) => (err ? reject(err) : resolve())));
-    try {
+    teardown(t, () => new Promise<void>((resolve) => twin.close(() => resolve())));
       let answer = '';
       twin.on('data', (chunk: Buffer) => (answer += chunk.toString()));
       await new Promise<void>((resolve) => twin.write(encodeFrame(`hello ${DEVICE} proto=1`), () => resolve()));
       await waitFor('an err answer', () => answer.includes('err id_in_use'));
       assert.equal(await refusedCount('id_in_use'), 1);
       assert.equal(hub.hub.devices.get(DEVICE)?.name, 'Bench sensor', 'the first board keeps its device');
-    } finally {
-      await new Promise<void>((resolve) => twin.close(() => resolve()));
-    }
   });
 
   it('a board swapped in on the same port takes over: the old device goes offline, the new one is welcomed', async () => {

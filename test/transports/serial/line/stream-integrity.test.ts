@@ -5,8 +5,7 @@
 // gate (a slow disk or a MongoDB outage cannot be produced on demand here).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { encodeFrame } from '../../../../src/transports/serial/line/framing.js';
@@ -14,6 +13,7 @@ import { SqliteStore } from '../../../../src/storage/sqlite/sqlite-store.js';
 import type { WriteBatch, WriteResult } from '../../../../src/core/store.js';
 import { startHub, waitFor } from '../../../helpers/hub.js';
 import { createPtyPair } from '../../../helpers/pty.js';
+import { teardown, tempDir } from '../../../helpers/teardown.js';
 
 const DEVICE = 'ring-line-1';
 
@@ -41,19 +41,16 @@ class GatedStore extends SqliteStore {
 }
 
 test('a sample refused while the store is slow and then dropped by the ring does not stall the stream', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'line-integrity-'));
-  const pty = await createPtyPair();
+  const dir = tempDir(t, 'line-integrity-');
+  const pty = await createPtyPair(t);
   const devicesFile = join(dir, 'devices.yml');
   writeFileSync(devicesFile, `devices:\n  - { transport: line, port: ${pty.hubPath} }\n`);
   const store = new GatedStore(join(dir, 'store'));
-  const hub = await startHub({ devicesFile, maxPending: 3, flushIntervalMs: 10 }, { store });
+  const hub = await startHub(t, { devicesFile, maxPending: 3, flushIntervalMs: 10 }, { store });
   const port = new SerialPort({ path: pty.devicePath, baudRate: 115200, autoOpen: false });
-  t.after(async () => {
-    store.release();
+  teardown(t, async () => {
+    store.release(); // a held write must not keep the hub from stopping
     if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
-    await hub.stop();
-    await pty.close();
-    rmSync(dir, { recursive: true, force: true });
   });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
   const heard: string[] = [];
