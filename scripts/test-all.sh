@@ -19,6 +19,7 @@ fi
 npm ci --no-audit --no-fund
 npm run build
 npm run typecheck
+npm run lint
 # The serial-telemetry firmware (gcc-avr, avr-libc, arduino-core-avr); its tests run the hex in avr8js.
 bash scripts/build-firmware.sh
 npm test

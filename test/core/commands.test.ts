@@ -28,7 +28,13 @@ async function setup() {
 
 function recordingSink(): CommandSink & { got: string[] } {
   const got: string[] = [];
-  return { got, deliver: async (command: Command) => (got.push(command.action), true) };
+  return {
+    got,
+    deliver: async (command: Command) => {
+      got.push(command.action);
+      return true;
+    },
+  };
 }
 
 const request = (deviceId: string, action: string) => ({ deviceId, action, timeoutMs: 60_000 });

@@ -208,7 +208,7 @@ describe('dashboard in chromium', () => {
       points.map((p) => p.ts),
       'the same windows: no gap, no duplicate',
     );
-    points.forEach((p, i) => assert.ok(Math.abs(p.value - ys[i]) < 1e-6, `window ${p.ts}: ${ys[i]} shown, ${p.value} stored`));
+    for (const [i, p] of points.entries()) assert.ok(Math.abs(p.value - ys[i]) < 1e-6, `window ${p.ts}: ${ys[i]} shown, ${p.value} stored`);
   });
 
   it('shows a halted device go offline', async () => {

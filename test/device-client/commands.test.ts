@@ -93,7 +93,15 @@ test('a restarted device process answers an already applied command from its fil
   assert.notEqual(await stateOf(h, 'relay-p', cmd.id), 'failed', 'the hub never got the answer');
 
   let appliedAfter = 0;
-  const after = client(t, h, { deviceId: 'relay-p', key, queueFile, onCommand: () => ((appliedAfter += 1), { ok: true }) });
+  const after = client(t, h, {
+    deviceId: 'relay-p',
+    key,
+    queueFile,
+    onCommand: () => {
+      appliedAfter += 1;
+      return { ok: true };
+    },
+  });
   await after.start();
   await waitFor('the redelivered command answered', async () => (await stateOf(h, 'relay-p', cmd.id)) === 'failed');
   const stored = (await h.hub.store.loadCommands({ deviceId: 'relay-p' })).find((c) => c.id === cmd.id);

@@ -27,7 +27,7 @@ export class Ledger {
   }
 }
 
-const valueOf = (body: Record<string, unknown>): number => (body.readings as { v: number }).v;
+const readingOf = (body: Record<string, unknown>): number => (body.readings as { v: number }).v;
 
 function gone(before: Iterable<number>, now: Set<number>): number[] {
   return [...before].filter((v) => !now.has(v));
@@ -99,7 +99,7 @@ export class TrackedClient {
   /** Values in the client's queue right now (its own state, not a copy kept here). */
   private pending(): Set<number> {
     const queue = (this.device as unknown as { queue: { pending(): Array<{ body: Record<string, unknown> }> } }).queue;
-    return new Set(queue.pending().map((m) => valueOf(m.body)));
+    return new Set(queue.pending().map((m) => readingOf(m.body)));
   }
 
   private queuePath(): string {
@@ -230,8 +230,8 @@ export class TrackedRing {
   private held(): Map<number, number | null> {
     const pending = (this.ring as unknown as { pendingBodies: Array<Record<string, unknown>> }).pendingBodies;
     return new Map<number, number | null>([
-      ...this.ring.ring.map((m) => [valueOf(m.body), m.seq] as [number, number]),
-      ...pending.map((b) => [valueOf(b), null] as [number, null]),
+      ...this.ring.ring.map((m) => [readingOf(m.body), m.seq] as [number, number]),
+      ...pending.map((b) => [readingOf(b), null] as [number, null]),
     ]);
   }
 

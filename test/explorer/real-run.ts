@@ -147,7 +147,7 @@ export async function runSchedule(t: TestContext, s: Schedule): Promise<RunResul
         // Only against a stream the client holds, steadily: see real-schedule.ts.
         // A client still reconnecting is waited for (bounded), but only while nothing that
         // takes its stream away is due in the next 1.5 s.
-        const holding = (await until(() => client.live, 4_000)) && (await sleep(300), client.live);
+        const holding = (await until(() => client.live, 4_000)) && (await sleep(300).then(() => client.live));
         const now = Date.now() - started;
         const disturbed = s.faults.some(
           (g) => ['hub-kill', 'client-cut', 'client-reboot'].includes(g.kind) && g.at >= now - 300 && g.at < now + 1_500,
@@ -173,7 +173,9 @@ export async function runSchedule(t: TestContext, s: Schedule): Promise<RunResul
       ),
     );
   }
-  teardown(t, () => timers.forEach((x) => clearTimeout(x)));
+  teardown(t, () => {
+    for (const x of timers) clearTimeout(x);
+  });
   await sleep(s.windowMs);
   for (const x of timers) clearTimeout(x);
   await Promise.allSettled(running);

@@ -67,7 +67,7 @@ export class Book {
 
   free(value: number, fate: Exclude<Fate, 'held'>, seq: number | null, collateral = false): void {
     const s = this.samples.get(value);
-    if (!s || s.fate !== 'held') return;
+    if (s?.fate !== 'held') return;
     s.fate = fate;
     s.seq = seq;
     s.epoch = this.epoch;

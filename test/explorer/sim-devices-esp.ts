@@ -88,7 +88,10 @@ export class EspActor implements Actor {
   }
 
   private onMessage(msg: Downlink): void {
-    if (msg.kind === 'error') return this.onError(msg.body);
+    if (msg.kind === 'error') {
+      this.onError(msg.body);
+      return;
+    }
     if (msg.kind !== 'ack') return;
     const resume = msg.body.maxPayload !== undefined && msg.body.maxPayload !== null;
     if (this.awaitingHead && !resume) return;

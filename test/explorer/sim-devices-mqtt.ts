@@ -85,7 +85,7 @@ export class ClientActor implements Actor {
     else if (roll < 0.25) body = { batch: [{ readings: { v: value } }, { readings: { v: this.book.create() } }] };
     else body = { readings: { v: value } };
     if (this.timed && !('ts' in body)) {
-      if (Array.isArray(body.batch)) body.batch.forEach((g: Record<string, unknown>) => (g.ts = this.nextTs()));
+      if (Array.isArray(body.batch)) for (const g of body.batch as Array<Record<string, unknown>>) g.ts = this.nextTs();
       else body.ts = this.nextTs();
     }
     if (this.limit !== null && encodedSize(body) > this.limit) {

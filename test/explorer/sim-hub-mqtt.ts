@@ -93,7 +93,10 @@ export class SimMqttHub {
 
   /** CONNECT accepted: a connection with the same client id takes over the old one. */
   connect(conn: MqttConn): void {
-    if (!this.core.alive) return this.close(conn, 'hub is down');
+    if (!this.core.alive) {
+      this.close(conn, 'hub is down');
+      return;
+    }
     for (const other of this.conns.keys()) if (other.clientId === conn.clientId) this.close(other, 'session taken over');
     const client = { id: conn.clientId, close: () => this.close(conn, 'closed by the hub') } as unknown as Client;
     this.conns.set(conn, client);

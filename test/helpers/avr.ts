@@ -206,7 +206,7 @@ export class AvrSimulator {
     const timers = [timer0Config, timer1Config, timer2Config].map((config) => new AVRTimer(cpu, config));
     const ports = { B: new AVRIOPort(cpu, portBConfig), C: new AVRIOPort(cpu, portCConfig), D: new AVRIOPort(cpu, portDConfig) };
     const adc = new AVRADC(cpu, adcConfig);
-    this.voltages.forEach((v, i) => (adc.channelValues[i] = v));
+    for (const [i, v] of this.voltages.entries()) adc.channelValues[i] = v;
     const usart = new AVRUSART(cpu, usart0Config, this.frequencyHz);
     new AVREEPROM(cpu, this.eeprom);
     usart.onByteTransmit = (byte) => {

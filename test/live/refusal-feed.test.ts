@@ -27,39 +27,39 @@ test('a noisy device gets one event per interval, carrying its newest refusal an
   for (let i = 1; i <= 50; i++) bus.emit('refusal', { deviceId: 'noisy', source: 'line', code: 'checksum', detail: `frame ${i}` });
   bus.emit('refusal', { deviceId: 'quiet', source: 'mqtt', code: 'malformed', detail: 'malformed JSON' });
   bus.emit('refusal', { deviceId: null, source: 'mqtt', code: 'unauthenticated', detail: 'nobody to show it on' });
-    assert.deepEqual(
-      sent.map((r) => [r.deviceId, r.detail, r.count]),
-      [
-        ['noisy', 'frame 1', 1],
-        ['quiet', 'malformed JSON', 1],
-      ],
-    );
-    await waitFor('the held-back refusal of the noisy device', () => sent.length === 3, 2_000);
-    assert.deepEqual(
-      sent.map((r) => [r.deviceId, r.code, r.detail, r.count]),
-      [
-        ['noisy', 'checksum', 'frame 1', 1],
-        ['quiet', 'malformed', 'malformed JSON', 1],
-        ['noisy', 'checksum', 'frame 50', 50],
-      ],
-    );
-    assert.ok(sent[2].ts >= sent[0].ts);
-    await new Promise((r) => setTimeout(r, 250));
-    assert.equal(sent.length, 3, 'nothing more once the device is quiet');
+  assert.deepEqual(
+    sent.map((r) => [r.deviceId, r.detail, r.count]),
+    [
+      ['noisy', 'frame 1', 1],
+      ['quiet', 'malformed JSON', 1],
+    ],
+  );
+  await waitFor('the held-back refusal of the noisy device', () => sent.length === 3, 2_000);
+  assert.deepEqual(
+    sent.map((r) => [r.deviceId, r.code, r.detail, r.count]),
+    [
+      ['noisy', 'checksum', 'frame 1', 1],
+      ['quiet', 'malformed', 'malformed JSON', 1],
+      ['noisy', 'checksum', 'frame 50', 50],
+    ],
+  );
+  assert.ok(sent[2].ts >= sent[0].ts);
+  await new Promise((r) => setTimeout(r, 250));
+  assert.equal(sent.length, 3, 'nothing more once the device is quiet');
 });
 
 test('the devices it keeps counts for are bounded; a forgotten one starts counting again', (t) => {
   const { bus, sent } = setup(t, { intervalMs: 100, maxDevices: 2 });
   for (const deviceId of ['a', 'b', 'c', 'a']) bus.emit('refusal', { deviceId, source: 'mqtt', code: 'malformed', detail: 'x' });
-    assert.deepEqual(
-      sent.map((r) => [r.deviceId, r.count]),
-      [
-        ['a', 1],
-        ['b', 1],
-        ['c', 1],
-        ['a', 1],
-      ],
-    );
+  assert.deepEqual(
+    sent.map((r) => [r.deviceId, r.count]),
+    [
+      ['a', 1],
+      ['b', 1],
+      ['c', 1],
+      ['a', 1],
+    ],
+  );
 });
 
 test('a message refused over real MQTT reaches an SSE client as a refusal event of its device', async (t) => {
@@ -67,27 +67,27 @@ test('a message refused over real MQTT reaches an SSE client as a refusal event 
   const key = await provision(hub, 'probe-1');
   const device = await rawClient(t, hub, { clientId: 'probe-1', username: 'probe-1', password: key });
   const sse = await openSse(t, `${hub.url}/api/stream?types=refusal&devices=probe-1`);
-    await device.publishAsync('devices/probe-1/telemetry', '{not json', { qos: 1 });
-    const [event] = await sse.waitForEvents(1);
-    assert.equal(event.event, 'refusal');
-    const data = JSON.parse(event.data);
-    assert.equal(data.deviceId, 'probe-1');
-    assert.equal(data.source, 'mqtt');
-    assert.equal(data.code, 'malformed');
-    assert.match(data.detail, /^malformed JSON/);
-    assert.equal(data.count, 1);
-    assert.ok(Math.abs(data.ts - Date.now()) < 5_000);
+  await device.publishAsync('devices/probe-1/telemetry', '{not json', { qos: 1 });
+  const [event] = await sse.waitForEvents(1);
+  assert.equal(event.event, 'refusal');
+  const data = JSON.parse(event.data);
+  assert.equal(data.deviceId, 'probe-1');
+  assert.equal(data.source, 'mqtt');
+  assert.equal(data.code, 'malformed');
+  assert.match(data.detail, /^malformed JSON/);
+  assert.equal(data.count, 1);
+  assert.ok(Math.abs(data.ts - Date.now()) < 5_000);
 
-    // A burst is folded: few events, the last one with the newest refusal and the whole count.
+  // A burst is folded: few events, the last one with the newest refusal and the whole count.
   for (let i = 0; i < 20; i++) await device.publishAsync('devices/probe-1/telemetry', JSON.stringify({ seq: i, readings: {} }), { qos: 1 });
-    const last = await waitFor(
-      'the burst counted',
-      () => {
-        const latest = JSON.parse(sse.events.at(-1)!.data);
-        return latest.count === 21 && latest;
-      },
-      5_000,
-    );
-    assert.equal(last.code, 'no_readings');
-    assert.ok(sse.events.length <= 3, `${sse.events.length} refusal events for a burst of 20`);
+  const last = await waitFor(
+    'the burst counted',
+    () => {
+      const latest = JSON.parse(sse.events.at(-1)!.data);
+      return latest.count === 21 && latest;
+    },
+    5_000,
+  );
+  assert.equal(last.code, 'no_readings');
+  assert.ok(sse.events.length <= 3, `${sse.events.length} refusal events for a burst of 20`);
 });

@@ -109,7 +109,7 @@ export class MingoSession implements MongoSession {
       throw new ProcessCrash();
     }
     if (!this.host.reachable) throw new Error('server selection timed out during commitTransaction (simulated outage)');
-    for (const [collection, snapshot] of touched) {
+    for (const [collection] of touched) {
       if (collection.version > this.startedAt) {
         throw labelled('WriteConflict: the collection changed since the transaction began (simulated)', 'TransientTransactionError', 112);
       }

@@ -111,7 +111,7 @@ test('bad input is refused with a reason and counted; the connection and other d
     'all refusals',
     () => errorsOf(aliceSeen).length >= before + bad.length && errorsOf(aliceSeen).slice(before),
   );
-  bad.forEach(([topic, , reason], i) => assert.match(errors[i].reason, reason, `${topic} → ${errors[i].reason}`));
+  for (const [i, [topic, , reason]] of bad.entries()) assert.match(errors[i].reason, reason, `${topic} → ${errors[i].reason}`);
 
   // A message with one non-number value keeps its good readings.
   const ts = Date.now() - 1_000;
@@ -155,26 +155,26 @@ test('a device cannot log another off by taking its client id; its own client id
   teardown(ctx, off);
   const refusedBefore = t.hub.metrics.framesRefused.get({ transport: 'mqtt', reason: 'connection_refused' });
   const bobShell = await rawClient(ctx, t, { clientId: 'bob-shell', username: 'bob', password: bob.options.key });
-    await provision(t, 'carol'); // provisioned, never connected
-    // The id of another device (connected or not), and the client id of another device's open connection.
-    for (const clientId of ['bob', 'carol', 'bob-shell']) {
-      await assert.rejects(
-        rawClient(t, { clientId, username: 'alice', password: aliceKey }),
-        (err: Error & { code?: number }) => err.code === 2,
-        clientId,
-      );
-    }
-    assert.equal(t.hub.metrics.framesRefused.get({ transport: 'mqtt', reason: 'connection_refused' }), refusedBefore + 3);
-    // A device reconnecting under its own client id takes its old connection over, as MQTT says.
-    const first = await rawClient(t, { clientId: 'alice-2', username: 'alice', password: aliceKey });
-    const firstClosed = new Promise<void>((resolve) => first.once('close', () => resolve()));
-    const second = await rawClient(t, { clientId: 'alice-2', username: 'alice', password: aliceKey });
-    await firstClosed;
-    first.end(true);
-    assert.ok(second.connected);
-    await second.endAsync();
-    assert.ok(bob.connected && bobShell.connected, "both of bob's connections are still open");
-    bob.send({ still: 1 });
-    await bob.drained();
-    assert.deepEqual(bobChanges, [], 'bob never went offline');
+  await provision(t, 'carol'); // provisioned, never connected
+  // The id of another device (connected or not), and the client id of another device's open connection.
+  for (const clientId of ['bob', 'carol', 'bob-shell']) {
+    await assert.rejects(
+      rawClient(t, { clientId, username: 'alice', password: aliceKey }),
+      (err: Error & { code?: number }) => err.code === 2,
+      clientId,
+    );
+  }
+  assert.equal(t.hub.metrics.framesRefused.get({ transport: 'mqtt', reason: 'connection_refused' }), refusedBefore + 3);
+  // A device reconnecting under its own client id takes its old connection over, as MQTT says.
+  const first = await rawClient(t, { clientId: 'alice-2', username: 'alice', password: aliceKey });
+  const firstClosed = new Promise<void>((resolve) => first.once('close', () => resolve()));
+  const second = await rawClient(t, { clientId: 'alice-2', username: 'alice', password: aliceKey });
+  await firstClosed;
+  first.end(true);
+  assert.ok(second.connected);
+  await second.endAsync();
+  assert.ok(bob.connected && bobShell.connected, "both of bob's connections are still open");
+  bob.send({ still: 1 });
+  await bob.drained();
+  assert.deepEqual(bobChanges, [], 'bob never went offline');
 });

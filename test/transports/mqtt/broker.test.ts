@@ -9,7 +9,7 @@ import { connect as connectTcp } from 'node:net';
 import { getJson, startHub, waitFor, type TestHub } from '../../helpers/hub.js';
 import { teardown } from '../../helpers/teardown.js';
 import type { Command } from '../../../src/core/model.js';
-import { DeviceClient } from '../../../src/device-client/client.js';
+import type { DeviceClient } from '../../../src/device-client/client.js';
 import { killChildren, provision, runMosquitto, spawnMosquitto, startDevice } from './mqtt-helpers.js';
 
 let t: TestHub;

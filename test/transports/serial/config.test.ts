@@ -10,8 +10,8 @@ import { tempDir } from '../../helpers/teardown.js';
 
 function withFile(t: TestContext, name: string, text: string, check: (path: string) => void): void {
   const path = join(tempDir(t, 'devices-file-'), name);
-    writeFileSync(path, text);
-    check(path);
+  writeFileSync(path, text);
+  check(path);
 }
 
 function refuses(doc: unknown, message: string): void {

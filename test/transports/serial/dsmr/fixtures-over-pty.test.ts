@@ -47,56 +47,56 @@ async function writeChunked(port: SerialPort, bytes: Buffer, seed: number): Prom
 
 test('all fixture telegrams, each on its own pty, end up in the store or in the rejected count', async (t) => {
   const meters: Meter[] = [];
-    for (const name of names) {
-      const expected = JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));
-      meters.push({
-        name,
-        id: name.replace(/_/g, '-'),
-        bytes: readFileSync(join(FIXTURES, `${name}.txt`)),
-        expected,
-        legacy: !expected.crc16_arc.present,
+  for (const name of names) {
+    const expected = JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));
+    meters.push({
+      name,
+      id: name.replace(/_/g, '-'),
+      bytes: readFileSync(join(FIXTURES, `${name}.txt`)),
+      expected,
+      legacy: !expected.crc16_arc.present,
       pty: await createPtyPair(t),
-        port: null,
-      });
-    }
-    const devicesFile = join(meters[0].pty.dir, 'devices.yml');
-    writeFileSync(
-      devicesFile,
-      JSON.stringify({
-        devices: meters.map((m) => ({ id: m.id, transport: 'dsmr', port: m.pty.hubPath, ...(m.legacy ? { baudRate: 9600 } : {}) })),
-      }),
-    );
+      port: null,
+    });
+  }
+  const devicesFile = join(meters[0].pty.dir, 'devices.yml');
+  writeFileSync(
+    devicesFile,
+    JSON.stringify({
+      devices: meters.map((m) => ({ id: m.id, transport: 'dsmr', port: m.pty.hubPath, ...(m.legacy ? { baudRate: 9600 } : {}) })),
+    }),
+  );
   const hub = await startHub(t, { devicesFile });
   for (const m of meters) m.port = await openMeterEnd(t, m);
-    await Promise.all(meters.map((m, i) => writeChunked(m.port!, m.bytes, i + 2)));
+  await Promise.all(meters.map((m, i) => writeChunked(m.port!, m.bytes, i + 2)));
 
-    const valid = meters.filter((m) => m.expected.crc16_arc.valid !== false);
-    const invalid = meters.filter((m) => m.expected.crc16_arc.valid === false);
-    assert.equal(valid.length, 12);
-    for (const m of valid) {
-      const values = m.expected.values_read_from_telegram;
-      const stored = await waitFor(`readings of ${m.name}`, async () => {
+  const valid = meters.filter((m) => m.expected.crc16_arc.valid !== false);
+  const invalid = meters.filter((m) => m.expected.crc16_arc.valid === false);
+  assert.equal(valid.length, 12);
+  for (const m of valid) {
+    const values = m.expected.values_read_from_telegram;
+    const stored = await waitFor(`readings of ${m.name}`, async () => {
       const { body } = await getJson(`${hub.url}/api/devices/${m.id}/readings?from=2000-01-01T00:00:00Z&limit=1000`);
-        return (
-          body.readings?.length > 0 &&
-          new Map<string, number>(body.readings.map((r: { metric: string; value: number }) => [r.metric, r.value]))
-        );
-      });
-      if (values.energy_delivered_tariff1_kwh != null)
-        assert.equal(stored.get('energy_delivered_tariff1'), values.energy_delivered_tariff1_kwh, m.name);
-      if (values.energy_delivered_total_kwh != null)
-        assert.equal(stored.get('energy_delivered_total'), values.energy_delivered_total_kwh, m.name);
-      if (values.power_delivered_kw != null) assert.equal(stored.get('power_delivered'), values.power_delivered_kw, m.name);
-      if (values.voltage_l1_v != null) assert.equal(stored.get('voltage_l1'), values.voltage_l1_v, m.name);
-      if (values.gas) assert.equal(stored.get('gas'), values.gas.m3, m.name);
-    }
-    const metrics = await waitFor('three CRC failures counted', async () => {
-    const text = await (await fetch(`${hub.url}/metrics`)).text();
-      return /hub_frames_rejected_total\{[^}]*reason="bad_crc"[^}]*\} 3$/m.test(text) && text;
+      return (
+        body.readings?.length > 0 &&
+        new Map<string, number>(body.readings.map((r: { metric: string; value: number }) => [r.metric, r.value]))
+      );
     });
-    assert.match(metrics, /transport="dsmr"/);
-    for (const m of invalid) {
+    if (values.energy_delivered_tariff1_kwh != null)
+      assert.equal(stored.get('energy_delivered_tariff1'), values.energy_delivered_tariff1_kwh, m.name);
+    if (values.energy_delivered_total_kwh != null)
+      assert.equal(stored.get('energy_delivered_total'), values.energy_delivered_total_kwh, m.name);
+    if (values.power_delivered_kw != null) assert.equal(stored.get('power_delivered'), values.power_delivered_kw, m.name);
+    if (values.voltage_l1_v != null) assert.equal(stored.get('voltage_l1'), values.voltage_l1_v, m.name);
+    if (values.gas) assert.equal(stored.get('gas'), values.gas.m3, m.name);
+  }
+  const metrics = await waitFor('three CRC failures counted', async () => {
+    const text = await (await fetch(`${hub.url}/metrics`)).text();
+    return /hub_frames_rejected_total\{[^}]*reason="bad_crc"[^}]*\} 3$/m.test(text) && text;
+  });
+  assert.match(metrics, /transport="dsmr"/);
+  for (const m of invalid) {
     const { body }: { body: { readings: unknown[] } } = await getJson(`${hub.url}/api/devices/${m.id}/readings?from=2000-01-01T00:00:00Z`);
-      assert.deepEqual(body.readings, [], `${m.name} must leave nothing behind`);
-    }
+    assert.deepEqual(body.readings, [], `${m.name} must leave nothing behind`);
+  }
 });

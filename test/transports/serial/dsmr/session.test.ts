@@ -75,114 +75,114 @@ test('DSMR 5 at 115200: good telegrams stored, corrupted and cut-off ones reject
   const pty = await createPtyPair(t);
   const hub = await startMeterHub(t, pty, {});
   const meter = await openMeterEnd(t, pty.devicePath, { baudRate: 115200 });
-    const second = laterTelegram(10, '000004.427');
-    const flipped = Buffer.from(second);
-    flipped[flipped.indexOf('4.427')] = '9'.charCodeAt(0); // one bad byte, CRC unchanged
-    const withoutCrc = Buffer.from(fixture('v5_example').replace(/!6EEE\r\n$/, '!\r\n'), 'latin1');
-    const stream = [
-      Buffer.from(fixture('v5_example'), 'latin1'),
-      Buffer.from(fixture('v5_bad_crc_line_removed'), 'latin1'),
-      second.subarray(0, 300), // cut off by the next "/"
-      flipped,
-      withoutCrc,
-      second,
-    ];
-    for (const telegram of stream) await writeChunked(meter, telegram);
+  const second = laterTelegram(10, '000004.427');
+  const flipped = Buffer.from(second);
+  flipped[flipped.indexOf('4.427')] = '9'.charCodeAt(0); // one bad byte, CRC unchanged
+  const withoutCrc = Buffer.from(fixture('v5_example').replace(/!6EEE\r\n$/, '!\r\n'), 'latin1');
+  const stream = [
+    Buffer.from(fixture('v5_example'), 'latin1'),
+    Buffer.from(fixture('v5_bad_crc_line_removed'), 'latin1'),
+    second.subarray(0, 300), // cut off by the next "/"
+    flipped,
+    withoutCrc,
+    second,
+  ];
+  for (const telegram of stream) await writeChunked(meter, telegram);
 
-    const energy = await waitFor('both good telegrams stored', async () => {
+  const energy = await waitFor('both good telegrams stored', async () => {
     const rows = await readings(hub, METER, 'energy_delivered_tariff1');
-      return rows.length === 2 && rows;
-    });
-    assert.deepEqual(energy, [
-      { ts: Date.parse('2017-01-02T18:20:02Z'), value: 4.426 },
-      { ts: Date.parse('2017-01-02T18:20:12Z'), value: 4.427 },
-    ]);
-    // Gas carries the M-Bus reading's own time, not the telegram's; the resend is stored once.
-    assert.deepEqual(await readings(hub, METER, 'gas'), [{ ts: Date.parse('2017-01-02T15:10:05Z'), value: 0.107 }]);
-    assert.deepEqual(
-      (await readings(hub, METER, 'voltage_l3')).map((r) => r.value),
-      [229, 229],
-    );
+    return rows.length === 2 && rows;
+  });
+  assert.deepEqual(energy, [
+    { ts: Date.parse('2017-01-02T18:20:02Z'), value: 4.426 },
+    { ts: Date.parse('2017-01-02T18:20:12Z'), value: 4.427 },
+  ]);
+  // Gas carries the M-Bus reading's own time, not the telegram's; the resend is stored once.
+  assert.deepEqual(await readings(hub, METER, 'gas'), [{ ts: Date.parse('2017-01-02T15:10:05Z'), value: 0.107 }]);
+  assert.deepEqual(
+    (await readings(hub, METER, 'voltage_l3')).map((r) => r.value),
+    [229, 229],
+  );
 
-    const text = await metricsText(hub);
-    assert.equal(refusedCount(text, 'bad_crc'), 2);
-    assert.equal(refusedCount(text, 'truncated'), 1);
-    assert.equal(refusedCount(text, 'missing_crc'), 1);
+  const text = await metricsText(hub);
+  assert.equal(refusedCount(text, 'bad_crc'), 2);
+  assert.equal(refusedCount(text, 'truncated'), 1);
+  assert.equal(refusedCount(text, 'missing_crc'), 1);
 
-    const {
-      body: { device },
-    } = await getJson(`${hub.url}/api/devices/${METER}`);
-    assert.equal(device.transport, 'dsmr');
-    assert.equal(device.presence, 'online');
-    assert.equal(device.firmware, 'ISk5\\2MT382-1000');
-    const units = Object.fromEntries(device.metrics.map((m: { name: string; unit?: string }) => [m.name, m.unit]));
-    assert.deepEqual(
-      [units.energy_delivered_tariff1, units.power_delivered, units.voltage_l1, units.current_l1, units.gas],
-      ['kWh', 'kW', 'V', 'A', 'm3'],
-    );
+  const {
+    body: { device },
+  } = await getJson(`${hub.url}/api/devices/${METER}`);
+  assert.equal(device.transport, 'dsmr');
+  assert.equal(device.presence, 'online');
+  assert.equal(device.firmware, 'ISk5\\2MT382-1000');
+  const units = Object.fromEntries(device.metrics.map((m: { name: string; unit?: string }) => [m.name, m.unit]));
+  assert.deepEqual(
+    [units.energy_delivered_tariff1, units.power_delivered, units.voltage_l1, units.current_l1, units.gas],
+    ['kWh', 'kW', 'V', 'A', 'm3'],
+  );
 });
 
 test('DSMR 2.2 at 9600 7E1: readings stamped on receipt under the id from the devices file', async (t) => {
   const pty = await createPtyPair(t);
   const hub = await startMeterHub(t, pty, { id: 'old-meter', name: 'Cellar meter', baudRate: 9600 });
   const meter = await openMeterEnd(t, pty.devicePath, { baudRate: 9600, dataBits: 7, parity: 'even' });
-    const before = Date.now();
-    await writeChunked(meter, Buffer.from(fixture('v2_2_example'), 'latin1'));
-    // A DSMR 2.2 telegram with a garbled line has no CRC to catch it; the structure check does.
-    await writeChunked(meter, Buffer.from(fixture('v2_2_example').replace('1-0:1.7.0(0001.01*kW)', '1-0:1.7.0(0001.01*kW'), 'latin1'));
-    const [gas] = await waitFor('the gas reading', async () => {
+  const before = Date.now();
+  await writeChunked(meter, Buffer.from(fixture('v2_2_example'), 'latin1'));
+  // A DSMR 2.2 telegram with a garbled line has no CRC to catch it; the structure check does.
+  await writeChunked(meter, Buffer.from(fixture('v2_2_example').replace('1-0:1.7.0(0001.01*kW)', '1-0:1.7.0(0001.01*kW'), 'latin1'));
+  const [gas] = await waitFor('the gas reading', async () => {
     const rows = await readings(hub, 'old-meter', 'gas');
-      return rows.length > 0 && rows;
-    });
-    assert.equal(gas.value, 1.001);
-    assert.ok(gas.ts >= before && gas.ts <= Date.now(), 'stamped with the time of receipt');
-    assert.deepEqual(
-      (await readings(hub, 'old-meter', 'power_delivered')).map((r) => r.value),
-      [1.01],
-    );
-    assert.deepEqual(
-      (await readings(hub, 'old-meter', 'tariff')).map((r) => r.value),
-      [1],
-    );
+    return rows.length > 0 && rows;
+  });
+  assert.equal(gas.value, 1.001);
+  assert.ok(gas.ts >= before && gas.ts <= Date.now(), 'stamped with the time of receipt');
+  assert.deepEqual(
+    (await readings(hub, 'old-meter', 'power_delivered')).map((r) => r.value),
+    [1.01],
+  );
+  assert.deepEqual(
+    (await readings(hub, 'old-meter', 'tariff')).map((r) => r.value),
+    [1],
+  );
   await waitFor('the garbled telegram counted', async () => refusedCount(await metricsText(hub), 'malformed_line') === 1);
   // Noise can look like an empty telegram; it must not count as the meter being there.
   await writeChunked(meter, Buffer.from('/ISk5\\2MT382-1004\r\n\r\n!\r\n'));
   await waitFor('the empty telegram counted', async () => refusedCount(await metricsText(hub), 'no_readings') === 1);
-    const {
-      body: { device },
-    } = await getJson(`${hub.url}/api/devices/old-meter`);
-    assert.equal(device.name, 'Cellar meter');
+  const {
+    body: { device },
+  } = await getJson(`${hub.url}/api/devices/old-meter`);
+  assert.equal(device.name, 'Cellar meter');
 });
 
 test('replug: the meter goes offline when its port vanishes and resumes when it comes back', async (t) => {
   const pty = await createPtyPair(t);
   const hub = await startMeterHub(t, pty, {});
   let meter = await openMeterEnd(t, pty.devicePath, { baudRate: 115200 });
-    await writeChunked(meter, Buffer.from(fixture('v5_example'), 'latin1'));
+  await writeChunked(meter, Buffer.from(fixture('v5_example'), 'latin1'));
   await waitFor('the meter online', async () => (await getJson(`${hub.url}/api/devices/${METER}`)).body.device?.presence === 'online');
 
-    await pty.stop(); // unplugged: socat gone, both links removed
+  await pty.stop(); // unplugged: socat gone, both links removed
   await new Promise<void>((resolve) => (meter.isOpen ? meter.close(() => resolve()) : resolve()));
   await waitFor('the meter offline', async () => (await getJson(`${hub.url}/api/devices/${METER}`)).body.device?.presence === 'offline');
 
-    await pty.start(); // plugged back in at the same path
+  await pty.start(); // plugged back in at the same path
   meter = await openMeterEnd(t, pty.devicePath, { baudRate: 115200 });
-    // The hub reopens with backoff; the meter keeps sending every few seconds until it is heard.
-    let tick = 0;
-    const energy = await waitFor(
-      'readings after the replug',
-      async () => {
+  // The hub reopens with backoff; the meter keeps sending every few seconds until it is heard.
+  let tick = 0;
+  const energy = await waitFor(
+    'readings after the replug',
+    async () => {
       await writeChunked(meter, laterTelegram(10 + tick, `00000${(4.5 + tick / 1000).toFixed(3)}`));
-        tick += 1;
+      tick += 1;
       const rows = await readings(hub, METER, 'energy_delivered_tariff1');
-        return rows.length >= 2 && rows;
-      },
-      15_000,
-      100,
-    );
-    assert.equal(energy[0].value, 4.426);
-    // Telegrams sent while the port was still closed are lost, as with a real meter; the first
-    // one the hub hears after the replug is stored.
-    assert.ok(energy[1].value >= 4.5 && energy[1].value < 4.5 + tick / 1000, `got ${energy[1].value}`);
-    assert.equal((await getJson(`${hub.url}/api/devices/${METER}`)).body.device?.presence, 'online');
+      return rows.length >= 2 && rows;
+    },
+    15_000,
+    100,
+  );
+  assert.equal(energy[0].value, 4.426);
+  // Telegrams sent while the port was still closed are lost, as with a real meter; the first
+  // one the hub hears after the replug is stored.
+  assert.ok(energy[1].value >= 4.5 && energy[1].value < 4.5 + tick / 1000, `got ${energy[1].value}`);
+  assert.equal((await getJson(`${hub.url}/api/devices/${METER}`)).body.device?.presence, 'online');
 });

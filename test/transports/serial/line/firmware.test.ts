@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import type { Command } from '../../../../src/core/model.js';
 import { encodeFrame } from '../../../../src/transports/serial/line/framing.js';
-import { AvrSimulator, PinState } from '../../../helpers/avr.js';
+import { type AvrSimulator, PinState } from '../../../helpers/avr.js';
 import { getJson, startHub, waitFor, type TestHub } from '../../../helpers/hub.js';
 import type { PtyPair } from '../../../helpers/pty.js';
 import { teardown } from '../../../helpers/teardown.js';
@@ -209,21 +209,21 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
     teardown(t, () => closeSync(toHub));
     const toDevice = openSync(pty.hubPath, constants.O_WRONLY | constants.O_NOCTTY);
     teardown(t, () => closeSync(toDevice));
-      let seed = 7;
-      const noise = () =>
-        Buffer.from(
-          Array.from({ length: 5 + (seed % 30) }, () => {
-            seed = (seed * 1103515245 + 12345) % 2 ** 31;
-            const byte = (seed >> 16) & 0xff;
-            return byte === 0x0a ? 0x2a : byte;
-          }).concat(0x0a),
-        );
-      for (let burst = 0; burst < 20; burst++) {
-        writeSync(toHub, noise());
-        writeSync(toDevice, noise());
-        if (burst % 5 === 0) damageAt.add(transmitted + 60); // a bit flipped inside a frame further on
-        await new Promise((r) => setTimeout(r, 37));
-      }
+    let seed = 7;
+    const noise = () =>
+      Buffer.from(
+        Array.from({ length: 5 + (seed % 30) }, () => {
+          seed = (seed * 1103515245 + 12345) % 2 ** 31;
+          const byte = (seed >> 16) & 0xff;
+          return byte === 0x0a ? 0x2a : byte;
+        }).concat(0x0a),
+      );
+    for (let burst = 0; burst < 20; burst++) {
+      writeSync(toHub, noise());
+      writeSync(toDevice, noise());
+      if (burst % 5 === 0) damageAt.add(transmitted + 60); // a bit flipped inside a frame further on
+      await new Promise((r) => setTimeout(r, 37));
+    }
     await waitFor('the hub to refuse every noise line and damaged frame', async () => (await lineRefusals()) - refusedBefore >= 24);
     await waitFor(
       'the firmware to report damaged frames',

@@ -224,12 +224,12 @@ describe('line session with a scripted device on a pty', () => {
     const twin = new SerialPort({ path: twinPty.devicePath, baudRate: 115200, autoOpen: false });
     await new Promise<void>((resolve, reject) => twin.open((err) => (err ? reject(err) : resolve())));
     teardown(t, () => new Promise<void>((resolve) => twin.close(() => resolve())));
-      let answer = '';
-      twin.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-      await new Promise<void>((resolve) => twin.write(encodeFrame(`hello ${DEVICE} proto=1`), () => resolve()));
-      await waitFor('an err answer', () => answer.includes('err id_in_use'));
-      assert.equal(await refusedCount('id_in_use'), 1);
-      assert.equal(hub.hub.devices.get(DEVICE)?.name, 'Bench sensor', 'the first board keeps its device');
+    let answer = '';
+    twin.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    await new Promise<void>((resolve) => twin.write(encodeFrame(`hello ${DEVICE} proto=1`), () => resolve()));
+    await waitFor('an err answer', () => answer.includes('err id_in_use'));
+    assert.equal(await refusedCount('id_in_use'), 1);
+    assert.equal(hub.hub.devices.get(DEVICE)?.name, 'Bench sensor', 'the first board keeps its device');
   });
 
   it('a board swapped in on the same port takes over: the old device goes offline, the new one is welcomed', async () => {
