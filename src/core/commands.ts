@@ -110,6 +110,9 @@ export class CommandService implements Stage {
     const command = this.open.get(commandId);
     if (!command || command.deviceId !== deviceId) return null;
     this.open.delete(commandId);
+    // A device can answer before its transport confirms the delivery (an MQTT broker confirms a
+    // publish a turn after writing it): the answer proves the command went out.
+    if (command.state === 'queued') await this.transition(command, 'sent');
     await this.transition(command, result.ok ? 'acked' : 'failed', result.ok ? undefined : (result.error ?? 'device reported failure'));
     return command;
   }

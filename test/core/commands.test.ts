@@ -12,6 +12,8 @@ import { createLogger } from '../../src/observability/logger.js';
 
 async function setup() {
   const bus = new EventBus();
+  const states: string[] = [];
+  bus.on('command', (c) => states.push(c.state));
   const devices = new DeviceRegistry({ loadDevices: async () => [], saveDevice: async () => {} }, new StreamLedger(), bus);
   await devices.register({ id: 'a', name: 'A', transport: 'line' });
   await devices.register({ id: 'b', name: 'B', transport: 'line' });
@@ -23,7 +25,7 @@ async function setup() {
     log: createLogger('silent'),
   });
   commands.acceptKind('line');
-  return { commands };
+  return { commands, states };
 }
 
 function recordingSink(): CommandSink & { got: string[] } {
@@ -98,4 +100,18 @@ test('a kind no transport carries commands for is refused at once; an accepted k
     (err: unknown) => err instanceof CommandError && err.code === 'no_transport',
   );
   assert.equal((await commands.create(request('b', 'x'))).state, 'queued');
+});
+
+test('an answer that arrives before the transport confirms the delivery still shows the command sent, then acked', async () => {
+  const { commands, states } = await setup();
+  let confirm!: (delivered: boolean) => void;
+  commands.attach('a', { deliver: () => new Promise<boolean>((resolve) => (confirm = resolve)) });
+  const creating = commands.create(request('a', 'fast'));
+  await new Promise((r) => setImmediate(r));
+  const command = commands.pending('a')[0]!;
+  await commands.ack('a', command.id, { ok: true });
+  confirm(true);
+  await creating;
+  assert.deepEqual(states, ['queued', 'sent', 'acked']);
+  assert.equal(command.state, 'acked');
 });
