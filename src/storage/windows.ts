@@ -48,8 +48,16 @@ export function pick(summary: Summary, agg: Aggregation): number {
   }
 }
 
+interface Window {
+  metric: string;
+  ts: number;
+  summary: Summary | null;
+}
+
 export class WindowFolder {
-  private readonly windows = new Map<string, { metric: string; ts: number; summary: Summary | null }>();
+  // Per metric, then by window start: no key string is built (a 13-digit number to text) per row.
+  private readonly windows = new Map<string, Map<number, Window>>();
+  private count = 0;
 
   constructor(
     private readonly everyMs: number,
@@ -72,17 +80,21 @@ export class WindowFolder {
   }
 
   points(agg: Aggregation): AggregatePoint[] {
-    return [...this.windows.values()]
+    const all: Window[] = [];
+    for (const byStart of this.windows.values()) for (const w of byStart.values()) all.push(w);
+    return all
       .sort((a, b) => a.ts - b.ts || (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0))
       .map((w) => ({ metric: w.metric, ts: w.ts, value: pick(w.summary!, agg), count: w.summary!.count }));
   }
 
-  private window(metric: string, ts: number): { metric: string; ts: number; summary: Summary | null } {
-    const key = `${metric}\u0000${ts}`;
-    let w = this.windows.get(key);
+  private window(metric: string, ts: number): Window {
+    let byStart = this.windows.get(metric);
+    if (!byStart) this.windows.set(metric, (byStart = new Map()));
+    let w = byStart.get(ts);
     if (!w) {
-      if (this.windows.size >= this.maxWindows) throw new TooManyWindowsError(this.maxWindows);
-      this.windows.set(key, (w = { metric, ts, summary: null }));
+      if (this.count >= this.maxWindows) throw new TooManyWindowsError(this.maxWindows);
+      byStart.set(ts, (w = { metric, ts, summary: null }));
+      this.count += 1;
     }
     return w;
   }
