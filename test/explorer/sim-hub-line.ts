@@ -5,7 +5,7 @@
 import type { TransportContext } from '../../src/transports/context.js';
 import { LineConversation } from '../../src/transports/serial/line/conversation.js';
 import type { Core } from './sim-hub.js';
-import { LOG } from './sim-hub.js';
+import { LOG, NO_COMMANDS, NO_PRESENCE } from './sim-hub.js';
 import type { Counts, Trace } from './sim-world.js';
 
 /** The serial line between one device and the hub: bytes in flight each way, one frame per entry. */
@@ -13,8 +13,6 @@ export class LineLink {
   toHub: Buffer[] = [];
   toDevice: Buffer[] = [];
 }
-
-const presence = { online() {}, offline() {}, heard() {} };
 
 export class SimLineSession {
   private readonly conversation: LineConversation;
@@ -33,17 +31,8 @@ export class SimLineSession {
       ingest: core.ingest,
       streams: core.streams,
       log: LOG,
-      presence,
-      commands: {
-        async ack() {
-          return null;
-        },
-        async redeliver() {},
-        acceptKind() {},
-        attach() {
-          return () => {};
-        },
-      } as never,
+      presence: NO_PRESENCE,
+      commands: NO_COMMANDS as never,
       metrics: { frameRefused: (_source: string, code: string) => counts.saw(`lineRefused:${code}`) } as never,
     };
     const wire = {

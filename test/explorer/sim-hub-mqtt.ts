@@ -9,7 +9,7 @@ import { DeviceMessages } from '../../src/transports/mqtt/device-messages.js';
 import { Outbox } from '../../src/transports/mqtt/outbox.js';
 import { MqttRefusals } from '../../src/transports/mqtt/refusals.js';
 import type { Core, HubRecord } from './sim-hub.js';
-import { LOG } from './sim-hub.js';
+import { LOG, NO_COMMANDS, NO_PRESENCE } from './sim-hub.js';
 import type { Counts, Trace } from './sim-world.js';
 
 export type Uplink = { kind: 'subscribe'; topics: string[] } | { kind: 'publish'; topic: string; payload: Buffer };
@@ -39,21 +39,10 @@ export class MqttConn {
 }
 
 const READING_REFUSALS = new Set(['bad_value', 'bad_reading']);
-const presence = { online() {}, offline() {}, heard() {} };
-const commands = {
-  async ack() {
-    return null;
-  },
-  async redeliver() {},
-  acceptKind() {},
-  attach() {
-    return () => {};
-  },
-};
 
 export class SimMqttHub {
   private readonly conns = new Map<MqttConn, Client>();
-  private readonly connections = new Connections(presence as never, commands, { deliver: async () => false });
+  private readonly connections = new Connections(NO_PRESENCE as never, NO_COMMANDS, { deliver: async () => false });
   private readonly outbox: Outbox;
   private readonly messages: DeviceMessages;
 
@@ -82,7 +71,7 @@ export class SimMqttHub {
     );
     const refusals = new MqttRefusals({ metrics: undefined, bus: core.bus, log: LOG, outbox: this.outbox });
     this.messages = new DeviceMessages({
-      ctx: { ingest: core.ingest, presence, devices: core.devices, commands } as never,
+      ctx: { ingest: core.ingest, presence: NO_PRESENCE, devices: core.devices, commands: NO_COMMANDS } as never,
       connections: this.connections,
       outbox: this.outbox,
       refusals,

@@ -13,6 +13,18 @@ import { CommitLog, FaultyStore } from './sim-store.js';
 import type { Counts, Trace } from './sim-world.js';
 
 export const LOG = createLogger('silent');
+/** Presence and commands play no part in the stream rules: the simulated transports get no-ops. */
+export const NO_PRESENCE = { online() {}, offline() {}, heard() {} };
+export const NO_COMMANDS = {
+  async ack() {
+    return null;
+  },
+  async redeliver() {},
+  acceptKind() {},
+  attach() {
+    return () => {};
+  },
+};
 /** Far beyond any schedule: the flush timer Ingest arms never fires; the explorer flushes. */
 const NEVER_MS = 2_000_000_000;
 
