@@ -6,7 +6,7 @@
 // often does not pay it again, while a key replaced or revoked by another process stops working.
 import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Store } from './store.js';
-import { checkDeviceId } from './model.js';
+import { checkDeviceId, type MqttDialectKind } from './model.js';
 
 const RECORD_KIND = 'device-key';
 /** Cost parameters stored with every hash so they can be raised later without breaking old keys. */
@@ -20,6 +20,15 @@ interface KeyRecord {
   salt: string;
   hash: string;
   createdAt: number;
+  /** The MQTT convention the device speaks and its own topic in it; absent for the hub's own. */
+  dialect?: MqttDialectKind;
+  topic?: string;
+}
+
+/** A device of another family than the hub's own: its dialect and the topic its topics are built from. */
+export interface DeviceDialect {
+  dialect: MqttDialectKind;
+  topic: string;
 }
 
 export class CredentialError extends Error {
@@ -33,12 +42,12 @@ export class DeviceCredentials {
   private readonly verified = new Map<string, { digest: Buffer; hash: string }>();
 
   constructor(
-    private readonly store: Pick<Store, 'putRecord' | 'getRecord' | 'deleteRecord'>,
+    private readonly store: Pick<Store, 'putRecord' | 'getRecord' | 'deleteRecord' | 'listRecords'>,
     private readonly clock: () => number = Date.now,
   ) {}
 
   /** Creates (or replaces) a device's key and returns it; this is the only time the key exists in clear. */
-  async provision(deviceId: string): Promise<{ id: string; key: string }> {
+  async provision(deviceId: string, dialect?: DeviceDialect): Promise<{ id: string; key: string }> {
     const invalid = checkDeviceId(deviceId);
     if (invalid) throw new CredentialError(invalid);
     const key = randomBytes(24).toString('base64url');
@@ -52,6 +61,7 @@ export class DeviceCredentials {
       salt: salt.toString('base64'),
       hash: hash.toString('base64'),
       createdAt: this.clock(),
+      ...(dialect && { dialect: dialect.dialect, topic: dialect.topic }),
     };
     await this.store.putRecord(RECORD_KIND, deviceId, { ...record });
     // The key was just made here, so this process may skip the scrypt check when it logs in.
@@ -70,6 +80,22 @@ export class DeviceCredentials {
     const ok = actual.length === expected.length && timingSafeEqual(actual, expected);
     if (ok) this.verified.set(deviceId, { digest, hash: record.hash });
     return ok;
+  }
+
+  /** The dialect the device was provisioned with; null for the hub's own (or an unknown device). */
+  async dialect(deviceId: string): Promise<DeviceDialect | null> {
+    const record = parseRecord(await this.store.getRecord(RECORD_KIND, deviceId));
+    return record?.dialect && record.topic !== undefined ? { dialect: record.dialect, topic: record.topic } : null;
+  }
+
+  /** Every provisioned device of another dialect than the hub's own, to keep two from claiming one topic. */
+  async dialects(): Promise<Array<{ id: string } & DeviceDialect>> {
+    const found: Array<{ id: string } & DeviceDialect> = [];
+    for (const { id, doc } of await this.store.listRecords(RECORD_KIND)) {
+      const record = parseRecord(doc);
+      if (record?.dialect && record.topic !== undefined) found.push({ id, dialect: record.dialect, topic: record.topic });
+    }
+    return found;
   }
 
   async exists(deviceId: string): Promise<boolean> {

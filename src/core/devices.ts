@@ -7,7 +7,7 @@ import type { Stage } from './stage.js';
 import type { StreamLedger } from './streams.js';
 
 export type DeviceDescription = Pick<Device, 'id' | 'name' | 'transport'> &
-  Partial<Pick<Device, 'metrics' | 'actuators' | 'firmware' | 'sampleIntervalMs'>>;
+  Partial<Pick<Device, 'metrics' | 'actuators' | 'firmware' | 'sampleIntervalMs' | 'dialect'>>;
 
 export class DeviceRegistry implements Stage {
   readonly name = 'registry';

@@ -21,6 +21,12 @@ export type CommandState = (typeof COMMAND_STATES)[number];
 export const FINISHED_COMMAND_STATES: readonly CommandState[] = ['acked', 'failed', 'expired'];
 export const ACTUATOR_TYPES = ['led', 'relay', 'pwm', 'servo'] as const;
 export type ActuatorType = (typeof ACTUATOR_TYPES)[number];
+/**
+ * The MQTT conventions the broker speaks: the hub's own (`devices/{id}/…`, acked streams) and
+ * those of device families people already own, each in a folder under transports/mqtt/dialects/.
+ */
+export const MQTT_DIALECTS = ['hub', 'tasmota', 'shelly', 'homie', 'esphome'] as const;
+export type MqttDialectKind = (typeof MQTT_DIALECTS)[number];
 
 export interface MetricSpec {
   name: string;
@@ -36,6 +42,8 @@ export interface Device {
   id: string;
   name: string;
   transport: TransportKind;
+  /** For MQTT devices of another family than the hub's own: whose topics and payloads it speaks. */
+  dialect?: MqttDialectKind;
   metrics: MetricSpec[];
   actuators: ActuatorSpec[];
   firmware?: string;

@@ -15,11 +15,11 @@ export interface TransportContext {
   devices: DeviceRegistry;
   ingest: Pick<Ingest, 'submit' | 'settled' | 'declareOldest'>;
   presence: Pick<PresenceService, 'online' | 'offline' | 'heard'>;
-  commands: Pick<CommandService, 'acceptKind' | 'attach' | 'ack' | 'redeliver'>;
+  commands: Pick<CommandService, 'acceptKind' | 'attach' | 'ack' | 'redeliver' | 'get'>;
   streams: Pick<StreamLedger, 'head' | 'nextSeqFor'>;
   log: HubLogger;
   /** Counts input a transport refuses before ingest (optional so hand-built test contexts need not supply it). */
   metrics?: TransportMetrics;
   /** Device keys: the MQTT broker verifies them, the simulator provisions its devices' keys. */
-  credentials?: Pick<DeviceCredentials, 'verify' | 'provision' | 'exists'>;
+  credentials?: Pick<DeviceCredentials, 'verify' | 'provision' | 'exists' | 'dialect'>;
 }

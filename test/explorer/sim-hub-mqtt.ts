@@ -5,7 +5,9 @@
 // on a subscription to `ack` (the resume answer).
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import { Connections } from '../../src/transports/mqtt/connections.js';
+import { DeviceCommands } from '../../src/transports/mqtt/device-commands.js';
 import { DeviceMessages } from '../../src/transports/mqtt/device-messages.js';
+import { DialectSessions } from '../../src/transports/mqtt/sessions.js';
 import { Outbox } from '../../src/transports/mqtt/outbox.js';
 import { MqttRefusals } from '../../src/transports/mqtt/refusals.js';
 import type { Core, HubRecord } from './sim-hub.js';
@@ -70,9 +72,12 @@ export class SimMqttHub {
       LOG,
     );
     const refusals = new MqttRefusals({ metrics: undefined, bus: core.bus, log: LOG, outbox: this.outbox });
+    const sessions = new DialectSessions();
     this.messages = new DeviceMessages({
-      ctx: { ingest: core.ingest, presence: NO_PRESENCE, devices: core.devices, commands: NO_COMMANDS } as never,
+      ctx: { ingest: core.ingest, presence: NO_PRESENCE, devices: core.devices } as never,
       connections: this.connections,
+      sessions,
+      commands: new DeviceCommands({ commands: NO_COMMANDS as never, sessions, publish: async () => false, log: LOG }),
       outbox: this.outbox,
       refusals,
       log: LOG,

@@ -6,12 +6,13 @@ import type { preHandlerHookHandler } from 'fastify';
 import type { DeviceCredentials } from '../../core/credentials.js';
 import type { DeviceRegistry } from '../../core/devices.js';
 import { checkDeviceId } from '../../core/model.js';
+import { chooseDialect } from '../../transports/mqtt/dialects/provision.js';
 import { badRequest } from '../errors.js';
 import { ErrorSchema } from '../schemas/common.js';
 import { Provisioned, ProvisionRequest } from '../schemas/devices.js';
 
 export interface ProvisioningDeps {
-  credentials: Pick<DeviceCredentials, 'provision'>;
+  credentials: Pick<DeviceCredentials, 'provision' | 'dialects'>;
   devices: Pick<DeviceRegistry, 'get' | 'register'>;
   preHandler?: preHandlerHookHandler;
 }
@@ -32,10 +33,13 @@ export const provisioningRoutes: FastifyPluginAsyncTypebox<ProvisioningDeps> = a
       const { id, name } = request.body;
       const invalid = checkDeviceId(id);
       if (invalid) throw badRequest(invalid);
-      const { key } = await deps.credentials.provision(id);
+      const choice = await chooseDialect(deps.credentials, id, request.body.dialect, request.body.topic);
+      if (!choice.ok) throw badRequest(choice.detail);
+      const { key } = await deps.credentials.provision(id, choice.value);
       const known = deps.devices.get(id);
-      if (known?.transport !== 'mqtt' || (name !== undefined && name !== known.name)) {
-        await deps.devices.register({ id, transport: 'mqtt', name: name ?? known?.name ?? id });
+      const dialect = choice.value?.dialect;
+      if (known?.transport !== 'mqtt' || known.dialect !== dialect || (name !== undefined && name !== known.name)) {
+        await deps.devices.register({ id, transport: 'mqtt', name: name ?? known?.name ?? id, ...(dialect && { dialect }) });
       }
       reply.status(201);
       return { id, key };

@@ -1,7 +1,7 @@
 // Devices as the API shows them (the registry's device with its latest values), and the
 // provisioning of MQTT devices by admins.
 import { Type } from 'typebox';
-import { ACTUATOR_TYPES, LIMITS, PRESENCE_STATES } from '../../core/model.js';
+import { ACTUATOR_TYPES, LIMITS, MQTT_DIALECTS, PRESENCE_STATES } from '../../core/model.js';
 import { StringEnum, StringMap } from './common.js';
 
 const LatestValue = Type.Object({ ts: Type.Integer(), value: Type.Number() });
@@ -12,6 +12,7 @@ export const DeviceSchema = Type.Object({
   name: Type.String(),
   // A string, not an enum: serial transports declare their own kinds from their folders.
   transport: Type.String({ description: 'mqtt, simulator or a serial transport (firmata, line, dsmr)' }),
+  dialect: Type.Optional(StringEnum(MQTT_DIALECTS, { description: 'the MQTT convention an MQTT device of another family speaks' })),
   presence: StringEnum(PRESENCE_STATES),
   lastSeen: Type.Union([Type.Integer(), Type.Null()]),
   createdAt: Type.Integer(),
@@ -47,6 +48,16 @@ export const ProvisionRequest = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: LIMITS.idMaxLength }),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    dialect: Type.Optional(
+      StringEnum(MQTT_DIALECTS, { description: 'the MQTT convention the device speaks; hub (the default) is the hub’s own' }),
+    ),
+    topic: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'the device’s own topic in its dialect (Tasmota %topic%, Shelly prefix, Homie base topic, ESPHome topic prefix)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -12,12 +12,13 @@ import { Aedes, type Client } from 'aedes';
 import type { Stage } from '../../core/stage.js';
 import type { TransportContext } from '../context.js';
 import { Connections } from './connections.js';
+import { DeviceCommands } from './device-commands.js';
 import { DeviceMessages, QUARANTINE_PREFIX } from './device-messages.js';
-import { topicFor } from './dialects/hub/topics.js';
 import { Gatekeeper } from './gatekeeper.js';
 import { Outbox } from './outbox.js';
 import { limitPacketSize } from './packet-limit.js';
 import { MqttRefusals } from './refusals.js';
+import { DialectSessions } from './sessions.js';
 
 export interface MqttBrokerOptions {
   host: string;
@@ -36,6 +37,8 @@ export class MqttBroker implements Stage {
   private aedes: Aedes | null = null;
   private server: Server | null = null;
   private readonly connections: Connections;
+  private readonly sessions = new DialectSessions();
+  private readonly commands: DeviceCommands;
   private readonly outbox: Outbox;
   private readonly refusals: MqttRefusals;
   private readonly gatekeeper: Gatekeeper;
@@ -46,7 +49,13 @@ export class MqttBroker implements Stage {
     private readonly options: MqttBrokerOptions,
   ) {
     if (!ctx.credentials) throw new Error('the MQTT broker needs the device credentials in its transport context');
-    this.connections = new Connections(ctx.presence, ctx.commands, { deliver: (command) => this.outbox.command(command) });
+    this.commands = new DeviceCommands({
+      commands: ctx.commands,
+      sessions: this.sessions,
+      publish: (deviceId, publish) => this.outbox.send(deviceId, publish),
+      log: ctx.log,
+    });
+    this.connections = new Connections(ctx.presence, ctx.commands, this.commands);
     this.outbox = new Outbox(
       () => this.aedes,
       (id) => ctx.streams.head(id),
@@ -59,6 +68,7 @@ export class MqttBroker implements Stage {
       credentials: ctx.credentials,
       devices: ctx.devices,
       connections: this.connections,
+      sessions: this.sessions,
       refusals: this.refusals,
       metrics: ctx.metrics,
       log: ctx.log,
@@ -68,6 +78,8 @@ export class MqttBroker implements Stage {
     this.messages = new DeviceMessages({
       ctx,
       connections: this.connections,
+      sessions: this.sessions,
+      commands: this.commands,
       outbox: this.outbox,
       refusals: this.refusals,
       log: ctx.log,
@@ -175,8 +187,10 @@ export class MqttBroker implements Stage {
   private onSubscribe(client: Client, topics: string[]): void {
     const deviceId = this.connections.deviceId(client);
     if (!deviceId) return;
-    if (topics.includes(topicFor(deviceId, 'ack'))) void this.outbox.resume(deviceId);
-    if (topics.includes(topicFor(deviceId, 'cmd'))) {
+    const session = this.sessions.of(deviceId);
+    const meant = topics.map((topic) => session.subscribed(topic));
+    if (meant.some((m) => m.resume)) void this.outbox.resume(deviceId);
+    if (meant.some((m) => m.commands)) {
       this.ctx.commands.redeliver(deviceId).catch((err: unknown) => this.ctx.log.error({ err, deviceId }, 'command redelivery failed'));
     }
   }

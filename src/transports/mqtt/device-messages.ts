@@ -1,28 +1,38 @@
 // Every PUBLISH from a device passes here (aedes' authorizePublish hook), in the order the
-// device sent it. The topic must be one of the device's own, as its dialect (dialects/) reads
-// it; then one small handler per kind of input has the dialect decode the payload, and acts.
+// device sent it. The topic must be one of the device's own, as its dialect session (dialects/,
+// sessions.ts) reads it; the session decodes the payload into hub input, and one small handler
+// per kind of input acts on it. Readings without a stream are PUBACKed once they are durable:
+// the hook's answer is held until then, so QoS 1 means stored for every dialect.
 // A refused publication is renamed into the quarantine topic, where nothing is delivered or
 // retained, and acknowledged as usual: MQTT 3.1.1 lets a broker drop what it will not
 // authorize, and closing the connection would also throw away the device's good data.
 import type { Client, PublishPacket } from 'aedes';
+import type { ReadingInput } from '../../core/ingest.js';
 import type { HubLogger } from '../../core/logger.js';
 import type { TransportContext } from '../context.js';
 import { isSeq } from '../../core/model.js';
 import { PASSING_REFUSALS, type Refusal, type RefusalCode } from '../../core/refusals.js';
 import type { Connections } from './connections.js';
-import { DIALECTS, type CommandAck, type Decoded, type DeviceMeta, type MqttDialect, type TopicRoute } from './dialects/index.js';
+import type { DeviceMeta, DialectInput, RefusedReading, Telemetry } from './dialects/index.js';
+import type { DeviceCommands } from './device-commands.js';
 import type { Outbox } from './outbox.js';
 import type { MqttRefusals } from './refusals.js';
+import type { DialectSessions } from './sessions.js';
 
-type Verdict = { ok: true } | ({ ok: false; seq?: number; resend?: boolean; counted?: boolean; silent?: boolean } & Refusal);
+/** Accepted, with the PUBACK held until `durable` settles when the message carried best-effort readings. */
+type Verdict =
+  | { ok: true; durable?: Promise<unknown> }
+  | ({ ok: false; seq?: number; resend?: boolean; counted?: boolean; silent?: boolean; close?: boolean } & Refusal);
 const ACCEPTED: Verdict = { ok: true };
 
 /** Where publications the hub refuses are sent instead: nothing may subscribe here and nothing is forwarded. */
 export const QUARANTINE_PREFIX = '$hub/refused/';
 
 export interface DeviceMessageDeps {
-  ctx: Pick<TransportContext, 'ingest' | 'presence' | 'devices' | 'commands'>;
+  ctx: Pick<TransportContext, 'ingest' | 'presence' | 'devices'>;
   connections: Connections;
+  sessions: DialectSessions;
+  commands: DeviceCommands;
   outbox: Outbox;
   refusals: MqttRefusals;
   log: HubLogger;
@@ -52,7 +62,12 @@ export class DeviceMessages {
       verdict = { ok: false, code: 'internal', detail: 'internal error while handling the message; see the hub log' };
     }
     if (verdict.ok) {
-      done(null);
+      if (!verdict.durable) done(null);
+      else
+        verdict.durable.then(
+          () => done(null),
+          (err: Error) => done(err),
+        );
       return;
     }
     if (!verdict.silent) {
@@ -67,8 +82,9 @@ export class DeviceMessages {
         count: verdict.counted !== true,
       });
     }
-    // A refused will is simply not published; the connection is closing anyway.
-    if (isWill) {
+    // A refused will is simply not published; the connection is closing anyway. Readings the hub
+    // cannot take now (busy, stopping) are not PUBACKed: the connection closes and QoS 1 resends.
+    if (isWill || verdict.close) {
       done(new Error(verdict.detail));
       return;
     }
@@ -79,7 +95,8 @@ export class DeviceMessages {
 
   private route(client: Client, deviceId: string, packet: PublishPacket, isWill: boolean): Verdict {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    const { dialect, route } = routeOf(deviceId, packet.topic);
+    const session = this.deps.sessions.of(deviceId);
+    const route = session.route(packet.topic);
     if (!route.ok) return route;
     if (payload.length > this.deps.maxPayload) {
       return {
@@ -89,26 +106,38 @@ export class DeviceMessages {
         seq: peekSeq(payload),
       };
     }
-    switch (route.input) {
+    const decoded = session.decode(packet.topic, payload, Date.now());
+    if (!decoded.ok) return decoded;
+    let verdict: Verdict = ACCEPTED;
+    for (const input of decoded.value) {
+      const outcome = this.input(client, deviceId, packet.topic, input, isWill);
+      if (!outcome.ok || outcome.durable) verdict = outcome;
+    }
+    return verdict;
+  }
+
+  private input(client: Client, deviceId: string, topic: string, input: DialectInput, isWill: boolean): Verdict {
+    switch (input.kind) {
       case 'telemetry':
-        return this.telemetry(client, deviceId, dialect, payload);
+        return this.telemetry(client, deviceId, input.telemetry);
+      case 'readings':
+        return this.readings(deviceId, topic, input.readings, input.refused);
       case 'status':
-        return this.status(client, deviceId, dialect.decode.status(payload), isWill);
+        return this.status(client, deviceId, input.status, isWill);
       case 'meta':
-        return this.meta(deviceId, dialect.decode.meta(payload));
-      case 'commandAck':
-        return this.commandAck(deviceId, dialect.decode.commandAck(payload));
+        return this.meta(deviceId, input.meta);
+      case 'answer':
+        this.deps.commands.answer(deviceId, input.key, input.error === undefined ? { ok: input.ok } : { ok: input.ok, error: input.error });
+        return ACCEPTED;
     }
   }
 
-  private telemetry(client: Client, deviceId: string, dialect: MqttDialect, payload: Buffer): Verdict {
+  private telemetry(client: Client, deviceId: string, telemetry: Telemetry): Verdict {
     // After a passing refusal everything behind it on this connection is dropped unread, so the
     // stream cannot skip past the hole; the device resends from the head when it reconnects.
     if (this.deps.connections.isSuspended(client))
       return { ok: false, code: 'suspended', detail: 'suspended until reconnect', silent: true };
-    const decoded = dialect.decode.telemetry(payload);
-    if (!decoded.ok) return decoded;
-    const { seq, first, readings, refused } = decoded.value;
+    const { seq, first, readings, refused } = telemetry;
     if (!this.deps.connections.mayWrite(client, deviceId)) {
       return this.pushBack(
         client,
@@ -128,15 +157,29 @@ export class DeviceMessages {
       () => this.deps.outbox.ack(deviceId),
       () => {},
     );
-    // Single readings refused inside an accepted message: the rest of it is kept.
-    const topic = `devices/${deviceId}/telemetry`;
-    for (const r of refused)
+    this.refuseReadings(deviceId, `devices/${deviceId}/telemetry`, refused, outcome.refused, seq);
+    return ACCEPTED;
+  }
+
+  /** Readings without a stream: stored once per (metric, time), PUBACKed when durable. */
+  private readings(deviceId: string, topic: string, readings: ReadingInput[], refused: RefusedReading[]): Verdict {
+    const outcome = readings.length > 0 ? this.deps.ctx.ingest.submit({ deviceId, readings, source: 'mqtt' }) : null;
+    if (outcome?.status === 'refused') {
+      const { code, detail } = outcome;
+      return { ok: false, code, detail, counted: true, close: PASSING_REFUSALS.has(code) };
+    }
+    this.refuseReadings(deviceId, topic, refused, outcome?.refused ?? []);
+    return outcome ? { ok: true, durable: outcome.durable } : ACCEPTED;
+  }
+
+  /** Single readings refused inside an accepted message: the rest of it is kept. */
+  private refuseReadings(deviceId: string, topic: string, decoded: RefusedReading[], ingested: RefusedReading[], seq?: number): void {
+    for (const r of decoded)
       this.deps.refusals.refuse({ deviceId, topic, seq, code: 'bad_value', detail: `${r.detail} (metric ${r.metric})` });
     // Ingest counted these under their own codes; devices know them all as bad_reading.
-    for (const r of outcome.refused) {
+    for (const r of ingested) {
       this.deps.refusals.refuse({ deviceId, topic, seq, code: 'bad_reading', detail: `${r.detail} (metric ${r.metric})`, count: false });
     }
-    return ACCEPTED;
   }
 
   /**
@@ -149,12 +192,11 @@ export class DeviceMessages {
     return { ok: false, code, detail: `${detail}; reconnect and resend`, seq, resend: true, counted };
   }
 
-  private status(client: Client, deviceId: string, decoded: Decoded<'online' | 'offline'>, isWill: boolean): Verdict {
-    if (!decoded.ok) return decoded;
+  private status(client: Client, deviceId: string, status: 'online' | 'offline', isWill: boolean): Verdict {
     if (isWill) {
       // The broker is closing this connection without a DISCONNECT; presence follows when it is gone.
       this.deps.connections.noteCloseReason(client, 'connection lost (last will)');
-    } else if (decoded.value === 'online') {
+    } else if (status === 'online') {
       this.deps.ctx.presence.online(deviceId, 'device reported online');
     } else {
       this.deps.ctx.presence.offline(deviceId, 'device reported offline');
@@ -162,34 +204,13 @@ export class DeviceMessages {
     return ACCEPTED;
   }
 
-  private meta(deviceId: string, decoded: Decoded<DeviceMeta>): Verdict {
-    if (!decoded.ok) return decoded;
+  private meta(deviceId: string, meta: DeviceMeta): Verdict {
     const device = this.deps.ctx.devices.get(deviceId);
-    const meta = decoded.value;
     this.deps.ctx.devices
       .register({ id: deviceId, transport: 'mqtt', ...meta, name: meta.name ?? device?.name ?? deviceId })
       .catch((err: unknown) => this.deps.log.error({ err, deviceId }, 'could not record device meta'));
     return ACCEPTED;
   }
-
-  private commandAck(deviceId: string, decoded: Decoded<CommandAck>): Verdict {
-    if (!decoded.ok) return decoded;
-    const { id, ok, error } = decoded.value;
-    this.deps.ctx.commands
-      .ack(deviceId, id, error === undefined ? { ok } : { ok, error })
-      .catch((err: unknown) => this.deps.log.error({ err, deviceId, commandId: id }, 'could not record command answer'));
-    return ACCEPTED;
-  }
-}
-
-/** The first dialect that knows the topic routes it; a topic none knows is refused. */
-function routeOf(deviceId: string, topic: string): { dialect: MqttDialect; route: TopicRoute } {
-  for (const dialect of DIALECTS) {
-    const route = dialect.route(deviceId, topic);
-    if (route) return { dialect, route };
-  }
-  const detail = `outside scheme: topic ${topic} is not under ${DIALECTS.map((d) => d.topics).join(' or ')}`;
-  return { dialect: DIALECTS[0], route: { ok: false, code: 'bad_topic', detail } };
 }
 
 /** The seq of a payload refused for its size, so the device knows which message to give up. */

@@ -11,7 +11,8 @@ import type { TransportContext } from '../context.js';
 import type { Connections } from './connections.js';
 import type { MqttRefusals } from './refusals.js';
 import type { TransportMetrics } from '../../core/metrics.js';
-import { DIALECTS } from './dialects/index.js';
+import { DialectSessions } from './sessions.js';
+import type { DialectBinding } from './dialects/index.js';
 
 /** MQTT 3.1.1 CONNACK return codes used here. */
 const IDENTIFIER_REJECTED = 2;
@@ -23,6 +24,7 @@ export interface GatekeeperDeps {
   credentials: NonNullable<TransportContext['credentials']>;
   devices: TransportContext['devices'];
   connections: Connections;
+  sessions: DialectSessions;
   refusals: MqttRefusals;
   metrics: TransportMetrics | undefined;
   log: HubLogger;
@@ -41,7 +43,8 @@ export class Gatekeeper {
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void {
     this.check(client, username, password).then(
-      (deviceId) => {
+      ({ deviceId, binding }) => {
+        this.deps.sessions.bind(deviceId, binding);
         this.deps.connections.identify(client, deviceId);
         done(null, true);
       },
@@ -60,7 +63,7 @@ export class Gatekeeper {
     done: (error: Error | null, subscription?: Subscription | null) => void,
   ): void {
     const deviceId = this.deps.connections.deviceId(client);
-    if (deviceId && DIALECTS.some((dialect) => dialect.maySubscribe(deviceId, subscription.topic))) {
+    if (deviceId && this.deps.sessions.of(deviceId).maySubscribe(subscription.topic)) {
       done(null, subscription);
       return;
     }
@@ -69,12 +72,18 @@ export class Gatekeeper {
       deviceId: deviceId ?? null,
       topic: subscription.topic,
       code: 'subscription_refused',
-      detail: `subscription refused: ${deviceId ?? client.id} may subscribe only to devices/${deviceId ?? '{id}'}/ack, /cmd and /error`,
+      detail: deviceId
+        ? `subscription refused: ${deviceId} may subscribe only to the topics the hub publishes to it under ${this.deps.sessions.describe(deviceId)}`
+        : `subscription refused: ${client.id} is not authenticated`,
     });
     done(null, null);
   }
 
-  private async check(client: Client, username: string | undefined, password: Buffer | undefined): Promise<string> {
+  private async check(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<{ deviceId: string; binding: DialectBinding }> {
     let deviceId: string;
     if (username === undefined || username === '') {
       if (!this.deps.allowAnonymous) throw authError(NOT_AUTHORIZED, 'anonymous access is disabled; log in with the device id and its key');
@@ -93,8 +102,9 @@ export class Gatekeeper {
       }
     }
     await this.checkClientId(client.id, deviceId);
-    await this.registerIfNew(deviceId);
-    return deviceId;
+    const binding = DialectSessions.bindingOf(deviceId, await this.deps.credentials.dialect(deviceId));
+    await this.registerIfNew(deviceId, binding);
+    return { deviceId, binding };
   }
 
   /**
@@ -116,10 +126,11 @@ export class Gatekeeper {
   }
 
   /** A provisioned device becomes known to the registry on its first connection. */
-  private async registerIfNew(deviceId: string): Promise<void> {
+  private async registerIfNew(deviceId: string, binding: DialectBinding): Promise<void> {
     const known = this.deps.devices.get(deviceId);
-    if (known?.transport === 'mqtt') return;
-    await this.deps.devices.register({ id: deviceId, name: known?.name ?? deviceId, transport: 'mqtt' });
+    const dialect = binding.dialect === 'hub' ? undefined : binding.dialect;
+    if (known?.transport === 'mqtt' && known.dialect === dialect) return;
+    await this.deps.devices.register({ id: deviceId, name: known?.name ?? deviceId, transport: 'mqtt', ...(dialect && { dialect }) });
   }
 }
 

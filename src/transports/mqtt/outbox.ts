@@ -1,10 +1,11 @@
-// What the hub publishes to devices: stream acks, commands and error reasons. Acks are
+// What the hub publishes to devices: stream acks, error reasons and the publishes that carry
+// commands (planned by each device's dialect). Acks are
 // coalesced: all messages made durable by one store write resolve together, and the device
 // needs only the newest head, so at most one ack per device goes out per event-loop turn.
 import type { Aedes } from 'aedes';
-import type { Command } from '../../core/model.js';
 import type { HubLogger } from '../../core/logger.js';
 import type { RefusalCode } from '../../core/refusals.js';
+import type { OutgoingPublish } from './dialects/index.js';
 import { topicFor, type HubTopic } from './dialects/hub/topics.js';
 
 export class Outbox {
@@ -41,9 +42,9 @@ export class Outbox {
     return this.publish(deviceId, 'ack', { h, maxPayload: this.maxPayload });
   }
 
-  command(command: Command): Promise<boolean> {
-    const { id, action, params, expiresAt } = command;
-    return this.publish(command.deviceId, 'cmd', { id, action, params, expiresAt });
+  /** A publish a dialect planned (a command in the device's own convention). */
+  send(deviceId: string, publish: OutgoingPublish): Promise<boolean> {
+    return this.deliver(deviceId, publish.topic, Buffer.from(publish.payload), publish.retain === true);
   }
 
   error(deviceId: string, body: { code: RefusalCode; reason: string; topic?: string; seq?: number; resend?: true }): void {
@@ -57,16 +58,13 @@ export class Outbox {
   }
 
   private publish(deviceId: string, kind: HubTopic, body: object): Promise<boolean> {
+    return this.deliver(deviceId, topicFor(deviceId, kind), Buffer.from(JSON.stringify(body)), false);
+  }
+
+  private deliver(deviceId: string, topic: string, payload: Buffer, retain: boolean): Promise<boolean> {
     const broker = this.broker();
     if (!broker || broker.closed) return Promise.resolve(false);
-    const packet = {
-      cmd: 'publish' as const,
-      topic: topicFor(deviceId, kind),
-      payload: Buffer.from(JSON.stringify(body)),
-      qos: 1 as const,
-      retain: false,
-      dup: false,
-    };
+    const packet = { cmd: 'publish' as const, topic, payload, qos: 1 as const, retain, dup: false };
     return new Promise((resolve) => {
       broker.publish(packet, (err) => {
         if (err) this.log.warn({ err, deviceId, topic: packet.topic }, 'could not publish to device');

@@ -5,11 +5,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { TestContext } from 'node:test';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { DeviceClient, type DeviceClientOptions } from '../../../src/device-client/client.js';
+import type { MqttDialectKind } from '../../../src/core/model.js';
 import type { TestHub } from '../../helpers/hub.js';
 import { isTestContext, teardown } from '../../helpers/teardown.js';
 
 export async function provision(t: TestHub, id: string): Promise<string> {
   return (await t.hub.credentials.provision(id)).key;
+}
+
+/** Provisions a device of another family: its dialect and its own topic in it. */
+export async function provisionDialect(t: TestHub, id: string, dialect: MqttDialectKind, topic: string): Promise<string> {
+  return (await t.hub.credentials.provision(id, { dialect, topic })).key;
 }
 
 export function brokerUrl(t: TestHub): string {

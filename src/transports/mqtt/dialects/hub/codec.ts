@@ -3,9 +3,9 @@
 // a code for counters and the device, and the detail in words a device developer can act on.
 import type { ReadingInput } from '../../../../core/ingest.js';
 import { ACTUATOR_TYPES, checkMetricName, isSeq, type ActuatorSpec, type MetricSpec } from '../../../../core/model.js';
-import type { CommandAck, Decoded, DeviceMeta, Telemetry } from '../index.js';
+import type { CommandAck, Decoded, DeviceMeta, DialectInput, Telemetry } from '../index.js';
 
-type CodecRefusal = 'malformed' | 'too_many_readings' | 'no_readings' | 'bad_status' | 'bad_meta' | 'bad_command_ack';
+type CodecRefusal = 'bad_value' | 'malformed' | 'too_many_readings' | 'no_readings' | 'bad_status' | 'bad_meta' | 'bad_command_ack';
 
 const KNOWN_ACTUATOR_TYPES: ReadonlySet<string> = new Set(ACTUATOR_TYPES);
 const MAX_READINGS_PER_MESSAGE = 10_000;
@@ -27,37 +27,70 @@ function parseObject(payload: Buffer): Record<string, unknown> | string {
 
 /**
  * `{"seq": 7, "ts": 1763700000000, "readings": {"temperature": 21.5}}` or the batch form
- * `{"seq": 8, "batch": [{"ts": ..., "readings": {...}}, ...]}`; `ts` (Unix ms) is optional.
+ * `{"seq": 8, "batch": [{"ts": ..., "readings": {...}}, ...]}`; `ts` (Unix ms) is optional. Without
+ * `seq` the same forms, and the flat `{"temperature": 21.5}`, are best-effort readings.
  */
-export function decodeTelemetry(payload: Buffer): Decoded<Telemetry> {
+export function decodeTelemetry(payload: Buffer): Decoded<DialectInput[]> {
   const body = parseObject(payload);
   if (typeof body === 'string') return fail('malformed', body);
+  if (body.seq === undefined) return decodeBestEffort(body);
   if (!isSeq(body.seq)) return fail('malformed', 'seq must be an integer from 0 to 4294967295');
   const seq = body.seq;
   if (body.first !== undefined && !isSeq(body.first))
     return fail('malformed', 'first must be an integer from 0 to 4294967295 (your oldest held seq)', seq);
   const groups = body.batch !== undefined ? body.batch : [{ ts: body.ts, readings: body.readings }];
-  if (!Array.isArray(groups) || groups.length === 0) return fail('malformed', 'batch must be a non-empty array', seq);
+  const read = readGroups(groups);
+  if (typeof read === 'string') return fail(read === NO_READINGS ? 'no_readings' : 'malformed', read, seq);
+  if (read.readings.length > MAX_READINGS_PER_MESSAGE)
+    return fail('too_many_readings', `more than ${MAX_READINGS_PER_MESSAGE} readings in one message`, seq);
+  const first = body.first as number | undefined;
+  const telemetry: Telemetry = first === undefined ? { seq, ...read } : { seq, first, ...read };
+  return { ok: true, value: [{ kind: 'telemetry', telemetry }] };
+}
+
+/** Telemetry without a stream: `{"readings": {...}}`, a batch, or flat `{"temperature": 21.5, "ts"?: ...}`. */
+function decodeBestEffort(body: Record<string, unknown>): Decoded<DialectInput[]> {
+  if (body.first !== undefined) return fail('malformed', 'first belongs to an acked stream: send it with seq');
+  const flat = body.readings === undefined && body.batch === undefined;
+  const { ts, ...values } = body;
+  const groups = flat ? [{ ts, readings: values }] : body.batch !== undefined ? body.batch : [{ ts: body.ts, readings: body.readings }];
+  const read = readGroups(groups);
+  if (typeof read === 'string') return fail(read === NO_READINGS ? 'no_readings' : 'malformed', read);
+  if (read.readings.length > MAX_READINGS_PER_MESSAGE)
+    return fail('too_many_readings', `more than ${MAX_READINGS_PER_MESSAGE} readings in one message`);
+  return { ok: true, value: [{ kind: 'readings', ...read }] };
+}
+
+/** A plain number on `devices/{id}/telemetry/<metric>`: one best-effort reading. */
+export function decodeValue(metric: string, payload: Buffer): Decoded<DialectInput[]> {
+  const text = payload.toString('utf8').trim();
+  const value = text === '' ? Number.NaN : Number(text);
+  if (!Number.isFinite(value))
+    return fail('bad_value', `payload of telemetry/${metric} must be a plain number, got ${JSON.stringify(text.slice(0, 40))}`);
+  return { ok: true, value: [{ kind: 'readings', readings: [{ metric, value }], refused: [] }] };
+}
+
+const NO_READINGS = 'message holds no readings';
+
+/** The readings of `[{ts?, readings: {metric: number}}]`, or what is wrong with them. */
+function readGroups(groups: unknown): Pick<Telemetry, 'readings' | 'refused'> | string {
+  if (!Array.isArray(groups) || groups.length === 0) return 'batch must be a non-empty array';
   const readings: ReadingInput[] = [];
   const refused: Telemetry['refused'] = [];
   for (const [group, entry] of (groups as unknown[]).entries()) {
-    if (typeof entry !== 'object' || entry === null) return fail('malformed', 'each batch entry must be an object with readings', seq);
+    if (typeof entry !== 'object' || entry === null) return 'each batch entry must be an object with readings';
     const { ts, readings: values } = entry as Record<string, unknown>;
     if (ts !== undefined && (typeof ts !== 'number' || !Number.isInteger(ts)))
-      return fail('malformed', 'ts must be an integer number of milliseconds since 1970 (UTC)', seq);
-    if (typeof values !== 'object' || values === null || Array.isArray(values))
-      return fail('malformed', 'readings must be an object of {metric: number}', seq);
+      return 'ts must be an integer number of milliseconds since 1970 (UTC)';
+    if (typeof values !== 'object' || values === null || Array.isArray(values)) return 'readings must be an object of {metric: number}';
     for (const [metric, value] of Object.entries(values)) {
       if (typeof value !== 'number')
         refused.push({ metric, detail: `value must be a number, got ${value === null ? 'null' : typeof value}` });
       else readings.push(ts === undefined ? { metric, value, group } : { metric, value, ts, group });
     }
   }
-  if (readings.length + refused.length === 0) return fail('no_readings', 'message holds no readings', seq);
-  if (readings.length > MAX_READINGS_PER_MESSAGE)
-    return fail('too_many_readings', `more than ${MAX_READINGS_PER_MESSAGE} readings in one message`, seq);
-  const first = body.first as number | undefined;
-  return { ok: true, value: first === undefined ? { seq, readings, refused } : { seq, first, readings, refused } };
+  if (readings.length + refused.length === 0) return NO_READINGS;
+  return { readings, refused };
 }
 
 /** `online` or `offline`, as plain text (what last wills and retained status messages carry). */

@@ -1,17 +1,25 @@
 // The hub's own MQTT convention, topic scheme v1 (docs/protocol.md): everything about device
 // {id} lives under devices/{id}/; the device publishes telemetry, status, meta and cmd/ack and
-// subscribes to ack, cmd and error; payloads are read by codec.ts.
-import type { InputKind, MqttDialect } from '../index.js';
-import { decodeCommandAck, decodeMeta, decodeStatus, decodeTelemetry } from './codec.js';
-import { TOPIC_ROOT, deviceMaySubscribe, parseTopic, type DeviceTopic } from './topics.js';
+// subscribes to ack, cmd and error; payloads are read by codec.ts. Telemetry with a `seq` is an
+// acked stream; without one (a quick script, a device without a queue) it is best-effort.
+import type { Command } from '../../../../core/model.js';
+import type { CommandPlan, Decoded, DialectInput, DialectSession, MqttDialect, TopicRoute } from '../index.js';
+import { decodeCommandAck, decodeMeta, decodeStatus, decodeTelemetry, decodeValue } from './codec.js';
+import { TOPIC_ROOT, deviceMaySubscribe, parseTopic, topicFor } from './topics.js';
 
-const INPUTS: Record<DeviceTopic, InputKind> = { telemetry: 'telemetry', status: 'status', meta: 'meta', 'cmd/ack': 'commandAck' };
-
-export const hubDialect = {
+export const hubDialect: MqttDialect = {
   kind: 'hub',
-  topics: `${TOPIC_ROOT}/{id}/`,
-  route(deviceId, topic) {
-    if (!topic.startsWith(`${TOPIC_ROOT}/`)) return null;
+  defaultTopic: (deviceId) => `${TOPIC_ROOT}/${deviceId}`,
+  checkTopic: () => null,
+  describe: () => `${TOPIC_ROOT}/{id}/`,
+  open: (deviceId) => new HubSession(deviceId),
+};
+
+class HubSession implements DialectSession {
+  constructor(private readonly deviceId: string) {}
+
+  route(topic: string): TopicRoute {
+    const { deviceId } = this;
     const parsed = parseTopic(topic);
     if (!parsed.ok) return { ok: false, code: 'bad_topic', detail: parsed.reason };
     if (parsed.deviceId !== deviceId)
@@ -22,8 +30,38 @@ export const hubDialect = {
         code: 'hub_topic',
         detail: `hub topic: devices/${deviceId}/${parsed.kind} is published by the hub, not the device`,
       };
-    return { ok: true, input: INPUTS[parsed.kind as DeviceTopic] };
-  },
-  maySubscribe: deviceMaySubscribe,
-  decode: { telemetry: decodeTelemetry, status: decodeStatus, meta: decodeMeta, commandAck: decodeCommandAck },
-} as const satisfies MqttDialect;
+    return { ok: true };
+  }
+
+  decode(topic: string, payload: Buffer): Decoded<DialectInput[]> {
+    const parsed = parseTopic(topic);
+    if (!parsed.ok) return { ok: false, code: 'bad_topic', detail: parsed.reason };
+    const kind = parsed.kind;
+    if (kind === 'telemetry') return decodeTelemetry(payload);
+    if (kind.startsWith('telemetry/')) return decodeValue(kind.slice('telemetry/'.length), payload);
+    if (kind === 'status') return map(decodeStatus(payload), (status) => ({ kind: 'status', status }));
+    if (kind === 'meta') return map(decodeMeta(payload), (meta) => ({ kind: 'meta', meta }));
+    return map(decodeCommandAck(payload), ({ id, ok, error }) =>
+      error === undefined ? { kind: 'answer', key: id, ok } : { kind: 'answer', key: id, ok, error },
+    );
+  }
+
+  maySubscribe(filter: string): boolean {
+    return deviceMaySubscribe(this.deviceId, filter);
+  }
+
+  subscribed(filter: string): { resume: boolean; commands: boolean } {
+    return { resume: filter === topicFor(this.deviceId, 'ack'), commands: filter === topicFor(this.deviceId, 'cmd') };
+  }
+
+  /** `{"id", "action", "params", "expiresAt"}` on devices/{id}/cmd, answered on cmd/ack with the same id. */
+  command(command: Command): CommandPlan {
+    const { id, action, params, expiresAt } = command;
+    const payload = JSON.stringify({ id, action, params, expiresAt });
+    return { ok: true, publishes: [{ topic: topicFor(this.deviceId, 'cmd'), payload }], answer: id };
+  }
+}
+
+function map<T>(decoded: Decoded<T>, input: (value: T) => DialectInput): Decoded<DialectInput[]> {
+  return decoded.ok ? { ok: true, value: [input(decoded.value)] } : decoded;
+}

@@ -1,5 +1,5 @@
 // Topic scheme v1: everything about one device lives under `devices/{id}/`.
-//   device → hub: telemetry, status, meta, cmd/ack
+//   device → hub: telemetry (and telemetry/<metric> with a plain number), status, meta, cmd/ack
 //   hub → device: ack, cmd, error
 // This file is the only place that builds or splits these topic strings.
 import { checkDeviceId } from '../../../../core/model.js';
@@ -29,9 +29,10 @@ export function parseTopic(topic: string): ParsedTopic {
   const invalid = checkDeviceId(deviceId);
   if (invalid) return { ok: false, reason: `invalid device id in topic ${topic}: ${invalid}` };
   const kind = parts.slice(2).join('/');
-  if (DEVICE_TOPICS.has(kind)) return { ok: true, deviceId, kind, direction: 'device' };
+  if (DEVICE_TOPICS.has(kind) || (parts.length === 4 && parts[2] === 'telemetry' && parts[3] !== ''))
+    return { ok: true, deviceId, kind, direction: 'device' };
   if (HUB_TOPICS.has(kind)) return { ok: true, deviceId, kind, direction: 'hub' };
-  return { ok: false, reason: `unknown topic: ${topic}; devices publish telemetry, status, meta or cmd/ack` };
+  return { ok: false, reason: `unknown topic: ${topic}; devices publish telemetry, telemetry/<metric>, status, meta or cmd/ack` };
 }
 
 /** Subscriptions a device may hold: exactly its own ack, cmd and error topics (no wildcards). */
