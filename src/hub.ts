@@ -25,6 +25,7 @@ import { SerialStage } from './transports/serial/serial-stage.js';
 import { VERSION } from './version.js';
 // MQTT devices: embedded broker, device keys, MQTT over WebSocket.
 import { DeviceCredentials } from './core/credentials.js';
+import { DEFAULT_KEY_CHECK_LIMITS, KeyChecks } from './core/key-checks.js';
 import { MqttBroker } from './transports/mqtt/broker.js';
 import { mqttWebSocketRoute } from './transports/mqtt/websocket-route.js';
 import { provisioningRoutes } from './http/routes/provisioning.js';
@@ -81,7 +82,22 @@ export class Hub {
     this.commands = new CommandService({ devices: this.devices, bus: this.bus, store, log: coreLog.child({ part: 'commands' }) });
     this.latest = new LatestReadings(this.bus);
 
-    this.credentials = new DeviceCredentials(store);
+    const keyDerivations = this.metrics.registry.counter(
+      'hub_key_derivations_total',
+      'Device key checks that ran scrypt, by lane (normal, penalty).',
+    );
+    const keyChecksBusy = this.metrics.registry.counter(
+      'hub_key_checks_busy_total',
+      'Device logins refused because too many key checks were running or queued, by reason.',
+    );
+    this.credentials = new DeviceCredentials(
+      store,
+      Date.now,
+      new KeyChecks(DEFAULT_KEY_CHECK_LIMITS, {
+        derived: (penalised) => keyDerivations.inc({ lane: penalised ? 'penalty' : 'normal' }),
+        busy: (reason) => keyChecksBusy.inc({ reason }),
+      }),
+    );
     const transportContext = (name: string): TransportContext => ({
       bus: this.bus,
       devices: this.devices,
@@ -171,6 +187,11 @@ export class Hub {
         tls: config.httpTlsCert && config.httpTlsKey ? { certFile: config.httpTlsCert, keyFile: config.httpTlsKey } : undefined,
       },
       routes,
+    );
+    this.metrics.registry.gauge(
+      'hub_key_checks_in_flight',
+      'Device key checks running or queued now.',
+      () => this.credentials.checks.inFlight,
     );
     this.metrics.registry.gauge('hub_pending_readings', 'Readings accepted but not yet written.', () => this.ingest.pendingReadings);
     this.metrics.registry.gauge('hub_connections', 'Open connections by kind: MQTT clients (TCP and WebSocket) and SSE streams.', () => [

@@ -1,7 +1,10 @@
-// Failed-authentication limiter, per remote address and in memory: after `limit` failures within
-// `windowMs` an address is refused (HTTP 429, MQTT CONNACK 3) until its window ends. It slows the
-// guessing of API tokens and device keys without state outside the process; a restart forgets
-// it, which is acceptable for this purpose.
+// Failed-authentication limiter, in memory, per key: a remote address, or a credential's name
+// (`device:<id>`). After `limit` failures within `windowMs` the key is marked until its window
+// ends. A mark never refuses a credential that is valid: the credential is checked first (behind
+// NAT or a reverse proxy one broken device must not lock out every other one); a marked caller's
+// wrong credentials are answered "too many failures, retry in N s" (HTTP 429, MQTT CONNACK 3)
+// instead of "wrong", and its device-key checks run in the slow lane of KeyChecks. A restart
+// forgets the marks, which is acceptable for this purpose.
 export class AuthFailureLimiter {
   private readonly failures = new Map<string, { count: number; windowEnds: number }>();
 

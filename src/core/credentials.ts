@@ -4,13 +4,20 @@
 // Verifying costs a scrypt run; keys verified in this process are remembered (as a SHA-256
 // digest, never the key itself, tied to the stored hash it matched) so a device that reconnects
 // often does not pay it again, while a key replaced or revoked by another process stops working.
+// Wrong keys are remembered the same way for a while, so a device retrying a wrong key costs one
+// run, not one a second. Runs go through KeyChecks (a bound on concurrent runs). An unknown
+// device id costs the same run as a wrong key, so the answer's timing does not tell which ids exist.
 import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Store } from './store.js';
 import { checkDeviceId, type MqttDialectKind } from './model.js';
+import { KeyChecks } from './key-checks.js';
 
 const RECORD_KIND = 'device-key';
 /** Cost parameters stored with every hash so they can be raised later without breaking old keys. */
 const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32 } as const;
+/** How long a wrong key is answered without a new run, and how many such answers are kept. */
+const WRONG_KEY_MEMORY_MS = 10 * 60_000;
+const WRONG_KEY_MEMORY_SIZE = 10_000;
 
 interface KeyRecord {
   algorithm: 'scrypt';
@@ -38,12 +45,23 @@ export class CredentialError extends Error {
   }
 }
 
+/** Who is asking, for the bound on concurrent checks: the peer's address, and whether the failure limiter marked it. */
+export interface KeyCheckCaller {
+  caller: string;
+  penalised: boolean;
+}
+
 export class DeviceCredentials {
   private readonly verified = new Map<string, { digest: Buffer; hash: string }>();
+  /** Wrong keys met recently: device id and key digest → the stored hash they failed against ('' for an unknown id). */
+  private readonly wrong = new Map<string, { hash: string; until: number }>();
+  /** What an unknown id's key is derived against, so it costs what a wrong key costs. */
+  private readonly decoy = { salt: randomBytes(16), length: SCRYPT.keyLength };
 
   constructor(
     private readonly store: Pick<Store, 'putRecord' | 'getRecord' | 'deleteRecord' | 'listRecords'>,
     private readonly clock: () => number = Date.now,
+    readonly checks: KeyChecks = new KeyChecks(),
   ) {}
 
   /** Creates (or replaces) a device's key and returns it; this is the only time the key exists in clear. */
@@ -69,17 +87,42 @@ export class DeviceCredentials {
     return { id: deviceId, key };
   }
 
-  async verify(deviceId: string, key: string): Promise<boolean> {
+  /**
+   * Whether `key` is the device's key. Throws KeyCheckBusyError when the check does not fit in
+   * the bound on concurrent runs; the caller answers "busy, retry" rather than "wrong key".
+   */
+  async verify(deviceId: string, key: string, from: KeyCheckCaller = { caller: 'local', penalised: false }): Promise<boolean> {
     const digest = sha256(key);
     const record = parseRecord(await this.store.getRecord(RECORD_KIND, deviceId));
-    if (!record) return false;
     const known = this.verified.get(deviceId);
-    if (known && known.hash === record.hash && timingSafeEqual(known.digest, digest)) return true;
+    if (record && known && known.hash === record.hash && timingSafeEqual(known.digest, digest)) return true;
+    const wrongKey = `${deviceId}\0${digest.toString('hex')}`;
+    const remembered = this.wrong.get(wrongKey);
+    if (remembered && remembered.until > this.clock() && remembered.hash === (record?.hash ?? '')) return false;
+    const ok = await this.checks.run(from.caller, from.penalised, () => this.derive(key, record));
+    if (ok && record) this.verified.set(deviceId, { digest, hash: record.hash });
+    else this.rememberWrong(wrongKey, record?.hash ?? '');
+    return ok;
+  }
+
+  /** One scrypt run: against the stored hash, or for an unknown id against a decoy that matches nothing. */
+  private async derive(key: string, record: KeyRecord | null): Promise<boolean> {
+    if (!record) {
+      await scrypt(key, this.decoy.salt, this.decoy.length, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
+      return false;
+    }
     const expected = Buffer.from(record.hash, 'base64');
     const actual = await scrypt(key, Buffer.from(record.salt, 'base64'), expected.length, { N: record.N, r: record.r, p: record.p });
-    const ok = actual.length === expected.length && timingSafeEqual(actual, expected);
-    if (ok) this.verified.set(deviceId, { digest, hash: record.hash });
-    return ok;
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  }
+
+  private rememberWrong(wrongKey: string, hash: string): void {
+    if (this.wrong.size >= WRONG_KEY_MEMORY_SIZE) {
+      const now = this.clock();
+      for (const [k, v] of this.wrong) if (v.until <= now) this.wrong.delete(k);
+      if (this.wrong.size >= WRONG_KEY_MEMORY_SIZE) this.wrong.delete(this.wrong.keys().next().value!);
+    }
+    this.wrong.set(wrongKey, { hash, until: this.clock() + WRONG_KEY_MEMORY_MS });
   }
 
   /** The dialect the device was provisioned with; null for the hub's own (or an unknown device). */

@@ -2,7 +2,7 @@
 // names (`config: { role }`), viewer when it names none; /api/health, /metrics and /docs are
 // open. Tokens come as `Authorization: Bearer <token>` or `?token=` (EventSource cannot set
 // headers). Refusals are JSON 401/403, counted and logged; an address that keeps presenting bad
-// tokens gets 429 for a while. With auth off (a development setting) every caller is admin.
+// tokens gets 429 for its bad tokens for a while (a valid token from it still passes). With auth off (a development setting) every caller is admin.
 import type { AuthFailureLimiter } from '../core/auth-failure-limiter.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -53,17 +53,19 @@ const auth: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps) => {
       request.principal = { role: 'admin', tokenId: 'auth-off' };
       return;
     }
-    const wait = deps.limiter.blockedFor(request.ip);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      return refuse(request, reply, 429, 'rate_limited', `too many failed authentications from this address; retry in ${wait} s`);
-    }
     const token = presentedToken(request);
     if (token === null)
       return refuse(request, reply, 401, 'missing', 'an API token is required (Authorization: Bearer <token> or ?token=)');
+    // The token is checked first (a hash and a lookup): a valid one is never refused for the
+    // failures of others behind the same address; a wrong one from a marked address gets 429.
     const principal = await deps.tokens.verify(token);
     if (!principal) {
+      const wait = deps.limiter.blockedFor(request.ip);
       deps.limiter.fail(request.ip);
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        return refuse(request, reply, 429, 'rate_limited', `too many failed authentications from this address; retry in ${wait} s`);
+      }
       return refuse(request, reply, 401, 'invalid', 'the API token is not valid');
     }
     if (!roleAllows(principal.role, need))

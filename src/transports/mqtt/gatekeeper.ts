@@ -5,6 +5,7 @@
 // client id (see checkClientId), and may subscribe only to its own ack, cmd and error topics.
 import type { AuthenticateError, Client, Subscription } from 'aedes';
 import type { AuthFailureLimiter } from '../../core/auth-failure-limiter.js';
+import { KeyCheckBusyError } from '../../core/key-checks.js';
 import { checkDeviceId } from '../../core/model.js';
 import type { HubLogger } from '../../core/logger.js';
 import type { TransportContext } from '../context.js';
@@ -93,18 +94,46 @@ export class Gatekeeper {
       if (await this.deps.credentials.exists(deviceId)) throw authError(NOT_AUTHORIZED, `${deviceId} has a device key; log in with it`);
     } else {
       deviceId = username;
-      const remote = remoteAddress(client);
-      const waitS = this.deps.limiter.blockedFor(remote);
-      if (waitS > 0) throw authError(SERVER_UNAVAILABLE, `too many failed logins from ${remote}; try again in ${waitS} s`);
-      if (checkDeviceId(deviceId) || !password || !(await this.deps.credentials.verify(deviceId, password.toString('utf8')))) {
-        this.deps.limiter.fail(remote);
-        throw authError(BAD_USERNAME_OR_PASSWORD, `bad credentials for ${JSON.stringify(deviceId)}: unknown device or wrong key`);
-      }
+      await this.checkKey(client, deviceId, password);
     }
+    const known = this.deps.devices.get(deviceId);
+    // A device's transport changes only by an admin's action, never by whoever logs in with its id.
+    if (known && known.transport !== 'mqtt')
+      throw authError(
+        NOT_AUTHORIZED,
+        `${deviceId} is a ${known.transport} device; it does not log in over MQTT unless an admin provisions it for MQTT`,
+      );
     await this.checkClientId(client.id, deviceId);
     const binding = DialectSessions.bindingOf(deviceId, await this.deps.credentials.dialect(deviceId));
     await this.registerIfNew(deviceId, binding);
     return { deviceId, binding };
+  }
+
+  /**
+   * The key is checked before any mark of the failure limiter is looked at, so a valid key is
+   * never refused for the failures of others behind the same address. A wrong key counts against
+   * the address and the device id; once either is marked, the answer says how long to wait.
+   */
+  private async checkKey(client: Client, deviceId: string, password: Buffer | undefined): Promise<void> {
+    const remote = remoteAddress(client);
+    const credential = `device:${deviceId}`;
+    const { limiter } = this.deps;
+    const penalised = limiter.blockedFor(remote) > 0 || limiter.blockedFor(credential) > 0;
+    let ok = false;
+    if (!checkDeviceId(deviceId) && password) {
+      try {
+        ok = await this.deps.credentials.verify(deviceId, password.toString('utf8'), { caller: remote, penalised });
+      } catch (err) {
+        if (err instanceof KeyCheckBusyError) throw authError(SERVER_UNAVAILABLE, err.message);
+        throw err;
+      }
+    }
+    if (ok) return;
+    const waitS = Math.max(limiter.blockedFor(remote), limiter.blockedFor(credential));
+    limiter.fail(remote);
+    limiter.fail(credential);
+    if (waitS > 0) throw authError(SERVER_UNAVAILABLE, `too many failed logins from ${remote} or for ${deviceId}; try again in ${waitS} s`);
+    throw authError(BAD_USERNAME_OR_PASSWORD, `bad credentials for ${JSON.stringify(deviceId)}: unknown device or wrong key`);
   }
 
   /**

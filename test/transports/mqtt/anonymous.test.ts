@@ -40,3 +40,16 @@ test('an invalid client id, and a wrong or missing key for a provisioned device,
     'a device with a key cannot log in without it',
   );
 });
+
+test("an MQTT client cannot take a serial device's id, with or without a key; the device keeps its transport", async () => {
+  // The device a serial session registered (a DSMR meter on its port).
+  await t.hub.devices.register({ id: 'meter-42', name: 'Meter', transport: 'dsmr' });
+  await assert.rejects(rawClient(t, { clientId: 'meter-42' }), (err: Error & { code?: number }) => err.code === 5);
+  const key = (await t.hub.credentials.provision('meter-42')).key;
+  await assert.rejects(
+    rawClient(t, { clientId: 'meter-42', username: 'meter-42', password: key }),
+    (err: Error & { code?: number }) => err.code === 5,
+  );
+  const { body } = await getJson(`${t.url}/api/devices/meter-42`);
+  assert.equal(body.device.transport, 'dsmr');
+});
