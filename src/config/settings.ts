@@ -202,6 +202,14 @@ export const SETTINGS = {
     choices: ['on', 'off'],
     doc: 'API tokens required for /api (viewer, operator, admin); "off" is for development only: every caller is admin.',
   },
+  metricsAuth: {
+    env: 'HUB_METRICS_AUTH',
+    flag: '--metrics-auth',
+    kind: 'string',
+    default: 'public',
+    choices: ['public', 'viewer'],
+    doc: '"public" serves /metrics to anyone (the Prometheus convention); "viewer" asks for an API token of at least the viewer role (Prometheus: `authorization: {credentials: <token>}`).',
+  },
   authFailureLimit: {
     env: 'HUB_AUTH_FAILURE_LIMIT',
     flag: '--auth-failure-limit',

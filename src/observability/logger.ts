@@ -1,9 +1,10 @@
 // The hub's logger: pino on stdout. At a terminal people get readable lines (pino-pretty,
 // formatted in this process and written synchronously, so the last lines before an exit are not
 // lost); anywhere else (a pipe, a file, a container's log collector) one JSON object per line.
-// HUB_LOG_FORMAT forces either.
+// HUB_LOG_FORMAT forces either. Credentials are replaced in every line (redact.ts).
 import { pino, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
+import { redact, redactText } from './redact.js';
 
 export type LogFormat = 'auto' | 'pretty' | 'json';
 
@@ -17,8 +18,16 @@ export function createLogger(level: string, format: LogFormat = 'json', output: 
   const options = {
     level,
     base: { name: 'telemetry-hub' },
-    // Errors logged as { err } keep their stack and message.
-    serializers: { err: pino.stdSerializers.err },
+    // Errors logged as { err } keep their stack and message, with any credential in them replaced.
+    serializers: { err: (err: Error) => redact(pino.stdSerializers.err(err)) as ReturnType<typeof pino.stdSerializers.err> },
+    // No credential reaches a line: fields named like secrets, and secrets inside any string.
+    formatters: { log: (fields: Record<string, unknown>) => redact(fields) as Record<string, unknown> },
+    hooks: {
+      logMethod(this: Logger, args: Parameters<Logger['info']>, method: Logger['info']) {
+        const redacted = args.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg));
+        return method.apply(this, redacted as Parameters<Logger['info']>);
+      },
+    },
   };
   const pretty = format === 'pretty' || (format === 'auto' && output.isTTY === true);
   if (pretty) {

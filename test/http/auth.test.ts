@@ -203,3 +203,14 @@ test('routes name their least role in config: admin routes refuse operators; pub
   assert.equal((await app.inject('/api/open')).statusCode, 200);
   assert.equal((await app.inject('/elsewhere')).statusCode, 200);
 });
+
+test('/metrics is public by default; HUB_METRICS_AUTH=viewer asks for a token', async (ctx) => {
+  const open = await startHub(ctx, { auth: 'on' });
+  assert.equal((await fetch(`${open.url}/metrics`)).status, 200);
+  const closed = await startHub(ctx, { auth: 'on', metricsAuth: 'viewer' });
+  assert.equal((await fetch(`${closed.url}/metrics`)).status, 401);
+  const token = (await closed.hub.tokens.add('viewer')).token;
+  const res = await fetch(`${closed.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /^hub_pending_readings /m);
+});

@@ -14,6 +14,8 @@ export interface HealthRouteDeps {
   version: string;
   startedAt: number;
   renderMetrics: () => string;
+  /** Who may read /metrics: anyone (the Prometheus convention) or a viewer token (HUB_METRICS_AUTH). */
+  metricsRole: 'public' | 'viewer';
 }
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteDeps> = async (app, deps) => {
@@ -44,8 +46,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteDeps> = async (a
     },
   );
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text format)', produces: ['text/plain'] } }, async (_request, reply) => {
-    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
-    return deps.renderMetrics();
-  });
+  app.get(
+    '/metrics',
+    { config: { role: deps.metricsRole }, schema: { summary: 'Prometheus metrics (text format)', produces: ['text/plain'] } },
+    async (_request, reply) => {
+      reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+      return deps.renderMetrics();
+    },
+  );
 };
