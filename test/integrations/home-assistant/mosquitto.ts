@@ -39,6 +39,8 @@ export async function startMosquitto(t: TestContext, options: { user?: { name: s
   const dir = tempDir(t, 'mosquitto-');
   const port = await freePort();
   const lines = [`listener ${port} 127.0.0.1`, 'persistence false'];
+  // Started as root, mosquitto would switch to its own user, who cannot read this test's directory.
+  if (process.getuid?.() === 0) lines.push('user root');
   if (options.user) {
     const passwd = join(dir, 'passwd');
     execFileSync('mosquitto_passwd', ['-c', '-b', passwd, options.user.name, options.user.password]);

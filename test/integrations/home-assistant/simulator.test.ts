@@ -2,6 +2,8 @@
 // Assistant's place: the climate sensor's discovery configs checked field by field, its state
 // and availability, the relay switched from Home Assistant, the birth message, removal, health.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Command } from '../../../src/core/model.js';
 import { VERSION } from '../../../src/version.js';
@@ -17,6 +19,12 @@ const DEVICE_BLOCK = {
   model: 'MQTT device',
   sw_version: 'simulator-1',
 };
+/** How Home Assistant's own test removes a discovered entity: an empty payload on its config topic. */
+const REMOVAL = readFileSync(join(import.meta.dirname, 'fixtures', 'ha_discovery.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => JSON.parse(line))
+  .find((line) => line.source.test === 'test_removal').payload as string;
 const AVAILABILITY = [{ topic: 'telemetry-hub/status' }, { topic: 'telemetry-hub/sim-001/availability' }];
 
 test('a simulated climate sensor appears in Home Assistant with its sensors, state and relay', async (t) => {
@@ -107,10 +115,12 @@ test("Home Assistant's birth message brings every config again; a removed device
   assert.equal(sim1Configs.length, 3, `temperature, humidity, relay: ${sim1Configs}`);
   const mark = ha.messages.length;
   hub.bus.emit('deviceRemoved', { id: 'sim-001' });
-  for (const topic of sim1Configs) await ha.waitForPayload(topic, '', mark);
+  assert.equal(REMOVAL, '');
+  for (const topic of sim1Configs) await ha.waitForPayload(topic, REMOVAL, mark);
   await ha.waitForPayload('telemetry-hub/sim-001/state', '', mark);
 
-  // A Home Assistant that connects now finds no config of the removed device, and the other's still.
+  // A Home Assistant that connects now finds no config of the removed device (the empty payloads
+  // were retained, which clears the broker's copy), and the other's still.
   const late = await HomeAssistantSide.connect(t, broker.url);
   await late.config('homeassistant/sensor/telemetry-hub_sim-002/power/config');
   assert.deepEqual(
