@@ -83,7 +83,7 @@ export class HomeAssistantBridge implements Stage {
         clientId: `${this.topics.hubId}-${randomBytes(4).toString('hex')}`,
         will: { topic: this.topics.bridgeStatus, payload: 'offline' },
       },
-      { onConnect: () => this.onConnect(), onMessage: (topic, payload) => this.onMessage(topic, payload) },
+      { onConnect: () => this.onConnect(), onMessage: (topic, payload, retained) => this.onMessage(topic, payload, retained) },
       this.deps.log,
     );
     this.link.start();
@@ -179,11 +179,15 @@ export class HomeAssistantBridge implements Stage {
     }
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  private onMessage(topic: string, payload: Buffer, retained: boolean): void {
     if (topic === this.topics.haStatus) {
       if (payload.toString() !== 'online') return;
       this.deps.log.info({ topic }, 'Home Assistant is online; publishing every device again');
       this.publishAll();
+      return;
+    }
+    if (retained) {
+      this.refuse('retained', 'a retained message on a command topic is replayed on every subscribe; commands must not be retained', topic);
       return;
     }
     const route = this.commandRoutes.get(topic);

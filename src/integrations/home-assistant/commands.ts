@@ -11,6 +11,8 @@ export type HaCommandRefusalCode =
   | 'unknown_entity'
   /** The payload is not what the entity's config announced. */
   | 'bad_payload'
+  /** A retained command the broker replays on subscribe: an old wish, never carried out again. */
+  | 'retained'
   /** The command service refused it (the device is gone, or no transport carries its commands). */
   | 'command_refused';
 

@@ -20,7 +20,8 @@ export interface BrokerLinkOptions {
 export interface BrokerLinkHandlers {
   /** After every (re)connection: subscribe and publish what the broker should hold. */
   onConnect(): void;
-  onMessage(topic: string, payload: Buffer): void;
+  /** `retained`: replayed from the broker's store on subscribe, not sent just now. */
+  onMessage(topic: string, payload: Buffer, retained: boolean): void;
 }
 
 export interface LinkHealth {
@@ -85,7 +86,7 @@ export class BrokerLink {
       this.lastError = err.message;
       this.log.warn({ url: redact(url), err: err.message }, 'Home Assistant broker connection failed; retrying');
     });
-    client.on('message', (topic, payload) => this.handlers.onMessage(topic, payload));
+    client.on('message', (topic, payload, packet) => this.handlers.onMessage(topic, payload, packet.retain));
   }
 
   /** Publishes when connected; while not, drops it (everything is republished on connect). */

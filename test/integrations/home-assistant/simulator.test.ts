@@ -97,10 +97,16 @@ test('a simulated climate sensor appears in Home Assistant with its sensors, sta
 test("Home Assistant's birth message brings every config again; a removed device's configs are emptied", async (t) => {
   const broker = await startMosquitto(t);
   const ha = await HomeAssistantSide.connect(t, broker.url);
-  const { hub } = await startHub(t, { simulate: 2, simulateIntervalMs: 100, haMqttUrl: broker.url });
+  // A command someone retained: the broker replays it on every subscribe, so it is never carried out.
+  await ha.publish('telemetry-hub/sim-001/relay/set', 'OFF', { retain: true });
+  const { hub, url } = await startHub(t, { simulate: 2, simulateIntervalMs: 100, haMqttUrl: broker.url });
   const configTopic = `${SENSOR}/temperature/config`;
   await ha.config(configTopic);
   await ha.config('homeassistant/switch/telemetry-hub_sim-001/relay/config');
+  await waitFor('the retained command refused', async () =>
+    /hub_ha_commands_refused_total\{reason="retained"\} 1$/m.test(await (await fetch(`${url}/metrics`)).text()),
+  );
+  assert.deepEqual(await hub.store.loadCommands({ deviceId: 'sim-001' }), [], 'no command was made from it');
 
   const before = ha.messages.length;
   await ha.publish('homeassistant/status', 'offline');
