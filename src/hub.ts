@@ -2,7 +2,7 @@
 // together without I/O; start() opens the store and starts stages along the data path
 // (store → core → transports → live out/HTTP); stop() runs the same list in reverse.
 import type { Logger } from 'pino';
-import type { Config } from './config/settings.js';
+import { SETTINGS, type Config } from './config/settings.js';
 import { CommandService } from './core/commands.js';
 import { DeviceRegistry } from './core/devices.js';
 import { EventBus } from './core/events.js';
@@ -39,6 +39,9 @@ import { pollRoutes } from './live/poll-route.js';
 import { sseRoutes } from './live/sse-route.js';
 // The browser dashboard (built into dashboard/dist), served at /.
 import { dashboardRoutes, DEFAULT_DASHBOARD_DIR } from './http/routes/dashboard.js';
+// Integrations: the hub's devices published to other systems.
+import { HomeAssistantBridge } from './integrations/home-assistant/bridge.js';
+import { checkTopicRoot } from './integrations/home-assistant/topics.js';
 
 export class Hub {
   readonly bus: EventBus;
@@ -57,6 +60,7 @@ export class Hub {
   readonly serial: SerialStage;
   readonly live: LiveService;
   readonly tokens: TokenService;
+  readonly homeAssistant: HomeAssistantBridge | null;
   private readonly stages: Stage[];
   private started: Stage[] = [];
 
@@ -143,9 +147,32 @@ export class Hub {
       clientQueue: config.liveClientQueue,
       retryMs: config.liveRetryMs,
     });
+    this.homeAssistant = config.haMqttUrl
+      ? new HomeAssistantBridge(
+          {
+            bus: this.bus,
+            devices: this.devices,
+            commands: this.commands,
+            log: log.child({ stage: 'home-assistant' }),
+            registry: this.metrics.registry,
+          },
+          {
+            url: config.haMqttUrl,
+            username: config.haMqttUsername,
+            password: config.haMqttPassword,
+            discoveryPrefix: checkTopicRoot(SETTINGS.haDiscoveryPrefix.env, config.haDiscoveryPrefix),
+            baseTopic: checkTopicRoot(SETTINGS.haBaseTopic.env, config.haBaseTopic),
+            stateIntervalMs: config.haStateIntervalMs,
+            commandTimeoutMs: 10_000,
+            version: VERSION,
+          },
+        )
+      : null;
+    const homeAssistant = this.homeAssistant;
     const healthChecks: HealthCheck[] = [
       { name: 'store', check: () => store.health() },
       { name: 'broker', check: () => this.mqtt.health() },
+      ...(homeAssistant ? [{ name: 'homeAssistant', check: async () => homeAssistant.health() }] : []),
     ];
     const routes = [
       // first: its hook guards every route registered after it
@@ -226,6 +253,8 @@ export class Hub {
         print: (line) => process.stdout.write(line),
       }),
       this.live,
+      // after live and before the inputs: it sees every device event from the first one on
+      ...(this.homeAssistant ? [this.homeAssistant] : []),
       this.mqtt, // before the simulator: simulated devices are MQTT clients of this broker
       ...(this.simulator ? [this.simulator] : []),
       this.serial,

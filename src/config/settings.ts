@@ -285,6 +285,51 @@ export const SETTINGS = {
     default: '',
     doc: 'Comma-separated browser origins, besides the hub\'s own, allowed on the WebSocket control channel ("*" for any).',
   },
+  // Home Assistant: the bridge to an external MQTT broker (off while HUB_HA_MQTT_URL is unset).
+  haMqttUrl: {
+    env: 'HUB_HA_MQTT_URL',
+    flag: '--ha-mqtt-url',
+    kind: 'string',
+    default: '',
+    doc: 'MQTT broker Home Assistant uses (`mqtt://host:1883`, `mqtts://…`); when set, every device is published there through MQTT discovery. Unset: no Home Assistant bridge.',
+  },
+  haMqttUsername: {
+    env: 'HUB_HA_MQTT_USERNAME',
+    flag: '--ha-mqtt-username',
+    kind: 'string',
+    default: '',
+    doc: "User name for HUB_HA_MQTT_URL's broker.",
+  },
+  haMqttPassword: {
+    env: 'HUB_HA_MQTT_PASSWORD',
+    flag: '--ha-mqtt-password',
+    kind: 'string',
+    default: '',
+    doc: 'Password for HUB_HA_MQTT_USERNAME.',
+  },
+  haDiscoveryPrefix: {
+    env: 'HUB_HA_DISCOVERY_PREFIX',
+    flag: '--ha-discovery-prefix',
+    kind: 'string',
+    default: 'homeassistant',
+    doc: "Home Assistant's discovery prefix: configs go to `<prefix>/<component>/<node>/<object>/config`, and `<prefix>/status` is its birth message.",
+  },
+  haBaseTopic: {
+    env: 'HUB_HA_BASE_TOPIC',
+    flag: '--ha-base-topic',
+    kind: 'string',
+    default: 'telemetry-hub',
+    doc: "Topic under which the hub publishes state, availability and takes commands for Home Assistant; it also makes the entities' unique ids, so give each hub on one broker its own.",
+  },
+  haStateIntervalMs: {
+    env: 'HUB_HA_STATE_INTERVAL_MS',
+    flag: '--ha-state-interval-ms',
+    kind: 'int',
+    default: 1000,
+    min: 0,
+    max: 3_600_000,
+    doc: 'Shortest time between two state publishes of one device to Home Assistant; readings in between are folded into the next one (0: every reading).',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -10,6 +10,8 @@ export interface HubEvents {
   command: Command;
   /** A device was registered or its description changed. */
   device: Device;
+  /** A device was removed from the hub. */
+  deviceRemoved: { id: string };
   /** A reading or a whole message was refused (counted and logged where refused); live clients see it per device. */
   refusal: { deviceId: string | null; source: string } & Refusal;
   /** A device declared it no longer holds seqs from..to (inclusive): they were never stored. */
