@@ -73,7 +73,7 @@ export class Hub {
     this.bus = new EventBus((event, err) => log.error({ err, event }, 'event listener failed'));
     this.store = options.store ?? createStore(config, log.child({ stage: 'store' }));
     const store = this.store;
-    this.devices = new DeviceRegistry(store, this.streams, this.bus);
+    this.devices = new DeviceRegistry(store, this.streams, this.bus, Date.now, config.maxMetricsPerDevice);
     const coreLog = log.child({ stage: 'core' });
     this.ingest = new Ingest(
       { store, devices: this.devices, streams: this.streams, bus: this.bus, log: coreLog.child({ part: 'ingest' }), metrics: this.metrics },

@@ -151,6 +151,15 @@ export const SETTINGS = {
     max: 10_000_000,
     doc: 'Unwritten readings held while the store is slow or down; beyond this messages are refused and devices resend.',
   },
+  maxMetricsPerDevice: {
+    env: 'HUB_MAX_METRICS_PER_DEVICE',
+    flag: '--max-metrics-per-device',
+    kind: 'int',
+    default: 500,
+    min: 1,
+    max: 100_000,
+    doc: "Distinct metric names one device may have; readings of further new names are refused (reason on the device's error topic or `err` frame) and counted as too_many_metrics.",
+  },
   staleFactor: {
     env: 'HUB_STALE_FACTOR',
     flag: '--stale-factor',

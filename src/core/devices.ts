@@ -12,12 +12,16 @@ export type DeviceDescription = Pick<Device, 'id' | 'name' | 'transport'> &
 export class DeviceRegistry implements Stage {
   readonly name = 'registry';
   private readonly devices = new Map<string, Device>();
+  /** Per device, the metric names it has or has been admitted to have (admitMetrics). */
+  private readonly admitted = new Map<string, Set<string>>();
 
   constructor(
     private readonly store: Pick<Store, 'loadDevices' | 'saveDevice'>,
     private readonly streams: StreamLedger,
     private readonly bus: EventBus,
     private readonly clock: () => number = Date.now,
+    /** Distinct metric names one device may have: each costs memory, a bigger device record and bigger live replays. */
+    readonly maxMetrics = 500,
   ) {}
 
   /** Loads the known devices and restores their stream heads, before anything may register or submit. */
@@ -58,6 +62,27 @@ export class DeviceRegistry implements Stage {
     this.devices.set(device.id, device);
     this.bus.emit('device', device);
     return device;
+  }
+
+  /**
+   * Admits the metric names of a message: returns those the device may not add (new names past
+   * its `maxMetrics`, counted in the order given). Admitted names count at once, before the
+   * device record that lists them is written, so messages in quick succession cannot each fill
+   * the same room.
+   */
+  admitMetrics(id: string, names: Iterable<string>, options: { allOrNone?: boolean } = {}): Set<string> {
+    const over = new Set<string>();
+    let admitted = this.admitted.get(id);
+    if (!admitted) this.admitted.set(id, (admitted = new Set(this.devices.get(id)?.metrics.map((m) => m.name))));
+    const fresh = [...new Set(names)].filter((name) => !admitted.has(name));
+    // A description (meta) is taken whole or refused whole.
+    if (options.allOrNone && admitted.size + fresh.length > this.maxMetrics) return new Set(fresh.slice(this.maxMetrics - admitted.size));
+    for (const name of names) {
+      if (admitted.has(name) || over.has(name)) continue;
+      if (admitted.size >= this.maxMetrics) over.add(name);
+      else admitted.add(name);
+    }
+    return over;
   }
 
   /** Adds metrics a device reports without having declared them, so listings show them. */

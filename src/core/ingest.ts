@@ -204,7 +204,16 @@ export class Ingest implements Stage {
     const refused: IngestOutcome['refused'] = [];
     const stamps = new Map<number, number>();
     let last = this.lastStamp.get(msg.deviceId) ?? -Infinity;
+    const overLimit = this.deps.devices.admitMetrics(
+      msg.deviceId,
+      msg.readings.map((r) => r.metric),
+    );
     for (const input of msg.readings) {
+      if (overLimit.has(input.metric)) {
+        const detail = `too many metrics: the device has ${this.deps.devices.maxMetrics}, the most one device may have (HUB_MAX_METRICS_PER_DEVICE)`;
+        refused.push({ metric: String(input.metric), code: 'too_many_metrics', detail });
+        continue;
+      }
       let ts = input.ts;
       if (ts === undefined) {
         // The readings of one sample share a time; each further sample gets a later one.

@@ -8,7 +8,7 @@
 export type IngestRefusalCode = 'unknown_device' | 'stopping' | 'busy' | 'seq_gap' | 'bad_first';
 
 /** One reading refused by ingest; the rest of its message is kept. */
-export type ReadingRefusalCode = 'bad_metric' | 'bad_value' | 'bad_timestamp';
+export type ReadingRefusalCode = 'bad_metric' | 'bad_value' | 'bad_timestamp' | 'too_many_metrics';
 
 /** MQTT refusals, each sent to the device on `devices/{id}/error` (except the silent `suspended`). */
 export type MqttRefusalCode =

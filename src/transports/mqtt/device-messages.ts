@@ -205,6 +205,15 @@ export class DeviceMessages {
   }
 
   private meta(deviceId: string, meta: DeviceMeta): Verdict {
+    const over = this.deps.ctx.devices.admitMetrics(deviceId, meta.metrics?.map((m) => m.name) ?? [], { allOrNone: true });
+    if (over.size > 0) {
+      const { maxMetrics } = this.deps.ctx.devices;
+      return {
+        ok: false,
+        code: 'bad_meta',
+        detail: `too many metrics: ${over.size} more than the ${maxMetrics} one device may have (HUB_MAX_METRICS_PER_DEVICE)`,
+      };
+    }
     const device = this.deps.ctx.devices.get(deviceId);
     this.deps.ctx.devices
       .register({ id: deviceId, transport: 'mqtt', ...meta, name: meta.name ?? device?.name ?? deviceId })
