@@ -9,11 +9,15 @@
 import type { ReadingInput } from '../../../core/ingest.js';
 import type { ActuatorSpec, Command, MetricSpec, MqttDialectKind } from '../../../core/model.js';
 import type { MqttRefusalCode, Refusal } from '../../../core/refusals.js';
+import { esphomeDialect } from './esphome/index.js';
+import { homieDialect } from './homie/index.js';
 import { hubDialect } from './hub/index.js';
 
 /** Every dialect the broker speaks, by kind. */
 export const DIALECTS: { readonly hub: MqttDialect } & { readonly [K in MqttDialectKind]?: MqttDialect } = {
   hub: hubDialect,
+  homie: homieDialect,
+  esphome: esphomeDialect,
 };
 
 /** Which dialect a device speaks and the topic its topics are built from. */
