@@ -58,8 +58,10 @@ export class DeviceRegistry implements Stage {
       actuators: desc.actuators ?? existing?.actuators ?? [],
     };
     if (existing && JSON.stringify(existing) === JSON.stringify(device)) return existing;
-    await this.store.saveDevice(device);
+    // Kept before the write: a register that starts meanwhile (a device's meta, then the metrics
+    // its readings name) builds on this description instead of overwriting it with the older one.
     this.devices.set(device.id, device);
+    await this.store.saveDevice(device);
     this.bus.emit('device', device);
     return device;
   }

@@ -5,7 +5,7 @@
 // switches 1/0, switches relay actuators answered by their new state. Home Assistant discovery
 // configs, published when discovery is on, give units, the device's name and its software.
 import type { ActuatorSpec, Command } from '../../../../core/model.js';
-import { requestedState, stateKey } from '../index.js';
+import { requestedState, stateKey } from '../dialect.js';
 import type { CommandPlan, Decoded, DeviceMeta, DialectInput, DialectSession, MqttDialect, TopicRoute } from '../index.js';
 import { parseConfig } from './discovery.js';
 import { checkPrefix, commandTopic, maySubscribe, nodeOf, parseTopic } from './topics.js';

@@ -5,7 +5,7 @@
 // say is gathered in the session and handed to the hub as meta whenever it changes what the hub
 // shows (a metric's unit, the list of actuators).
 import type { Command } from '../../../../core/model.js';
-import { requestedState, stateKey } from '../index.js';
+import { requestedState, stateKey } from '../dialect.js';
 import type { CommandPlan, Decoded, DeviceMeta, DialectInput, DialectSession, MqttDialect, TopicRoute } from '../index.js';
 import { parseDescription } from './description.js';
 import { DATATYPES, PropertyTable, metricOf, metricSpec, readValue, setPayload, type Datatype, type Property } from './properties.js';
