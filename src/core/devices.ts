@@ -70,6 +70,17 @@ export class DeviceRegistry implements Stage {
     await this.register({ ...device, metrics: fresh.map((name) => ({ name })) });
   }
 
+  /**
+   * Forgets a removed device: ingest refuses it and listings drop it from now on. Its stream
+   * ledger stays until what it had pending is written (the caller forgets it then), and its
+   * store entry is the caller's to delete.
+   */
+  remove(id: string): Device | undefined {
+    const device = this.devices.get(id);
+    this.devices.delete(id);
+    return device;
+  }
+
   touch(id: string, ts: number): void {
     const device = this.devices.get(id);
     if (device && (device.lastSeen === null || ts > device.lastSeen)) device.lastSeen = ts;
