@@ -128,6 +128,9 @@ export class DeviceMessages {
       () => this.deps.outbox.ack(deviceId),
       () => {},
     );
+    // A resend far behind the stream: ingest counted it; the device hears why its readings are ignored.
+    if (outcome.status === 'duplicate' && outcome.behind)
+      this.deps.refusals.refuse({ deviceId, topic: `devices/${deviceId}/telemetry`, seq, ...outcome.behind, count: false });
     // Single readings refused inside an accepted message: the rest of it is kept.
     const topic = `devices/${deviceId}/telemetry`;
     for (const r of refused)
