@@ -28,10 +28,14 @@ function builtAt() {
 export function ensureBuild() {
   const sources = ['src', 'tsconfig.json', 'package.json'].map((p) => join(root, p));
   if (builtAt() >= Math.max(...sources.map(newest))) return false;
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', stamp], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', stamp],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
   // tsc leaves its state file alone when the sources' contents did not change (a touched file).
   const now = new Date();

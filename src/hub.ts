@@ -1,7 +1,10 @@
 // The composition root: the one place that knows every stage. The constructor wires objects
 // together without I/O; start() opens the store and starts stages along the data path
 // (store → core → transports → live out/HTTP); stop() runs the same list in reverse.
+import path from 'node:path';
 import type { Logger } from 'pino';
+import { describeStore } from './commands/with-store.js';
+import { startBanner } from './http/start-banner.js';
 import type { Config } from './config/settings.js';
 import { CommandService } from './core/commands.js';
 import { DeviceRegistry } from './core/devices.js';
@@ -61,13 +64,16 @@ export class Hub {
   readonly live: LiveService;
   readonly tokens: TokenService;
   private readonly stages: Stage[];
+  private readonly authBootstrap: AuthBootstrap;
+  private readonly print: (text: string) => void;
   private started: Stage[] = [];
 
   constructor(
     readonly config: Config,
     readonly log: Logger,
-    options: { store?: Store } = {},
+    options: { store?: Store; print?: (text: string) => void } = {},
   ) {
+    this.print = options.print ?? ((text) => process.stdout.write(text));
     const startedAt = Date.now();
     this.bus = new EventBus((event, err) => log.error({ err, event }, 'event listener failed'));
     this.store = options.store ?? createStore(config, log.child({ stage: 'store' }));
@@ -198,6 +204,12 @@ export class Hub {
       ),
     );
 
+    this.authBootstrap = new AuthBootstrap(this.tokens, {
+      mode: config.auth === 'off' ? 'off' : 'on',
+      dataDir: config.dataDir,
+      log: log.child({ stage: 'auth' }),
+      print: () => {}, // the start banner shows a new token, in the dashboard link
+    });
     this.stages = [
       store,
       this.devices, // loads the known devices and their stream heads
@@ -207,12 +219,7 @@ export class Hub {
       this.refusals,
       this.presence,
       this.commands,
-      new AuthBootstrap(this.tokens, {
-        mode: config.auth === 'off' ? 'off' : 'on',
-        dataDir: config.dataDir,
-        log: log.child({ stage: 'auth' }),
-        print: (line) => process.stdout.write(line),
-      }),
+      this.authBootstrap,
       this.live,
       this.mqtt, // before the simulator: simulated devices are MQTT clients of this broker
       ...(this.simulator ? [this.simulator] : []),
@@ -233,6 +240,22 @@ export class Hub {
       this.started.push(stage);
     }
     this.log.info({ http: this.http.url, store: this.store.kind, version: VERSION }, 'telemetry-hub started');
+    this.print(this.banner());
+  }
+
+  /** The human-readable block of where things are (http/start-banner.ts). */
+  banner(): string {
+    const { config } = this;
+    return startBanner({
+      version: VERSION,
+      http: { host: config.httpHost, port: this.http.port, tls: Boolean(config.httpTlsCert && config.httpTlsKey) },
+      mqtt: { host: config.mqttHost, port: this.mqtt.port, tls: this.mqtt.tls },
+      auth:
+        config.auth === 'off'
+          ? { mode: 'off' }
+          : { mode: 'on', created: this.authBootstrap.created, file: path.resolve(config.dataDir, 'admin-token') },
+      store: describeStore(config),
+    });
   }
 
   /** Stops in reverse: inputs close first, then ingest flushes what is pending, the store closes last. */
