@@ -4,7 +4,7 @@
 #              the compose file's `contract` service runs the store tests in);
 #   prod-deps  production dependencies only (npm ci --omit=dev), native modules built here;
 #   runtime    slim Node.js, non-root, the compiled hub and the production node_modules.
-ARG NODE_IMAGE=node:20-bookworm
+ARG NODE_IMAGE=node:22-bookworm
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

@@ -16,7 +16,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-npm ci --no-audit --no-fund
+# The hub supports Node.js 22 and later (package.json engines). On an older Node, npm ci only warns
+# (EBADENGINE); --engine-strict=false keeps a user's npm config from turning that into a failure.
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$node_major" -lt 22 ]; then
+  echo "note: Node.js $(node --version) is older than the supported 22; npm warns (EBADENGINE) and the tests run anyway"
+fi
+npm ci --no-audit --no-fund --engine-strict=false
 npm run build
 npm run typecheck
 npm run lint

@@ -1,8 +1,12 @@
 // The composition root: the one place that knows every stage. The constructor wires objects
 // together without I/O; start() opens the store and starts stages along the data path
 // (store → core → transports → live out/HTTP); stop() runs the same list in reverse.
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { SETTINGS, type Config } from './config/settings.js';
+import { describeStore } from './commands/with-store.js';
+import { chooseDialect } from './transports/mqtt/dialects/provision.js';
+import { startBanner } from './http/start-banner.js';
 import { CommandService } from './core/commands.js';
 import { DeviceRegistry } from './core/devices.js';
 import { EventBus } from './core/events.js';
@@ -11,7 +15,7 @@ import { LatestReadings } from './core/latest.js';
 import { PresenceService } from './core/presence.js';
 import { StreamLedger } from './core/streams.js';
 import { HttpServer, route } from './http/server.js';
-import { deviceRoutes } from './http/routes/devices.js';
+import { deviceRoutes, deviceView } from './http/routes/devices.js';
 import { healthRoutes, type HealthCheck } from './http/routes/health.js';
 import { readingRoutes } from './http/routes/readings.js';
 import { HubMetrics } from './observability/hub-metrics.js';
@@ -28,7 +32,9 @@ import { DeviceCredentials } from './core/credentials.js';
 import { DEFAULT_KEY_CHECK_LIMITS, KeyChecks } from './core/key-checks.js';
 import { MqttBroker } from './transports/mqtt/broker.js';
 import { mqttWebSocketRoute } from './transports/mqtt/websocket-route.js';
-import { provisioningRoutes } from './http/routes/provisioning.js';
+import { deviceAdminRoutes } from './http/routes/device-admin.js';
+import { DeviceLifecycle } from './core/device-lifecycle.js';
+import { RefusalHistory } from './core/refusal-history.js';
 // Live push and API auth.
 import { AuthBootstrap, TokenService } from './http/auth-tokens.js';
 import { authPlugin } from './http/auth.js';
@@ -53,6 +59,8 @@ export class Hub {
   readonly presence: PresenceService;
   readonly commands: CommandService;
   readonly latest: LatestReadings;
+  readonly refusals: RefusalHistory;
+  readonly lifecycle: DeviceLifecycle;
   readonly http: HttpServer;
   readonly simulator: Simulator | null;
   readonly credentials: DeviceCredentials;
@@ -62,13 +70,16 @@ export class Hub {
   readonly tokens: TokenService;
   readonly homeAssistant: HomeAssistantBridge | null;
   private readonly stages: Stage[];
+  private readonly authBootstrap: AuthBootstrap;
+  private readonly print: (text: string) => void;
   private started: Stage[] = [];
 
   constructor(
     readonly config: Config,
     readonly log: Logger,
-    options: { store?: Store } = {},
+    options: { store?: Store; print?: (text: string) => void } = {},
   ) {
+    this.print = options.print ?? ((text) => process.stdout.write(text));
     const startedAt = Date.now();
     this.bus = new EventBus((event, err) => log.error({ err, event }, 'event listener failed'));
     this.store = options.store ?? createStore(config, log.child({ stage: 'store' }));
@@ -84,7 +95,8 @@ export class Hub {
       { staleFactor: config.staleFactor, defaultIntervalMs: 60_000, checkIntervalMs: 1_000 },
     );
     this.commands = new CommandService({ devices: this.devices, bus: this.bus, store, log: coreLog.child({ part: 'commands' }) });
-    this.latest = new LatestReadings(this.bus);
+    this.latest = new LatestReadings(this.bus, store);
+    this.refusals = new RefusalHistory(this.bus);
 
     const keyDerivations = this.metrics.registry.counter(
       'hub_key_derivations_total',
@@ -123,6 +135,16 @@ export class Hub {
       loginLimiter: authFailures,
       tlsCert: config.mqttTlsCert || undefined,
       tlsKey: config.mqttTlsKey || undefined,
+    });
+    this.lifecycle = new DeviceLifecycle({
+      devices: this.devices,
+      credentials: this.credentials,
+      chooseDialect: (id, dialect, topic) => chooseDialect(this.credentials, id, dialect, topic),
+      store,
+      streams: this.streams,
+      bus: this.bus,
+      settled: (id) => this.ingest.settled(id),
+      disconnect: (id, reason) => this.mqtt.disconnectDevice(id, reason),
     });
     this.simulator =
       config.simulate > 0
@@ -190,9 +212,9 @@ export class Hub {
         renderMetrics: () => this.metrics.registry.render(),
         metricsRole: config.metricsAuth === 'viewer' ? 'viewer' : 'public',
       }),
-      route(deviceRoutes, { devices: this.devices, latest: this.latest, store }),
+      route(deviceRoutes, { devices: this.devices, latest: this.latest, refusals: this.refusals, store }),
       route(readingRoutes, { devices: this.devices, store }),
-      route(provisioningRoutes, { credentials: this.credentials, devices: this.devices }),
+      route(deviceAdminRoutes, { lifecycle: this.lifecycle, view: deviceView({ latest: this.latest, refusals: this.refusals }) }),
       route(sseRoutes, { live: this.live }),
       route(pollRoutes, { live: this.live }),
       route(controlRoutes, {
@@ -238,20 +260,22 @@ export class Hub {
       ),
     );
 
+    this.authBootstrap = new AuthBootstrap(this.tokens, {
+      mode: config.auth === 'off' ? 'off' : 'on',
+      dataDir: config.dataDir,
+      log: log.child({ stage: 'auth' }),
+      print: () => {}, // the start banner shows a new token, in the dashboard link
+    });
     this.stages = [
       store,
       this.devices, // loads the known devices and their stream heads
       new Retention(store, config.retentionDays, log.child({ stage: 'retention' })),
       this.ingest,
       this.latest,
+      this.refusals,
       this.presence,
       this.commands,
-      new AuthBootstrap(this.tokens, {
-        mode: config.auth === 'off' ? 'off' : 'on',
-        dataDir: config.dataDir,
-        log: log.child({ stage: 'auth' }),
-        print: (line) => process.stdout.write(line),
-      }),
+      this.authBootstrap,
       this.live,
       // after live and before the inputs: it sees every device event from the first one on
       ...(this.homeAssistant ? [this.homeAssistant] : []),
@@ -274,6 +298,22 @@ export class Hub {
       this.started.push(stage);
     }
     this.log.info({ http: this.http.url, store: this.store.kind, version: VERSION }, 'telemetry-hub started');
+    this.print(this.banner());
+  }
+
+  /** The human-readable block of where things are (http/start-banner.ts). */
+  banner(): string {
+    const { config } = this;
+    return startBanner({
+      version: VERSION,
+      http: { host: config.httpHost, port: this.http.port, tls: Boolean(config.httpTlsCert && config.httpTlsKey) },
+      mqtt: { host: config.mqttHost, port: this.mqtt.port, tls: this.mqtt.tls },
+      auth:
+        config.auth === 'off'
+          ? { mode: 'off' }
+          : { mode: 'on', created: this.authBootstrap.created, file: path.resolve(config.dataDir, 'admin-token') },
+      store: describeStore(config),
+    });
   }
 
   /** Stops in reverse: inputs close first, then ingest flushes what is pending, the store closes last. */

@@ -8,7 +8,8 @@
 // Sequence rules (in order, no holes but those the device declares) live in streams.ts.
 import type { EventBus } from './events.js';
 import { checkMetricName, checkTimestamp, checkValue, type Reading } from './model.js';
-import type { IngestRefusalCode, ReadingRefusalCode, Refusal } from './refusals.js';
+import type { IngestRefusalCode, ReadingRefusalCode, Refusal, SeqNoticeCode } from './refusals.js';
+import { SeqBehindNotices } from './seq-behind.js';
 import type { DeviceRegistry } from './devices.js';
 import type { StreamLedger, StreamLoss } from './streams.js';
 import type { Store } from './store.js';
@@ -52,7 +53,9 @@ interface OutcomeBase {
  * by resending); an accepted or duplicate one says nothing of the kind.
  */
 export type IngestOutcome =
-  | (OutcomeBase & { status: 'accepted' | 'duplicate'; code?: undefined; detail?: undefined })
+  | (OutcomeBase & { status: 'accepted'; code?: undefined; detail?: undefined })
+  /** A resend, dropped; `behind` when its seq lies so far back that the device is told why (once a minute). */
+  | (OutcomeBase & { status: 'duplicate'; code?: undefined; detail?: undefined; behind?: Refusal<SeqNoticeCode> })
   | (OutcomeBase & { status: 'refused' } & Refusal<IngestRefusalCode>);
 
 export interface IngestOptions {
@@ -79,6 +82,7 @@ export class Ingest implements Stage {
   private stopped = true;
   /** The last receive time stamped on an untimed reading, per device. */
   private readonly lastStamp = new Map<string, number>();
+  private readonly seqBehind = new SeqBehindNotices();
 
   constructor(
     private readonly deps: {
@@ -123,9 +127,11 @@ export class Ingest implements Stage {
     if (!this.deps.devices.get(msg.deviceId)) return refuse('unknown_device', `unknown device ${msg.deviceId}`);
     const order = msg.seq === undefined ? { verdict: 'new' as const } : this.deps.streams.classify(msg.deviceId, msg.seq, msg.first);
     switch (order.verdict) {
-      case 'duplicate':
+      case 'duplicate': {
         this.deps.metrics.duplicateMessages(msg.source);
-        return { status: 'duplicate', accepted: 0, refused: [], durable: this.afterFlush(msg.deviceId) };
+        const behind = this.noteBehind(msg, now);
+        return { status: 'duplicate', accepted: 0, refused: [], durable: this.afterFlush(msg.deviceId), ...(behind && { behind }) };
+      }
       case 'gap':
         return refuse(
           'seq_gap',
@@ -184,6 +190,18 @@ export class Ingest implements Stage {
     this.pending.add({ deviceId, readings: [], head: { deviceId, h: lost.to }, waiters: [] });
     this.schedule();
     return lost;
+  }
+
+  /** A duplicate far behind the stream: counted, reported and logged once a minute per device. */
+  private noteBehind(msg: IngestMessage, now: number): Refusal<SeqNoticeCode> | null {
+    const accepted = this.deps.streams.expected(msg.deviceId);
+    if (msg.seq === undefined || accepted === null) return null;
+    const behind = this.seqBehind.check(msg.deviceId, msg.seq, (accepted - 1 + 2 ** 32) % 2 ** 32, now);
+    if (!behind) return null;
+    this.deps.metrics.refused(msg.source, behind.code, msg.readings.length || 1);
+    this.deps.bus.emit('refusal', { deviceId: msg.deviceId, source: msg.source, ...behind });
+    this.deps.log.warn({ deviceId: msg.deviceId, seq: msg.seq, detail: behind.detail }, 'seq far behind the stream; readings ignored');
+    return behind;
   }
 
   private noteLoss(msg: { deviceId: string; source: string }, lost: StreamLoss): void {

@@ -5,7 +5,10 @@
 // `error` topic and the code opening the line protocol's `err` frame (docs/protocol.md).
 
 /** A whole message refused by ingest; the passing ones leave it with the device, which resends it. */
-export type IngestRefusalCode = 'unknown_device' | 'stopping' | 'busy' | 'seq_gap' | 'bad_first';
+export type IngestRefusalCode = 'unknown_device' | 'stopping' | 'busy' | 'seq_gap' | 'bad_first' | SeqNoticeCode;
+
+/** A message dropped as a resend whose seq lies far behind the stream (core/seq-behind.ts): told, not resent. */
+export type SeqNoticeCode = 'seq_behind';
 
 /** One reading refused by ingest; the rest of its message is kept. */
 export type ReadingRefusalCode = 'bad_metric' | 'bad_value' | 'bad_timestamp' | 'too_many_metrics';

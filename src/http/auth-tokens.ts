@@ -79,11 +79,12 @@ export async function bootstrapAdminToken(
   dataDir: string,
   log: { info(obj: object, msg?: string): void },
   print: (line: string) => void,
-): Promise<void> {
+): Promise<string | null> {
   const created = await tokens.ensureAdmin(dataDir);
-  if (!created) return;
+  if (!created) return null;
   log.info({ file: created.file }, 'admin API token created');
   print(`telemetry-hub: admin API token (shown once, also in ${created.file}): ${created.token}\n`);
+  return created.token;
 }
 
 /**
@@ -92,6 +93,8 @@ export async function bootstrapAdminToken(
  */
 export class AuthBootstrap implements Stage {
   readonly name = 'auth';
+  /** The admin token made on this start (the hub's first), for the start banner; null on later starts. */
+  created: string | null = null;
 
   constructor(
     private readonly tokens: TokenService,
@@ -100,7 +103,7 @@ export class AuthBootstrap implements Stage {
 
   async start(): Promise<void> {
     const { mode, dataDir, log, print } = this.options;
-    if (mode === 'on') await bootstrapAdminToken(this.tokens, dataDir, log, print);
+    if (mode === 'on') this.created = await bootstrapAdminToken(this.tokens, dataDir, log, print);
     else log.warn({}, 'API auth is off (HUB_AUTH=off): every caller is admin; for development only');
   }
 

@@ -22,6 +22,8 @@ export interface TestHub {
 
 interface HubOptions {
   store?: Store;
+  /** Where the start banner goes (stdout by default). */
+  print?: (text: string) => void;
 }
 
 /**

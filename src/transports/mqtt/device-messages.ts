@@ -157,6 +157,9 @@ export class DeviceMessages {
       () => this.deps.outbox.ack(deviceId),
       () => {},
     );
+    // A resend far behind the stream: ingest counted it; the device hears why its readings are ignored.
+    if (outcome.status === 'duplicate' && outcome.behind)
+      this.deps.refusals.refuse({ deviceId, topic: `devices/${deviceId}/telemetry`, seq, ...outcome.behind, count: false });
     this.refuseReadings(deviceId, `devices/${deviceId}/telemetry`, refused, outcome.refused, seq);
     return ACCEPTED;
   }
