@@ -54,8 +54,10 @@ export class DeviceRegistry implements Stage {
       actuators: desc.actuators ?? existing?.actuators ?? [],
     };
     if (existing && JSON.stringify(existing) === JSON.stringify(device)) return existing;
-    await this.store.saveDevice(device);
+    // Set before the write: a description registered while this one is being written (a dialect's
+    // meta and the metrics its readings name, from one publish) builds on it instead of on the old one.
     this.devices.set(device.id, device);
+    await this.store.saveDevice(device);
     this.bus.emit('device', device);
     return device;
   }
