@@ -10,10 +10,12 @@ import type { ReadingInput } from '../../../core/ingest.js';
 import type { ActuatorSpec, Command, MetricSpec, MqttDialectKind } from '../../../core/model.js';
 import type { MqttRefusalCode, Refusal } from '../../../core/refusals.js';
 import { hubDialect } from './hub/index.js';
+import { shellyDialect } from './shelly/index.js';
 
 /** Every dialect the broker speaks, by kind. */
 export const DIALECTS: { readonly hub: MqttDialect } & { readonly [K in MqttDialectKind]?: MqttDialect } = {
   hub: hubDialect,
+  shelly: shellyDialect,
 };
 
 /** Which dialect a device speaks and the topic its topics are built from. */
