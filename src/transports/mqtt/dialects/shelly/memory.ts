@@ -27,10 +27,6 @@ export class ShellyMemory {
     return merged;
   }
 
-  status(component: string): Record<string, unknown> | undefined {
-    return this.components.get(component);
-  }
-
   /**
    * What the hub has not been told yet: units of metrics not described before, and the whole
    * actuator list when one is new (a meta's actuators replace the device's list). Null when nothing is new.
