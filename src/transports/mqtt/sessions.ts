@@ -24,7 +24,7 @@ export class DialectSessions {
   bind(deviceId: string, binding: DialectBinding): void {
     const bound = this.byDevice.get(deviceId);
     if (bound && bound.binding.dialect === binding.dialect && bound.binding.topic === binding.topic) return;
-    const dialect = DIALECTS[binding.dialect] ?? DIALECTS.hub;
+    const dialect = DIALECTS[binding.dialect];
     this.byDevice.set(deviceId, { binding, dialect, session: dialect.open(deviceId, binding.topic) });
   }
 

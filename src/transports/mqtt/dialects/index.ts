@@ -11,14 +11,16 @@ import type { MqttDialect } from './dialect.js';
 import { esphomeDialect } from './esphome/index.js';
 import { homieDialect } from './homie/index.js';
 import { hubDialect } from './hub/index.js';
+import { shellyDialect } from './shelly/index.js';
 import { tasmotaDialect } from './tasmota/index.js';
 
-/** Every dialect the broker speaks, by kind. */
-export const DIALECTS: { readonly hub: MqttDialect } & { readonly [K in MqttDialectKind]?: MqttDialect } = {
+/** Every dialect the broker speaks, by kind; the compiler refuses a kind without one. */
+export const DIALECTS: { readonly [K in MqttDialectKind]: MqttDialect } = {
   hub: hubDialect,
   homie: homieDialect,
   esphome: esphomeDialect,
   tasmota: tasmotaDialect,
+  shelly: shellyDialect,
 };
 
 export * from './dialect.js';

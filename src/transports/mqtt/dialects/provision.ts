@@ -8,7 +8,7 @@ import { DIALECTS } from './index.js';
 export type DialectChoice = { ok: true; value: DeviceDialect | undefined } | { ok: false; detail: string };
 
 /** The dialects a device can be provisioned with, in words for usage lines and errors. */
-export const DIALECT_NAMES = MQTT_DIALECTS.filter((kind) => DIALECTS[kind] !== undefined);
+export const DIALECT_NAMES = MQTT_DIALECTS;
 
 export async function chooseDialect(
   credentials: Pick<DeviceCredentials, 'dialects'>,
@@ -20,7 +20,7 @@ export async function chooseDialect(
     if (topic !== undefined) return { ok: false, detail: 'a topic is given only with a dialect other than hub' };
     return { ok: true, value: undefined };
   }
-  const dialect = DIALECTS[kind as MqttDialectKind];
+  const dialect = (MQTT_DIALECTS as readonly string[]).includes(kind) ? DIALECTS[kind as MqttDialectKind] : undefined;
   if (!dialect) return { ok: false, detail: `unknown dialect ${JSON.stringify(kind)}; one of ${DIALECT_NAMES.join(', ')}` };
   const chosen = topic ?? dialect.defaultTopic(deviceId);
   const invalid = dialect.checkTopic(chosen);

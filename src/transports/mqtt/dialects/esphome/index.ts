@@ -6,7 +6,7 @@
 // configs, published when discovery is on, give units, the device's name and its software.
 import type { ActuatorSpec, Command } from '../../../../core/model.js';
 import { requestedState, stateKey } from '../dialect.js';
-import type { CommandPlan, Decoded, DeviceMeta, DialectInput, DialectSession, MqttDialect, TopicRoute } from '../index.js';
+import type { CommandPlan, Decoded, DeviceMeta, DialectInput, DialectSession, MqttDialect, TopicRoute } from '../dialect.js';
 import { parseConfig } from './discovery.js';
 import { checkPrefix, commandTopic, maySubscribe, nodeOf, parseTopic } from './topics.js';
 

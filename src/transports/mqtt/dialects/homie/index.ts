@@ -6,7 +6,7 @@
 // shows (a metric's unit, the list of actuators).
 import type { Command } from '../../../../core/model.js';
 import { requestedState, stateKey } from '../dialect.js';
-import type { CommandPlan, Decoded, DeviceMeta, DialectInput, DialectSession, MqttDialect, TopicRoute } from '../index.js';
+import type { CommandPlan, Decoded, DeviceMeta, DialectInput, DialectSession, MqttDialect, TopicRoute } from '../dialect.js';
 import { parseDescription } from './description.js';
 import { DATATYPES, PropertyTable, metricOf, metricSpec, readValue, setPayload, type Datatype, type Property } from './properties.js';
 import { below, checkBase, isSetFilter, maySubscribe, parsePath, setTopic } from './topics.js';

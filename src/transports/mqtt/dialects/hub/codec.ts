@@ -3,7 +3,7 @@
 // a code for counters and the device, and the detail in words a device developer can act on.
 import type { ReadingInput } from '../../../../core/ingest.js';
 import { ACTUATOR_TYPES, checkMetricName, isSeq, type ActuatorSpec, type MetricSpec } from '../../../../core/model.js';
-import type { CommandAck, Decoded, DeviceMeta, DialectInput, Telemetry } from '../index.js';
+import type { CommandAck, Decoded, DeviceMeta, DialectInput, Telemetry } from '../dialect.js';
 
 type CodecRefusal = 'bad_value' | 'malformed' | 'too_many_readings' | 'no_readings' | 'bad_status' | 'bad_meta' | 'bad_command_ack';
 

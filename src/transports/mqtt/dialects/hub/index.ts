@@ -3,7 +3,7 @@
 // subscribes to ack, cmd and error; payloads are read by codec.ts. Telemetry with a `seq` is an
 // acked stream; without one (a quick script, a device without a queue) it is best-effort.
 import type { Command } from '../../../../core/model.js';
-import type { CommandPlan, Decoded, DialectInput, DialectSession, MqttDialect, TopicRoute } from '../index.js';
+import type { CommandPlan, Decoded, DialectInput, DialectSession, MqttDialect, TopicRoute } from '../dialect.js';
 import { decodeCommandAck, decodeMeta, decodeStatus, decodeTelemetry, decodeValue } from './codec.js';
 import { TOPIC_ROOT, deviceMaySubscribe, parseTopic, topicFor } from './topics.js';
 

@@ -4,7 +4,7 @@
 // `ft`), read by Home Assistant's Tasmota integration. Both are checked against their schemas here.
 import { Ajv } from 'ajv';
 import { Type, type Static } from 'typebox';
-import type { DeviceMeta } from '../index.js';
+import type { DeviceMeta } from '../dialect.js';
 import type { TopicOrder } from './topics.js';
 
 const Firmware = Type.String({ minLength: 1, maxLength: 100 });

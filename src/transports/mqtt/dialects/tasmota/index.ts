@@ -5,7 +5,7 @@
 // `Time` is local time without a zone, so readings carry no ts and the hub stamps the receive time.
 import { requestedState, stateKey } from '../dialect.js';
 import type { Command } from '../../../../core/model.js';
-import type { CommandPlan, Decoded, DialectInput, DialectSession, MqttDialect, TopicRoute } from '../index.js';
+import type { CommandPlan, Decoded, DialectInput, DialectSession, MqttDialect, TopicRoute } from '../dialect.js';
 import { readDiscoveryConfig, readInfo1 } from './about.js';
 import { Known, type StatTopic } from './known.js';
 import { readSensors, type SensorReadings } from './sensor.js';

@@ -7,7 +7,7 @@
 // `TotalStartTime`, a sensor's `Id`, a wind direction's `Card`) is skipped.
 import type { ReadingInput } from '../../../../core/ingest.js';
 import { checkMetricName, type MetricSpec } from '../../../../core/model.js';
-import type { RefusedReading } from '../index.js';
+import type { RefusedReading } from '../dialect.js';
 import { unitOf, type UnitContext } from './units.js';
 
 /** Keys whose values are never measurements (compared lowercase). */

@@ -4,7 +4,7 @@
 // `POWER1`…`POWERn` on one with several; each becomes the actuator and metric `power`, `power1`….
 import type { ReadingInput } from '../../../../core/ingest.js';
 import type { MetricSpec } from '../../../../core/model.js';
-import type { RefusedReading } from '../index.js';
+import type { RefusedReading } from '../dialect.js';
 import { onOff } from './sensor.js';
 
 /** Tasmota numbers relays from 1 to 32 (POWER32 on an ESP32 with many relays). */
