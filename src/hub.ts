@@ -11,7 +11,7 @@ import { LatestReadings } from './core/latest.js';
 import { PresenceService } from './core/presence.js';
 import { StreamLedger } from './core/streams.js';
 import { HttpServer, route } from './http/server.js';
-import { deviceRoutes } from './http/routes/devices.js';
+import { deviceRoutes, deviceView } from './http/routes/devices.js';
 import { healthRoutes, type HealthCheck } from './http/routes/health.js';
 import { readingRoutes } from './http/routes/readings.js';
 import { HubMetrics } from './observability/hub-metrics.js';
@@ -27,7 +27,9 @@ import { VERSION } from './version.js';
 import { DeviceCredentials } from './core/credentials.js';
 import { MqttBroker } from './transports/mqtt/broker.js';
 import { mqttWebSocketRoute } from './transports/mqtt/websocket-route.js';
-import { provisioningRoutes } from './http/routes/provisioning.js';
+import { deviceAdminRoutes } from './http/routes/device-admin.js';
+import { DeviceLifecycle } from './core/device-lifecycle.js';
+import { RefusalHistory } from './core/refusal-history.js';
 // Live push and API auth.
 import { AuthBootstrap, TokenService } from './http/auth-tokens.js';
 import { authPlugin } from './http/auth.js';
@@ -49,6 +51,8 @@ export class Hub {
   readonly presence: PresenceService;
   readonly commands: CommandService;
   readonly latest: LatestReadings;
+  readonly refusals: RefusalHistory;
+  readonly lifecycle: DeviceLifecycle;
   readonly http: HttpServer;
   readonly simulator: Simulator | null;
   readonly credentials: DeviceCredentials;
@@ -79,7 +83,8 @@ export class Hub {
       { staleFactor: config.staleFactor, defaultIntervalMs: 60_000, checkIntervalMs: 1_000 },
     );
     this.commands = new CommandService({ devices: this.devices, bus: this.bus, store, log: coreLog.child({ part: 'commands' }) });
-    this.latest = new LatestReadings(this.bus);
+    this.latest = new LatestReadings(this.bus, store);
+    this.refusals = new RefusalHistory(this.bus);
 
     this.credentials = new DeviceCredentials(store);
     const transportContext = (name: string): TransportContext => ({
@@ -103,6 +108,15 @@ export class Hub {
       loginLimiter: authFailures,
       tlsCert: config.mqttTlsCert || undefined,
       tlsKey: config.mqttTlsKey || undefined,
+    });
+    this.lifecycle = new DeviceLifecycle({
+      devices: this.devices,
+      credentials: this.credentials,
+      store,
+      streams: this.streams,
+      bus: this.bus,
+      settled: (id) => this.ingest.settled(id),
+      disconnect: (id, reason) => this.mqtt.disconnectDevice(id, reason),
     });
     this.simulator =
       config.simulate > 0
@@ -141,9 +155,9 @@ export class Hub {
         registry: this.metrics.registry,
       }),
       route(healthRoutes, { checks: healthChecks, version: VERSION, startedAt, renderMetrics: () => this.metrics.registry.render() }),
-      route(deviceRoutes, { devices: this.devices, latest: this.latest, store }),
+      route(deviceRoutes, { devices: this.devices, latest: this.latest, refusals: this.refusals, store }),
       route(readingRoutes, { devices: this.devices, store }),
-      route(provisioningRoutes, { credentials: this.credentials, devices: this.devices }),
+      route(deviceAdminRoutes, { lifecycle: this.lifecycle, view: deviceView({ latest: this.latest, refusals: this.refusals }) }),
       route(sseRoutes, { live: this.live }),
       route(pollRoutes, { live: this.live }),
       route(controlRoutes, {
@@ -190,6 +204,7 @@ export class Hub {
       new Retention(store, config.retentionDays, log.child({ stage: 'retention' })),
       this.ingest,
       this.latest,
+      this.refusals,
       this.presence,
       this.commands,
       new AuthBootstrap(this.tokens, {

@@ -12,6 +12,8 @@ export type DeviceDescription = Pick<Device, 'id' | 'name' | 'transport'> &
 export class DeviceRegistry implements Stage {
   readonly name = 'registry';
   private readonly devices = new Map<string, Device>();
+  /** lastSeen as loaded at start, to store at stop only what moved since. */
+  private readonly storedSeen = new Map<string, number | null>();
 
   constructor(
     private readonly store: Pick<Store, 'loadDevices' | 'saveDevice'>,
@@ -24,14 +26,24 @@ export class DeviceRegistry implements Stage {
   async start(): Promise<void> {
     for (const stored of await this.store.loadDevices()) {
       const { streamH, ...device } = stored;
-      // Presence is a live fact: after a restart nothing is known until the device speaks.
+      // Presence comes back from its stored history when the presence service starts.
       this.devices.set(device.id, { ...device, presence: 'unknown' });
+      this.storedSeen.set(device.id, device.lastSeen);
       this.streams.restore(device.id, streamH);
     }
   }
 
-  /** Nothing to release: every change was written through when it was made. */
-  async stop(): Promise<void> {}
+  /**
+   * Descriptions were written through when they changed; lastSeen moves in memory with every
+   * connect and heartbeat and is stored with readings only, so the newer ones are stored here,
+   * for the next start to show when each device was last heard.
+   */
+  async stop(): Promise<void> {
+    for (const device of this.devices.values()) {
+      if (device.lastSeen === null || device.lastSeen === this.storedSeen.get(device.id)) continue;
+      await this.store.saveDevice(device);
+    }
+  }
 
   get(id: string): Device | undefined {
     return this.devices.get(id);
@@ -68,6 +80,17 @@ export class DeviceRegistry implements Stage {
     const fresh = [...new Set(names)].filter((n) => !known.has(n));
     if (fresh.length === 0) return;
     await this.register({ ...device, metrics: fresh.map((name) => ({ name })) });
+  }
+
+  /**
+   * Forgets a removed device: ingest refuses it and listings drop it from now on. Its stream
+   * ledger stays until what it had pending is written (the caller forgets it then), and its
+   * store entry is the caller's to delete.
+   */
+  remove(id: string): Device | undefined {
+    const device = this.devices.get(id);
+    this.devices.delete(id);
+    return device;
   }
 
   touch(id: string, ts: number): void {

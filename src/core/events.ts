@@ -10,8 +10,10 @@ export interface HubEvents {
   command: Command;
   /** A device was registered or its description changed. */
   device: Device;
+  /** An admin removed the device: its key is revoked and the registry no longer knows it (with purge, its history is gone too). */
+  deviceRemoved: { id: string };
   /** A reading or a whole message was refused (counted and logged where refused); live clients see it per device. */
-  refusal: { deviceId: string | null; source: string } & Refusal;
+  refusal: { deviceId: string | null; source: string; topic?: string } & Refusal;
   /** A device declared it no longer holds seqs from..to (inclusive): they were never stored. */
   streamLoss: { deviceId: string; source: string; from: number; to: number; count: number };
 }

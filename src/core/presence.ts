@@ -1,6 +1,8 @@
 // Presence: transports report connects, disconnects and last wills; the bus reports readings.
 // A connected device silent for longer than `staleFactor` sample intervals becomes `stale`.
-// Each change is stored as history and emitted on the bus.
+// Each change is stored as history and emitted on the bus. At start every known device gets back
+// the last state its history holds (the stale check then judges an `online` one by its lastSeen),
+// so a restart does not turn every device `unknown`.
 import type { EventBus } from './events.js';
 import type { DeviceRegistry } from './devices.js';
 import type { PresenceChange, PresenceState } from './model.js';
@@ -24,7 +26,7 @@ export class PresenceService implements Stage {
     private readonly deps: {
       devices: DeviceRegistry;
       bus: EventBus;
-      store: Pick<Store, 'appendPresence'>;
+      store: Pick<Store, 'appendPresence' | 'presenceHistory'>;
       log: HubLogger;
       clock?: () => number;
     },
@@ -32,6 +34,7 @@ export class PresenceService implements Stage {
   ) {}
 
   async start(): Promise<void> {
+    await this.restore();
     // Data revives a stale or never-seen device. It does not undo `offline`: readings written
     // just after a disconnect were sent before it, and only the transport knows of a reconnect.
     this.unsubscribe = this.deps.bus.on('readings', ({ deviceId }) => {
@@ -47,6 +50,15 @@ export class PresenceService implements Stage {
     this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /** Sets each device to its last stored state, quietly: nothing changed, the hub only remembers. */
+  private async restore(): Promise<void> {
+    for (const device of this.deps.devices.list()) {
+      if (device.presence !== 'unknown') continue; // a transport already reported it
+      const [last] = await this.deps.store.presenceHistory(device.id, 1);
+      if (last) this.deps.devices.setPresence(device.id, last.state);
+    }
   }
 
   online(deviceId: string, reason: string): void {

@@ -89,6 +89,18 @@ export interface HistoryPruned {
   commands: number;
 }
 
+/** What removing a device deleted. */
+export interface DeviceRemoved {
+  /** Whether the registry held the device. */
+  device: boolean;
+  /** Bucket segments (readings) dropped; 0 without purge. */
+  buckets: number;
+  /** Presence changes dropped; 0 without purge. */
+  presence: number;
+  /** Commands dropped, whatever their state; 0 without purge. */
+  commands: number;
+}
+
 export interface StoreHealth {
   ok: boolean;
   kind: 'sqlite' | 'mongodb';
@@ -114,6 +126,13 @@ export interface Store extends Stage {
 
   loadDevices(): Promise<StoredDevice[]>;
   saveDevice(device: Device): Promise<void>;
+  /**
+   * Deletes the device's registry entry and stream head; with `purge` also its readings, presence
+   * history and commands. Keys and other records are the caller's (deleteRecord).
+   */
+  removeDevice(deviceId: string, options: { purge: boolean }): Promise<DeviceRemoved>;
+  /** The newest stored reading of every (device, metric): what a restarted hub shows as latest values. */
+  latestReadings(): Promise<Reading[]>;
 
   appendPresence(change: PresenceChange): Promise<void>;
   presenceHistory(deviceId: string, limit: number): Promise<PresenceChange[]>;

@@ -3,7 +3,10 @@
 // windows) is the caller's mistake too, so it is answered 400 here rather than in every route.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { HubLogger } from '../core/logger.js';
+import { DeviceAdminError, type DeviceAdminCode } from '../core/device-lifecycle.js';
 import { InvalidCursorError, TooManyWindowsError } from '../core/store.js';
+
+const DEVICE_ADMIN_STATUS: Record<DeviceAdminCode, number> = { exists: 409, unknown_device: 404, bad_id: 400 };
 
 export class HttpError extends Error {
   constructor(
@@ -24,6 +27,10 @@ export function installErrorHandling(app: FastifyInstance, log: HubLogger): void
     if (err instanceof HttpError) return reply.status(err.statusCode).send({ error: err.code, message: err.message });
     if (err instanceof InvalidCursorError || err instanceof TooManyWindowsError)
       return reply.status(400).send({ error: 'bad_request', message: err.message });
+    if (err instanceof DeviceAdminError) {
+      const error = err.code === 'bad_id' ? 'bad_request' : err.code === 'unknown_device' ? 'not_found' : err.code;
+      return reply.status(DEVICE_ADMIN_STATUS[err.code]).send({ error, message: err.message });
+    }
     if ((err as FastifyError).validation) return reply.status(400).send({ error: 'bad_request', message: err.message });
     const status = (err as FastifyError).statusCode ?? 500;
     if (status >= 500) {

@@ -7,8 +7,8 @@ import type { EventBus } from '../core/events.js';
 import type { Command, Device, PresenceChange } from '../core/model.js';
 import type { Refusal } from '../core/refusals.js';
 
-export type LiveEventType = 'reading' | 'presence' | 'command' | 'device' | 'refusal';
-export const LIVE_EVENT_TYPES: readonly LiveEventType[] = ['reading', 'presence', 'command', 'device', 'refusal'];
+export type LiveEventType = 'reading' | 'presence' | 'command' | 'device' | 'deviceRemoved' | 'refusal';
+export const LIVE_EVENT_TYPES: readonly LiveEventType[] = ['reading', 'presence', 'command', 'device', 'deviceRemoved', 'refusal'];
 
 export interface ReadingEventData {
   deviceId: string;
@@ -24,7 +24,12 @@ export interface RefusalEventData extends Refusal {
   count: number;
 }
 
-export type LiveEventData = ReadingEventData | PresenceChange | Command | Device | RefusalEventData;
+/** A device an admin removed: dashboards drop it. */
+export interface DeviceRemovedEventData {
+  id: string;
+}
+
+export type LiveEventData = ReadingEventData | PresenceChange | Command | Device | DeviceRemovedEventData | RefusalEventData;
 
 export interface LiveEvent {
   id: number;
@@ -69,6 +74,7 @@ export class LiveEventLog {
       this.bus.on('presence', (change) => this.append('presence', change.deviceId, change)),
       this.bus.on('command', (command) => this.append('command', command.deviceId, command)),
       this.bus.on('device', (device) => this.append('device', device.id, device)),
+      this.bus.on('deviceRemoved', ({ id }) => this.append('deviceRemoved', id, { id })),
     ];
   }
 

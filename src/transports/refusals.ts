@@ -30,7 +30,8 @@ export class TransportRefusals {
   /** Counts, reports and logs a refusal; `fields` go to the log only (topic, seq, the damaged bytes). */
   refuse(deviceId: string | null, refusal: Refusal, fields: Record<string, unknown> = {}): void {
     this.deps.metrics?.frameRefused(this.deps.source, refusal.code);
-    this.deps.bus.emit('refusal', { deviceId, source: this.deps.source, code: refusal.code, detail: refusal.detail });
+    const topic = typeof fields.topic === 'string' ? { topic: fields.topic } : {};
+    this.deps.bus.emit('refusal', { deviceId, source: this.deps.source, code: refusal.code, detail: refusal.detail, ...topic });
     this.log(deviceId, refusal, fields);
   }
 

@@ -346,6 +346,80 @@ export function storeContract(name: string, makeFixture: (t: TestContext) => Pro
       assert.deepEqual(await store.pruneHistoryBefore(T0), { presence: 0, commands: 0 }, 'a second sweep finds nothing more');
     });
 
+    withStore('the newest stored reading of every device and metric comes back, across hours and segments', async (store) => {
+      assert.deepEqual(await store.latestReadings(), []);
+      const many = Array.from({ length: SEGMENT_CAP + 3 }, (_, i) => r(T0 + HOUR_MS + i, i));
+      await store.writeBatch(batch([r(T0 + 2 * HOUR_MS + 7, 42, 'hum'), r(T0, 1, 'hum'), ...many, r(T0 + 5, 9, 'temp', 'dev-2')]));
+      // An older reading written later does not replace the newest.
+      await store.writeBatch(batch([r(T0 + 3, 0.5)]));
+      const latest = (await store.latestReadings()).sort(
+        (a, b) => a.deviceId.localeCompare(b.deviceId) || a.metric.localeCompare(b.metric),
+      );
+      assert.deepEqual(latest, [
+        r(T0 + 2 * HOUR_MS + 7, 42, 'hum'),
+        r(T0 + HOUR_MS + SEGMENT_CAP + 2, SEGMENT_CAP + 2),
+        r(T0 + 5, 9, 'temp', 'dev-2'),
+      ]);
+    });
+
+    withStore(
+      'removing a device deletes its entry; with purge also its readings, presence and commands, and nothing of other devices',
+      async (store, fixture) => {
+        const cmd = (id: string, deviceId: string): Command => ({
+          id,
+          deviceId,
+          action: 'set',
+          params: {},
+          state: 'queued',
+          createdAt: T0,
+          updatedAt: T0,
+          expiresAt: T0 + MIN,
+        });
+        for (const id of ['dev-1', 'dev-2', 'dev-3']) {
+          await store.saveDevice(device(id, T0));
+          await store.appendPresence({ deviceId: id, state: 'online', previous: 'unknown', ts: T0, reason: 'connected' });
+          await store.saveCommand(cmd(`c-${id}`, id));
+        }
+        const readings = (deviceId: string) => [
+          r(T0, 1, 'temp', deviceId),
+          r(T0 + HOUR_MS, 2, 'temp', deviceId),
+          r(T0, 3, 'hum', deviceId),
+        ];
+        await store.writeBatch(
+          batch([...readings('dev-1'), ...readings('dev-2'), ...readings('dev-3')], { heads: [{ deviceId: 'dev-1', h: 4 }] }),
+        );
+
+        assert.deepEqual(await store.removeDevice('dev-1', { purge: false }), { device: true, buckets: 0, presence: 0, commands: 0 });
+        const purged = await store.removeDevice('dev-2', { purge: true });
+        assert.deepEqual({ ...purged, buckets: purged.buckets > 0 }, { device: true, buckets: true, presence: 1, commands: 1 });
+        assert.deepEqual(await store.removeDevice('ghost', { purge: true }), { device: false, buckets: 0, presence: 0, commands: 0 });
+
+        const all = { from: T0 - HOUR_MS, to: T0 + 2 * HOUR_MS, limit: 100 };
+        assert.deepEqual(
+          (await store.loadDevices()).map((d) => d.id),
+          ['dev-3'],
+        );
+        // Without purge the history stays (readings can still be queried); with purge it is gone.
+        assert.equal((await store.queryRaw({ deviceId: 'dev-1', ...all })).readings.length, 3);
+        assert.equal((await store.presenceHistory('dev-1', 10)).length, 1);
+        assert.deepEqual((await store.queryRaw({ deviceId: 'dev-2', ...all })).readings, []);
+        assert.deepEqual(await store.queryAggregate({ deviceId: 'dev-2', from: all.from, to: all.to, everyMs: HOUR_MS, agg: 'sum' }), []);
+        assert.deepEqual(await store.presenceHistory('dev-2', 10), []);
+        assert.deepEqual((await store.loadCommands({})).map((c) => c.id).sort(), ['c-dev-1', 'c-dev-3']);
+        assert.equal((await store.queryRaw({ deviceId: 'dev-3', ...all })).readings.length, 3);
+        assert.deepEqual((await store.latestReadings()).map((x) => x.deviceId).sort(), ['dev-1', 'dev-1', 'dev-3', 'dev-3']);
+
+        // A device added again under a purged id starts empty, and its readings are stored afresh.
+        await store.saveDevice(device('dev-2', T0));
+        assert.deepEqual(await store.writeBatch(batch(readings('dev-2'))), { inserted: 3, duplicates: 0 });
+        await store.stop();
+        const reopened = await fixture.open();
+        const [again] = (await reopened.loadDevices()).filter((d) => d.id === 'dev-2');
+        assert.equal(again.streamH, null);
+        assert.equal((await reopened.queryRaw({ deviceId: 'dev-2', ...all })).readings.length, 3);
+      },
+    );
+
     withStore('records are put, replaced, listed by kind and deleted', async (store) => {
       await store.putRecord('api-token', 'b', { role: 'viewer' });
       await store.putRecord('api-token', 'a', { role: 'admin', nested: { n: 1 } });

@@ -1,10 +1,24 @@
-// Devices as the API shows them (the registry's device with its latest values), and the
-// provisioning of MQTT devices by admins.
+// Devices as the API shows them: the registry's device with its latest values and its latest
+// refusal; and a device's recent refusals.
 import { Type } from 'typebox';
-import { ACTUATOR_TYPES, LIMITS, PRESENCE_STATES } from '../../core/model.js';
+import { ACTUATOR_TYPES, PRESENCE_STATES } from '../../core/model.js';
 import { StringEnum, StringMap } from './common.js';
 
 const LatestValue = Type.Object({ ts: Type.Integer(), value: Type.Number() });
+
+/** Something the hub refused from a device (core/refusal-history.ts). */
+export const RefusalEntry = Type.Object({
+  ts: Type.Integer({ description: 'When the hub refused it (Unix ms).' }),
+  code: Type.String({ description: 'The refusal code, as counted in /metrics (docs/protocol.md).' }),
+  detail: Type.String(),
+  topic: Type.Optional(Type.String({ description: 'The MQTT topic it came on.' })),
+  source: Type.String({ description: 'What refused it: mqtt, line, dsmr, firmata, ingest, ...' }),
+});
+
+const LastRefusal = Type.Object({
+  ...RefusalEntry.properties,
+  count: Type.Integer({ description: "The device's refusals since the hub started." }),
+});
 
 /** Every field of a registry device is listed: fields missing here would be dropped from the answer. */
 export const DeviceSchema = Type.Object({
@@ -20,6 +34,7 @@ export const DeviceSchema = Type.Object({
   metrics: Type.Array(Type.Object({ name: Type.String(), unit: Type.Optional(Type.String()) })),
   actuators: Type.Array(Type.Object({ name: Type.String(), type: StringEnum(ACTUATOR_TYPES) })),
   latest: StringMap(LatestValue),
+  lastRefusal: Type.Union([LastRefusal, Type.Null()], { description: 'The newest refusal since the hub started, or null.' }),
 });
 
 export const DeviceListQuery = Type.Object(
@@ -42,14 +57,10 @@ const PresenceHistoryEntry = Type.Object({
 
 export const DeviceDetail = Type.Object({ device: DeviceSchema, presenceHistory: Type.Array(PresenceHistoryEntry) });
 
-/** POST /api/admin/devices: the device to provision. */
-export const ProvisionRequest = Type.Object(
-  {
-    id: Type.String({ minLength: 1, maxLength: LIMITS.idMaxLength }),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  },
+/** GET /api/devices/:id/refusals */
+export const RefusalsQuery = Type.Object(
+  { limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }) },
   { additionalProperties: false },
 );
 
-/** The device's key, shown only in this answer. */
-export const Provisioned = Type.Object({ id: Type.String(), key: Type.String() });
+export const RefusalList = Type.Object({ refusals: Type.Array(RefusalEntry, { description: 'Newest first.' }) });

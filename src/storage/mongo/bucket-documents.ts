@@ -151,3 +151,16 @@ export function edgeSamplesQuery(q: AggregateQuery): { filter: Filter; projectio
 export function retentionFilter(cutoff: number): Filter {
   return { s: { $lte: cutoff - HOUR_MS } };
 }
+
+/** Every segment of one device (purging a removed device), served by the `device_time` index. */
+export function deviceBucketsFilter(deviceId: string): Filter {
+  return { d: deviceId };
+}
+
+/**
+ * The newest reading of every (device, metric): the largest `l` ({t, v} compares by t first) over
+ * the series' segments.
+ */
+export function latestReadingsPipeline(): Array<Record<string, unknown>> {
+  return [{ $group: { _id: { d: '$d', m: '$m' }, l: { $max: '$l' } } }];
+}

@@ -1,11 +1,12 @@
 // The MongoDB store, chosen when MONGODB_URI is set. A thin adapter: every filter, update
 // document and pipeline comes from bucket-documents.ts and registry-documents.ts; this file only
 // sends them and maps the answers back to the hub's types.
-import type { Command, CommandState, Device, PresenceChange } from '../../core/model.js';
+import type { Command, CommandState, Device, PresenceChange, Reading } from '../../core/model.js';
 import type { HubLogger } from '../../core/logger.js';
 import type {
   AggregatePoint,
   AggregateQuery,
+  DeviceRemoved,
   RawPage,
   RawQuery,
   Store,
@@ -14,9 +15,9 @@ import type {
   WriteBatch,
   WriteResult,
 } from '../../core/store.js';
-import { BUCKETS, BUCKET_INDEXES, retentionFilter } from './bucket-documents.js';
+import { BUCKETS, BUCKET_INDEXES, deviceBucketsFilter, latestReadingsPipeline, retentionFilter } from './bucket-documents.js';
 import { MongoBucketWriter, type StagedWrite } from './bucket-writer.js';
-import type { Doc, MongoCollection, MongoConnection } from './collection.js';
+import { toNumber, type Doc, type MongoCollection, type MongoConnection } from './collection.js';
 import { connectWithRetry } from './connect.js';
 import { MongoQueries } from './queries.js';
 import { inTransaction, requireTransactions } from './transactions.js';
@@ -28,6 +29,7 @@ import {
   REGISTRY_INDEXES,
   commandReplacement,
   commandsQuery,
+  deviceRemovalFilters,
   deviceUpsert,
   headUpdates,
   presenceChange,
@@ -166,6 +168,29 @@ export class MongoStore implements Store {
   async saveDevice(device: Device): Promise<void> {
     const { filter, update } = deviceUpsert(device);
     await this.collections().devices.updateOne(filter, update, { upsert: true });
+  }
+
+  async removeDevice(deviceId: string, options: { purge: boolean }): Promise<DeviceRemoved> {
+    const c = this.collections();
+    const filters = deviceRemovalFilters(deviceId);
+    // The device document goes first: a purge cut short leaves history nobody lists, which a
+    // second removal deletes, never a listed device without its readings.
+    const device = (await c.devices.deleteOne(filters.device)).deletedCount > 0;
+    if (!options.purge) return { device, buckets: 0, presence: 0, commands: 0 };
+    const buckets = await c.buckets.deleteMany(deviceBucketsFilter(deviceId));
+    c.writer.forget();
+    const presence = await c.presence.deleteMany(filters.presence);
+    const commands = await c.commands.deleteMany(filters.commands);
+    return { device, buckets: buckets.deletedCount, presence: presence.deletedCount, commands: commands.deletedCount };
+  }
+
+  async latestReadings(): Promise<Reading[]> {
+    const docs = await this.collections().buckets.aggregate(latestReadingsPipeline()).toArray();
+    return docs.map((d) => {
+      const key = d._id as { d: string; m: string };
+      const last = d.l as { t: unknown; v: unknown };
+      return { deviceId: key.d, metric: key.m, ts: toNumber(last.t), value: toNumber(last.v) };
+    });
   }
 
   async appendPresence(change: PresenceChange): Promise<void> {

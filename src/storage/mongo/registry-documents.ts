@@ -106,6 +106,11 @@ export function historyPruneFilters(cutoff: number): { presence: Filter; command
   };
 }
 
+/** What removing a device deletes from the small collections: its document, and with purge its history. */
+export function deviceRemovalFilters(deviceId: string): { device: Filter; presence: Filter; commands: Filter } {
+  return { device: { _id: deviceId }, presence: { d: deviceId }, commands: { d: deviceId } };
+}
+
 export function recordFilter(kind: string, id: string): Filter {
   return { k: kind, i: id };
 }

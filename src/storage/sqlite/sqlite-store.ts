@@ -7,11 +7,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import { FINISHED_COMMAND_STATES, type Command, type CommandState, type Device, type PresenceChange } from '../../core/model.js';
+import {
+  FINISHED_COMMAND_STATES,
+  type Command,
+  type CommandState,
+  type Device,
+  type PresenceChange,
+  type Reading,
+} from '../../core/model.js';
 import { HOUR_MS, groupByBucket } from '../buckets.js';
 import type {
   AggregatePoint,
   AggregateQuery,
+  DeviceRemoved,
   HistoryPruned,
   RawPage,
   RawQuery,
@@ -162,6 +170,42 @@ export class SqliteStore implements Store {
       JSON.stringify(device),
       device.lastSeen,
     );
+  }
+
+  async removeDevice(deviceId: string, options: { purge: boolean }): Promise<DeviceRemoved> {
+    const dropDevice = this.statement('DELETE FROM devices WHERE id = ?');
+    const dropSegments = this.statement('DELETE FROM buckets WHERE device = ?');
+    const dropHours = this.statement('DELETE FROM hours WHERE device = ?');
+    const dropPresence = this.statement('DELETE FROM presence WHERE device = ?');
+    const dropCommands = this.statement('DELETE FROM commands WHERE device = ?');
+    const removed = this.open_().transaction((): DeviceRemoved => {
+      const device = dropDevice.run(deviceId).changes > 0;
+      if (!options.purge) return { device, buckets: 0, presence: 0, commands: 0 };
+      dropHours.run(deviceId);
+      return {
+        device,
+        buckets: dropSegments.run(deviceId).changes,
+        presence: dropPresence.run(deviceId).changes,
+        commands: dropCommands.run(deviceId).changes,
+      };
+    })();
+    // The writer remembers stored timestamps per hour; a purged hour must not look still full.
+    if (options.purge) this.writer.forget();
+    return removed;
+  }
+
+  async latestReadings(): Promise<Reading[]> {
+    // The newest hour of each series holds its newest reading as last_t/last_v; SQLite takes the
+    // bare columns from the row that has MAX(start).
+    const rows = this.statement(
+      'SELECT device, metric, MAX(start) AS start, last_t, last_v FROM hours GROUP BY device, metric',
+    ).all() as Array<{
+      device: string;
+      metric: string;
+      last_t: number;
+      last_v: number;
+    }>;
+    return rows.map((r) => ({ deviceId: r.device, metric: r.metric, ts: r.last_t, value: r.last_v }));
   }
 
   async appendPresence(change: PresenceChange): Promise<void> {

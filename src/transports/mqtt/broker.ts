@@ -150,6 +150,17 @@ export class MqttBroker implements Stage {
     return { ok: true, clients: this.aedes.connectedClients, devices: this.connections.deviceCount };
   }
 
+  /** Closes every open connection of the device (it was removed, or its key replaced); returns how many. */
+  disconnectDevice(deviceId: string, reason: string): number {
+    const clients = this.connections.clientsOf(deviceId);
+    for (const client of clients) {
+      this.connections.noteCloseReason(client, reason);
+      client.close();
+    }
+    if (clients.length > 0) this.ctx.log.info({ deviceId, connections: clients.length, reason }, 'device disconnected by the hub');
+    return clients.length;
+  }
+
   private wireEvents(aedes: Aedes): void {
     const log = this.ctx.log;
     aedes.on('clientReady', (client) => this.connections.ready(client));

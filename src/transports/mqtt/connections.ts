@@ -72,6 +72,11 @@ export class Connections {
     return true;
   }
 
+  /** The device's open connections (to close them when it is removed or gets a new key). */
+  clientsOf(deviceId: string): Client[] {
+    return [...(this.byDevice.get(deviceId) ?? [])];
+  }
+
   /** Stops taking telemetry from this connection (it is being closed after a refusal). */
   suspend(client: Client): void {
     this.suspended.add(client);
