@@ -49,6 +49,7 @@ export async function showDashboard(app: HTMLElement, deps: AppDeps): Promise<()
     command: (e) => store.applyCommand(e),
     device: (e) => store.applyDevice(e),
     refusal: (e) => store.applyRefusal(e),
+    removed: (e) => store.remove(e.id),
     reset: () => void reload(),
     state: (state) => status.set(state),
   });

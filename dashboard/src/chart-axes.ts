@@ -18,6 +18,11 @@ const withMinutes = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute
 const withDayAndMinutes = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'numeric', hour: '2-digit', minute: '2-digit' });
 const withDay = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
 
+/** Steps between time ticks: uPlot's own jump from one to five minutes leaves short charts with one tick. */
+export const TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200]
+  .map((s) => s * SECOND)
+  .concat([1, 2, 7, 14, 30, 91, 182, 365].map((d) => d * DAY));
+
 /** Labels of time ticks (ms), all in the format their step needs. */
 export function timeTickLabels(splits: number[], spanMs: number): string[] {
   const step = splits.length > 1 ? splits[1] - splits[0] : spanMs;

@@ -3,7 +3,7 @@
 // fifty lines updating ten times a second cost at most one redraw each per frame.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { readout, timeTickLabels, timeTickSpace, valueRange, valueSplits, valueTickLabels } from './chart-axes.js';
+import { readout, TIME_INCRS, timeTickLabels, timeTickSpace, valueRange, valueSplits, valueTickLabels } from './chart-axes.js';
 import { h } from './dom.js';
 import { formatValue } from './format.js';
 import type { JoinedSeries } from './series.js';
@@ -170,6 +170,7 @@ export class TimeChart {
     const xAxis = {
       ...axis,
       space: (u: uPlot) => timeTickSpace(span(u)),
+      incrs: TIME_INCRS,
       values: (u: uPlot, splits: number[]) => this.ticks('xTicks', timeTickLabels(splits, span(u))),
     };
     const yAxis = {
