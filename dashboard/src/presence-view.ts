@@ -1,8 +1,10 @@
-// How a device's presence reads on screen, in the list and on its page. While the live stream
-// is down the hub's word is old news: the state is greyed and marked as the last one known, with
-// the time the stream went down, until the stream is back.
+// How a device's presence reads on screen, in the list and on its page, and the stream state in
+// the header. While the live stream is down the hub's word is old news: the state is greyed and
+// marked as the last one known, with the time the stream went down, until the stream is back.
+import type { DeviceStore } from './device-store.js';
 import { h, replaceChildren } from './dom.js';
 import { formatInstant, formatTime, relativeTime } from './format.js';
+import type { StreamState } from './live-stream.js';
 import type { Device, PresenceHistoryEntry } from './types.js';
 
 export const PRESENCE_LABEL: Record<Device['presence'], string> = {
@@ -73,4 +75,26 @@ export function presenceHistoryList(entries: PresenceHistoryEntry[]): HTMLElemen
     );
   }
   return list;
+}
+
+const LABEL: Record<StreamState, string> = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…' };
+
+/** The stream state in the header; it also tells the store, so device states grey out while it is not live. */
+export class StreamStatus {
+  readonly element = h('span', { class: 'connection', id: 'connection', role: 'status', 'data-state': 'connecting' }, LABEL.connecting);
+  private firstLive: () => void = () => {};
+  /** Resolves when the stream is live for the first time. */
+  readonly live = new Promise<void>((resolve) => {
+    this.firstLive = resolve;
+  });
+
+  constructor(private readonly store: DeviceStore) {}
+
+  set(state: StreamState): void {
+    this.store.setStreamLive(state === 'live');
+    this.element.dataset.state = state;
+    const since = this.store.streamDownSince;
+    this.element.textContent = since === null ? LABEL[state] : `${LABEL[state]} (no updates since ${formatTime(since)})`;
+    if (state === 'live') this.firstLive();
+  }
 }

@@ -2,7 +2,7 @@
 // and auth on: sign in, devices online, a live chart growing and joined to its history without
 // a gap or a duplicate, a relay switched and acked over the control channel, a halted device
 // going offline, a 24 h history fetched as an aggregation, the viewer role kept from switching,
-// themes, a phone-sized screen and keyboard use. Screenshots go to test-artifacts/dashboard/.
+// themes and keyboard use (the phone layout: phone.test.ts). Screenshots go to test-artifacts/dashboard/.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -276,34 +276,6 @@ describe('dashboard in chromium', () => {
     assert.equal(await focused(), 'detail-title', 'opening a device moves focus to its panel');
   });
 
-  it('fits a phone screen: cards with labelled fields, a short page, no sideways scrolling', async (t) => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    teardown(t, () => phone.close());
-    const p = await phone.newPage();
-    await p.goto(`${hub.url}/?token=${adminToken}`);
-    const card = p.locator('tr[data-device-id="sim-002"]');
-    await card.waitFor();
-    await waitFor('a latest power value on the card', async () => /power \d/.test(await card.locator('td.values').innerText()));
-    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `page is ${overflow} px wider than the phone`);
-    assert.equal(new URL(p.url()).searchParams.get('token'), null, 'the token left the address bar');
-    // Every field of a card says what it is, next to its value.
-    const text = await card.innerText();
-    for (const label of ['Presence', 'Last seen', 'Transport', 'Firmware', 'Latest values']) {
-      assert.match(text, new RegExp(`${label}\\n`), `the card labels ${label}: ${JSON.stringify(text)}`);
-    }
-    assert.match(text, /Transport\nmqtt/);
-    const box = (await card.boundingBox())!;
-    assert.ok(box.height < 260, `a device card is ${box.height} px high`);
-    // Three devices and their live charts (folded) fit in well under two screens.
-    const height = await p.evaluate(() => document.documentElement.scrollHeight);
-    assert.ok(height < 2 * 844, `the phone page is ${height} px long`);
-    await p.screenshot({ path: artifactPath('08-phone.png'), fullPage: true });
-    // The charts are one tap away.
-    await p.locator('.live-charts > summary').click();
-    await p.locator('.live-chart').first().waitFor();
-  });
-
   it('keeps a viewer from switching outputs', async (t) => {
     const { token } = await hub.hub.tokens.add('viewer', 'dashboard test');
     const viewer = await browser.newContext();
@@ -311,6 +283,7 @@ describe('dashboard in chromium', () => {
     const p = await viewer.newPage();
     await p.goto(`${hub.url}/?token=${token}`);
     await p.locator('#role[data-role="viewer"]').waitFor();
+    assert.equal(new URL(p.url()).searchParams.get('token'), null, 'the token left the address bar');
     await p.locator('tr[data-device-id="sim-002"] a').click();
     const relay = p.locator('section.detail').getByRole('switch', { name: 'relay (relay)' });
     await relay.waitFor();

@@ -63,9 +63,10 @@ describe('device page in chromium (de-DE)', () => {
     await page.goto(`${hub.url}/#/devices/sim-001`);
     const detail = page.locator('section.detail[data-device-id="sim-001"]');
     await detail.locator('.presence-history li[data-state="online"]').first().waitFor();
+    // Newest first; the oldest is the device coming online (a loaded machine may add stale spells).
     assert.match(
-      await detail.locator('.presence-history li').first().innerText(),
-      /\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2} online from unknown/,
+      await detail.locator('.presence-history li').last().innerText(),
+      /^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2} online from unknown · /,
     );
     const temperature = detail.locator('.metric-table tr[data-metric="temperature"]');
     await waitFor('a temperature with a decimal comma', async () =>
