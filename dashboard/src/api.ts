@@ -1,6 +1,6 @@
 // REST access to the hub with the session's token. Errors come back as ApiError carrying the
 // hub's {error, message} so views can say what went wrong.
-import type { AggregatePoint, Device, Point, Role } from './types.js';
+import type { AggregatePoint, Device, Point, PresenceHistoryEntry, Role, StoredRefusal } from './types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -41,6 +41,21 @@ export class Api {
     return (await this.get<{ devices: Device[] }>('/api/devices')).devices;
   }
 
+  async device(id: string): Promise<{ device: Device; presenceHistory: PresenceHistoryEntry[] }> {
+    return this.get(`/api/devices/${encodeURIComponent(id)}`);
+  }
+
+  /** The device's recent refusals as the hub keeps them; null from a hub without that route. */
+  async refusals(id: string, limit = 50): Promise<StoredRefusal[] | null> {
+    try {
+      return (await this.get<{ refusals: StoredRefusal[] }>(withQuery(`/api/devices/${encodeURIComponent(id)}/refusals`, { limit })))
+        .refusals;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404 && err.message.startsWith('no route')) return null;
+      throw err;
+    }
+  }
+
   async aggregated(deviceId: string, q: ReadingsQuery & { every: string }): Promise<AggregatePoint[]> {
     const body = await this.get<{ points: AggregatePoint[] }>(readingsPath(deviceId, { ...q, agg: 'avg' }));
     return body.points;
@@ -72,8 +87,19 @@ export class Api {
   }
 
   async get<T>(path: string): Promise<T> {
-    const res = await fetch(path, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
-    const body = await res.json().catch(() => null);
+    return this.send<T>('GET', path);
+  }
+
+  /** Any method; a body goes out as JSON. Answers without a body (204) come back as null. */
+  async send<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = this.token ? { authorization: `Bearer ${this.token}` } : {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return this.answer<T>(res);
+  }
+
+  private async answer<T>(res: Response): Promise<T> {
+    const body = res.status === 204 ? null : await res.json().catch(() => null);
     if (!res.ok) {
       const message = body?.message ?? body?.error ?? `HTTP ${res.status}`;
       throw new ApiError(res.status, body?.error ?? 'http_error', message);

@@ -4,16 +4,15 @@
 import type { ControlChannel } from './control-channel.js';
 import { h, replaceChildren } from './dom.js';
 import type { DeviceStore } from './device-store.js';
-import type { Command, Device } from './types.js';
+import { formatTime } from './format.js';
+import type { Device } from './types.js';
 
 const COMMAND_TIMEOUT_MS = 10_000;
-const RECENT = 8;
 
 export class CommandForm {
   readonly element: HTMLElement;
   private readonly list = h('ol', { class: 'recent-commands', 'aria-live': 'polite' });
   private readonly error: HTMLElement;
-  private readonly recent = new Map<string, Command>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -61,8 +60,9 @@ export class CommandForm {
 
   start(): void {
     this.unsubscribe = this.store.onCommand((command) => {
-      if (command.deviceId === this.device.id) this.remember(command);
+      if (command.deviceId === this.device.id) this.render();
     });
+    this.render();
   }
 
   stop(): void {
@@ -87,24 +87,14 @@ export class CommandForm {
     this.control.send(
       { device: this.device.id, action, params: params as Record<string, unknown>, timeoutMs: COMMAND_TIMEOUT_MS },
       (update) => {
-        if ('command' in update) this.remember(update.command);
+        if ('command' in update) this.store.applyCommand(update.command);
         else this.error.textContent = `Command refused: ${update.error.message}`;
       },
     );
   }
 
-  private remember(command: Command): void {
-    const known = this.recent.get(command.id);
-    // The socket and the stream both report states; keep the newest.
-    if (known && known.updatedAt > command.updatedAt) return;
-    this.recent.delete(command.id);
-    this.recent.set(command.id, command);
-    while (this.recent.size > RECENT) this.recent.delete(this.recent.keys().next().value!);
-    this.render();
-  }
-
   private render(): void {
-    const commands = [...this.recent.values()].reverse();
+    const commands = this.store.commandsOf(this.device.id).reverse();
     if (commands.length === 0) {
       replaceChildren(this.list, h('li', { class: 'hint' }, 'None sent from this page yet.'));
       return;
@@ -119,7 +109,7 @@ export class CommandForm {
           ' ',
           h('strong', { class: 'command-state', 'data-state': c.state }, c.state),
           c.error ? ` – ${c.error}` : '',
-          h('span', { class: 'hint' }, ` ${new Date(c.updatedAt).toLocaleTimeString()}`),
+          h('span', { class: 'hint' }, ` ${formatTime(c.updatedAt)}`),
         ),
       ),
     );

@@ -1,10 +1,13 @@
-// A device's actuators: on/off for leds and relays, a value for pwm (0-255) and servos (0-180°).
-// Every change is confirmed first, goes out over the WebSocket control channel, and the row
-// shows the command's state as the hub reports it (queued, sent, acked, failed, expired).
+// A device's actuators: a switch for leds and relays, a value for pwm (0-255) and servos (0-180°),
+// each showing its state as last known (the last acked command, or the device's own reading of
+// the same name, whichever is newer). Every change is confirmed first, goes out over the
+// WebSocket control channel, and the row shows the command's state as the hub reports it
+// (queued, sent, acked, failed, expired).
 import { CommandForm } from './command-form.js';
 import type { ControlChannel, ControlUpdate } from './control-channel.js';
 import { h, replaceChildren } from './dom.js';
-import type { DeviceStore } from './device-store.js';
+import type { ActuatorState, DeviceStore } from './device-store.js';
+import { formatNumber, formatTime } from './format.js';
 import { isFinal, type Actuator, type Command, type Device, type Role } from './types.js';
 
 const COMMAND_TIMEOUT_MS = 10_000;
@@ -15,7 +18,9 @@ export class ControlPanel {
   /** The command each actuator last sent, so stream updates reach the right row too. */
   private readonly lastCommand = new Map<string, string>();
   private readonly states = new Map<string, HTMLElement>();
+  private readonly outputs = new Map<string, (state: ActuatorState | undefined) => void>();
   private unsubscribe: (() => void) | null = null;
+  private unsubscribeStore: (() => void) | null = null;
   private readonly commands: CommandForm;
 
   constructor(
@@ -51,11 +56,20 @@ export class ControlPanel {
     this.unsubscribe = this.store.onCommand((command) => {
       for (const [actuator, id] of this.lastCommand) if (id === command.id) this.showState(actuator, { command });
     });
+    this.unsubscribeStore = this.store.onChange((id) => {
+      if (id === this.device.id || id === null) this.showOutputs();
+    });
+    this.showOutputs();
   }
 
   stop(): void {
     this.commands.stop();
     this.unsubscribe?.();
+    this.unsubscribeStore?.();
+  }
+
+  private showOutputs(): void {
+    for (const [name, show] of this.outputs) show(this.store.actuatorState(this.device.id, name));
   }
 
   private row(actuator: Actuator, enabled: boolean): HTMLElement {
@@ -63,31 +77,48 @@ export class ControlPanel {
     this.states.set(actuator.name, state);
     const disabled = !enabled;
     const describedBy = disabled ? `control-note-${this.device.id}` : undefined;
-    const controls =
-      actuator.type === 'led' || actuator.type === 'relay'
-        ? [true, false].map((on) =>
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'switch',
-                'data-actuator': actuator.name,
-                'data-value': String(on),
-                disabled,
-                'aria-describedby': describedBy,
-                onclick: () => void this.request(actuator, on),
-              },
-              `${actuator.name} ${on ? 'on' : 'off'}`,
-            ),
-          )
-        : [this.valueInput(actuator, disabled, describedBy)];
+    const labelId = `actuator-label-${this.device.id}-${actuator.name}`;
+    const now = h('span', { class: 'actuator-now' });
+    const onOff = actuator.type === 'led' || actuator.type === 'relay';
+    const control = onOff ? this.switchButton(actuator, labelId, disabled, describedBy) : this.valueInput(actuator, disabled, describedBy);
+    this.outputs.set(actuator.name, (known) => {
+      now.textContent = known
+        ? `${describe(known.value, onOff)} · ${known.source === 'command' ? 'acked command' : 'device reading'} ${formatTime(known.ts)}`
+        : 'state not known yet';
+      if (onOff && control instanceof HTMLButtonElement) {
+        const on = known !== undefined && Boolean(known.value);
+        control.setAttribute('aria-checked', String(on));
+        control.dataset.value = known === undefined ? 'unknown' : String(on);
+        control.textContent = known === undefined ? 'unknown' : on ? 'on' : 'off';
+      }
+    });
     return h(
       'div',
       { class: 'actuator', 'data-actuator': actuator.name },
-      h('span', { class: 'actuator-name' }, `${actuator.name} (${actuator.type})`),
-      ...controls,
+      h('span', { class: 'actuator-name', id: labelId }, `${actuator.name} (${actuator.type})`),
+      control,
+      now,
       state,
     );
+  }
+
+  private switchButton(actuator: Actuator, labelId: string, disabled: boolean, describedBy?: string): HTMLButtonElement {
+    const button = h(
+      'button',
+      {
+        type: 'button',
+        role: 'switch',
+        class: 'switch',
+        'aria-checked': 'false',
+        'aria-labelledby': labelId,
+        'data-actuator': actuator.name,
+        disabled,
+        'aria-describedby': describedBy,
+      },
+      'unknown',
+    );
+    button.addEventListener('click', () => void this.request(actuator, button.dataset.value !== 'true'));
+    return button;
   }
 
   private valueInput(actuator: Actuator, disabled: boolean, describedBy?: string): HTMLElement {
@@ -121,7 +152,10 @@ export class ControlPanel {
     this.control.send(
       { device: this.device.id, action: 'set', params: { [actuator.name]: value }, timeoutMs: COMMAND_TIMEOUT_MS },
       (update) => {
-        if ('command' in update) this.lastCommand.set(actuator.name, update.command.id);
+        if ('command' in update) {
+          this.lastCommand.set(actuator.name, update.command.id);
+          this.store.applyCommand(update.command);
+        }
         this.showState(actuator.name, update);
       },
     );
@@ -145,4 +179,9 @@ export class ControlPanel {
       el.textContent = `error: ${update.error.message}`;
     }
   }
+}
+
+function describe(value: boolean | number, onOff: boolean): string {
+  if (onOff) return value ? 'on' : 'off';
+  return typeof value === 'number' ? formatNumber(value) : String(value);
 }

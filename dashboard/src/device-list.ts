@@ -1,13 +1,16 @@
 // The device table: presence, last seen, transport, firmware, latest values and the latest
-// refusal, with search and filters. Rows refresh twice a second at most (values arrive far more
-// often than eyes can read).
+// refusal, with search and filters; each device's name links to its page. On a phone each row is
+// a card whose fields carry their own labels. Rows refresh twice a second at most (values arrive
+// far more often than eyes can read).
 import { h, replaceChildren } from './dom.js';
-import type { DeviceStore } from './device-store.js';
+import type { DeviceStore, ShownRefusal } from './device-store.js';
 import { formatInstant, formatValue, relativeTime } from './format.js';
-import type { Device, RefusalEvent } from './types.js';
+import { lastSeenText, PRESENCE_LABEL, presenceBadge, showPresence, streamNotice } from './presence-view.js';
+import { deviceHref } from './router.js';
+import type { Device } from './types.js';
 
 const REFRESH_MS = 500;
-const PRESENCE_LABEL: Record<Device['presence'], string> = { online: 'online', stale: 'stale', offline: 'offline', unknown: 'unknown' };
+const COLUMNS = ['Device', 'Presence', 'Last seen', 'Transport', 'Firmware', 'Latest values', 'Last refusal'];
 
 export interface DeviceFilter {
   text: string;
@@ -20,6 +23,7 @@ export class DeviceList {
   private readonly body = h('tbody');
   private readonly transportSelect: HTMLSelectElement;
   private readonly count = h('p', { class: 'hint', 'aria-live': 'polite' });
+  private readonly notice = h('p', { class: 'stream-notice', role: 'status', hidden: true });
   private readonly filter: DeviceFilter = { text: '', presence: '', transport: '' };
   private readonly shownListeners = new Set<() => void>();
   private shownKey = '';
@@ -28,10 +32,7 @@ export class DeviceList {
   private ticks = 0;
   private readonly rows = new Map<string, HTMLTableRowElement>();
 
-  constructor(
-    private readonly store: DeviceStore,
-    private readonly onSelect: (deviceId: string) => void,
-  ) {
+  constructor(private readonly store: DeviceStore) {
     const search = h('input', { id: 'device-search', type: 'search', placeholder: 'id, name or metric', autocomplete: 'off' });
     search.addEventListener('input', () => this.setFilter({ text: search.value.trim().toLowerCase() }));
     const presence = h(
@@ -48,6 +49,7 @@ export class DeviceList {
       'section',
       { class: 'devices card', 'aria-labelledby': 'devices-title' },
       h('h2', { id: 'devices-title' }, 'Devices'),
+      this.notice,
       h(
         'div',
         { class: 'filters', role: 'search' },
@@ -62,22 +64,7 @@ export class DeviceList {
       h(
         'div',
         { class: 'table-scroll' },
-        h(
-          'table',
-          {},
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              ...['Device', 'Presence', 'Last seen', 'Transport', 'Firmware', 'Latest values', 'Last refusal'].map((t) =>
-                h('th', { scope: 'col' }, t),
-              ),
-            ),
-          ),
-          this.body,
-        ),
+        h('table', {}, h('thead', {}, h('tr', {}, ...COLUMNS.map((t) => h('th', { scope: 'col' }, t)))), this.body),
       ),
     );
     store.onChange(() => {
@@ -132,6 +119,7 @@ export class DeviceList {
       if (this.body.children[i] !== row) this.body.insertBefore(row, this.body.children[i] ?? null);
     });
     setText(this.count, `${shown.length} of ${all.length} devices shown`);
+    streamNotice(this.notice, this.store.streamDownSince);
     const key = shown.map((d) => d.id).join();
     if (key !== this.shownKey) {
       this.shownKey = key;
@@ -142,6 +130,13 @@ export class DeviceList {
   private rowFor(device: Device): HTMLTableRowElement {
     let row = this.rows.get(device.id);
     if (!row) {
+      const cell = (i: number, cls: string | null, ...content: Array<Node | string>) =>
+        h(
+          'td',
+          { class: cls },
+          h('span', { class: 'cell-label', 'aria-hidden': 'true' }, COLUMNS[i]),
+          h('span', { class: 'cell-value' }, ...content),
+        );
       row = h(
         'tr',
         { 'data-device-id': device.id },
@@ -149,39 +144,35 @@ export class DeviceList {
           'th',
           { scope: 'row' },
           h(
-            'button',
-            { type: 'button', class: 'link', onclick: () => this.onSelect(device.id) },
+            'a',
+            { class: 'link', href: deviceHref(device.id) },
             h('span', { class: 'device-name' }),
             h('span', { class: 'device-id' }, device.id),
           ),
         ),
-        h('td', {}, h('span', { 'data-presence': '' })),
-        h('td', {}),
-        h('td', {}),
-        h('td', {}),
-        h('td', { class: 'values' }),
-        h('td', { class: 'refusal' }, h('code', {}), h('span', { class: 'refusal-detail' }), h('span', { class: 'refusal-when' })),
+        cell(1, 'presence-cell', presenceBadge()),
+        cell(2, null),
+        cell(3, null),
+        cell(4, null),
+        cell(5, 'values'),
+        cell(6, 'refusal', h('code', {}), h('span', { class: 'refusal-detail' }), h('span', { class: 'refusal-when' })),
       );
       this.rows.set(device.id, row);
     }
-    const [head, presenceCell, seenCell, transportCell, firmwareCell, valuesCell, refusalCell] = [...row.children] as HTMLElement[];
-    setText(head.querySelector('.device-name')!, device.name);
-    const badge = presenceCell.firstElementChild as HTMLElement;
-    if (badge.dataset.presence !== device.presence) {
-      badge.dataset.presence = device.presence;
-      badge.className = `presence presence-${device.presence}`;
-      badge.textContent = PRESENCE_LABEL[device.presence];
-    }
-    setText(seenCell, relativeTime(device.lastSeen));
-    seenCell.title = device.lastSeen ? new Date(device.lastSeen).toLocaleString() : '';
-    setText(transportCell, device.transport);
-    setText(firmwareCell, device.firmware ?? '–');
-    const values = device.metrics.map((m) => {
-      const latest = device.latest?.[m.name];
-      return `${m.name} ${latest ? formatValue(latest.value, m.unit) : '–'}`;
+    const [presence, seen, transport, firmware, values, refusal] = [...row.querySelectorAll('td > .cell-value')] as HTMLElement[];
+    setText(row.querySelector('.device-name')!, device.name);
+    const down = this.store.streamDownSince;
+    showPresence(presence.firstElementChild as HTMLElement, device.presence, down);
+    setText(seen, lastSeenText(device.lastSeen, down));
+    seen.title = device.lastSeen ? formatInstant(device.lastSeen) : '';
+    setText(transport, device.transport);
+    setText(firmware, device.firmware ?? '–');
+    const latest = device.metrics.map((m) => {
+      const value = device.latest?.[m.name];
+      return `${m.name} ${value ? formatValue(value.value, m.unit) : '–'}`;
     });
-    setText(valuesCell, values.join(' · '));
-    showRefusal(refusalCell, this.store.refusalOf(device.id));
+    setText(values, latest.join(' · '));
+    showRefusal(refusal, this.store.refusalOf(device.id));
     return row;
   }
 
@@ -196,12 +187,14 @@ export class DeviceList {
 }
 
 /** What the hub last refused from the device: its code, the detail, how many so far and when. */
-function showRefusal(cell: HTMLElement, refusal: RefusalEvent | undefined): void {
-  const [code, detail, when] = [...cell.children] as HTMLElement[];
+function showRefusal(value: HTMLElement, refusal: ShownRefusal | undefined): void {
+  const [code, detail, when] = [...value.children] as HTMLElement[];
+  const cell = value.parentElement!;
   cell.dataset.code = refusal?.code ?? '';
   setText(code, refusal?.code ?? '–');
   setText(detail, refusal?.detail ?? '');
-  setText(when, refusal ? `${refusal.count} ${refusal.count === 1 ? 'refusal' : 'refusals'}, last ${relativeTime(refusal.ts)}` : '');
+  const count = refusal?.count === undefined ? '' : `${refusal.count} ${refusal.count === 1 ? 'refusal' : 'refusals'}, `;
+  setText(when, refusal ? `${count}last ${relativeTime(refusal.ts)}` : '');
   cell.title = refusal ? `${refusal.source}: ${refusal.detail} (${formatInstant(refusal.ts)})` : '';
 }
 

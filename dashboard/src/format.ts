@@ -1,4 +1,8 @@
-// How times and values read on screen. Times are shown in the browser's local zone.
+// How times and values read on screen: in the browser's own locale (decimal comma, 24-hour
+// clock and day-month order where that is the custom) and the browser's local time zone.
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const instantFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
 export function relativeTime(ts: number | null, now = Date.now()): string {
   if (ts === null) return 'never';
@@ -10,15 +14,25 @@ export function relativeTime(ts: number | null, now = Date.now()): string {
   return `${Math.floor(s / 86_400)} d ago`;
 }
 
-export function formatValue(value: number, unit?: string): string {
+export function formatNumber(value: number): string {
   const abs = Math.abs(value);
   const digits = abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 1 ? 2 : 3;
-  const text = value.toLocaleString(undefined, { maximumFractionDigits: digits });
+  return value.toLocaleString(undefined, { maximumFractionDigits: digits });
+}
+
+export function formatValue(value: number, unit?: string): string {
+  const text = formatNumber(value);
   return unit ? `${text} ${unit}` : text;
 }
 
+/** A time of day with seconds, for events of the last hours. */
+export function formatTime(ts: number): string {
+  return timeFormat.format(ts);
+}
+
+/** Date and time, for anything that may be older than today. */
 export function formatInstant(ts: number): string {
-  return new Date(ts).toLocaleString();
+  return instantFormat.format(ts);
 }
 
 /** Value for an <input type="datetime-local"> in local time. */

@@ -20,7 +20,7 @@ const CHART_HEIGHT = 200;
 /** Above this window size the open window is filled from one-minute windows, not raw readings. */
 const RAW_TAIL_MAX_EVERY_MS = 10 * 60_000;
 const FINE_EVERY_MS = 60_000;
-/** Readings may be stamped a little ahead of the browser's clock. */
+/** A custom range ending this close to now keeps growing with live readings. */
 const CLOCK_SLACK_MS = 60_000;
 
 interface Range {
@@ -180,28 +180,27 @@ export class HistoryPanel {
     );
   }
 
+  /** Asks for exactly the chosen range, from range.from to range.to; later points come live. */
   private async fill(series: JoinedSeries, metric: string, range: Range, everyMs: number | null): Promise<void> {
     const id = this.device.id;
+    const { from, to } = range;
     if (everyMs === null) {
-      series.loadRaw(await this.api.raw(id, { metric, from: range.from, to: range.live ? Date.now() + CLOCK_SLACK_MS : range.to }));
+      series.loadRaw(await this.api.raw(id, { metric, from, to }));
       return;
     }
     const every = everyParam(everyMs);
-    // From a window start: the first window is then whole, and the hub answers whole windows
-    // of whole hours from its bucket summaries without reading samples.
-    const from = Math.floor(range.from / everyMs) * everyMs;
     if (!range.live) {
-      series.loadAggregated(weighted(await this.api.aggregated(id, { metric, from, to: range.to, every })), [], range.to);
+      series.loadAggregated(weighted(await this.api.aggregated(id, { metric, from, to, every })), [], to);
       return;
     }
-    // Whole windows up to the open one, then the open window from finer pieces, then raw.
-    const now = Date.now();
-    const boundary = Math.floor(now / everyMs) * everyMs;
-    const fine = everyMs > RAW_TAIL_MAX_EVERY_MS ? Math.floor(now / FINE_EVERY_MS) * FINE_EVERY_MS : boundary;
+    // Whole windows up to the open one, then the open window from finer pieces, then raw. The
+    // first window may start before `from`; the hub folds only the readings from `from` into it.
+    const boundary = Math.max(from, Math.floor(to / everyMs) * everyMs);
+    const fine = everyMs > RAW_TAIL_MAX_EVERY_MS ? Math.max(boundary, Math.floor(to / FINE_EVERY_MS) * FINE_EVERY_MS) : boundary;
     const [whole, pieces, raw] = await Promise.all([
       boundary > from ? this.api.aggregated(id, { metric, from, to: boundary, every }) : [],
       fine > boundary ? this.api.aggregated(id, { metric, from: boundary, to: fine, every: everyParam(FINE_EVERY_MS) }) : [],
-      this.api.raw(id, { metric, from: fine, to: now + CLOCK_SLACK_MS }),
+      this.api.raw(id, { metric, from: fine, to }),
     ]);
     series.loadAggregated([...weighted(whole), ...weighted(pieces)], raw as Point[], fine - 1);
   }

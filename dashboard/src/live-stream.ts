@@ -11,12 +11,14 @@ export interface StreamHandlers {
   presence(event: PresenceEvent): void;
   command(event: Command): void;
   device(event: Device): void;
+  /** An admin removed the device. */
+  removed(event: { id: string }): void;
   refusal(event: RefusalEvent): void;
   reset(): void;
   state(state: StreamState): void;
 }
 
-const EVENT_TYPES = ['reading', 'presence', 'command', 'device', 'refusal', 'reset'] as const;
+const EVENT_TYPES = ['reading', 'presence', 'command', 'device', 'deviceRemoved', 'refusal', 'reset'] as const;
 const MAX_BACKOFF_MS = 15_000;
 
 export class LiveStream {
@@ -88,6 +90,9 @@ export class LiveStream {
         break;
       case 'device':
         this.handlers.device(data as Device);
+        break;
+      case 'deviceRemoved':
+        this.handlers.removed(data as { id: string });
         break;
       case 'refusal':
         this.handlers.refusal(data as RefusalEvent);

@@ -10,6 +10,8 @@ import type { Device } from './types.js';
 
 export const LIVE_WINDOW_MS = 5 * 60_000;
 const CHART_HEIGHT = 120;
+/** Below this width the charts start folded away, so the page a phone scrolls stays short. */
+const NARROW = '(max-width: 640px)';
 
 interface LiveChart {
   chart: TimeChart;
@@ -19,6 +21,7 @@ interface LiveChart {
 export class LiveWall {
   readonly element: HTMLElement;
   private readonly grid = h('div', { class: 'chart-grid' });
+  private readonly summary = h('summary', {}, 'Charts');
   private readonly charts = new Map<string, LiveChart>();
   private shownKey = '';
 
@@ -32,7 +35,7 @@ export class LiveWall {
       { class: 'live card', 'aria-labelledby': 'live-title' },
       h('h2', { id: 'live-title' }, 'Live'),
       h('p', { class: 'hint' }, `The last ${LIVE_WINDOW_MS / 60_000} minutes of every metric of the devices shown above.`),
-      this.grid,
+      h('details', { class: 'live-charts', open: !matchMedia(NARROW).matches }, this.summary, this.grid),
     );
   }
 
@@ -64,6 +67,7 @@ export class LiveWall {
       return live.chart.element;
     });
     replaceChildren(this.grid, ...elements);
+    this.summary.textContent = `${elements.length} ${elements.length === 1 ? 'chart' : 'charts'}`;
     if (elements.length === 0) this.grid.append(h('p', { class: 'hint' }, 'No device matches the filter.'));
     for (const chart of fresh) chart.mount();
   }

@@ -3,6 +3,7 @@
 // fifty lines updating ten times a second cost at most one redraw each per frame.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { readout, TIME_INCRS, timeTickLabels, timeTickSpace, valueRange, valueSplits, valueTickLabels } from './chart-axes.js';
 import { h } from './dom.js';
 import { formatValue } from './format.js';
 import type { JoinedSeries } from './series.js';
@@ -73,6 +74,7 @@ Object.assign(window, {
 export class TimeChart {
   readonly element: HTMLElement;
   private readonly canvasHost: HTMLElement;
+  private readonly readout = h('p', { class: 'chart-readout' }, '\u00a0');
   private plot: uPlot | null = null;
   private drawnVersion = -1;
   private resizeObserver: ResizeObserver | null = null;
@@ -89,6 +91,7 @@ export class TimeChart {
       'figure',
       { class: 'chart', 'data-points': '0' },
       h('figcaption', {}, options.label, options.unit ? ` (${options.unit})` : ''),
+      this.readout,
       this.canvasHost,
     );
     chartsByElement.set(this.element, this);
@@ -163,23 +166,54 @@ export class TimeChart {
       grid: { stroke: cssVar('--chart-grid'), width: 1 },
       ticks: { stroke: cssVar('--chart-grid'), width: 1 },
     };
-    const yAxis = { ...axis, size: axisWidth, values: (_u: uPlot, splits: number[]) => tickLabels(splits) };
+    const span = (u: uPlot) => (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0);
+    const xAxis = {
+      ...axis,
+      space: (u: uPlot) => timeTickSpace(span(u)),
+      incrs: TIME_INCRS,
+      values: (u: uPlot, splits: number[]) => this.ticks('xTicks', timeTickLabels(splits, span(u))),
+    };
+    const yAxis = {
+      ...axis,
+      size: axisWidth,
+      space: 12,
+      splits: (u: uPlot) => valueSplits(u.scales.y.min ?? 0, u.scales.y.max ?? 1),
+      values: (_u: uPlot, splits: number[]) => this.ticks('yTicks', valueTickLabels(splits)),
+    };
     const zoom = this.options.onZoom;
+    const hooks: uPlot.Hooks.Arrays = {
+      setCursor: [(u) => this.showReadout(readout(u, this.options.unit, span(u)))],
+    };
+    if (zoom) hooks.setSelect = [(u) => this.zoomed(u, zoom)];
     const opts: uPlot.Options = {
       width: this.width(),
       height: this.options.height,
       ms: 1,
       legend: { show: false },
       cursor: { drag: { x: Boolean(zoom), y: false, setScale: false } },
-      scales: { x: { time: true, range: (_u, min, max) => this.xRange(min, max) } },
-      axes: [axis, yAxis],
+      scales: {
+        x: { time: true, range: (_u, min, max) => this.xRange(min, max) },
+        y: { range: (_u, min, max) => valueRange(min, max) },
+      },
+      axes: [xAxis, yAxis],
       // Points are left to uPlot: it marks them only where they are sparse enough to see.
       series: [{}, { label: this.options.label, stroke: cssVar('--chart-line'), width: 1.5 }],
-      hooks: zoom ? { setSelect: [(u) => this.zoomed(u, zoom)] } : {},
+      hooks,
     };
     this.plot = new uPlot(opts, withGaps(this.series.xs, this.series.ys, this.options.gapMs), this.canvasHost);
     this.drawnVersion = -1;
     this.update();
+  }
+
+  /** Keeps the tick labels drawn on the canvas readable to tests and assistive tools. */
+  private ticks(key: 'xTicks' | 'yTicks', labels: string[]): string[] {
+    this.element.dataset[key] = labels.join('|');
+    return labels;
+  }
+
+  private showReadout(text: string): void {
+    this.readout.textContent = text || '\u00a0';
+    this.element.dataset.readout = text;
   }
 
   private xRange(min: number | null, max: number | null): [number, number] {
@@ -197,13 +231,6 @@ export class TimeChart {
     u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
     if (to > from) zoom(from, to);
   }
-}
-
-/** Tick labels with just enough decimals to tell neighbouring ticks apart. */
-function tickLabels(splits: number[]): string[] {
-  const step = splits.length > 1 ? Math.abs(splits[1] - splits[0]) : 1;
-  const digits = step > 0 ? Math.min(6, Math.max(0, -Math.floor(Math.log10(step)))) : 0;
-  return splits.map((v) => v.toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits }));
 }
 
 /** The series as uPlot data, with a null between points further apart than `gapMs` to break the line. */

@@ -24,6 +24,25 @@ export interface Device extends Omit<HubDevice, 'transport'> {
   transport: string;
   /** Latest value per metric; kept current from the live stream. */
   latest?: Record<string, { ts: number; value: number }>;
+  /** What the hub last refused from the device, where the hub reports it in its device lists. */
+  lastRefusal?: StoredRefusal | null;
+}
+
+/** A refusal as GET /api/devices/:id/refusals lists it. */
+export interface StoredRefusal {
+  ts: number;
+  code: string;
+  detail: string;
+  topic?: string;
+  source: string;
+}
+
+/** A presence change as GET /api/devices/:id lists it. */
+export interface PresenceHistoryEntry {
+  state: HubDevice['presence'];
+  previous: HubDevice['presence'];
+  ts: number;
+  reason: string;
 }
 
 export interface Point {

@@ -2,7 +2,7 @@
 // and auth on: sign in, devices online, a live chart growing and joined to its history without
 // a gap or a duplicate, a relay switched and acked over the control channel, a halted device
 // going offline, a 24 h history fetched as an aggregation, the viewer role kept from switching,
-// themes, a phone-sized screen and keyboard use. Screenshots go to test-artifacts/dashboard/.
+// themes and keyboard use (the phone layout: phone.test.ts). Screenshots go to test-artifacts/dashboard/.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -99,20 +99,32 @@ describe('dashboard in chromium', () => {
     await assertChartMatchesStore(hub, chart, 'sim-001', 'temperature', adminToken);
   });
 
-  it('switches the relay after a confirmation and shows the command acked', async () => {
-    await page.locator('tr[data-device-id="sim-002"] button').click();
+  it('switches the relay after a confirmation and shows the command acked and the switch on, then off', async () => {
+    await page.locator('tr[data-device-id="sim-002"] a').click();
     const detail = page.locator('section.detail[data-device-id="sim-002"]');
     await detail.waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'detail-title');
-    await detail.getByRole('button', { name: 'relay off' }).click();
-    const dialog = page.getByRole('dialog');
-    await dialog.waitFor();
-    assert.match(await dialog.innerText(), /Switch relay off on Simulated power meter 2/);
-    await page.screenshot({ path: artifactPath('03-confirm.png') });
-    await dialog.getByRole('button', { name: 'Switch relay off' }).click();
-    const state = detail.locator('.actuator[data-actuator="relay"] .command-state');
-    await state.locator('xpath=self::*[@data-state="acked"]').waitFor();
-    assert.equal(await state.innerText(), 'acked');
+    const relay = detail.getByRole('switch', { name: 'relay (relay)' });
+    assert.equal(await relay.innerText(), 'unknown', 'nothing says yet whether the relay is on');
+    for (const [on, word] of [
+      [true, 'on'],
+      [false, 'off'],
+    ] as const) {
+      await relay.click();
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      assert.match(await dialog.innerText(), new RegExp(`Switch relay ${word} on Simulated power meter 2`));
+      if (!on) await page.screenshot({ path: artifactPath('03-confirm.png') });
+      await dialog.getByRole('button', { name: `Switch relay ${word}` }).click();
+      const state = detail.locator('.actuator[data-actuator="relay"] .command-state');
+      await state.locator('xpath=self::*[@data-state="acked"]').waitFor();
+      await relay.locator(`xpath=self::*[@aria-checked="${on}"]`).waitFor();
+      assert.equal(await relay.innerText(), word);
+      assert.match(
+        await detail.locator('.actuator[data-actuator="relay"] .actuator-now').innerText(),
+        new RegExp(`^${word} · acked command`),
+      );
+    }
     const commands = await hub.hub.store.loadCommands({ deviceId: 'sim-002' });
     assert.ok(
       commands.some((c) => c.state === 'acked' && c.params.relay === false),
@@ -124,11 +136,11 @@ describe('dashboard in chromium', () => {
   it('does nothing when the confirmation is cancelled', async () => {
     const detail = page.locator('section.detail[data-device-id="sim-002"]');
     const before = (await hub.hub.store.loadCommands({ deviceId: 'sim-002' })).length;
-    await detail.getByRole('button', { name: 'relay on' }).click();
+    await detail.getByRole('switch', { name: 'relay (relay)' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('dialog').waitFor({ state: 'hidden' });
     assert.equal((await hub.hub.store.loadCommands({ deviceId: 'sim-002' })).length, before);
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'relay on', 'focus returns to the button');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('role')), 'switch', 'focus returns to the switch');
   });
 
   it('sends a free-form command and shows the device refusing it, after checking its JSON', async () => {
@@ -145,11 +157,12 @@ describe('dashboard in chromium', () => {
     await failed.waitFor();
     assert.match(await failed.innerText(), /reboot \{"after":5\} failed – unknown action reboot/);
     // The relay switch sent before is listed with its final state too.
-    await detail.locator('.recent-commands li[data-state="acked"]').waitFor();
+    await detail.locator('.recent-commands li[data-state="acked"]').first().waitFor();
   });
 
   it('opens a 24 h history as an aggregation fitted to the chart width', async () => {
-    await page.locator('tr[data-device-id="sim-003"] button').click();
+    await page.getByRole('link', { name: 'All devices' }).click();
+    await page.locator('tr[data-device-id="sim-003"] a').click();
     const history = page.locator('section.detail[data-device-id="sim-003"] section.history');
     await history.locator('xpath=self::*[@data-state="loaded"]').waitFor();
     requests.length = 0;
@@ -212,6 +225,8 @@ describe('dashboard in chromium', () => {
   });
 
   it('shows a halted device go offline', async () => {
+    await page.goBack();
+    await page.locator('.list-page:not([hidden])').waitFor();
     assert.equal(hub.hub.simulator!.halt('sim-001'), true);
     await page.locator('tr[data-device-id="sim-001"] [data-presence="offline"]').waitFor();
     await page.screenshot({ path: artifactPath('06-offline.png'), fullPage: true });
@@ -251,25 +266,14 @@ describe('dashboard in chromium', () => {
     assert.equal(await focused(), 'skip-link');
     await p.keyboard.press('Enter');
     await p.keyboard.press('Tab');
-    assert.equal(await focused(), 'device-search', 'the skip link leads to the device search');
+    assert.equal(await focused(), 'add-device', 'the skip link leads to the page: first an admin may add a device');
+    await p.keyboard.press('Tab');
+    assert.equal(await focused(), 'device-search', 'then the device search');
     for (let i = 0; i < 6 && (await focused()) !== 'link'; i++) await p.keyboard.press('Tab');
     assert.equal(await focused(), 'link', 'tabbing reaches the first device');
     await p.keyboard.press('Enter');
     await p.locator('section.detail').waitFor();
     assert.equal(await focused(), 'detail-title', 'opening a device moves focus to its panel');
-  });
-
-  it('fits a phone screen without sideways scrolling', async (t) => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    teardown(t, () => phone.close());
-    const p = await phone.newPage();
-    await p.goto(`${hub.url}/?token=${adminToken}`);
-    await p.locator('tr[data-device-id="sim-002"]').waitFor();
-    await p.locator('.live-chart').first().waitFor();
-    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `page is ${overflow} px wider than the phone`);
-    assert.equal(new URL(p.url()).searchParams.get('token'), null, 'the token left the address bar');
-    await p.screenshot({ path: artifactPath('08-phone.png'), fullPage: true });
   });
 
   it('keeps a viewer from switching outputs', async (t) => {
@@ -279,10 +283,11 @@ describe('dashboard in chromium', () => {
     const p = await viewer.newPage();
     await p.goto(`${hub.url}/?token=${token}`);
     await p.locator('#role[data-role="viewer"]').waitFor();
-    await p.locator('tr[data-device-id="sim-002"] button').click();
-    const off = p.locator('section.detail').getByRole('button', { name: 'relay off' });
-    await off.waitFor();
-    assert.equal(await off.isDisabled(), true);
+    assert.equal(new URL(p.url()).searchParams.get('token'), null, 'the token left the address bar');
+    await p.locator('tr[data-device-id="sim-002"] a').click();
+    const relay = p.locator('section.detail').getByRole('switch', { name: 'relay (relay)' });
+    await relay.waitFor();
+    assert.equal(await relay.isDisabled(), true);
     assert.match(await p.locator('section.control').innerText(), /viewer/);
   });
 

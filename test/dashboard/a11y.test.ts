@@ -1,0 +1,106 @@
+// An axe-core audit of the dashboard's main states in a real browser (Debian's chromium): the
+// device list, a device page, the phone layout and the dialogs, each with zero violations.
+// axe-core's own source is injected into the page; nothing is fetched.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startHub, type TestHub } from '../helpers/hub.ts';
+import { teardown } from '../helpers/teardown.ts';
+import { artifactPath, buildDashboard, launchChromium } from './browser.ts';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface Violation {
+  id: string;
+  help: string;
+  nodes: Array<{ target: string[] }>;
+}
+
+async function audit(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
+  const { violations, passes }: { violations: Violation[]; passes: number } = await page.evaluate(async () => {
+    const results = await (window as any).axe.run(document);
+    return { violations: results.violations, passes: results.passes.length };
+  });
+  // A run that checked nothing would pass too: make sure the rules ran.
+  assert.ok(passes >= 10, `axe passed only ${passes} rules`);
+  return violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+describe('accessibility (axe-core)', () => {
+  let hub: TestHub;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    await buildDashboard();
+    hub = await startHub({ simulate: 2, simulateIntervalMs: 200 });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await hub?.stop();
+  });
+
+  it('finds nothing on the device list with live charts, in both themes', async () => {
+    await page.goto(hub.url);
+    await page.locator('tr[data-device-id="sim-002"] [data-presence="online"]').waitFor();
+    await page.locator('.live-chart[data-points]:not([data-points="0"])').first().waitFor();
+    assert.deepEqual(await audit(page), []);
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    assert.deepEqual(await audit(page), []);
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+  });
+
+  it('finds nothing on a device page and in its confirmation dialog', async () => {
+    await page.goto(`${hub.url}/#/devices/sim-002`);
+    const detail = page.locator('section.detail[data-device-id="sim-002"]');
+    await detail.locator('section.history[data-state="loaded"]').waitFor();
+    await detail.locator('.presence-history li').first().waitFor();
+    assert.deepEqual(await audit(page), []);
+    await detail.getByRole('switch', { name: 'relay (relay)' }).click();
+    await page.getByRole('dialog').waitFor();
+    assert.deepEqual(await audit(page), []);
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('finds nothing in the admin dialogs: add a device, its key, rename and remove', async () => {
+    await page.goto(hub.url);
+    await page.getByRole('button', { name: 'Add device' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a device' });
+    await dialog.waitFor();
+    assert.deepEqual(await audit(page), []);
+    await dialog.getByLabel('Device id').fill('axe-probe');
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await dialog.getByLabel('Device key (MQTT password)').waitFor();
+    assert.deepEqual(await audit(page), []);
+    await page.screenshot({ path: artifactPath('12-device-key.png') });
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await page.goto(`${hub.url}/#/devices/axe-probe`);
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('dialog').waitFor();
+    assert.deepEqual(await audit(page), []);
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog').waitFor();
+    assert.deepEqual(await audit(page), []);
+    await page.keyboard.press('Escape');
+  });
+
+  it('finds nothing on a phone, on the list and a device page', async (t) => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    teardown(t, () => phone.close());
+    const p = await phone.newPage();
+    await p.goto(hub.url);
+    await p.locator('tr[data-device-id="sim-002"] [data-presence="online"]').waitFor();
+    assert.deepEqual(await audit(p), []);
+    await p.goto(`${hub.url}/#/devices/sim-001`);
+    await p.locator('section.detail section.history[data-state="loaded"]').waitFor();
+    assert.deepEqual(await audit(p), []);
+    await p.screenshot({ path: artifactPath('13-phone-device.png'), fullPage: true });
+  });
+});
