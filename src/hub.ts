@@ -214,7 +214,11 @@ export class Hub {
       }),
       route(deviceRoutes, { devices: this.devices, latest: this.latest, refusals: this.refusals, store }),
       route(readingRoutes, { devices: this.devices, store }),
-      route(deviceAdminRoutes, { lifecycle: this.lifecycle, view: deviceView({ latest: this.latest, refusals: this.refusals }) }),
+      route(deviceAdminRoutes, {
+        lifecycle: this.lifecycle,
+        view: deviceView({ latest: this.latest, refusals: this.refusals }),
+        broker: () => ({ port: this.mqtt.port, tls: this.mqtt.tls }),
+      }),
       route(sseRoutes, { live: this.live }),
       route(pollRoutes, { live: this.live }),
       route(controlRoutes, {

@@ -64,6 +64,7 @@ describe('device lifecycle in the dashboard', () => {
     const settings = await dialog.locator('dl.settings').innerText();
     assert.match(settings, /Host\s+127\.0\.0\.1/);
     assert.match(settings, /Username\s+kitchen/);
+    assert.match(settings, new RegExp(`Port\\s+${hub.hub.mqtt.port} \\(MQTT over TCP\\)`), 'the port the broker listens on');
     assert.match(settings, /Publish readings to\s+devices\/kitchen\/telemetry/);
     const example = await dialog.locator('pre.example').innerText();
     await page.screenshot({ path: artifactPath('14-device-added.png') });

@@ -4,7 +4,7 @@
 import type { Api } from '../api.js';
 import { h } from '../dom.js';
 import { checkDeviceId } from '../../../src/core/model.js';
-import { AdminApi, isExists } from './admin-api.js';
+import { AdminApi, isExists, type DeviceKey } from './admin-api.js';
 import { buttonRow, openModal, type Modal } from './dialog.js';
 import { copyField, keyView } from './key-view.js';
 
@@ -87,7 +87,7 @@ export class AddDevice {
     });
   }
 
-  private showKey(modal: Modal, created: { id: string; key: string }): void {
+  private showKey(modal: Modal, created: DeviceKey): void {
     const done = h('button', { type: 'button', class: 'primary', onclick: () => modal.close() }, 'Done');
     modal.body.replaceChildren(keyView(created), buttonRow(done));
     modal.body.querySelector<HTMLElement>('button.copy')?.focus();

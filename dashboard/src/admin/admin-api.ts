@@ -6,6 +6,8 @@ import type { Device } from '../types.js';
 export interface DeviceKey {
   id: string;
   key: string;
+  /** The hub's broker: the device logs in on this host at this port. */
+  mqtt: { port: number; tls: boolean };
 }
 
 const path = (id: string) => `/api/admin/devices/${encodeURIComponent(id)}`;

@@ -4,10 +4,7 @@
 import { h } from '../dom.js';
 import type { DeviceKey } from './admin-api.js';
 
-/** The broker's default port; a hub started with another HUB_MQTT_PORT listens there instead. */
-const MQTT_DEFAULT_PORT = 1883;
-
-export function keyView({ id, key }: DeviceKey): HTMLElement {
+export function keyView({ id, key, mqtt }: DeviceKey): HTMLElement {
   const example = JSON.stringify({ seq: 0, ts: Date.now(), readings: { temperature: 21.5 } });
   const wsScheme = location.protocol === 'https:' ? 'wss' : 'ws';
   return h(
@@ -20,7 +17,7 @@ export function keyView({ id, key }: DeviceKey): HTMLElement {
       'dl',
       { class: 'settings' },
       ...setting('Host', location.hostname),
-      ...setting('Port', `${MQTT_DEFAULT_PORT} (MQTT over TCP; the hub's HUB_MQTT_PORT)`),
+      ...setting('Port', `${mqtt.port} (MQTT over ${mqtt.tls ? 'TLS' : 'TCP'})`),
       ...setting('Over WebSocket', `${wsScheme}://${location.host}/mqtt`),
       ...setting('Client id', id),
       ...setting('Username', id),
@@ -37,7 +34,7 @@ export function keyView({ id, key }: DeviceKey): HTMLElement {
       h(
         'code',
         {},
-        `mosquitto_pub -h ${location.hostname} -p ${MQTT_DEFAULT_PORT} -u ${id} -P <key> -q 1 -t devices/${id}/telemetry -m '${example}'`,
+        `mosquitto_pub -h ${location.hostname} -p ${mqtt.port}${mqtt.tls ? ' --capath /etc/ssl/certs' : ''} -u ${id} -P <key> -q 1 -t devices/${id}/telemetry -m '${example}'`,
       ),
     ),
   );

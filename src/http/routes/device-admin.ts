@@ -15,6 +15,8 @@ export interface DeviceAdminDeps {
   lifecycle: Pick<DeviceLifecycle, 'add' | 'rename' | 'rekey' | 'remove'>;
   /** How the API shows a device (routes/devices.ts's deviceView). */
   view: (device: Device) => Static<typeof DeviceSchema>;
+  /** The broker the device logs in to, for the connection settings shown with its key. */
+  broker: () => { port: number; tls: boolean };
   preHandler?: preHandlerHookHandler;
 }
 
@@ -34,7 +36,7 @@ export const deviceAdminRoutes: FastifyPluginAsyncTypebox<DeviceAdminDeps> = asy
     async (request, reply) => {
       const { id, key } = await deps.lifecycle.add(request.body);
       reply.status(201);
-      return { id, key };
+      return { id, key, mqtt: deps.broker() };
     },
   );
 
@@ -62,7 +64,7 @@ export const deviceAdminRoutes: FastifyPluginAsyncTypebox<DeviceAdminDeps> = asy
         response: { 200: Provisioned, 404: ErrorSchema },
       },
     },
-    async (request) => deps.lifecycle.rekey(request.params.id),
+    async (request) => ({ ...(await deps.lifecycle.rekey(request.params.id)), mqtt: deps.broker() }),
   );
 
   app.delete(

@@ -33,7 +33,14 @@ export const ProvisionRequest = Type.Object(
 );
 
 /** The device's key, shown only in this answer (POST /api/admin/devices and its re-key). */
-export const Provisioned = Type.Object({ id: Type.String(), key: Type.String() });
+export const Provisioned = Type.Object({
+  id: Type.String(),
+  key: Type.String(),
+  mqtt: Type.Object(
+    { port: Type.Integer({ description: 'the port of the hub’s MQTT broker' }), tls: Type.Boolean() },
+    { description: 'where the device logs in: this host, this port, username = id, password = key' },
+  ),
+});
 
 /** PATCH /api/admin/devices/:id */
 export const RenameRequest = Type.Object({ name: Name }, { additionalProperties: false });

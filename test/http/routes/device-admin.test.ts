@@ -42,7 +42,8 @@ test('an admin adds a device, gets its key once, and the device logs in and repo
   const hub = await startHub(t);
   const res = await call(hub, 'POST', '/api/admin/devices', { id: 'boiler-1', name: 'Boiler' });
   assert.equal(res.status, 201);
-  assert.deepEqual(Object.keys(res.body).sort(), ['id', 'key']);
+  assert.deepEqual(Object.keys(res.body).sort(), ['id', 'key', 'mqtt']);
+  assert.deepEqual(res.body.mqtt, { port: hub.hub.mqtt.port, tls: false }, 'where the device logs in');
   assert.equal(hub.hub.devices.get('boiler-1')?.name, 'Boiler');
   assert.equal(hub.hub.devices.get('boiler-1')?.transport, 'mqtt');
   const device = new DeviceClient({ url: hub.hub.mqtt.url, deviceId: 'boiler-1', key: res.body.key });
