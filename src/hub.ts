@@ -213,7 +213,7 @@ export class Hub {
         metricsRole: config.metricsAuth === 'viewer' ? 'viewer' : 'public',
       }),
       route(deviceRoutes, { devices: this.devices, latest: this.latest, refusals: this.refusals, store }),
-      route(readingRoutes, { devices: this.devices, store }),
+      route(readingRoutes, { devices: this.devices, store, maxSamples: config.queryMaxSamples }),
       route(deviceAdminRoutes, {
         lifecycle: this.lifecycle,
         view: deviceView({ latest: this.latest, refusals: this.refusals }),

@@ -160,6 +160,15 @@ export const SETTINGS = {
     max: 100_000,
     doc: "Distinct metric names one device may have; readings of further new names are refused (reason on the device's error topic or `err` frame) and counted as too_many_metrics.",
   },
+  queryMaxSamples: {
+    env: 'HUB_QUERY_MAX_SAMPLES',
+    flag: '--query-max-samples',
+    kind: 'int',
+    default: 2_000_000,
+    min: 1000,
+    max: 1_000_000_000,
+    doc: 'Most samples one aggregate may unpack one by one (hours a window boundary cuts, as with every=3599s); hours inside one window are answered from their summaries. Past it the query is refused with 400.',
+  },
   staleFactor: {
     env: 'HUB_STALE_FACTOR',
     flag: '--stale-factor',

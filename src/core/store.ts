@@ -20,6 +20,19 @@ export class TooManyWindowsError extends Error {
   }
 }
 
+/** An aggregate whose windows cut hour buckets would unpack more samples than one query may; 400. */
+export class QueryTooLargeError extends Error {
+  constructor(
+    readonly samples: number,
+    readonly maxSamples: number,
+  ) {
+    super(
+      `this query would read ${samples} samples one by one, more than the ${maxSamples} one query may (HUB_QUERY_MAX_SAMPLES); choose an every that is a whole number of hours (or that holds whole hours), or a shorter range`,
+    );
+    this.name = 'QueryTooLargeError';
+  }
+}
+
 export type Aggregation = 'avg' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last';
 
 export interface StreamHead {
@@ -66,6 +79,8 @@ export interface AggregateQuery {
   to: number;
   everyMs: number;
   agg: Aggregation;
+  /** Most samples the query may unpack one by one (hours not answered from their summaries); past it QueryTooLargeError. */
+  maxSamples?: number;
 }
 
 export interface AggregatePoint {

@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { HubLogger } from '../core/logger.js';
 import { DeviceAdminError, type DeviceAdminCode } from '../core/device-lifecycle.js';
-import { InvalidCursorError, TooManyWindowsError } from '../core/store.js';
+import { InvalidCursorError, QueryTooLargeError, TooManyWindowsError } from '../core/store.js';
 
 const DEVICE_ADMIN_STATUS: Record<DeviceAdminCode, number> = {
   exists: 409,
@@ -31,7 +31,7 @@ export const notFound = (message: string) => new HttpError(404, 'not_found', mes
 export function installErrorHandling(app: FastifyInstance, log: HubLogger): void {
   app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
     if (err instanceof HttpError) return reply.status(err.statusCode).send({ error: err.code, message: err.message });
-    if (err instanceof InvalidCursorError || err instanceof TooManyWindowsError)
+    if (err instanceof InvalidCursorError || err instanceof TooManyWindowsError || err instanceof QueryTooLargeError)
       return reply.status(400).send({ error: 'bad_request', message: err.message });
     if (err instanceof DeviceAdminError) {
       const error =

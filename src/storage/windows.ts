@@ -1,7 +1,7 @@
 // Folding samples and bucket summaries into aggregation windows aligned to UTC multiples of
 // `everyMs` since the epoch. Both adapters feed it; it knows nothing about rows or documents.
 import { HOUR_MS, addToSummary, mergeSummaries, type Summary } from './buckets.js';
-import { TooManyWindowsError, type AggregatePoint, type Aggregation } from '../core/store.js';
+import { QueryTooLargeError, TooManyWindowsError, type AggregatePoint, type Aggregation } from '../core/store.js';
 
 /** Windows one answer may hold: bounds the memory a single query can take. */
 export const MAX_WINDOWS = 100_000;
@@ -27,6 +27,47 @@ export function coveredRange(q: { everyMs: number; from: number; to: number }): 
   const from = Math.ceil(q.from / HOUR_MS) * HOUR_MS;
   const lastStart = Math.floor(q.to / HOUR_MS) * HOUR_MS - HOUR_MS;
   return lastStart >= from ? { from, lastStart } : null;
+}
+
+/**
+ * For windows that are not whole hours: an hour bucket inside [from, to) that no window boundary
+ * cuts (every=90m: every other hour) is answered from its summary; the others need their samples.
+ */
+export function bucketFitsWindow(bucketStartMs: number, everyMs: number, from: number, to: number): boolean {
+  return (
+    bucketStartMs >= from &&
+    bucketStartMs + HOUR_MS <= to &&
+    windowStart(bucketStartMs, everyMs) === windowStart(bucketStartMs + HOUR_MS - 1, everyMs)
+  );
+}
+
+/** The buckets of a query that need their samples, in start order, and how many samples that is. */
+export class SampleWork {
+  readonly buckets: Array<{ metric: string; start: number }> = [];
+  samples = 0;
+
+  add(metric: string, start: number, count: number): void {
+    this.buckets.push({ metric, start });
+    this.samples += count;
+  }
+
+  /** Refuses the query before any sample is read when it would read more than `maxSamples`. */
+  check(maxSamples: number | undefined): void {
+    if (maxSamples !== undefined && this.samples > maxSamples) throw new QueryTooLargeError(this.samples, maxSamples);
+  }
+
+  /** The needed buckets as contiguous hour spans [from, to), each with the set of `metric@start` it needs. */
+  spans(): Array<{ from: number; to: number; needed: Set<string> }> {
+    const starts = [...new Set(this.buckets.map((b) => b.start))].sort((a, b) => a - b);
+    const needed = new Set(this.buckets.map((b) => `${b.metric}@${b.start}`));
+    const spans: Array<{ from: number; to: number; needed: Set<string> }> = [];
+    for (const start of starts) {
+      const last = spans[spans.length - 1];
+      if (last && last.to === start) last.to = start + HOUR_MS;
+      else spans.push({ from: start, to: start + HOUR_MS, needed });
+    }
+    return spans;
+  }
 }
 
 export function pick(summary: Summary, agg: Aggregation): number {

@@ -5,7 +5,7 @@ import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Command, Device, Reading } from '../../src/core/model.js';
 import { HOUR_MS, SEGMENT_CAP } from '../../src/storage/buckets.js';
-import { InvalidCursorError, type Aggregation, type Store, type WriteBatch } from '../../src/core/store.js';
+import { InvalidCursorError, QueryTooLargeError, type Aggregation, type Store, type WriteBatch } from '../../src/core/store.js';
 import { teardown } from '../helpers/teardown.js';
 
 /**
@@ -191,7 +191,8 @@ export function storeContract(name: string, makeFixture: (t: TestContext) => Pro
         { from: T0 + 17 * MIN + 3, to: T0 + 25 * HOUR_MS + 41 * MIN },
         { from: T0 + 2 * HOUR_MS, to: T0 + 2 * HOUR_MS + 20 * MIN },
       ];
-      for (const everyMs of [15 * MIN, HOUR_MS, 3 * HOUR_MS, 24 * HOUR_MS]) {
+      // 90 min and 3599 s: windows that are not whole hours (some hours or none fit inside one).
+      for (const everyMs of [15 * MIN, HOUR_MS, 3 * HOUR_MS, 24 * HOUR_MS, 90 * MIN, 3599_000]) {
         for (const { from, to } of ranges) {
           for (const agg of ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const) {
             for (const metric of [undefined, 'hum']) {
@@ -209,6 +210,29 @@ export function storeContract(name: string, makeFixture: (t: TestContext) => Pro
         }
       }
     });
+
+    withStore(
+      'windows that cut hours unpack only the cut hours, and a query past its sample limit is refused before any work',
+      async (store) => {
+        // 10 hours of one sample a minute: 600 samples.
+        const readings = Array.from({ length: 600 }, (_, i) => r(T0 + i * MIN, i));
+        await store.writeBatch(batch(readings));
+        const range = { deviceId: 'dev-1', from: T0, to: T0 + 10 * HOUR_MS, agg: 'sum' as const };
+        // every=90m: of each three hours a boundary cuts the middle one; from T0 (10:00 UTC) the ten
+        // hours hold four cut ones (10:00, 13:00, 16:00, 19:00): 240 samples, the rest from summaries.
+        const ninety = await store.queryAggregate({ ...range, everyMs: 90 * MIN, maxSamples: 240 });
+        assert.deepEqual(ninety, expectedWindows(readings, range.from, range.to, 90 * MIN, 'sum'));
+        await assert.rejects(store.queryAggregate({ ...range, everyMs: 90 * MIN, maxSamples: 239 }), QueryTooLargeError);
+        // every=3599s cuts every hour: all 600 samples.
+        await assert.rejects(store.queryAggregate({ ...range, everyMs: 3599_000, maxSamples: 599 }), (err: Error) => {
+          assert.ok(err instanceof QueryTooLargeError);
+          assert.match(err.message, /would read 600 samples one by one, more than the 599/);
+          return true;
+        });
+        // Whole-hour windows read summaries only: no limit applies to them.
+        assert.equal((await store.queryAggregate({ ...range, everyMs: HOUR_MS, maxSamples: 1000 })).length, 10);
+      },
+    );
 
     withStore('retention drops whole buckets that ended before the cutoff, and the hour can be written again', async (store) => {
       await store.writeBatch(batch([r(T0 + 1, 1), r(T0 + HOUR_MS + 1, 2), r(T0 + 2 * HOUR_MS + 1, 3), r(T0 + 1, 4, 'hum')]));

@@ -16,6 +16,8 @@ import { parseEvery, parseInstant } from '../time-params.js';
 export interface ReadingRouteDeps {
   devices: DeviceRegistry;
   store: Pick<Store, 'queryRaw' | 'queryAggregate'>;
+  /** Most samples one aggregate may unpack one by one (HUB_QUERY_MAX_SAMPLES). */
+  maxSamples?: number;
   clock?: () => number;
 }
 
@@ -34,7 +36,15 @@ export const readingRoutes: FastifyPluginAsyncTypebox<ReadingRouteDeps> = async 
       if (q.cursor !== undefined) throw badRequest('cursor applies to raw readings only, not with every');
       return {
         kind: 'agg',
-        query: { deviceId: id, metric: q.metric, from, to, everyMs: parseEvery(q.every), agg: q.agg ?? DEFAULT_AGGREGATION },
+        query: {
+          deviceId: id,
+          metric: q.metric,
+          from,
+          to,
+          everyMs: parseEvery(q.every),
+          agg: q.agg ?? DEFAULT_AGGREGATION,
+          ...(deps.maxSamples !== undefined && { maxSamples: deps.maxSamples }),
+        },
       };
     }
     return { kind: 'raw', query: { deviceId: id, metric: q.metric, from, to, limit: q.limit ?? DEFAULT_LIMIT, cursor: q.cursor } };

@@ -137,6 +137,19 @@ export function summaryPipeline(q: AggregateQuery): Array<Record<string, unknown
   ];
 }
 
+/** Every bucket touching [from, to) with its summary only (no samples): for windows that are not whole hours. */
+export function bucketSummariesQuery(q: AggregateQuery): { filter: Filter; projection: Record<string, 0 | 1> } {
+  return {
+    filter: { ...seriesFilter(q.deviceId, q.metric), s: { $gte: bucketStart(q.from), $lt: q.to } },
+    projection: { _id: 0, m: 1, s: 1, n: 1, u: 1, lo: 1, hi: 1, f: 1, l: 1 },
+  };
+}
+
+/** The samples of the buckets starting at `starts` (those a window boundary cuts). */
+export function bucketSamplesQuery(q: AggregateQuery, starts: number[]): { filter: Filter; projection: Record<string, 0 | 1> } {
+  return { filter: { ...seriesFilter(q.deviceId, q.metric), s: { $in: starts } }, projection: { _id: 0, m: 1, s: 1, o: 1, v: 1 } };
+}
+
 /** The buckets the summary pipeline does not cover: their samples are folded one by one. */
 export function edgeSamplesQuery(q: AggregateQuery): { filter: Filter; projection: Record<string, 0 | 1> } {
   const lo = bucketStart(q.from);

@@ -3,8 +3,8 @@
 // and fold only the edge buckets' samples here, with the same WindowFolder as the embedded store.
 import type { Reading } from '../../core/model.js';
 import { InvalidCursorError, type AggregatePoint, type AggregateQuery, type RawPage, type RawQuery } from '../../core/store.js';
-import { WindowFolder, afterCursor, decodeCursor, encodeCursor } from '../windows.js';
-import { edgeSamplesQuery, rawRangeQuery, summaryPipeline } from './bucket-documents.js';
+import { SampleWork, WindowFolder, afterCursor, bucketFitsWindow, coveredRange, decodeCursor, encodeCursor } from '../windows.js';
+import { bucketSamplesQuery, bucketSummariesQuery, edgeSamplesQuery, rawRangeQuery, summaryPipeline } from './bucket-documents.js';
 import { toNumber, type Doc, type MongoCollection } from './collection.js';
 
 export class MongoQueries {
@@ -41,6 +41,10 @@ export class MongoQueries {
 
   async aggregate(q: AggregateQuery): Promise<AggregatePoint[]> {
     const folder = new WindowFolder(q.everyMs, q.from, q.to);
+    if (!coveredRange(q)) {
+      await this.foldCutHours(q, folder);
+      return folder.points(q.agg);
+    }
     const pipeline = summaryPipeline(q);
     if (pipeline) {
       for (const w of await this.buckets.aggregate(pipeline).toArray()) {
@@ -64,6 +68,40 @@ export class MongoQueries {
       for (const s of samplesOf(doc)) folder.addSample(doc.m as string, s.t, s.v);
     }
     return folder.points(q.agg);
+  }
+
+  /** Windows that are not whole hours: as the embedded store (sqlite/queries.ts foldCutHours). */
+  private async foldCutHours(q: AggregateQuery, folder: WindowFolder): Promise<void> {
+    const work = new SampleWork();
+    const summaries = bucketSummariesQuery(q);
+    for await (const doc of this.buckets.find(summaries.filter, { projection: summaries.projection })) {
+      const start = toNumber(doc.s);
+      const metric = doc.m as string;
+      if (!bucketFitsWindow(start, q.everyMs, q.from, q.to)) {
+        work.add(metric, start, toNumber(doc.n));
+        continue;
+      }
+      const first = doc.f as { t: unknown; v: unknown };
+      const last = doc.l as { t: unknown; v: unknown };
+      folder.addSummary(metric, start, {
+        count: toNumber(doc.n),
+        sum: toNumber(doc.u),
+        min: toNumber(doc.lo),
+        max: toNumber(doc.hi),
+        firstT: toNumber(first.t),
+        firstV: toNumber(first.v),
+        lastT: toNumber(last.t),
+        lastV: toNumber(last.v),
+      });
+    }
+    work.check(q.maxSamples);
+    if (work.buckets.length === 0) return;
+    const needed = new Set(work.buckets.map((b) => `${b.metric}@${b.start}`));
+    const samples = bucketSamplesQuery(q, [...new Set(work.buckets.map((b) => b.start))]);
+    for await (const doc of this.buckets.find(samples.filter, { projection: samples.projection })) {
+      if (!needed.has(`${doc.m as string}@${toNumber(doc.s)}`)) continue;
+      for (const s of samplesOf(doc)) folder.addSample(doc.m as string, s.t, s.v);
+    }
   }
 }
 

@@ -6,7 +6,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { HOUR_MS, bucketStart, unpackSamples } from '../buckets.js';
 import { InvalidCursorError, type AggregatePoint, type AggregateQuery, type RawPage, type RawQuery } from '../../core/store.js';
 import type { Reading } from '../../core/model.js';
-import { WindowFolder, afterCursor, coveredRange, decodeCursor, encodeCursor } from '../windows.js';
+import { SampleWork, WindowFolder, afterCursor, bucketFitsWindow, coveredRange, decodeCursor, encodeCursor } from '../windows.js';
 
 interface SampleRow {
   metric: string;
@@ -104,37 +104,69 @@ export class SqliteQueries {
 
   aggregate(q: AggregateQuery): AggregatePoint[] {
     const folder = new WindowFolder(q.everyMs, q.from, q.to);
-    // Iterated, not fetched whole: a long range of samples streams through the folder.
-    const select = (statements: PerMetric, params: Record<string, number>) =>
-      q.metric === undefined
-        ? statements.all.iterate({ device: q.deviceId, ...params })
-        : statements.one.iterate({ device: q.deviceId, metric: q.metric, ...params });
-    // Summary rows are fetched whole (at most one per hour of the range): all() costs less per
-    // row than iterate().
-    const fetch = (statements: PerMetric, params: Record<string, number>) =>
-      q.metric === undefined
-        ? statements.all.all({ device: q.deviceId, ...params })
-        : statements.one.all({ device: q.deviceId, metric: q.metric, ...params });
     const covered = coveredRange(q);
-    if (covered) {
-      const rows =
-        q.everyMs === HOUR_MS ? fetch(this.hourSummaries, covered) : fetch(this.windowSummaries, { every: q.everyMs, ...covered });
-      for (const [metric, start, count, sum, min, max, firstT, firstV, lastT, lastV] of rows as Iterable<SummaryRow>) {
-        folder.addSummary(metric, start, { count, sum, min, max, firstT, firstV, lastT, lastV });
-      }
+    if (!covered) {
+      this.foldCutHours(q, folder);
+      return folder.points(q.agg);
     }
-    const edges = covered
-      ? [
-          [bucketStart(q.from), covered.from],
-          [covered.lastStart + HOUR_MS, q.to],
-        ]
-      : [[bucketStart(q.from), q.to]];
-    for (const [from, to] of edges) {
+    const rows =
+      q.everyMs === HOUR_MS
+        ? this.fetch(this.hourSummaries, q, covered)
+        : this.fetch(this.windowSummaries, q, { every: q.everyMs, ...covered });
+    for (const [metric, start, count, sum, min, max, firstT, firstV, lastT, lastV] of rows) {
+      folder.addSummary(metric, start, { count, sum, min, max, firstT, firstV, lastT, lastV });
+    }
+    // The hours at the range's edges are partly outside it: their samples are folded one by one.
+    for (const [from, to] of [
+      [bucketStart(q.from), covered.from],
+      [covered.lastStart + HOUR_MS, q.to],
+    ]) {
       if (from >= to) continue;
-      for (const row of select(this.rangeSamples, { from, to }) as Iterable<SampleRow>) {
+      for (const row of this.select(q, { from, to })) {
         for (const s of unpackSamples(row.start, row.samples)) folder.addSample(row.metric, s.t, s.v);
       }
     }
     return folder.points(q.agg);
+  }
+
+  /**
+   * Windows that are not whole hours: an hour no window boundary cuts is folded from its summary;
+   * the others' samples are unpacked, after the count of those samples (from the summaries) is
+   * checked against the query's limit, so a year at every=3599s is refused before any work.
+   */
+  private foldCutHours(q: AggregateQuery, folder: WindowFolder): void {
+    const work = new SampleWork();
+    for (const [metric, start, count, sum, min, max, firstT, firstV, lastT, lastV] of this.fetch(this.hourSummaries, q, {
+      from: bucketStart(q.from),
+      lastStart: bucketStart(q.to - 1),
+    })) {
+      if (bucketFitsWindow(start, q.everyMs, q.from, q.to))
+        folder.addSummary(metric, start, { count, sum, min, max, firstT, firstV, lastT, lastV });
+      else work.add(metric, start, count);
+    }
+    work.check(q.maxSamples);
+    for (const span of work.spans()) {
+      for (const row of this.select(q, span)) {
+        if (!span.needed.has(`${row.metric}@${row.start}`)) continue;
+        for (const s of unpackSamples(row.start, row.samples)) folder.addSample(row.metric, s.t, s.v);
+      }
+    }
+  }
+
+  /** Summary rows, fetched whole (at most one per hour of the range): all() costs less per row than iterate(). */
+  private fetch(statements: PerMetric, q: AggregateQuery, params: Record<string, number>): SummaryRow[] {
+    return (
+      q.metric === undefined
+        ? statements.all.all({ device: q.deviceId, ...params })
+        : statements.one.all({ device: q.deviceId, metric: q.metric, ...params })
+    ) as SummaryRow[];
+  }
+
+  /** Sample rows, iterated rather than fetched whole: a long range streams through the folder. */
+  private select(q: AggregateQuery, range: { from: number; to: number }): Iterable<SampleRow> {
+    const params = { device: q.deviceId, from: range.from, to: range.to };
+    return (
+      q.metric === undefined ? this.rangeSamples.all.iterate(params) : this.rangeSamples.one.iterate({ ...params, metric: q.metric })
+    ) as Iterable<SampleRow>;
   }
 }

@@ -161,7 +161,7 @@ test('a writer whose cache believes a full segment has room overflows correctly 
   await b.stop();
 });
 
-test('hour windows are folded from summaries on the server; shorter windows read samples only', async () => {
+test('hour windows are folded from summaries on the server; shorter windows read summaries, then the samples of cut hours', async () => {
   const db = new MingoDatabase();
   const store = await openOn(db);
   await store.writeBatch(batch(Array.from({ length: 48 }, (_, i) => r(T0 + i * 5 * 60_000, i))));
@@ -183,7 +183,8 @@ test('hour windows are folded from summaries on the server; shorter windows read
   await store.queryAggregate({ deviceId: 'dev-1', from: T0, to: T0 + 4 * HOUR_MS, everyMs: 30 * 60_000, agg: 'sum' });
   assert.deepEqual(
     buckets.sent.map((s) => s.op),
-    ['find'],
+    ['find', 'find'],
+    'the summaries (to count the samples of hours a boundary cuts), then those samples',
   );
   await store.stop();
 });
