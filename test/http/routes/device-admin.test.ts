@@ -167,6 +167,7 @@ test('every admin route runs the guard it is mounted with', async () => {
     view: () => {
       throw new Error('unreachable');
     },
+    broker: () => ({ port: 1883, tls: false }),
     preHandler: async (request, reply) => {
       calls.push(`${request.method} ${request.url}`);
       await reply.status(403).send({ error: 'forbidden', message: 'admin role required' });
