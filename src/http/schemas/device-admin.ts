@@ -22,6 +22,11 @@ export const ProvisionRequest = Type.Object(
         description: 'the device’s own topic in its dialect (Tasmota %topic%, Shelly prefix, Homie base topic, ESPHome topic prefix)',
       }),
     ),
+    moveToMqtt: Type.Optional(
+      Type.Boolean({
+        description: 'Move a device known on another transport (a serial port) to MQTT; without it such an id is refused with 409.',
+      }),
+    ),
     replace: Type.Optional(
       Type.Boolean({
         description:

@@ -214,3 +214,29 @@ test('on the hub itself the admin routes are guarded by the auth hook: admin onl
   for (const [method, path, body] of routes) statuses.push((await send(method, path, admin, body)).status);
   assert.deepEqual(statuses, [201, 200, 200, 204]);
 });
+
+test("adding a key for a serial device's id is refused unless the admin moves it to MQTT; a dialect and topic are checked", async (t) => {
+  const hub = await startHub(t);
+  await hub.hub.devices.register({ id: 'meter-9', name: 'Meter', transport: 'dsmr' });
+  const refused = await call(hub, 'POST', '/api/admin/devices', { id: 'meter-9' });
+  assert.equal(refused.status, 409);
+  assert.equal(refused.body.error, 'other_transport');
+  assert.match(refused.body.message, /meter-9 is a dsmr device.*moveToMqtt/);
+  assert.equal(hub.hub.devices.get('meter-9')?.transport, 'dsmr', 'nothing changed');
+  const moved = await call(hub, 'POST', '/api/admin/devices', { id: 'meter-9', moveToMqtt: true });
+  assert.equal(moved.status, 201);
+  assert.equal(hub.hub.devices.get('meter-9')?.transport, 'mqtt');
+
+  const plug = await call(hub, 'POST', '/api/admin/devices', { id: 'plug-1', dialect: 'tasmota', topic: 'tasmota_49A3BC' });
+  assert.equal(plug.status, 201);
+  assert.equal(hub.hub.devices.get('plug-1')?.dialect, 'tasmota');
+  const taken = await call(hub, 'POST', '/api/admin/devices', { id: 'plug-2', dialect: 'tasmota', topic: 'tasmota_49A3BC' });
+  assert.equal(taken.status, 400);
+  assert.match(taken.body.message, /already the topic of device plug-1/);
+  const unknown = await call(hub, 'POST', '/api/admin/devices', { id: 'plug-3', dialect: 'zigbee' });
+  assert.equal(unknown.status, 400);
+  // A new key keeps the dialect and topic.
+  const rekeyed = await call(hub, 'POST', '/api/admin/devices/plug-1/key');
+  assert.equal(rekeyed.status, 200);
+  assert.deepEqual(await hub.hub.credentials.dialect('plug-1'), { dialect: 'tasmota', topic: 'tasmota_49A3BC' });
+});
