@@ -22,6 +22,12 @@ export interface FuzzTarget<Input = any> {
   feed(input: Input): Outcome[] | Promise<Outcome[]>;
   /** True when feed returns a promise. */
   async?: boolean;
+  /** The most inputs a run gives this target, when its parser is too slow or its driver too heavy for more. */
+  maxRuns?: number;
+  /** Inputs of the CI slice, when 20,000 would take too long. */
+  ciRuns?: number;
+  /** Heap growth allowed over a run (default 64 MB). */
+  maxHeapGrowthMB?: number;
   start?(): Promise<void>;
   stop?(): Promise<void>;
 }
@@ -53,6 +59,7 @@ export interface FuzzReport {
 const gc = exposeGc();
 
 export async function runTarget(target: FuzzTarget, options: RunOptions): Promise<FuzzReport> {
+  options = { ...options, runs: Math.min(options.runs, target.maxRuns ?? options.runs) };
   const seed = options.seed ?? (Date.now() ^ (Math.random() * 0x100000000)) >>> 0;
   const report: FuzzReport = {
     target: target.name,
@@ -112,7 +119,7 @@ export async function runTarget(target: FuzzTarget, options: RunOptions): Promis
   }
   report.durationMs = Math.round(performance.now() - started);
   heap.finish(report);
-  const limit = options.maxHeapGrowthMB ?? 64;
+  const limit = options.maxHeapGrowthMB ?? target.maxHeapGrowthMB ?? 64;
   if (!report.failure && gc && report.heapGrowthMB > limit)
     report.failure = {
       seed,
