@@ -71,13 +71,16 @@ export function parseDevicesDocument(doc: unknown): SerialDeviceConfig[] {
 }
 
 /** YAML reads a field left empty (`name:`) as null, which means the same as leaving it out. */
-function withoutNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutNulls);
+function withoutNulls(value: unknown, within: readonly object[] = []): unknown {
   if (typeof value !== 'object' || value === null) return value;
+  // A YAML alias inside its own anchor (`a: &x [*x]`) makes a cycle; no devices file means one.
+  if (within.includes(value)) throw new ConfigError('devices file', 'an alias (*name) refers to a node that contains it');
+  const inside = [...within, value];
+  if (Array.isArray(value)) return value.map((v) => withoutNulls(v, inside));
   return Object.fromEntries(
     Object.entries(value)
       .filter(([, v]) => v !== null)
-      .map(([k, v]) => [k, withoutNulls(v)]),
+      .map(([k, v]) => [k, withoutNulls(v, inside)]),
   );
 }
 

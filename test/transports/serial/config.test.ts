@@ -92,6 +92,19 @@ test('broken YAML names the file and the line', (t) => {
   });
 });
 
+test('an alias inside its own anchor is refused with a ConfigError, not a stack overflow', (t) => {
+  withFile(t, 'devices.yml', 'a: &x [*x]\n', (path) => {
+    assert.throws(() => loadDevicesFile(path), {
+      name: 'ConfigError',
+      message: 'devices file: an alias (*name) refers to a node that contains it',
+    });
+  });
+  // The same node used twice, side by side, is no cycle.
+  withFile(t, 'shared.yml', 'devices:\n  - &meter { transport: dsmr, port: /dev/ttyUSB0 }\n', (path) =>
+    assert.equal(loadDevicesFile(path).length, 1),
+  );
+});
+
 test('errors name the offending field', () => {
   refuses(
     {
