@@ -161,7 +161,7 @@ function failureOf(name: string, details: fc.RunDetails<[unknown]>): NonNullable
 }
 
 export function replayCommand(name: string, seed: number, path: string | null, runs: number): string {
-  return `npm run fuzz -- --target ${name} --seed ${seed}${path ? ` --path ${path}` : ''} --runs ${runs}`;
+  return `npm run fuzz -- --target ${name} --seed=${seed}${path ? ` --path ${path}` : ''} --runs ${runs}`;
 }
 
 /**

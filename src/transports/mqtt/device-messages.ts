@@ -10,7 +10,7 @@ import type { Client, PublishPacket } from 'aedes';
 import type { ReadingInput } from '../../core/ingest.js';
 import type { HubLogger } from '../../core/logger.js';
 import type { TransportContext } from '../context.js';
-import { isSeq } from '../../core/model.js';
+import { checkMetricName, isSeq } from '../../core/model.js';
 import { PASSING_REFUSALS, type Refusal, type RefusalCode } from '../../core/refusals.js';
 import type { Connections } from './connections.js';
 import type { DeviceMeta, DialectInput, RefusedReading, Telemetry } from './dialects/index.js';
@@ -208,6 +208,9 @@ export class DeviceMessages {
   }
 
   private meta(deviceId: string, meta: DeviceMeta): Verdict {
+    // What a dialect read off a device's own description is checked like everything else at this edge.
+    const badName = [...(meta.metrics ?? []), ...(meta.actuators ?? [])].map((m) => checkMetricName(m.name)).find((e) => e !== null);
+    if (badName) return { ok: false, code: 'bad_meta', detail: badName };
     const over = this.deps.ctx.devices.admitMetrics(deviceId, meta.metrics?.map((m) => m.name) ?? [], { allOrNone: true });
     if (over.size > 0) {
       const { maxMetrics } = this.deps.ctx.devices;

@@ -5,6 +5,7 @@ import type { FuzzTarget } from '../harness.js';
 import { devicesFileTarget } from './devices-file.js';
 import { dsmrTarget } from './dsmr.js';
 import { lineTarget } from './line.js';
+import { mqttFamilyTargets } from './mqtt-families.js';
 import { mqttHubTargets } from './mqtt-hub.js';
 import { restInjectTarget, restParamsTarget } from './rest.js';
 
@@ -12,6 +13,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   lineTarget,
   dsmrTarget,
   ...mqttHubTargets,
+  ...mqttFamilyTargets,
   devicesFileTarget,
   restParamsTarget,
   restInjectTarget,

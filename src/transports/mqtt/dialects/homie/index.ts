@@ -113,7 +113,8 @@ class HomieSession implements DialectSession {
     // An empty payload clears a retained topic (a device being removed): nothing to take from it.
     if (text === '') return NOTHING;
     if (attribute === '$state') {
-      const status = PRESENCE[text.trim()];
+      const state = text.trim();
+      const status = Object.hasOwn(PRESENCE, state) ? PRESENCE[state] : undefined;
       if (!status) return { ok: false, code: 'bad_status', detail: `$state must be one of ${Object.keys(PRESENCE).join(', ')}` };
       return { ok: true, value: [{ kind: 'status', status }] };
     }

@@ -55,12 +55,13 @@ export function readGen1(path: string[], payload: Buffer): Gen1Reading {
   const [head, index, field, ...more] = path;
   const numbered = index !== undefined && /^\d+$/.test(index) && more.length === 0;
   if (head === 'relay' && numbered && field === undefined) return relayState(`relay.${index}`, text);
-  if (head === 'relay' && numbered && RELAY_FIELDS[field] !== undefined) return value(`relay.${index}.${field}`, text, RELAY_FIELDS[field]);
-  if (head === 'emeter' && numbered && EMETER_FIELDS[field] !== undefined)
+  if (head === 'relay' && numbered && Object.hasOwn(RELAY_FIELDS, field))
+    return value(`relay.${index}.${field}`, text, RELAY_FIELDS[field]);
+  if (head === 'emeter' && numbered && Object.hasOwn(EMETER_FIELDS, field))
     return value(`emeter.${index}.${field}`, text, EMETER_FIELDS[field]);
   if (head === 'input' && numbered && field === undefined) return value(`input.${index}`, text, {});
   const joined = path.join('/');
-  if (DEVICE_FIELDS[joined] !== undefined) return value(joined.replace('/', '.'), text, DEVICE_FIELDS[joined]);
+  if (Object.hasOwn(DEVICE_FIELDS, joined)) return value(joined.replace('/', '.'), text, DEVICE_FIELDS[joined]);
   return { kind: 'ignored' };
 }
 

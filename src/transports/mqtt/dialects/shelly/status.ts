@@ -4,6 +4,7 @@
 // (apower W, voltage V, current A, aenergy.total Wh, tC °C). Arrays (`by_minute`), strings
 // (`source`), timestamps and duplicates (`minute_ts`, `tF`) are not measurements and are left out,
 // as are the components that describe the device's plumbing rather than what it measures.
+import { checkMetricName } from '../../../../core/model.js';
 import type { RefusedReading } from '../dialect.js';
 
 export interface Measurement {
@@ -49,7 +50,9 @@ export function isMeasured(component: string): boolean {
 
 /** The metric prefix of a component: `switch:0` → `switch.0`, `em1:2` → `em1.2`. */
 export function componentMetric(component: string): string {
-  return sanitize(component.replace(':', '.'));
+  const name = sanitize(component.replace(':', '.'));
+  // A metric name starts with a letter; a component key that does not (garbled bytes) gets one.
+  return /^[a-z]/.test(name) ? name : `c${name}`;
 }
 
 /** The actuator a component is, when the hub can switch it: Gen2's switches (Switch.Set). */
@@ -66,6 +69,11 @@ export function measure(component: string, status: Record<string, unknown>): { m
     if (NOT_MEASURED.has(field)) return;
     const metric = [componentMetric(component), ...path].join('.');
     const unit = unitOf(path);
+    const invalid = checkMetricName(metric);
+    if (invalid && (typeof value !== 'object' || value === null)) {
+      refused.push({ metric: metric.slice(0, 64), detail: invalid });
+      return;
+    }
     if (typeof value === 'number') measurements.push(withUnit({ metric, value }, unit));
     else if (typeof value === 'boolean') measurements.push({ metric, value: value ? 1 : 0 });
     else if (typeof value === 'object' && value !== null && !Array.isArray(value) && path.length < MAX_DEPTH) {

@@ -284,3 +284,11 @@ test('a device subscribes to its command topics, the broadcasts and its implemen
   ])
     assert.equal(v3.maySubscribe(filter), true, filter);
 });
+
+test('a $state named like an object property (valueOf, constructor) is refused, not taken for a state', () => {
+  const session = homieDialect.open('fz-1', 'sknSensors/LocationName');
+  for (const state of ['valueOf', 'constructor', '__proto__', 'toString']) {
+    const decoded = session.decode('sknSensors/LocationName/$state', Buffer.from(state), Date.now());
+    assert.ok(!decoded.ok && decoded.code === 'bad_status', state);
+  }
+});

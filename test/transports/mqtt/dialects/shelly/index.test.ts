@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { DIALECTS, type DeviceMeta, type DialectInput } from '../../../../../src/transports/mqtt/dialects/index.js';
 import { shellyDialect } from '../../../../../src/transports/mqtt/dialects/shelly/index.js';
-import type { Command } from '../../../../../src/core/model.js';
+import { checkMetricName, type Command } from '../../../../../src/core/model.js';
 import type { ReadingInput } from '../../../../../src/core/ingest.js';
 
 interface FixtureLine {
@@ -230,4 +230,31 @@ test('commands a Shelly cannot take fail with the reason', () => {
   assert.match(detail(shelly1.command(command({ 'relay.0': true, 'relay.1': true }))), /one switch/);
   assert.match(detail(shelly1.command(command({ 'relay.0': 0.5 }))), /true or false/);
   assert.match(detail(shelly1.command(command({ led: true }))), /not a Shelly switch/);
+});
+
+test('a component key that does not start with a letter still makes valid metric names', () => {
+  const session = shellyDialect.open('fz-1', 'shellies/plus1pm');
+  const payload = '{"src":"x","method":"NotifyStatus","params":{"ts":1661517421.44,"\uFFFDswitch:0":{"id":0,"aenergy":{"total":1.5}}}}';
+  const decoded = session.decode('shellies/plus1pm/events/rpc', Buffer.from(payload), Date.now());
+  assert.ok(decoded.ok);
+  const names = decoded.value.flatMap((input) =>
+    input.kind === 'readings'
+      ? input.readings.map((r) => r.metric)
+      : input.kind === 'meta'
+        ? (input.meta.metrics ?? []).map((m) => m.name)
+        : [],
+  );
+  assert.ok(names.length > 0);
+  for (const name of names) assert.equal(checkMetricName(name), null, name);
+});
+
+test('Gen1 topics named like object properties are not fields', () => {
+  const session = shellyDialect.open('fz-1', 'shellies/shelly1');
+  for (const topic of ['shellies/shelly1/relay/0/constructor', 'shellies/shelly1/emeter/0/__proto__', 'shellies/shelly1/toString']) {
+    const decoded = session.decode(topic, Buffer.from('1'), Date.now());
+    const readings = decoded.ok
+      ? decoded.value.filter((i) => i.kind === 'readings').flatMap((i) => (i.kind === 'readings' ? i.readings : []))
+      : [];
+    assert.deepEqual(readings, [], topic);
+  }
 });
