@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { audit } from './axe.ts';
 import { startHub, type TestHub } from '../helpers/hub.ts';
 import { teardown } from '../helpers/teardown.ts';
-import { artifactPath, buildDashboard, launchChromium } from './browser.ts';
+import { artifactPath, audit, buildDashboard, launchChromium } from './browser.ts';
 
 describe('accessibility (axe-core)', () => {
   let hub: TestHub;

@@ -165,10 +165,12 @@ function addForm() {
     if (!dialect || kind.value === 'hub') return;
     topic.placeholder = dialect.placeholder;
     const deviceId = id.value.trim();
-    topicHint.textContent = `${dialect.topicHint} Left empty: ${deviceId ? dialect.defaultTopic(deviceId) : dialect.defaultTopic('<device id>')}.`;
+    const empty = replace.checked ? 'the topic it was provisioned with' : dialect.defaultTopic(deviceId || '<device id>');
+    topicHint.textContent = `${dialect.topicHint} Left empty: ${empty}.`;
   };
   kind.addEventListener('change', show);
   id.addEventListener('input', show);
+  replace.addEventListener('change', show);
   const form = h(
     'form',
     { class: 'admin-form', 'aria-describedby': 'new-device-error' },
