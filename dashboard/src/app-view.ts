@@ -38,7 +38,7 @@ export async function showDashboard(app: HTMLElement, deps: AppDeps): Promise<()
   const status = new StreamStatus(store);
   const list = new DeviceList(store);
   const wall = new LiveWall(api, store, (d) => list.matches(d));
-  const adding = role === 'admin' ? new AddDevice(api) : null;
+  const adding = role === 'admin' ? new AddDevice(api, (id) => store.get(id)) : null;
   const reload = async () => {
     store.replaceAll(await api.devices());
     wall.reload();

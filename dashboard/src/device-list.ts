@@ -6,6 +6,7 @@ import { h, replaceChildren } from './dom.js';
 import type { DeviceStore, ShownRefusal } from './device-store.js';
 import { formatInstant, formatValue, relativeTime } from './format.js';
 import { lastSeenText, PRESENCE_LABEL, presenceBadge, showPresence, streamNotice } from './presence-view.js';
+import { transportLabel } from './dialects.js';
 import { deviceHref } from './router.js';
 import type { Device } from './types.js';
 
@@ -165,7 +166,7 @@ export class DeviceList {
     showPresence(presence.firstElementChild as HTMLElement, device.presence, down);
     setText(seen, lastSeenText(device.lastSeen, down));
     seen.title = device.lastSeen ? formatInstant(device.lastSeen) : '';
-    setText(transport, device.transport);
+    setText(transport, transportLabel(device));
     setText(firmware, device.firmware ?? '–');
     const latest = device.metrics.map((m) => {
       const value = device.latest?.[m.name];

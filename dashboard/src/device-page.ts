@@ -7,6 +7,7 @@ import type { ControlChannel } from './control-channel.js';
 import { ControlPanel } from './control-panel.js';
 import { h, replaceChildren } from './dom.js';
 import type { DeviceStore } from './device-store.js';
+import { transportLabel } from './dialects.js';
 import { formatInstant } from './format.js';
 import { HistoryPanel } from './history-panel.js';
 import { MetricTable } from './metric-table.js';
@@ -115,7 +116,7 @@ export class DevicePage {
         ...fact('Presence', badge),
         h('dt', {}, 'Last seen'),
         seen,
-        ...fact('Transport', device.transport),
+        ...fact('Transport', transportLabel(device)),
         ...fact('Firmware', device.firmware ?? '–'),
         ...fact('Samples', device.sampleIntervalMs ? `every ${device.sampleIntervalMs / 1000} s` : '–'),
         ...fact('Known since', formatInstant(device.createdAt)),

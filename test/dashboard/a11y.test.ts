@@ -2,32 +2,11 @@
 // device list, a device page, the phone layout and the dialogs, each with zero violations.
 // axe-core's own source is injected into the page; nothing is fetched.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startHub, type TestHub } from '../helpers/hub.ts';
 import { teardown } from '../helpers/teardown.ts';
-import { artifactPath, buildDashboard, launchChromium } from './browser.ts';
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface Violation {
-  id: string;
-  help: string;
-  nodes: Array<{ target: string[] }>;
-}
-
-async function audit(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
-  const { violations, passes }: { violations: Violation[]; passes: number } = await page.evaluate(async () => {
-    const results = await (window as any).axe.run(document);
-    return { violations: results.violations, passes: results.passes.length };
-  });
-  // A run that checked nothing would pass too: make sure the rules ran.
-  assert.ok(passes >= 10, `axe passed only ${passes} rules`);
-  return violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
+import { artifactPath, audit, buildDashboard, launchChromium } from './browser.ts';
 
 describe('accessibility (axe-core)', () => {
   let hub: TestHub;

@@ -1,8 +1,11 @@
-// Debian's chromium driven by playwright-core (never a downloaded browser), and a current
-// dashboard build for it to load. Shared by the browser tests and the dashboard benchmark.
-import { mkdirSync } from 'node:fs';
+// Debian's chromium driven by playwright-core (never a downloaded browser), a current dashboard
+// build for it to load, and the axe-core audit the tests run on its pages. Shared by the browser
+// tests and the dashboard benchmark.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 // @ts-expect-error plain JavaScript module without type declarations
 import { ensureDashboard } from '../../scripts/ensure-dashboard.mjs';
 
@@ -30,4 +33,28 @@ export async function buildDashboard(): Promise<void> {
 export function artifactPath(name: string): string {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   return join(ARTIFACTS_DIR, name);
+}
+
+interface Violation {
+  id: string;
+  help: string;
+  nodes: Array<{ target: string[] }>;
+}
+
+/**
+ * The page's axe-core violations, as "rule: help (where)"; empty when there are none. axe-core's
+ * own source is injected into the page; nothing is fetched.
+ */
+export async function audit(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) {
+    const source = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    await page.addScriptTag({ content: source });
+  }
+  const { violations, passes }: { violations: Violation[]; passes: number } = await page.evaluate(async () => {
+    const results = await (window as any).axe.run(document);
+    return { violations: results.violations, passes: results.passes.length };
+  });
+  // A run that checked nothing would pass too: make sure the rules ran.
+  assert.ok(passes >= 10, `axe passed only ${passes} rules`);
+  return violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }

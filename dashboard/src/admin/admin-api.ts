@@ -1,6 +1,7 @@
 // The admin routes of a device's lifecycle: add (its key is answered once), rename, a new key,
 // remove (keeping or purging its history). Errors come back as ApiError like the rest of the API.
 import { type Api, ApiError } from '../api.js';
+import type { DialectKind } from '../dialects.js';
 import type { Device } from '../types.js';
 
 export interface DeviceKey {
@@ -10,14 +11,32 @@ export interface DeviceKey {
   mqtt: { port: number; tls: boolean };
 }
 
+export interface AddRequest {
+  id: string;
+  name?: string;
+  dialect?: DialectKind;
+  topic?: string;
+  replace?: boolean;
+}
+
 const path = (id: string) => `/api/admin/devices/${encodeURIComponent(id)}`;
 
 export class AdminApi {
   constructor(private readonly api: Api) {}
 
-  /** A new device and its key; `replace` makes a new key for an id that has one. */
-  async add(id: string, name: string | undefined, replace: boolean): Promise<DeviceKey> {
-    return this.api.send<DeviceKey>('POST', '/api/admin/devices', { id, ...(name ? { name } : {}), ...(replace ? { replace } : {}) });
+  /**
+   * A new device and its key; `replace` makes a new key for an id that has one. `dialect` is the
+   * MQTT convention it speaks and `topic` its own topic in it (the hub's default when left out).
+   */
+  async add(request: AddRequest): Promise<DeviceKey> {
+    const { id, name, dialect, topic, replace } = request;
+    return this.api.send<DeviceKey>('POST', '/api/admin/devices', {
+      id,
+      ...(name ? { name } : {}),
+      ...(dialect ? { dialect } : {}),
+      ...(topic ? { topic } : {}),
+      ...(replace ? { replace } : {}),
+    });
   }
 
   async rename(id: string, name: string): Promise<Device> {
@@ -36,4 +55,9 @@ export class AdminApi {
 /** True when an add was refused because the id already has a key. */
 export function isExists(err: unknown): err is ApiError {
   return err instanceof ApiError && err.status === 409;
+}
+
+/** True when the hub refused what was asked (a bad id, dialect or topic, a topic another device has): its message says why. */
+export function isBadRequest(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.status === 400;
 }

@@ -81,7 +81,8 @@ export class DeviceActions {
       const modal = openModal(
         `New key for ${id}`,
         'device-key',
-        keyView(created),
+        // The page knows the device's dialect but not its topic, which a new key keeps.
+        keyView(created, { dialect: this.current().dialect ?? 'hub', topic: null }),
         buttonRow(h('button', { type: 'button', class: 'primary', onclick: () => modal.close() }, 'Done')),
       );
     } catch (err) {

@@ -1,16 +1,42 @@
 // A device key, shown once, with a copy button and the connection settings an MQTT device needs:
-// the broker's host and port, username = the device id, password = the key, its topics and an
-// example telemetry message.
+// the broker's host and port, username = the device id, password = the key, and then either the
+// hub's own topics with an example telemetry message or, for a device of another family, what to
+// enter in that family's MQTT settings (family-settings.ts).
 import { h } from '../dom.js';
+import type { DialectKind } from '../dialects.js';
 import type { DeviceKey } from './admin-api.js';
+import { familySettings, setting } from './family-settings.js';
 
-export function keyView({ id, key, mqtt }: DeviceKey): HTMLElement {
+/** The device's dialect and its topic in it (null when the page does not know it). */
+export interface KeyBinding {
+  dialect: DialectKind;
+  topic: string | null;
+}
+
+const WARNING = 'This key is shown only now. Copy it into the device; the hub keeps only a hash of it.';
+
+export function keyView(created: DeviceKey, binding: KeyBinding = { dialect: 'hub', topic: null }): HTMLElement {
+  const { id, key, mqtt } = created;
+  if (binding.dialect !== 'hub') {
+    const login = { id, key, host: location.hostname, port: mqtt.port, tls: mqtt.tls, topic: binding.topic };
+    return h(
+      'div',
+      { class: 'key-view', 'data-device-id': id, 'data-dialect': binding.dialect },
+      h('p', { class: 'warning' }, WARNING),
+      copyField(`key-${id}`, 'Device key (MQTT password)', key),
+      ...familySettings(binding.dialect, login),
+    );
+  }
+  return hubKeyView(created);
+}
+
+function hubKeyView({ id, key, mqtt }: DeviceKey): HTMLElement {
   const example = JSON.stringify({ seq: 0, ts: Date.now(), readings: { temperature: 21.5 } });
   const wsScheme = location.protocol === 'https:' ? 'wss' : 'ws';
   return h(
     'div',
     { class: 'key-view', 'data-device-id': id },
-    h('p', { class: 'warning' }, 'This key is shown only now. Copy it into the device; the hub keeps only a hash of it.'),
+    h('p', { class: 'warning' }, WARNING),
     copyField(`key-${id}`, 'Device key (MQTT password)', key),
     h('h3', {}, 'MQTT connection'),
     h(
@@ -60,8 +86,4 @@ export function copyField(id: string, label: string, value: string): HTMLElement
     }
   });
   return h('div', { class: 'copy-field' }, h('label', { for: id }, label), h('div', { class: 'copy-row' }, input, button), done);
-}
-
-function setting(term: string, value: string): HTMLElement[] {
-  return [h('dt', {}, term), h('dd', {}, h('code', {}, value))];
 }
