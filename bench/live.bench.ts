@@ -25,7 +25,20 @@ const RUNS = 3;
 const CLIENT_STEPS = [1_000, 5_000, 10_000];
 
 async function startHub(dir: string): Promise<HubProcess> {
-  return startHubProcess({ dataDir: dir, args: ['--mqtt-allow-anonymous', 'true', '--live-client-queue', '100000'] });
+  return startHubProcess({
+    dataDir: dir,
+    args: [
+      '--mqtt-allow-anonymous',
+      'true',
+      '--live-client-queue',
+      '100000',
+      // every bench client comes from one address; the caps would refuse the higher steps
+      '--live-max-connections',
+      '100000',
+      '--live-max-connections-per-token',
+      '100000',
+    ],
+  });
 }
 
 /** A minimal SSE client counting `reading` events and handing each data line to `onData`. */

@@ -168,6 +168,10 @@ export class Hub {
       historyAgeMs: config.liveHistoryAgeMs,
       clientQueue: config.liveClientQueue,
       retryMs: config.liveRetryMs,
+      maxConnectionsPerOwner: config.liveMaxConnectionsPerToken,
+      maxConnections: config.liveMaxConnections,
+      // With auth off every caller is the same admin: count per remote address instead.
+      connectionsBy: config.auth === 'off' ? 'address' : 'token',
     });
     this.homeAssistant = config.haMqttUrl
       ? new HomeAssistantBridge(

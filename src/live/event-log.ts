@@ -107,10 +107,19 @@ export class LiveEventLog {
 
   /** Events after `lastId`. An id older than the history, or one this hub never handed out, is a reset. */
   since(lastId: number): Resume {
+    return this.page(lastId, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * At most `max` events after `lastId` (after a reset, the oldest kept ones): how resuming
+   * clients read the history in bounded steps. The next page starts after the last event returned.
+   */
+  page(lastId: number, max: number): Resume {
     const oldestId = this.oldestId;
-    if (lastId < oldestId - 1 || lastId > this.lastId) return { reset: { oldestId }, events: this.ring.slice(this.head) };
+    if (lastId < oldestId - 1 || lastId > this.lastId) return { reset: { oldestId }, events: this.ring.slice(this.head, this.head + max) };
     // Ids are consecutive, so the position of lastId+1 is a subtraction away.
-    return { events: this.ring.slice(this.head + (lastId + 1 - oldestId)) };
+    const start = this.head + (lastId + 1 - oldestId);
+    return { events: this.ring.slice(start, start + max) };
   }
 
   /** Logs an event that does not come straight from the bus (refusals come throttled). */

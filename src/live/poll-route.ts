@@ -1,11 +1,12 @@
 // GET /api/poll: the long-poll fallback for networks that break streaming. Answers at once with
 // the events after `since` that pass the filters, or waits up to `timeout` for the next ones.
-// `lastId` is where the client continues from, also when the filters skipped everything.
+// An answer carries at most `limit` events (at most the client queue, as a stream may fall
+// behind); `lastId` is where the client continues from, also when the filters skipped everything,
+// and `more` says the answer stopped at its limit. A poll holds a live connection slot while open.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { ErrorSchema } from '../http/schemas/common.js';
 import { DEFAULT_POLL_TIMEOUT_MS, PollAnswer, PollQuery } from '../http/schemas/live.js';
-import type { LiveEvent } from './event-log.js';
 import { parseFilter, select, type LiveFilter } from './filter.js';
 import type { LiveService } from './live-service.js';
 import { checked, parseEventId } from './sse-route.js';
@@ -15,8 +16,6 @@ export interface PollRouteDeps {
 }
 
 type Answer = Static<typeof PollAnswer>;
-
-const MAX_EVENTS_PER_ANSWER = 5000;
 
 export const pollRoutes: FastifyPluginAsyncTypebox<PollRouteDeps> = async (app, { live }) => {
   const waiting = new Set<() => void>();
@@ -30,9 +29,10 @@ export const pollRoutes: FastifyPluginAsyncTypebox<PollRouteDeps> = async (app, 
       config: { role: 'viewer' },
       attachValidation: true,
       schema: {
-        summary: 'Long-poll: events after `since`, waiting up to `timeout` ms for new ones',
+        summary: 'Long-poll: events after `since`, waiting up to `timeout` ms for new ones; at most `limit` per answer',
+        description: 'Streams and long-polls count against caps per token and in total; past one the answer is 429 too_many_connections.',
         querystring: PollQuery,
-        response: { 200: PollAnswer, 400: ErrorSchema },
+        response: { 200: PollAnswer, 400: ErrorSchema, 429: ErrorSchema },
       },
     },
     async (request, reply) => {
@@ -41,8 +41,14 @@ export const pollRoutes: FastifyPluginAsyncTypebox<PollRouteDeps> = async (app, 
         filter: parseFilter(query),
         since: parseEventId(query.since) ?? live.events.lastId,
       }));
+      const limit = Math.min(query.limit ?? live.options.clientQueue, live.options.clientQueue);
+      const slot = live.admit('/api/poll', request.principal?.tokenId ?? null, request.ip);
+      // Freed when the answer has gone out or the client has gone, whichever comes first; a client
+      // that left while the request was in its hooks closed before this listener existed.
+      reply.raw.on('close', slot.release);
+      if (reply.raw.destroyed) slot.release();
       const timeout = query.timeout ?? DEFAULT_POLL_TIMEOUT_MS;
-      const ready = collect(live, filter, since);
+      const ready = collect(live, filter, since, limit);
       if (ready.events.length > 0 || timeout === 0) return ready;
       return new Promise<Answer>((resolve) => {
         let lastId = ready.lastId;
@@ -50,7 +56,7 @@ export const pollRoutes: FastifyPluginAsyncTypebox<PollRouteDeps> = async (app, 
           clearTimeout(timer);
           unsubscribe();
           waiting.delete(finish);
-          resolve({ events: [], lastId });
+          resolve({ events: [], lastId, more: false });
         };
         const timer = setTimeout(finish, timeout);
         const unsubscribe = live.events.subscribe((event) => {
@@ -61,7 +67,7 @@ export const pollRoutes: FastifyPluginAsyncTypebox<PollRouteDeps> = async (app, 
           unsubscribe();
           clearTimeout(timer);
           waiting.delete(finish);
-          setImmediate(() => resolve(collect(live, filter, since)));
+          setImmediate(() => resolve(collect(live, filter, since, limit)));
         });
         waiting.add(finish);
         // The client went away (or the answer went out): stop waiting either way.
@@ -71,17 +77,25 @@ export const pollRoutes: FastifyPluginAsyncTypebox<PollRouteDeps> = async (app, 
   );
 };
 
-/** Events after `since` under the filter; a reset leads when `since` is older than the history. */
-function collect(live: LiveService, filter: LiveFilter, since: number): Answer {
-  const resume = live.events.since(since);
+/**
+ * At most `limit` events after `since` under the filter, read from the log a page at a time; a
+ * reset leads (and counts) when `since` is older than the history.
+ */
+function collect(live: LiveService, filter: LiveFilter, since: number, limit: number): Answer {
   const events: Answer['events'] = [];
-  if ('reset' in resume) events.push({ id: resume.reset.oldestId - 1, type: 'reset', data: resume.reset });
-  let lastId = 'reset' in resume ? resume.reset.oldestId - 1 : since;
-  for (const event of resume.events as LiveEvent[]) {
-    if (events.length >= MAX_EVENTS_PER_ANSWER) break;
-    lastId = event.id;
-    const data = select(filter, event);
-    if (data !== null) events.push({ id: event.id, type: event.type, data });
+  let lastId = since;
+  for (;;) {
+    const page = live.events.page(lastId, limit);
+    if ('reset' in page) {
+      lastId = page.reset.oldestId - 1;
+      events.push({ id: lastId, type: 'reset', data: page.reset });
+    }
+    if (page.events.length === 0) return { events, lastId, more: false };
+    for (const event of page.events) {
+      if (events.length >= limit) return { events, lastId, more: true };
+      lastId = event.id;
+      const data = select(filter, event);
+      if (data !== null) events.push({ id: event.id, type: event.type, data });
+    }
   }
-  return { events, lastId };
 }

@@ -1,5 +1,6 @@
 // GET /api/stream: the live Server-Sent Events stream. Filters and the resume id are checked
-// here at the edge; after that the reply is handed to the live service, which writes the frames.
+// here at the edge, then the stream takes a connection slot (429 when a cap is full); after that
+// the reply is handed to the live service, which writes the frames and frees the slot on close.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../http/errors.js';
@@ -23,9 +24,10 @@ export const sseRoutes: FastifyPluginAsyncTypebox<SseRouteDeps> = async (app, { 
       schema: {
         summary: 'Live events as Server-Sent Events (reading, presence, command, device, refusal; reset on a resume gap)',
         description:
-          'Resume with the Last-Event-ID header or the lastEventId query parameter. Every event has a numeric id increasing per hub.',
+          'Resume with the Last-Event-ID header or the lastEventId query parameter. Every event has a numeric id increasing per hub. ' +
+          'Streams and long-polls count against caps per token and in total; past one the answer is 429 too_many_connections.',
         querystring: StreamQuery,
-        response: { 200: EventStream, 400: ErrorSchema },
+        response: { 200: EventStream, 400: ErrorSchema, 429: ErrorSchema },
         produces: ['text/event-stream'],
       },
     },
@@ -35,6 +37,7 @@ export const sseRoutes: FastifyPluginAsyncTypebox<SseRouteDeps> = async (app, { 
         filter: parseFilter(query),
         lastEventId: parseEventId(headerValue(request.headers['last-event-id']) ?? query.lastEventId),
       }));
+      const slot = live.admit('/api/stream', request.principal?.tokenId ?? null, request.ip);
       reply.hijack();
       const http2 = request.raw.httpVersionMajor >= 2;
       reply.raw.writeHead(200, {
@@ -46,7 +49,7 @@ export const sseRoutes: FastifyPluginAsyncTypebox<SseRouteDeps> = async (app, { 
         // Connection headers are forbidden in HTTP/2, where streams are long-lived anyway.
         ...(http2 ? {} : { connection: 'keep-alive' }),
       });
-      live.open(reply.raw, filter, lastEventId, request.ip);
+      live.open(reply.raw, filter, lastEventId, request.ip, slot);
     },
   );
 };

@@ -52,7 +52,7 @@ test('without events the poll waits for the next matching one', async () => {
 test('a poll that times out answers no events and a lastId to continue from', async () => {
   const since = t.hub.live.events.lastId;
   const { body } = await getJson(`${t.url}/api/poll?since=${since}&timeout=200&devices=nobody`);
-  assert.deepEqual(body, { events: [], lastId: since });
+  assert.deepEqual(body, { events: [], lastId: since, more: false });
   await submit('p-a', [{ metric: 'x', value: 5 }]);
   const skipped = await getJson(`${t.url}/api/poll?since=${since}&timeout=0&devices=nobody`);
   assert.deepEqual(skipped.body.events, []);

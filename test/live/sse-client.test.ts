@@ -1,6 +1,7 @@
 // SSE framing checked against a real SSE parser (eventsource-parser, the one the eventsource
 // client uses): multi-line data survives, unicode passes unchanged, comments are ignored. And a
-// client whose connection closed before its stream opened is not counted as a live client.
+// client whose connection closed before its stream opened is not counted as a live client and
+// holds no connection slot.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createServer } from 'node:http';
@@ -65,6 +66,9 @@ test('a client that left before its stream opened is not kept as a live client',
     historyAgeMs: 60_000,
     clientQueue: 10,
     retryMs: 1_000,
+    maxConnectionsPerOwner: 5,
+    maxConnections: 5,
+    connectionsBy: 'address',
   });
   await live.start();
   // The handler waits, as a token lookup in a remote store would, until the client has gone.
@@ -83,7 +87,7 @@ test('a client that left before its stream opened is not kept as a live client',
       await clientGone;
       await new Promise((r) => setTimeout(r, 50)); // the server has seen the close by now
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      live.open(res, { devices: null, metrics: null, types: null }, null, 'test');
+      live.open(res, { devices: null, metrics: null, types: null }, null, 'test', live.admit('/api/stream', null, 'test'));
       resolve(res.destroyed);
     });
   });
@@ -99,4 +103,5 @@ test('a client that left before its stream opened is not kept as a live client',
   socket.on('error', () => {});
   assert.equal(await opened, true, 'the response was already gone when the stream opened');
   assert.equal(live.clientCount, 0);
+  assert.equal(live.connectionCount, 0, 'its connection slot is free again');
 });

@@ -17,6 +17,9 @@ export interface SseReader {
   /** Resolves once `count` events (after filtering by `type` when given) have arrived. */
   waitForEvents(count: number, timeoutMs?: number): Promise<EventSourceMessage[]>;
   close(): void;
+  /** Stops reading the socket (the hub's writes back up), and starts again. */
+  pause(): void;
+  resume(): void;
 }
 
 export async function openSse(t: TestContext, url: string, headers?: Record<string, string>): Promise<SseReader>;
@@ -86,6 +89,8 @@ function connectSse(url: string, headers: Record<string, string>): Promise<SseRe
           });
         },
         close: () => req.destroy(),
+        pause: () => res.pause(),
+        resume: () => res.resume(),
       });
     });
     req.on('error', reject);

@@ -27,6 +27,13 @@ export const PollQuery = Type.Object({
   ...filters,
   since: Type.Optional(Type.String({ maxLength: 32, description: 'The lastId of the previous answer; without it, only new events.' })),
   timeout: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000, default: DEFAULT_POLL_TIMEOUT_MS })),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      description: "Most events in the answer; at most, and by default, the hub's HUB_LIVE_CLIENT_QUEUE.",
+    }),
+  ),
   token,
 });
 
@@ -36,6 +43,10 @@ export const PolledEvent = Type.Object({
   data: Type.Unknown(),
 });
 
-export const PollAnswer = Type.Object({ events: Type.Array(PolledEvent), lastId: Type.Integer() });
+export const PollAnswer = Type.Object({
+  events: Type.Array(PolledEvent),
+  lastId: Type.Integer({ description: 'Where to continue from: the `since` of the next poll.' }),
+  more: Type.Boolean({ description: 'The answer stopped at its limit with events left: poll again at once.' }),
+});
 
 export const ControlQuery = Type.Object({ token });
