@@ -3,6 +3,7 @@
 // `lastId` is where the client continues from, also when the filters skipped everything.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
+import { HttpError } from '../http/errors.js';
 import { ErrorSchema } from '../http/schemas/common.js';
 import { DEFAULT_POLL_TIMEOUT_MS, PollAnswer, PollQuery } from '../http/schemas/live.js';
 import type { LiveEvent } from './event-log.js';
@@ -44,14 +45,22 @@ export const pollRoutes: FastifyPluginAsyncTypebox<PollRouteDeps> = async (app, 
       const timeout = query.timeout ?? DEFAULT_POLL_TIMEOUT_MS;
       const ready = collect(live, filter, since);
       if (ready.events.length > 0 || timeout === 0) return ready;
-      return new Promise<Answer>((resolve) => {
+      return new Promise<Answer>((resolve, reject) => {
         let lastId = ready.lastId;
+        let revoked: string | null = null;
         const finish = () => {
           clearTimeout(timer);
           unsubscribe();
           waiting.delete(finish);
-          resolve({ events: [], lastId });
+          release();
+          if (revoked === null) resolve({ events: [], lastId });
+          else reject(new HttpError(401, 'unauthorized', revoked));
         };
+        // A revoked or expired token ends the wait with 401 (http/auth.ts).
+        const release = request.closeOnRevoke((reason) => {
+          revoked = reason;
+          finish();
+        });
         const timer = setTimeout(finish, timeout);
         const unsubscribe = live.events.subscribe((event) => {
           lastId = event.id;
@@ -61,6 +70,7 @@ export const pollRoutes: FastifyPluginAsyncTypebox<PollRouteDeps> = async (app, 
           unsubscribe();
           clearTimeout(timer);
           waiting.delete(finish);
+          release();
           setImmediate(() => resolve(collect(live, filter, since)));
         });
         waiting.add(finish);
