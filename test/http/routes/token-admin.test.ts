@@ -5,10 +5,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { hashToken } from '../../../src/http/auth-tokens.js';
 import { startHub, waitFor, type TestHub } from '../../helpers/hub.js';
 import { holdOpen, tokenConnections } from '../token-clients.js';
+import { settled } from '../../helpers/settled.js';
 
 async function api(t: TestHub, token: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${t.url}${path}`, {
@@ -20,7 +21,7 @@ async function api(t: TestHub, token: string, method: string, path: string, body
   return { status: res.status, body: text ? JSON.parse(text) : null, text };
 }
 
-async function adminHub(ctx: Parameters<typeof startHub>[0]) {
+async function adminHub(ctx: TestContext) {
   const t = await startHub(ctx, { auth: 'on' });
   const admin = (await t.hub.tokens.add('admin', 'test admin')).token;
   return { t, admin };
@@ -65,11 +66,11 @@ test('revoking a token over the API ends its stream, control channel and long-po
   const kept = await holdOpen(ctx, t.url, other.token);
 
   assert.equal((await api(t, admin, 'DELETE', `/api/admin/tokens/${id}`)).status, 204);
-  await held.sse.closed;
-  const ws = await held.wsClosed;
+  await settled('the stream to end', held.sse.closed);
+  const ws = await settled('the control channel to close', held.wsClosed);
   assert.equal(ws.code, 4401);
   assert.match(ws.reason, /revoked/);
-  const poll = await held.poll;
+  const poll = await settled('the long-poll to answer', held.poll);
   assert.equal(poll.status, 401);
   assert.match(poll.body.message, /revoked/);
   const next = await api(t, token, 'GET', '/api/devices');
@@ -88,7 +89,7 @@ test('an expired token is refused with a reason and loses its open stream', asyn
   const expiresAt = new Date(Date.now() + 1500);
   const { token } = await t.hub.tokens.add('operator', { name: 'short', expiresAt });
   const { sse } = await holdOpen(ctx, t.url, token);
-  await sse.closed; // the sweep finds it expired
+  await settled('the stream to end', sse.closed); // the sweep finds it expired
   assert.ok(Date.now() >= expiresAt.getTime(), 'closed no earlier than the expiry');
   const refused = await api(t, token, 'GET', '/api/devices');
   assert.equal(refused.status, 401);
