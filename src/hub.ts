@@ -38,6 +38,8 @@ import { RefusalHistory } from './core/refusal-history.js';
 // Live push and API auth.
 import { AuthBootstrap, TokenService } from './http/auth-tokens.js';
 import { authPlugin } from './http/auth.js';
+import { TokenConnections } from './http/token-connections.js';
+import { tokenAdminRoutes } from './http/routes/token-admin.js';
 import { AuthFailureLimiter } from './core/auth-failure-limiter.js';
 import { controlRoutes } from './live/control-route.js';
 import { LiveService } from './live/live-service.js';
@@ -68,6 +70,7 @@ export class Hub {
   readonly serial: SerialStage;
   readonly live: LiveService;
   readonly tokens: TokenService;
+  readonly tokenConnections: TokenConnections;
   readonly homeAssistant: HomeAssistantBridge | null;
   private readonly stages: Stage[];
   private readonly authBootstrap: AuthBootstrap;
@@ -135,6 +138,7 @@ export class Hub {
       loginLimiter: authFailures,
       tlsCert: config.mqttTlsCert || undefined,
       tlsKey: config.mqttTlsKey || undefined,
+      keyRecheckMs: config.credentialRecheckMs,
     });
     this.lifecycle = new DeviceLifecycle({
       devices: this.devices,
@@ -161,7 +165,16 @@ export class Hub {
     });
 
     // Live push and API auth.
-    this.tokens = new TokenService(store);
+    const authLog = log.child({ stage: 'auth' });
+    this.tokens = new TokenService(store, {
+      recheckMs: config.credentialRecheckMs,
+      onError: (err) => authLog.warn({ err }, 'the last use of an API token could not be stored'),
+    });
+    this.tokenConnections = new TokenConnections(this.tokens, {
+      recheckMs: config.credentialRecheckMs,
+      log: authLog,
+      registry: this.metrics.registry,
+    });
     this.live = new LiveService(this.bus, log.child({ stage: 'live' }), this.metrics.registry, {
       heartbeatMs: config.liveHeartbeatMs,
       historySize: config.liveHistorySize,
@@ -205,10 +218,12 @@ export class Hub {
       route(authPlugin, {
         mode: config.auth === 'off' ? 'off' : 'on',
         tokens: this.tokens,
-        log: log.child({ stage: 'auth' }),
+        log: authLog,
         limiter: authFailures,
         registry: this.metrics.registry,
+        connections: this.tokenConnections,
       }),
+      route(tokenAdminRoutes, { tokens: this.tokens }),
       route(healthRoutes, {
         checks: healthChecks,
         version: VERSION,
@@ -284,6 +299,7 @@ export class Hub {
       this.presence,
       this.commands,
       this.authBootstrap,
+      this.tokenConnections,
       this.live,
       // after live and before the inputs: it sees every device event from the first one on
       ...(this.homeAssistant ? [this.homeAssistant] : []),

@@ -34,9 +34,9 @@ const VERBS: Record<string, Verb> = {
   list: {
     args: [],
     options: {},
-    summary: 'list the devices in the store: name, transport, whether they have a key, last seen',
+    summary: 'list the devices in the store: name, transport, when their key was made (- for none), last seen',
     async run({ devices, credentials, out }) {
-      const rows = await Promise.all(devices.list().map(async (d) => ({ ...d, hasKey: await credentials.exists(d.id) })));
+      const rows = await Promise.all(devices.list().map(async (d) => ({ ...d, keyCreatedAt: await credentials.keyCreatedAt(d.id) })));
       out.write(formatDeviceTable(rows));
       return 0;
     },

@@ -237,6 +237,15 @@ export const SETTINGS = {
     max: 100_000,
     doc: 'Failed API token checks and MQTT logins per remote address and minute before that address is refused (HTTP 429, MQTT CONNACK 3) for the rest of the minute.',
   },
+  credentialRecheckMs: {
+    env: 'HUB_CREDENTIAL_RECHECK_MS',
+    flag: '--credential-recheck-ms',
+    kind: 'int',
+    default: 3000,
+    min: 100,
+    max: 60_000,
+    doc: 'How often a running hub re-reads API tokens and device keys from the store, so a token revoked or a key replaced by the CLI (another process) is refused and its open streams, polls, control channels and MQTT sessions are closed within this time.',
+  },
   httpTlsCert: {
     env: 'HUB_HTTP_TLS_CERT',
     flag: '--http-tls-cert',

@@ -141,6 +141,24 @@ export class DeviceCredentials {
     return found;
   }
 
+  /**
+   * Whether the device's stored key is still the one it last logged in with in this process:
+   * null when it is (or the device never logged in with a key here), else what became of it.
+   * A key replaced or removed by another process (the CLI) is found this way.
+   */
+  async keyChange(deviceId: string): Promise<'removed' | 'replaced' | null> {
+    const known = this.verified.get(deviceId);
+    if (!known) return null;
+    const record = parseRecord(await this.store.getRecord(RECORD_KIND, deviceId));
+    if (!record) return 'removed';
+    return record.hash === known.hash ? null : 'replaced';
+  }
+
+  /** When the device's key was made; null when it has none. */
+  async keyCreatedAt(deviceId: string): Promise<number | null> {
+    return parseRecord(await this.store.getRecord(RECORD_KIND, deviceId))?.createdAt ?? null;
+  }
+
   async exists(deviceId: string): Promise<boolean> {
     return parseRecord(await this.store.getRecord(RECORD_KIND, deviceId)) !== null;
   }

@@ -2,7 +2,10 @@
 // names (`config: { role }`), viewer when it names none; /api/health, /metrics and /docs are
 // open. Tokens come as `Authorization: Bearer <token>` or `?token=` (EventSource cannot set
 // headers). Refusals are JSON 401/403, counted and logged; an address that keeps presenting bad
-// tokens gets 429 for its bad tokens for a while (a valid token from it still passes). With auth off (a development setting) every caller is admin.
+// tokens gets 429 for its bad tokens for a while (a valid token from it still passes); an expired
+// token fails like an unknown one, with a message that says it expired. Routes that stay open
+// (streams, long-polls, the control channel) register with `request.closeOnRevoke`, so they end
+// when their token is revoked or expires. With auth off (a development setting) every caller is admin.
 import type { AuthFailureLimiter } from '../core/auth-failure-limiter.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -11,6 +14,7 @@ import type { HubLogger } from '../core/logger.js';
 import type { MetricsRegistry } from '../observability/prometheus.js';
 import { roleAllows, type Principal, type Role, type TokenService } from './auth-tokens.js';
 import { WhoAmI } from './schemas/common.js';
+import type { CloseConnection, TokenConnections } from './token-connections.js';
 
 export type RouteRole = Role | 'public';
 
@@ -22,6 +26,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who called, set by the auth hook on every route that is not public. */
     principal: Principal | null;
+    /**
+     * Registers what ends this request's long-lived connection when its token is revoked or
+     * expires; returns the function to call once the connection has closed by itself.
+     */
+    closeOnRevoke(close: CloseConnection): () => void;
   }
 }
 
@@ -31,6 +40,8 @@ export interface AuthDeps {
   limiter: AuthFailureLimiter;
   log: HubLogger;
   registry: MetricsRegistry;
+  /** Open connections by token; without it (auth off, tests) nothing is tracked. */
+  connections?: Pick<TokenConnections, 'track'>;
 }
 
 const OPEN_API_PATHS = new Set(['/api/health']);
@@ -38,6 +49,11 @@ const OPEN_API_PATHS = new Set(['/api/health']);
 const auth: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps) => {
   const failures = deps.registry.counter('hub_auth_failures_total', 'API requests refused by authentication, by reason.');
   app.decorateRequest('principal', null);
+  app.decorateRequest('closeOnRevoke', function (this: FastifyRequest, close: CloseConnection) {
+    const tokenId = this.principal?.tokenId;
+    if (deps.mode === 'off' || !deps.connections || tokenId === undefined) return () => {};
+    return deps.connections.track(tokenId, close);
+  });
 
   const refuse = (request: FastifyRequest, reply: FastifyReply, status: 401 | 403 | 429, reason: string, message: string) => {
     failures.inc({ reason });
@@ -58,16 +74,18 @@ const auth: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps) => {
       return refuse(request, reply, 401, 'missing', 'an API token is required (Authorization: Bearer <token> or ?token=)');
     // The token is checked first (a hash and a lookup): a valid one is never refused for the
     // failures of others behind the same address; a wrong one from a marked address gets 429.
-    const principal = await deps.tokens.verify(token);
-    if (!principal) {
+    const checked = await deps.tokens.check(token);
+    if (!checked.ok) {
       const wait = deps.limiter.blockedFor(request.ip);
       deps.limiter.fail(request.ip);
       if (wait > 0) {
         reply.header('retry-after', String(wait));
         return refuse(request, reply, 429, 'rate_limited', `too many failed authentications from this address; retry in ${wait} s`);
       }
+      if (checked.reason === 'expired') return refuse(request, reply, 401, 'expired', `the API token expired at ${checked.expiredAt}`);
       return refuse(request, reply, 401, 'invalid', 'the API token is not valid');
     }
+    const { principal } = checked;
     if (!roleAllows(principal.role, need))
       return refuse(request, reply, 403, 'forbidden', `this needs the ${need} role; the token has ${principal.role}`);
     request.principal = principal;

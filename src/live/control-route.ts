@@ -115,7 +115,10 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRouteDeps> = async 
         socket.ping();
       }, deps.keepaliveMs);
       keepalive.unref();
+      // A revoked or expired token closes the channel (http/auth.ts); 4401 says why, as 401 would.
+      const release = request.closeOnRevoke((reason) => socket.close(4401, reason.slice(0, 120)));
       socket.on('close', () => {
+        release();
         clearInterval(keepalive);
         offCommand();
       });

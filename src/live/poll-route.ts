@@ -5,6 +5,7 @@
 // and `more` says the answer stopped at its limit. A poll holds a live connection slot while open.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
+import { HttpError } from '../http/errors.js';
 import { ErrorSchema } from '../http/schemas/common.js';
 import { DEFAULT_POLL_TIMEOUT_MS, PollAnswer, PollQuery } from '../http/schemas/live.js';
 import { parseFilter, select, type LiveFilter } from './filter.js';
@@ -50,14 +51,22 @@ export const pollRoutes: FastifyPluginAsyncTypebox<PollRouteDeps> = async (app, 
       const timeout = query.timeout ?? DEFAULT_POLL_TIMEOUT_MS;
       const ready = collect(live, filter, since, limit);
       if (ready.events.length > 0 || timeout === 0) return ready;
-      return new Promise<Answer>((resolve) => {
+      return new Promise<Answer>((resolve, reject) => {
         let lastId = ready.lastId;
+        let revoked: string | null = null;
         const finish = () => {
           clearTimeout(timer);
           unsubscribe();
           waiting.delete(finish);
-          resolve({ events: [], lastId, more: false });
+          release();
+          if (revoked === null) resolve({ events: [], lastId, more: false });
+          else reject(new HttpError(401, 'unauthorized', revoked));
         };
+        // A revoked or expired token ends the wait with 401 (http/auth.ts).
+        const release = request.closeOnRevoke((reason) => {
+          revoked = reason;
+          finish();
+        });
         const timer = setTimeout(finish, timeout);
         const unsubscribe = live.events.subscribe((event) => {
           lastId = event.id;
@@ -67,6 +76,7 @@ export const pollRoutes: FastifyPluginAsyncTypebox<PollRouteDeps> = async (app, 
           unsubscribe();
           clearTimeout(timer);
           waiting.delete(finish);
+          release();
           setImmediate(() => resolve(collect(live, filter, since, limit)));
         });
         waiting.add(finish);

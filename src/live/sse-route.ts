@@ -49,7 +49,11 @@ export const sseRoutes: FastifyPluginAsyncTypebox<SseRouteDeps> = async (app, { 
         // Connection headers are forbidden in HTTP/2, where streams are long-lived anyway.
         ...(http2 ? {} : { connection: 'keep-alive' }),
       });
-      live.open(reply.raw, filter, lastEventId, request.ip, slot);
+      const client = live.open(reply.raw, filter, lastEventId, request.ip, slot);
+      // A revoked or expired token ends the stream (http/auth.ts); the reconnect then meets 401.
+      const release = request.closeOnRevoke(() => client.end());
+      reply.raw.on('close', release);
+      if (client.isClosed) release();
     },
   );
 };

@@ -21,5 +21,5 @@ export interface TransportContext {
   /** Counts input a transport refuses before ingest (optional so hand-built test contexts need not supply it). */
   metrics?: TransportMetrics;
   /** Device keys: the MQTT broker verifies them, the simulator provisions its devices' keys. */
-  credentials?: Pick<DeviceCredentials, 'verify' | 'provision' | 'exists' | 'dialect'>;
+  credentials?: Pick<DeviceCredentials, 'verify' | 'provision' | 'exists' | 'dialect' | 'keyChange'>;
 }

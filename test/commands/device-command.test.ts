@@ -76,9 +76,11 @@ test('device list, rename, rekey and remove work on the store; remove --purge de
   assert.equal((await device(dataDir, 'rename', 'pump-1', 'Cellar pump')).code, 0);
   const listed = await device(dataDir, 'list');
   assert.equal(listed.code, 0);
-  assert.match(listed.out, /^ID\s+NAME\s+TRANSPORT\s+KEY/);
-  assert.match(listed.out, /\npump-1\s+Cellar pump\s+mqtt\s+yes/);
-  assert.match(listed.out, /\npump-2\s+pump-2\s+mqtt\s+yes/);
+  assert.match(listed.out, /^ID\s+NAME\s+TRANSPORT\s+KEY MADE/);
+  // The key's creation time, as the stored record has it.
+  const made = new Date((await new DeviceCredentials(await openStore(t, dataDir)).keyCreatedAt('pump-1'))!).toISOString();
+  assert.match(listed.out, new RegExp(`\\npump-1\\s+Cellar pump\\s+mqtt\\s+${made.replace(/\./g, '\\.')}`));
+  assert.match(listed.out, /\npump-2\s+pump-2\s+mqtt\s+\d{4}-\d\d-\d\dT/);
 
   const rekeyed = await device(dataDir, 'rekey', 'pump-1');
   assert.equal(rekeyed.code, 0);

@@ -142,7 +142,7 @@ test('`telemetry-hub token add operator` makes a token a running hub accepts', a
     timeout: 30_000,
   });
   assert.equal(wrong.status, 2);
-  assert.match(wrong.stderr, /usage: telemetry-hub token add <viewer\|operator\|admin>/);
+  assert.match(wrong.stderr, /usage:\n {2}telemetry-hub token add <viewer\|operator\|admin>/);
 });
 
 test('with auth off every caller is admin and no token file is made', async (ctx) => {

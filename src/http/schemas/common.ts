@@ -3,7 +3,7 @@
 // and documents at /docs with, and the TypeScript type the handler sees.
 import { Type, type Static, type TSchema } from 'typebox';
 import { LIMITS } from '../../core/model.js';
-import { ROLES } from '../auth-tokens.js';
+import { ROLES } from '../roles.js';
 
 /** `{type: 'string', enum}`: the plain form validators, serializers and the OpenAPI docs all read. */
 export const StringEnum = <const T extends readonly string[]>(values: T, options: { description?: string; default?: T[number] } = {}) =>

@@ -15,6 +15,7 @@ import { Connections } from './connections.js';
 import { DeviceCommands } from './device-commands.js';
 import { DeviceMessages, QUARANTINE_PREFIX } from './device-messages.js';
 import { Gatekeeper } from './gatekeeper.js';
+import { KeyWatch } from './key-watch.js';
 import { Outbox } from './outbox.js';
 import { limitPacketSize } from './packet-limit.js';
 import { MqttRefusals } from './refusals.js';
@@ -30,6 +31,8 @@ export interface MqttBrokerOptions {
   /** PEM files; when both are set the MQTT port speaks TLS only. */
   tlsCert?: string;
   tlsKey?: string;
+  /** How often the keys of connected devices are re-read, to close sessions whose key another process replaced or removed. */
+  keyRecheckMs?: number;
 }
 
 export class MqttBroker implements Stage {
@@ -43,6 +46,7 @@ export class MqttBroker implements Stage {
   private readonly refusals: MqttRefusals;
   private readonly gatekeeper: Gatekeeper;
   private readonly messages: DeviceMessages;
+  private readonly keyWatch: KeyWatch;
 
   constructor(
     private readonly ctx: TransportContext,
@@ -75,6 +79,15 @@ export class MqttBroker implements Stage {
       allowAnonymous: options.allowAnonymous,
       limiter: options.loginLimiter,
     });
+    this.keyWatch = new KeyWatch(
+      {
+        credentials: ctx.credentials,
+        connected: () => this.connections.devices,
+        disconnect: (id, reason) => this.disconnectDevice(id, reason),
+        log: ctx.log,
+      },
+      options.keyRecheckMs ?? 3000,
+    );
     this.messages = new DeviceMessages({
       ctx,
       connections: this.connections,
@@ -106,10 +119,12 @@ export class MqttBroker implements Stage {
     this.wireEvents(aedes);
     this.ctx.commands.acceptKind('mqtt');
     this.server = await this.listen();
+    this.keyWatch.start();
     this.ctx.log.info({ url: this.url, anonymous: this.options.allowAnonymous }, 'MQTT broker listening');
   }
 
   async stop(): Promise<void> {
+    this.keyWatch.stop();
     this.outbox.cancel();
     const server = this.server;
     const aedes = this.aedes;

@@ -40,6 +40,11 @@ export class Connections {
     return client ? this.deviceOf.get(client) : undefined;
   }
 
+  /** The devices with at least one open connection. */
+  get devices(): string[] {
+    return [...this.byDevice.keys()];
+  }
+
   get deviceCount(): number {
     return this.byDevice.size;
   }
