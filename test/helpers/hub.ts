@@ -50,7 +50,9 @@ export async function startHub(...args: [TestContext, Partial<Config>?, HubOptio
     ...overrides,
     dataDir,
   };
-  const hub = new Hub(config, createLogger(config.logLevel), options);
+  // The start banner goes to the test's output only when asked for (HUB_TEST_LOG), like the log.
+  const print = options.print ?? (process.env.HUB_TEST_LOG ? undefined : () => {});
+  const hub = new Hub(config, createLogger(config.logLevel), { ...options, ...(print && { print }) });
   await hub.start();
   if (t) teardown(t, () => hub.stop());
   return {
