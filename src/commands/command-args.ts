@@ -54,3 +54,48 @@ export function optionUsage(specs: Record<string, OptionSpec>): string {
     .map(([name, spec]) => `    --${name}${spec.kind === 'value' ? ' <value>' : ''}   ${spec.description}`)
     .join('\n');
 }
+
+/** A verb of a command (`device add`, `token list`): its arguments, its own options and what it does. */
+export interface VerbSpec {
+  args: string[];
+  options: Record<string, OptionSpec>;
+  summary: string;
+  /** Checks the arguments before the store is opened; returns an error message or null. */
+  check?(positional: string[], options: Partial<Record<string, string | true>>): string | null;
+}
+
+/** Every verb of `command` as usage lines, each with its options. */
+export function verbsUsage(command: string, verbs: Record<string, VerbSpec>): string {
+  return Object.entries(verbs)
+    .map(([verb, spec]) => {
+      const line = `telemetry-hub ${command} ${[verb, ...spec.args].join(' ')} [options]   ${spec.summary}`;
+      return Object.keys(spec.options).length > 0 ? `${line}\n${optionUsage(spec.options)}` : line;
+    })
+    .join('\n  ');
+}
+
+/** The verb `args` name with its parsed arguments, or null (the reason written to `err`) when they do not fit it. */
+export function parseVerb<V extends VerbSpec>(
+  args: string[],
+  verbs: Record<string, V>,
+  err: NodeJS.WritableStream,
+): { verb: V; parsed: ParsedArgs<string> } | null {
+  const [name, ...rest] = args;
+  const verb = Object.hasOwn(verbs, name ?? '') ? verbs[name] : undefined;
+  if (!verb) return null;
+  let parsed: ParsedArgs<string>;
+  try {
+    parsed = parseArgs(rest, verb.options);
+  } catch (error) {
+    if (!(error instanceof ArgsError)) throw error;
+    err.write(`${error.message}\n`);
+    return null;
+  }
+  if (parsed.positional.length !== verb.args.length) return null;
+  const problem = verb.check?.(parsed.positional, parsed.options) ?? null;
+  if (problem !== null) {
+    err.write(`${problem}\n`);
+    return null;
+  }
+  return { verb, parsed };
+}

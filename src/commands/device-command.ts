@@ -8,16 +8,13 @@ import { DeviceRegistry } from '../core/devices.js';
 import { EventBus } from '../core/events.js';
 import { StreamLedger } from '../core/streams.js';
 import type { Store } from '../core/store.js';
-import { ArgsError, type OptionSpec, optionUsage, parseArgs } from './command-args.js';
+import { parseVerb, type VerbSpec, verbsUsage } from './command-args.js';
 import { formatDeviceTable } from './device-table.js';
 import { DIALECT_NAMES, chooseDialect } from '../transports/mqtt/dialects/provision.js';
 import { withConfiguredStore } from './with-store.js';
 
 /** Each verb: its positional arguments, its own options (one entry each) and what it does. */
-interface Verb {
-  args: string[];
-  options: Record<string, OptionSpec>;
-  summary: string;
+interface Verb extends VerbSpec {
   run(tools: Tools, positional: string[], options: Partial<Record<string, string | true>>): Promise<number>;
 }
 
@@ -108,30 +105,16 @@ const VERBS: Record<string, Verb> = {
   },
 };
 
-export const DEVICE_USAGE = Object.entries(VERBS)
-  .map(([verb, spec]) => {
-    const line = `telemetry-hub device ${[verb, ...spec.args].join(' ')} [options]   ${spec.summary}`;
-    return Object.keys(spec.options).length > 0 ? `${line}\n${optionUsage(spec.options)}` : line;
-  })
-  .join('\n  ');
+export const DEVICE_USAGE = verbsUsage('device', VERBS);
 
 export async function deviceCommand(
   args: string[],
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
-  const [verbName, ...rest] = args;
-  const verb = VERBS[verbName as keyof typeof VERBS] as Verb | undefined;
-  if (!verb) return usage(err);
-  let parsed: ReturnType<typeof parseArgs<string>>;
-  try {
-    parsed = parseArgs(rest, verb.options);
-  } catch (error) {
-    if (!(error instanceof ArgsError)) throw error;
-    err.write(`${error.message}\n`);
-    return usage(err);
-  }
-  if (parsed.positional.length !== verb.args.length) return usage(err);
+  const chosen = parseVerb(args, VERBS, err);
+  if (!chosen) return usage(err);
+  const { verb, parsed } = chosen;
   return withConfiguredStore(
     parsed.settings,
     async (store) => {

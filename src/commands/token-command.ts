@@ -3,16 +3,11 @@
 // within HUB_CREDENTIAL_RECHECK_MS (the hub re-reads tokens it trusts that often).
 import { isRole, ROLES, TokenError, TokenService } from '../http/auth-tokens.js';
 import { ExpiryError, parseExpiry } from '../http/token-records.js';
-import { ArgsError, type OptionSpec, optionUsage, parseArgs } from './command-args.js';
+import { parseVerb, type VerbSpec, verbsUsage } from './command-args.js';
 import { formatTokenTable } from './token-table.js';
 import { withConfiguredStore } from './with-store.js';
 
-interface Verb {
-  args: string[];
-  options: Record<string, OptionSpec>;
-  summary: string;
-  /** Checks the arguments before the store is opened; returns an error message or null. */
-  check?(positional: string[], options: Partial<Record<string, string | true>>): string | null;
+interface Verb extends VerbSpec {
   run(tools: Tools, positional: string[], options: Partial<Record<string, string | true>>): Promise<number>;
 }
 
@@ -78,35 +73,16 @@ const VERBS: Record<string, Verb> = {
   },
 };
 
-export const TOKEN_USAGE = Object.entries(VERBS)
-  .map(([verb, spec]) => {
-    const line = `telemetry-hub token ${[verb, ...spec.args].join(' ')} [options]   ${spec.summary}`;
-    return Object.keys(spec.options).length > 0 ? `${line}\n${optionUsage(spec.options)}` : line;
-  })
-  .join('\n  ');
+export const TOKEN_USAGE = verbsUsage('token', VERBS);
 
 export async function tokenCommand(
   args: string[],
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
-  const [verbName, ...rest] = args;
-  const verb = VERBS[verbName as keyof typeof VERBS] as Verb | undefined;
-  if (!verb) return usage(err);
-  let parsed: ReturnType<typeof parseArgs<string>>;
-  try {
-    parsed = parseArgs(rest, verb.options);
-  } catch (error) {
-    if (!(error instanceof ArgsError)) throw error;
-    err.write(`${error.message}\n`);
-    return usage(err);
-  }
-  if (parsed.positional.length !== verb.args.length) return usage(err);
-  const problem = verb.check?.(parsed.positional, parsed.options) ?? null;
-  if (problem !== null) {
-    err.write(`${problem}\n`);
-    return usage(err);
-  }
+  const chosen = parseVerb(args, VERBS, err);
+  if (!chosen) return usage(err);
+  const { verb, parsed } = chosen;
   return withConfiguredStore(
     parsed.settings,
     async (store) => {

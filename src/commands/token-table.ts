@@ -1,7 +1,8 @@
 // `telemetry-hub token list` as a table: one line per token, never the token itself.
 import type { TokenInfo } from '../http/auth-tokens.js';
+import { type Column, formatTable } from './table.js';
 
-const COLUMNS: Array<[string, (t: TokenInfo) => string]> = [
+const COLUMNS: Column<TokenInfo>[] = [
   ['ID', (t) => t.id],
   ['ROLE', (t) => t.role],
   ['NAME', (t) => t.name || '-'],
@@ -11,15 +12,5 @@ const COLUMNS: Array<[string, (t: TokenInfo) => string]> = [
 ];
 
 export function formatTokenTable(tokens: TokenInfo[]): string {
-  if (tokens.length === 0) return 'no tokens\n';
-  const rows = [COLUMNS.map(([title]) => title), ...tokens.map((t) => COLUMNS.map(([, cell]) => cell(t)))];
-  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return `${rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
+  return formatTable(COLUMNS, tokens, 'no tokens');
 }
