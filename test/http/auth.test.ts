@@ -52,7 +52,10 @@ async function capturingStdout<T>(run: () => Promise<T>): Promise<{ result: T; p
 }
 
 test('the first start makes an admin token, writes it to the data dir and prints it once', async (ctx) => {
-  const { result: t, printed } = await capturingStdout(() => startHub(ctx, { auth: 'on' }));
+  // The hub prints to stdout; a test hub prints there only when told to (print: the hub's default).
+  const { result: t, printed } = await capturingStdout(() =>
+    startHub(ctx, { auth: 'on' }, { print: (text) => process.stdout.write(text) }),
+  );
   const file = join(t.dataDir, 'admin-token');
   const token = readFileSync(file, 'utf8').trim();
   assert.equal(statSync(file).mode & 0o777, 0o600);
@@ -64,7 +67,9 @@ test('the first start makes an admin token, writes it to the data dir and prints
   assert.ok(!JSON.stringify(records).includes(token));
   await t.hub.stop();
   // A second start on the same data dir keeps the token and prints nothing.
-  const { result: again, printed: second } = await capturingStdout(() => startHub(ctx, { auth: 'on', dataDir: t.dataDir }));
+  const { result: again, printed: second } = await capturingStdout(() =>
+    startHub(ctx, { auth: 'on', dataDir: t.dataDir }, { print: (text) => process.stdout.write(text) }),
+  );
   assert.equal(second.includes('thub_'), false);
   const kept = readFileSync(join(t.dataDir, 'admin-token'), 'utf8').trim();
   assert.equal((await call(`${again.url}/api/auth/whoami`, kept)).status, 200);
