@@ -1,5 +1,6 @@
 // The alerts stage: the rules, the alerts and the evaluator behind one start/stop, and what the
-// API does with them (rule changes, acknowledgements). Removing a rule resolves its alerts.
+// API does with them (rule changes, acknowledgements). Removing a rule, or a device, resolves
+// their alerts; narrowing a rule's scope resolves the alerts of the devices it left.
 import type { EventBus } from '../events.js';
 import type { HubLogger } from '../logger.js';
 import type { Device } from '../model.js';
@@ -9,7 +10,7 @@ import type { Alert, DeliveryAttempt } from './alert.js';
 import { AlertBook } from './alert-book.js';
 import { AlertEvaluator } from './evaluator.js';
 import { RuleBook } from './rule-book.js';
-import type { AlertRule, RuleInput } from './rules.js';
+import { devicesInScope, type AlertRule, type RuleInput } from './rules.js';
 
 export interface AlertServiceOptions {
   /** Most devices one rule's scope may match. */
@@ -23,6 +24,7 @@ export class AlertService implements Stage {
   readonly rules: RuleBook;
   readonly alerts: AlertBook;
   private readonly evaluator: AlertEvaluator;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(
     private readonly deps: {
@@ -43,9 +45,12 @@ export class AlertService implements Stage {
     await this.rules.load();
     await this.alerts.load();
     this.evaluator.start();
+    this.unsubscribe = this.deps.bus.on('deviceRemoved', ({ id }) => this.resolveWhere((alert) => alert.deviceId === id, 'device removed'));
   }
 
   async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     this.evaluator.stop();
     await this.alerts.settle();
   }
@@ -54,16 +59,25 @@ export class AlertService implements Stage {
     return this.rules.create(input);
   }
 
-  replaceRule(id: string, input: RuleInput): Promise<AlertRule | undefined> {
-    return this.rules.replace(id, input);
+  /** A device the new definition no longer watches has its active alert resolved. */
+  async replaceRule(id: string, input: RuleInput): Promise<AlertRule | undefined> {
+    const rule = await this.rules.replace(id, input);
+    if (!rule) return undefined;
+    const watched = new Set(devicesInScope(rule, this.deps.devices.list()).map((d) => d.id));
+    this.resolveWhere((alert) => alert.ruleId === id && !watched.has(alert.deviceId), 'rule changed');
+    return rule;
   }
 
   async removeRule(id: string): Promise<boolean> {
     const removed = await this.rules.remove(id);
-    for (const alert of this.alerts.activeAlerts()) {
-      if (alert.ruleId === id) this.alerts.move(alert, 'resolved', this.now(), { reason: 'rule removed' });
-    }
+    this.resolveWhere((alert) => alert.ruleId === id, 'rule removed');
     return removed;
+  }
+
+  private resolveWhere(match: (alert: Alert) => boolean, reason: string): void {
+    for (const alert of this.alerts.activeAlerts()) {
+      if (match(alert)) this.alerts.move(alert, 'resolved', this.now(), { reason });
+    }
   }
 
   acknowledge(id: string, by: string): Promise<Alert | undefined> {

@@ -2,7 +2,7 @@
 // 400 and the reason; viewers read but do not write.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startHub } from '../../helpers/hub.js';
+import { startHub, waitFor } from '../../helpers/hub.js';
 import { startDevice } from '../../transports/mqtt/mqtt-helpers.js';
 
 async function send(url: string, method: string, body?: unknown, token?: string) {
@@ -68,4 +68,27 @@ test('viewers read rules and alerts; writing rules and acknowledging need the op
   assert.equal((await send(`${hub.url}/api/alerts/nope/ack`, 'POST', undefined, viewer)).status, 403);
   assert.equal((await send(`${hub.url}/api/rules`, 'POST', threshold, operator)).status, 201);
   assert.equal((await send(`${hub.url}/api/alerts/nope/ack`, 'POST', undefined, operator)).status, 404);
+});
+
+test('narrowing a rule resolves the alerts of the devices it left; removing it resolves the rest', async (t) => {
+  const hub = await startHub(t);
+  const t0 = Date.parse('2026-06-01T12:00:00Z');
+  const devices = [await startDevice(t, hub, 'n-1'), await startDevice(t, hub, 'n-2')];
+  for (const device of devices) device.send({ temp: 20 }, t0);
+  await Promise.all(devices.map((d) => d.drained()));
+  const made = await send(`${hub.url}/api/rules`, 'POST', threshold);
+  for (const device of devices) device.send({ temp: 30 }, t0 + 1000);
+  await Promise.all(devices.map((d) => d.drained()));
+  const states = async () =>
+    Object.fromEntries(
+      (
+        (await send(`${hub.url}/api/alerts`, 'GET')).body.alerts as Array<{ deviceId: string; state: string; values: { reason?: string } }>
+      ).map((a) => [a.deviceId, `${a.state}${a.values.reason ? ` (${a.values.reason})` : ''}`]),
+    );
+  await waitFor('both pending', async () => Object.keys(await states()).length === 2);
+  assert.equal((await send(`${hub.url}/api/rules/${made.body.id}`, 'PUT', { ...threshold, devices: ['n-1'] })).status, 200);
+  await waitFor('n-2 resolved', async () => (await states())['n-2'] === 'resolved (rule changed)');
+  assert.equal((await states())['n-1'], 'pending');
+  assert.equal((await send(`${hub.url}/api/rules/${made.body.id}`, 'DELETE')).status, 204);
+  await waitFor('n-1 resolved', async () => (await states())['n-1'] === 'resolved (rule removed)');
 });
