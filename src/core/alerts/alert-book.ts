@@ -37,9 +37,9 @@ export class AlertBook {
     }
   }
 
-  /** Waits for the writes in flight (at stop). */
+  /** Waits for the writes in flight (at stop); a failed one is already logged. */
   async settle(): Promise<void> {
-    while (this.writing.size > 0) await Promise.all([...this.writing.values()]);
+    while (this.writing.size > 0) await Promise.allSettled([...this.writing.values()]);
   }
 
   activeFor(ruleId: string, deviceId: string): Alert | undefined {
