@@ -18,6 +18,7 @@ export class AlertBook {
   private readonly byId = new Map<string, Alert>();
   private readonly writing = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
+  private readonly edits = new Map<string, Promise<void>>();
 
   constructor(
     private readonly deps: {
@@ -73,24 +74,46 @@ export class AlertBook {
   }
 
   /** Undefined when there is no such alert. */
-  async acknowledge(id: string, by: string, at: number): Promise<Alert | undefined> {
-    const alert = await this.get(id);
-    if (!alert) return undefined;
-    alert.acknowledged = { at, by };
-    alert.transitions.push({ state: 'acknowledged', at, values: { by } });
-    this.byId.set(id, alert);
-    await this.write(alert);
-    this.emit(alert, 'acknowledged', alert.state);
-    return alert;
+  acknowledge(id: string, by: string, at: number): Promise<Alert | undefined> {
+    return this.edit(id, (alert) => {
+      alert.acknowledged = { at, by };
+      alert.transitions.push({ state: 'acknowledged', at, values: { by } });
+    }).then((alert) => {
+      if (alert) this.emit(alert, 'acknowledged', alert.state);
+      return alert;
+    });
   }
 
   async recordDelivery(id: string, attempt: DeliveryAttempt): Promise<void> {
-    const alert = await this.get(id);
-    if (!alert) return;
-    alert.deliveries.push(attempt);
-    if (alert.deliveries.length > ALERT_HISTORY_LIMIT) alert.deliveries.splice(0, alert.deliveries.length - ALERT_HISTORY_LIMIT);
-    this.byId.set(id, alert);
-    await this.write(alert);
+    await this.edit(id, (alert) => {
+      alert.deliveries.push(attempt);
+      if (alert.deliveries.length > ALERT_HISTORY_LIMIT) alert.deliveries.splice(0, alert.deliveries.length - ALERT_HISTORY_LIMIT);
+    });
+  }
+
+  /**
+   * Changes an alert outside the evaluator (acknowledgements, deliveries) and writes it. Edits of
+   * one alert run one after another: a resolved alert is read back from the store, and two edits
+   * reading it at once would each lose the other's change.
+   */
+  private edit(id: string, change: (alert: Alert) => void): Promise<Alert | undefined> {
+    const run = (this.edits.get(id) ?? Promise.resolve()).then(async () => {
+      const alert = await this.get(id);
+      if (!alert) return undefined;
+      change(alert);
+      this.byId.set(id, alert);
+      await this.write(alert);
+      return alert;
+    });
+    const tail = run.then(
+      () => {},
+      () => {},
+    );
+    this.edits.set(id, tail);
+    void tail.then(() => {
+      if (this.edits.get(id) === tail) this.edits.delete(id);
+    });
+    return run;
   }
 
   async get(id: string): Promise<Alert | undefined> {
