@@ -4,7 +4,7 @@
 // announce it again. Value updates between transitions are written coalesced, one write in
 // flight per alert.
 import { randomUUID } from 'node:crypto';
-import type { EventBus } from '../events.js';
+import type { EventBus, HubEvents } from '../events.js';
 import type { HubLogger } from '../logger.js';
 import type { Store } from '../store.js';
 import { ALERT_HISTORY_LIMIT, isActive, newAlert, transition, type Alert, type AlertState, type DeliveryAttempt } from './alert.js';
@@ -131,16 +131,24 @@ export class AlertBook {
     return [...all.values()].filter((a) => state === undefined || a.state === state).sort((a, b) => b.updatedAt - a.updatedAt);
   }
 
+  /**
+   * Emits the alert as this transition left it, once the write that holds the transition is
+   * done: later readings may change its values meanwhile, and a webhook must carry these.
+   */
   private announce(alert: Alert, state: AlertState, previous: AlertState | null): void {
+    const event = this.event(alert, state, previous);
     this.write(alert).then(
-      () => this.emit(alert, state, previous),
+      () => this.deps.bus.emit('alert', event),
       () => {}, // logged by write
     );
   }
 
   private emit(alert: Alert, state: AlertState | 'acknowledged', previous: AlertState | null): void {
-    const rule = this.deps.rule(alert.ruleId);
-    this.deps.bus.emit('alert', { alert: structuredClone(alert), rule: rule ?? null, transition: state, previous });
+    this.deps.bus.emit('alert', this.event(alert, state, previous));
+  }
+
+  private event(alert: Alert, state: AlertState | 'acknowledged', previous: AlertState | null): HubEvents['alert'] {
+    return { alert: structuredClone(alert), rule: this.deps.rule(alert.ruleId) ?? null, transition: state, previous };
   }
 
   /** Writes the alert as it is now; a write asked for while one is in flight runs once after it. */
