@@ -218,8 +218,19 @@ export class Hub {
       { store, bus: this.bus, devices: this.devices, log: coreLog.child({ part: 'alerts' }) },
       { maxDevices: config.alertMaxDevices, checkIntervalMs: config.alertCheckMs },
     );
+    const webhookAttempts = this.metrics.registry.counter(
+      'hub_alert_webhook_attempts_total',
+      'Alert webhook deliveries tried, by outcome (delivered, failed).',
+    );
     this.webhooks = new WebhookSender(
-      { bus: this.bus, record: (id, attempt) => this.alerts.recordDelivery(id, attempt), log: log.child({ stage: 'alert-webhooks' }) },
+      {
+        bus: this.bus,
+        record: (id, attempt) => {
+          webhookAttempts.inc({ outcome: attempt.ok ? 'delivered' : 'failed' });
+          return this.alerts.recordDelivery(id, attempt);
+        },
+        log: log.child({ stage: 'alert-webhooks' }),
+      },
       {
         attempts: 4,
         firstRetryMs: config.alertWebhookRetryMs,
@@ -296,6 +307,12 @@ export class Hub {
       { labels: { kind: 'mqtt' }, value: this.mqtt.clientCount },
       { labels: { kind: 'sse' }, value: this.live.clientCount },
     ]);
+    this.metrics.registry.gauge('hub_alerts_active', 'Active alerts by state (pending, firing).', () =>
+      countBy(
+        this.alerts.alerts.activeAlerts().map((a) => a.state),
+        'state',
+      ),
+    );
     this.metrics.registry.gauge('hub_devices', 'Known devices by presence.', () =>
       countBy(
         this.devices.list().map((d) => d.presence),

@@ -153,6 +153,10 @@ test('a failing webhook is retried with backoff and every attempt is on the aler
   );
   assert.equal(receiver.hooks.length, 3);
   assert.equal(receiver.hooks[0].headers['x-hub-signature-256'], undefined, 'no secret, no signature');
+  const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+  assert.match(metrics, /hub_alert_webhook_attempts_total\{outcome="failed"\} 2\n/);
+  assert.match(metrics, /hub_alert_webhook_attempts_total\{outcome="delivered"\} 1\n/);
+  assert.match(metrics, /hub_alerts_active\{state="firing"\} 1\n/);
 });
 
 async function alerts(url: string, state?: string) {
