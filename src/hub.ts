@@ -47,6 +47,10 @@ import { pollRoutes } from './live/poll-route.js';
 import { sseRoutes } from './live/sse-route.js';
 // The browser dashboard (built into dashboard/dist), served at /.
 import { dashboardRoutes, DEFAULT_DASHBOARD_DIR } from './http/routes/dashboard.js';
+// Alerts: rules judged from the bus, webhooks.
+import { AlertService } from './core/alerts/alert-service.js';
+import { alertRoutes } from './http/routes/alerts.js';
+import { WebhookSender } from './integrations/alert-webhooks/webhook-sender.js';
 // Integrations: the hub's devices published to other systems.
 import { HomeAssistantBridge } from './integrations/home-assistant/bridge.js';
 import { checkTopicRoot } from './integrations/home-assistant/topics.js';
@@ -72,6 +76,8 @@ export class Hub {
   readonly tokens: TokenService;
   readonly tokenConnections: TokenConnections;
   readonly homeAssistant: HomeAssistantBridge | null;
+  readonly alerts: AlertService;
+  readonly webhooks: WebhookSender;
   private readonly stages: Stage[];
   private readonly authBootstrap: AuthBootstrap;
   private readonly print: (text: string) => void;
@@ -208,6 +214,30 @@ export class Hub {
         )
       : null;
     const homeAssistant = this.homeAssistant;
+    this.alerts = new AlertService(
+      { store, bus: this.bus, devices: this.devices, log: coreLog.child({ part: 'alerts' }) },
+      { maxDevices: config.alertMaxDevices, checkIntervalMs: config.alertCheckMs },
+    );
+    const webhookAttempts = this.metrics.registry.counter(
+      'hub_alert_webhook_attempts_total',
+      'Alert webhook deliveries tried, by outcome (delivered, failed).',
+    );
+    this.webhooks = new WebhookSender(
+      {
+        bus: this.bus,
+        record: (id, attempt) => {
+          webhookAttempts.inc({ outcome: attempt.ok ? 'delivered' : 'failed' });
+          return this.alerts.recordDelivery(id, attempt);
+        },
+        log: log.child({ stage: 'alert-webhooks' }),
+      },
+      {
+        attempts: 4,
+        firstRetryMs: config.alertWebhookRetryMs,
+        timeoutMs: 10_000,
+        link: (alert) => `${this.http.url}/api/alerts/${alert.id}`,
+      },
+    );
     const healthChecks: HealthCheck[] = [
       { name: 'store', check: () => store.health() },
       { name: 'broker', check: () => this.mqtt.health() },
@@ -238,6 +268,7 @@ export class Hub {
         view: deviceView({ latest: this.latest, refusals: this.refusals }),
         broker: () => ({ port: this.mqtt.port, tls: this.mqtt.tls }),
       }),
+      route(alertRoutes, { alerts: this.alerts }),
       route(sseRoutes, { live: this.live }),
       route(pollRoutes, { live: this.live }),
       route(controlRoutes, {
@@ -276,6 +307,12 @@ export class Hub {
       { labels: { kind: 'mqtt' }, value: this.mqtt.clientCount },
       { labels: { kind: 'sse' }, value: this.live.clientCount },
     ]);
+    this.metrics.registry.gauge('hub_alerts_active', 'Active alerts by state (pending, firing).', () =>
+      countBy(
+        this.alerts.alerts.activeAlerts().map((a) => a.state),
+        'state',
+      ),
+    );
     this.metrics.registry.gauge('hub_devices', 'Known devices by presence.', () =>
       countBy(
         this.devices.list().map((d) => d.presence),
@@ -303,6 +340,9 @@ export class Hub {
       this.live,
       // after live and before the inputs: it sees every device event from the first one on
       ...(this.homeAssistant ? [this.homeAssistant] : []),
+      // after live (alert events reach the stream) and before the inputs (no reading goes unjudged)
+      this.webhooks,
+      this.alerts,
       this.mqtt, // before the simulator: simulated devices are MQTT clients of this broker
       ...(this.simulator ? [this.simulator] : []),
       this.serial,

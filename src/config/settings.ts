@@ -375,6 +375,34 @@ export const SETTINGS = {
     max: 3_600_000,
     doc: 'Shortest time between two state publishes of one device to Home Assistant; readings in between are folded into the next one (0: every reading).',
   },
+  // Alerts: rule scope, the clock's checks, webhook retries.
+  alertMaxDevices: {
+    env: 'HUB_ALERT_MAX_DEVICES',
+    flag: '--alert-max-devices',
+    kind: 'int',
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Most devices one alert rule may watch; a rule whose scope matches more is refused (name the devices instead).',
+  },
+  alertCheckMs: {
+    env: 'HUB_ALERT_CHECK_MS',
+    flag: '--alert-check-ms',
+    kind: 'int',
+    default: 1000,
+    min: 10,
+    max: 600_000,
+    doc: 'How often absence and presence rules are checked against the clock (one timer for all of them).',
+  },
+  alertWebhookRetryMs: {
+    env: 'HUB_ALERT_WEBHOOK_RETRY_MS',
+    flag: '--alert-webhook-retry-ms',
+    kind: 'int',
+    default: 2000,
+    min: 1,
+    max: 600_000,
+    doc: 'Wait before the first retry of a failed alert webhook; it doubles for each of the further attempts (four in all).',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;

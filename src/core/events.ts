@@ -2,6 +2,8 @@
 // reported through the bus's error hook and the other listeners still run.
 import type { Command, Device, PresenceChange, Reading } from './model.js';
 import type { Refusal } from './refusals.js';
+import type { Alert, AlertState } from './alerts/alert.js';
+import type { AlertRule } from './alerts/rules.js';
 
 export interface HubEvents {
   /** Readings of one device message, emitted once they are durable. */
@@ -16,6 +18,8 @@ export interface HubEvents {
   refusal: { deviceId: string | null; source: string; topic?: string } & Refusal;
   /** A device declared it no longer holds seqs from..to (inclusive): they were never stored. */
   streamLoss: { deviceId: string; source: string; from: number; to: number; count: number };
+  /** An alert changed state (or was acknowledged), emitted once the change is stored. `rule` is null once the rule is gone. */
+  alert: { alert: Alert; rule: AlertRule | null; transition: AlertState | 'acknowledged'; previous: AlertState | null };
 }
 
 export type HubEventName = keyof HubEvents;

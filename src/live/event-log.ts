@@ -1,14 +1,15 @@
 // The live event log: every bus event a client may watch (readings, presence, commands, device
-// changes, and refusals as refusal-feed.ts passes them on) gets an id and is kept in a bounded ring (by count and by age), so a client that
+// changes, alerts, and refusals as refusal-feed.ts passes them on) gets an id and is kept in a bounded ring (by count and by age), so a client that
 // reconnects with the last id it saw receives exactly what it missed, or an explicit `reset`
 // when that id is older than what is kept. Ids start at the hub's start time in microseconds,
 // so a restarted hub never reuses the ids an earlier run handed out.
 import type { EventBus } from '../core/events.js';
 import type { Command, Device, PresenceChange } from '../core/model.js';
 import type { Refusal } from '../core/refusals.js';
+import type { Alert, AlertState } from '../core/alerts/alert.js';
 
-export type LiveEventType = 'reading' | 'presence' | 'command' | 'device' | 'deviceRemoved' | 'refusal';
-export const LIVE_EVENT_TYPES: readonly LiveEventType[] = ['reading', 'presence', 'command', 'device', 'deviceRemoved', 'refusal'];
+export type LiveEventType = 'reading' | 'presence' | 'command' | 'device' | 'deviceRemoved' | 'refusal' | 'alert';
+export const LIVE_EVENT_TYPES: readonly LiveEventType[] = ['reading', 'presence', 'command', 'device', 'deviceRemoved', 'refusal', 'alert'];
 
 export interface ReadingEventData {
   deviceId: string;
@@ -24,12 +25,25 @@ export interface RefusalEventData extends Refusal {
   count: number;
 }
 
+/** An alert's transition (or acknowledgement), with the alert as it stands after it. */
+export interface AlertEventData {
+  transition: AlertState | 'acknowledged';
+  alert: Alert;
+}
+
 /** A device an admin removed: dashboards drop it. */
 export interface DeviceRemovedEventData {
   id: string;
 }
 
-export type LiveEventData = ReadingEventData | PresenceChange | Command | Device | DeviceRemovedEventData | RefusalEventData;
+export type LiveEventData =
+  | ReadingEventData
+  | PresenceChange
+  | Command
+  | Device
+  | DeviceRemovedEventData
+  | RefusalEventData
+  | AlertEventData;
 
 export interface LiveEvent {
   id: number;
@@ -75,6 +89,7 @@ export class LiveEventLog {
       this.bus.on('command', (command) => this.append('command', command.deviceId, command)),
       this.bus.on('device', (device) => this.append('device', device.id, device)),
       this.bus.on('deviceRemoved', ({ id }) => this.append('deviceRemoved', id, { id })),
+      this.bus.on('alert', ({ alert, transition }) => this.append('alert', alert.deviceId, { transition, alert })),
     ];
   }
 

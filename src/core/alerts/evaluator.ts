@@ -1,0 +1,149 @@
+// Judges the rules. Threshold rules judge readings as they become durable, at the readings' own
+// times: a backlog sent late is judged as it happened, and a rule's duration is measured in
+// reading time. Absence and presence rules need the clock: one interval checks them all.
+import type { EventBus } from '../events.js';
+import type { Device, PresenceChange, Reading } from '../model.js';
+import type { AlertBook } from './alert-book.js';
+import { breaches, hasMetric, WATCHED_PRESENCE, type AlertRule } from './rules.js';
+
+export interface EvaluatorDeps {
+  bus: EventBus;
+  devices: { get(id: string): Device | undefined; list(): Device[] };
+  rules: { list(): AlertRule[] };
+  book: AlertBook;
+  clock?: () => number;
+}
+
+export class AlertEvaluator {
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: Array<() => void> = [];
+  /** Hub time data last came from a device, and from a device's metric. */
+  private readonly heard = new Map<string, number>();
+  /** Newest reading time judged per rule and device: an older reading arriving later is history. */
+  private readonly judgedUpTo = new Map<string, number>();
+  private startedAt = 0;
+
+  constructor(
+    private readonly deps: EvaluatorDeps,
+    private readonly options: { checkIntervalMs: number },
+  ) {}
+
+  start(): void {
+    // Silence is measured from this start at the earliest: devices could not speak to a stopped hub.
+    this.startedAt = this.now();
+    this.unsubscribe = [
+      this.deps.bus.on('readings', ({ deviceId, readings }) => this.onReadings(deviceId, readings)),
+      this.deps.bus.on('presence', (change) => this.onPresence(change)),
+    ];
+    this.timer = setInterval(() => this.check(), this.options.checkIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe = [];
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private onReadings(deviceId: string, readings: Reading[]): void {
+    const now = this.now();
+    this.heard.set(deviceId, now);
+    for (const r of readings) this.heard.set(metricKey(deviceId, r.metric), now);
+    const device = this.deps.devices.get(deviceId);
+    for (const rule of this.deps.rules.list()) {
+      if (!device || !inScope(rule, device)) continue;
+      if (rule.kind === 'threshold') this.judgeThreshold(rule, deviceId, readings);
+      if (rule.kind === 'absence' && (rule.metric === undefined || readings.some((r) => r.metric === rule.metric))) {
+        const alert = this.deps.book.activeFor(rule.id, deviceId);
+        if (alert) this.deps.book.move(alert, 'resolved', now, { reason: 'data resumed' });
+      }
+    }
+  }
+
+  private judgeThreshold(rule: AlertRule, deviceId: string, readings: Reading[]): void {
+    const mine = readings.filter((r) => r.metric === rule.metric).sort((a, b) => a.ts - b.ts);
+    const judged = `${rule.id}\u0000${deviceId}`;
+    for (const reading of mine) {
+      if (reading.ts < (this.judgedUpTo.get(judged) ?? Number.NEGATIVE_INFINITY)) continue;
+      this.judgedUpTo.set(judged, reading.ts);
+      const values = { [reading.metric]: reading.value, ts: reading.ts };
+      const alert = this.deps.book.activeFor(rule.id, deviceId);
+      if (!breaches(rule, reading.value)) {
+        if (alert) this.deps.book.move(alert, 'resolved', reading.ts, values);
+        continue;
+      }
+      const current = alert ?? this.deps.book.open(rule, deviceId, reading.ts, values);
+      if (current.state === 'pending' && reading.ts - current.since >= rule.durationMs) {
+        this.deps.book.move(current, 'firing', reading.ts, values);
+      } else if (current !== alert) {
+        // just opened: its pending transition holds these values
+      } else {
+        this.deps.book.update(current, values);
+      }
+    }
+  }
+
+  private onPresence(change: PresenceChange): void {
+    const device = this.deps.devices.get(change.deviceId);
+    if (!device) return;
+    for (const rule of this.deps.rules.list()) {
+      if (rule.kind !== 'presence' || !inScope(rule, device)) continue;
+      const alert = this.deps.book.activeFor(rule.id, device.id);
+      const watched = watchedStates(rule).includes(change.state);
+      if (watched && !alert) this.deps.book.open(rule, device.id, change.ts, { presence: change.state });
+      else if (!watched && alert) this.deps.book.move(alert, 'resolved', change.ts, { presence: change.state });
+    }
+  }
+
+  /** The clock's part: silence for absence rules, duration for presence rules. */
+  check(): void {
+    const now = this.now();
+    for (const rule of this.deps.rules.list()) {
+      if (rule.kind === 'threshold') continue;
+      for (const device of this.deps.devices.list()) {
+        if (!inScope(rule, device)) continue;
+        if (rule.kind === 'absence') this.checkAbsence(rule, device, now);
+        else this.checkPresence(rule, device, now);
+      }
+    }
+  }
+
+  private checkAbsence(rule: AlertRule, device: Device, now: number): void {
+    if (this.deps.book.activeFor(rule.id, device.id)) return;
+    const last = this.heard.get(rule.metric === undefined ? device.id : metricKey(device.id, rule.metric));
+    const since = Math.max(last ?? this.startedAt, this.startedAt);
+    if (now - since < rule.durationMs) return;
+    const values = { silentMs: now - since, ...(rule.metric !== undefined && { metric: rule.metric }) };
+    this.deps.book.move(this.deps.book.open(rule, device.id, since, values), 'firing', now, values);
+  }
+
+  private checkPresence(rule: AlertRule, device: Device, now: number): void {
+    const alert = this.deps.book.activeFor(rule.id, device.id);
+    if (!alert) {
+      // a device already away when the rule was made or the hub started
+      if (watchedStates(rule).includes(device.presence)) this.deps.book.open(rule, device.id, now, { presence: device.presence });
+      return;
+    }
+    if (alert.state === 'pending' && now - alert.since >= rule.durationMs) {
+      this.deps.book.move(alert, 'firing', now, { presence: device.presence, forMs: now - alert.since });
+    }
+  }
+
+  private now(): number {
+    return (this.deps.clock ?? Date.now)();
+  }
+}
+
+function inScope(rule: AlertRule, device: Device): boolean {
+  if (rule.devices) return rule.devices.includes(device.id);
+  return rule.metric === undefined || hasMetric(device, rule.metric);
+}
+
+function watchedStates(rule: AlertRule): string[] {
+  return rule.states ?? [...WATCHED_PRESENCE];
+}
+
+function metricKey(deviceId: string, metric: string): string {
+  return `${deviceId}\u0000${metric}`;
+}
