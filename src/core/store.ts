@@ -33,7 +33,12 @@ export class QueryTooLargeError extends Error {
   }
 }
 
-export type Aggregation = 'avg' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last';
+/**
+ * increase: how much a counter grew in the window (rises between consecutive samples, booked in
+ * the later sample's window, the one from the last sample before the window included; a drop is
+ * a reset, after which the new value is the rise); rate: increase per second of the window.
+ */
+export type Aggregation = 'avg' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last' | 'increase' | 'rate';
 
 export interface StreamHead {
   deviceId: string;

@@ -10,6 +10,23 @@ export function windowStart(ts: number, everyMs: number): number {
   return ts - (((ts % everyMs) + everyMs) % everyMs);
 }
 
+/** Where a query's windows start and how long each is. */
+export interface WindowGrid {
+  startOf(t: number): number;
+  lengthMs(start: number): number;
+  /** Whether the hour bucket starting at `start` lies whole inside one window. */
+  holdsHour(start: number): boolean;
+}
+
+/** Windows of `everyMs` aligned to multiples of it since the epoch. */
+export function fixedGrid(everyMs: number): WindowGrid {
+  return {
+    startOf: (t) => windowStart(t, everyMs),
+    lengthMs: () => everyMs,
+    holdsHour: (start) => windowStart(start, everyMs) === windowStart(start + HOUR_MS - 1, everyMs),
+  };
+}
+
 /**
  * A bucket may stand in for its samples when every window it touches contains it whole:
  * the window size is a whole number of hours and the bucket lies inside [from, to).
@@ -86,6 +103,9 @@ export function pick(summary: Summary, agg: Aggregation): number {
       return summary.firstV;
     case 'last':
       return summary.lastV;
+    case 'increase':
+    case 'rate':
+      throw new Error(`${agg} is folded by CounterFolder (counters.ts), not from window summaries`);
   }
 }
 

@@ -36,7 +36,7 @@ function device(id: string, lastSeen: number | null = null): Device {
 }
 
 /** Aggregates computed the slow, obvious way, to compare any adapter against. */
-function expectedWindows(readings: Reading[], from: number, to: number, everyMs: number, agg: Aggregation) {
+function expectedWindows(readings: Reading[], from: number, to: number, everyMs: number, agg: Exclude<Aggregation, 'increase' | 'rate'>) {
   const windows = new Map<string, { metric: string; ts: number; rs: Reading[] }>();
   for (const x of readings) {
     if (x.ts < from || x.ts >= to) continue;
@@ -62,6 +62,41 @@ function expectedWindows(readings: Reading[], from: number, to: number, everyMs:
       }[agg];
       return { metric, ts, value, count: rs.length };
     });
+}
+
+/**
+ * increase/rate the obvious way: over each metric's samples in time order, every rise (a drop is a
+ * reset: the new value is the rise) goes to the window of the later sample.
+ */
+function expectedIncrease(readings: Reading[], from: number, to: number, everyMs: number, agg: 'increase' | 'rate') {
+  const points: Array<{ metric: string; ts: number; value: number; count: number }> = [];
+  for (const metric of [...new Set(readings.map((x) => x.metric))]) {
+    const windows = new Map<number, { value: number; count: number }>();
+    let prev: number | null = null;
+    for (const x of readings.filter((y) => y.metric === metric).sort((a, b) => a.ts - b.ts)) {
+      if (x.ts >= to) break;
+      if (x.ts >= from) {
+        const ts = x.ts - (x.ts % everyMs);
+        const w = windows.get(ts) ?? { value: 0, count: 0 };
+        windows.set(ts, w);
+        if (prev !== null) w.value += x.value >= prev ? x.value - prev : x.value;
+        w.count += 1;
+      }
+      prev = x.value;
+    }
+    for (const [ts, w] of windows)
+      points.push({ metric, ts, value: agg === 'rate' ? w.value / (everyMs / 1000) : w.value, count: w.count });
+  }
+  return points.sort((a, b) => a.ts - b.ts || a.metric.localeCompare(b.metric));
+}
+
+/** A counter's samples every `stepMs` from `from`, rising by quarters, reset to a small value at each index in `resets`. */
+function counterSamples(metric: string, from: number, n: number, stepMs: number, resets: number[] = []): Reading[] {
+  let value = 100;
+  return Array.from({ length: n }, (_, i) => {
+    value = resets.includes(i) ? i % 4 : value + ((i * 13) % 7) / 4;
+    return r(from + i * stepMs, value, metric);
+  });
 }
 
 export function storeContract(name: string, makeFixture: (t: TestContext) => Promise<StoreFixture>): void {
@@ -209,6 +244,67 @@ export function storeContract(name: string, makeFixture: (t: TestContext) => Pro
           }
         }
       }
+    });
+
+    withStore('increase and rate match a brute-force fold, with resets, gaps, out-of-order writes and ragged ranges', async (store) => {
+      // energy: in order, written in three flushes, with resets (one on an hour's first sample);
+      // gas: an hourly-ish counter with a gap of three hours, starting before the ranges;
+      // water: written out of order, so its hours' rises are unknown and read from samples.
+      const energy = counterSamples('energy', T0, 30 * 12, 5 * MIN, [7, 48, 200]);
+      const gas = [
+        ...counterSamples('gas', T0 - 2 * HOUR_MS, 10, 47 * MIN, [6]),
+        ...counterSamples('gas', T0 + 12 * HOUR_MS, 12, 61 * MIN),
+      ];
+      const water = counterSamples('water', T0, 200, 9 * MIN, [120]);
+      await store.writeBatch(batch(energy.slice(0, 100)));
+      await store.writeBatch(batch([...energy.slice(100, 250), ...gas]));
+      await store.writeBatch(batch(energy.slice(250)));
+      await store.writeBatch(batch(water.filter((_, i) => i % 2 === 1)));
+      await store.writeBatch(batch(water.filter((_, i) => i % 2 === 0)));
+      const readings = [...energy, ...gas, ...water];
+      const ranges = [
+        { from: T0, to: T0 + 30 * HOUR_MS },
+        { from: T0 + 17 * MIN + 3, to: T0 + 25 * HOUR_MS + 41 * MIN },
+        { from: T0 + 2 * HOUR_MS, to: T0 + 2 * HOUR_MS + 20 * MIN },
+        { from: T0 + 5 * HOUR_MS, to: T0 + 20 * HOUR_MS },
+      ];
+      for (const everyMs of [15 * MIN, HOUR_MS, 3 * HOUR_MS, 24 * HOUR_MS, 90 * MIN]) {
+        for (const { from, to } of ranges) {
+          for (const agg of ['increase', 'rate'] as const) {
+            for (const metric of [undefined, 'energy', 'gas']) {
+              const got = await store.queryAggregate({ deviceId: 'dev-1', metric, from, to, everyMs, agg });
+              const want = expectedIncrease(
+                readings.filter((x) => metric === undefined || x.metric === metric),
+                from,
+                to,
+                everyMs,
+                agg,
+              );
+              assert.deepEqual(got, want, `${agg} every ${everyMs / MIN} min over ${from - T0}..${to - T0} metric ${metric ?? '*'}`);
+            }
+          }
+        }
+      }
+    });
+
+    withStore('increase over whole hours written in order reads hour summaries only', async (store) => {
+      const energy = counterSamples('energy', T0, 10 * 60, MIN, [130]);
+      for (let i = 0; i < energy.length; i += 45) await store.writeBatch(batch(energy.slice(i, i + 45)));
+      const query = { deviceId: 'dev-1', from: T0, to: T0 + 10 * HOUR_MS, agg: 'increase' as const, maxSamples: 0 };
+      for (const everyMs of [HOUR_MS, 24 * HOUR_MS]) {
+        assert.deepEqual(
+          await store.queryAggregate({ ...query, everyMs }),
+          expectedIncrease(energy, query.from, query.to, everyMs, 'increase'),
+        );
+      }
+      // A sample written late into an hour makes that hour's rise unknown: its 60 samples are read.
+      await store.writeBatch(batch([r(T0 + 3 * HOUR_MS + 30 * MIN + 1, 0, 'energy')]));
+      await assert.rejects(store.queryAggregate({ ...query, everyMs: HOUR_MS }), QueryTooLargeError);
+      const all = [...energy, r(T0 + 3 * HOUR_MS + 30 * MIN + 1, 0, 'energy')];
+      assert.deepEqual(
+        await store.queryAggregate({ ...query, everyMs: HOUR_MS, maxSamples: 61 }),
+        expectedIncrease(all, query.from, query.to, HOUR_MS, 'increase'),
+      );
     });
 
     withStore(

@@ -6,7 +6,17 @@ import { LIMITS } from '../../core/model.js';
 import type { Aggregation } from '../../core/store.js';
 import { StringEnum } from './common.js';
 
-export const AGGREGATIONS = ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const satisfies readonly Aggregation[];
+export const AGGREGATIONS = [
+  'avg',
+  'min',
+  'max',
+  'sum',
+  'count',
+  'first',
+  'last',
+  'increase',
+  'rate',
+] as const satisfies readonly Aggregation[];
 export const DEFAULT_AGGREGATION: Aggregation = 'avg';
 export const DEFAULT_LIMIT = 1000;
 export const MAX_LIMIT = 10_000;
