@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { HOUR_MS, SEGMENT_CAP } from '../../src/storage/buckets.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import { WindowFolder } from '../../src/storage/windows.js';
+import { WindowFolder, fixedGrid } from '../../src/storage/windows.js';
 import { tempDir } from '../helpers/teardown.js';
 
 const T0 = Date.UTC(2026, 10, 20, 10);
@@ -109,7 +109,7 @@ test('whole-hour windows from hour summaries equal the same windows folded from 
   for (const everyMs of [HOUR_MS, 2 * HOUR_MS, 6 * HOUR_MS, 24 * HOUR_MS]) {
     for (const agg of ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const) {
       for (const metric of ['a', undefined]) {
-        const folder = new WindowFolder(everyMs, from, to);
+        const folder = new WindowFolder(fixedGrid(everyMs), from, to);
         for (const r of raw) if (metric === undefined || r.metric === metric) folder.addSample(r.metric, r.ts, r.value);
         const got = await store.queryAggregate({ deviceId: 'd', metric, from, to, everyMs, agg });
         assert.deepEqual(got, folder.points(agg), `every ${everyMs / HOUR_MS} h, ${agg}, metric ${metric ?? 'all'}`);

@@ -94,11 +94,13 @@ export class MongoBucketWriter {
     this.cache.clear();
   }
 
-  /** Samples go in time order, so each segment's rise is the rises of its samples from the one before. */
-  private append(g: Group, state: HourState, unsorted: Sample[], ops: BulkUpdate[]): HourState {
-    const fresh = [...unsorted].sort((a, b) => a.t - b.t);
+  /**
+   * Samples fill segments in arrival order. While they also come in time order, each segment's `r`
+   * adds the rises of its samples from the one before; a sample out of order marks the hour (`x`).
+   */
+  private append(g: Group, state: HourState, fresh: Sample[], ops: BulkUpdate[]): HourState {
     let { lastSeg, lastCount, last } = state;
-    const ordered = state.ordered && (last === null || fresh[0].t > last.t);
+    const ordered = state.ordered && fresh.every((x, i) => x.t > (i === 0 ? (last?.t ?? -Infinity) : fresh[i - 1].t));
     for (let i = 0; i < fresh.length; ) {
       if (lastCount >= SEGMENT_CAP) {
         lastSeg += 1;
@@ -116,7 +118,8 @@ export class MongoBucketWriter {
     }
     const seen = new Set(state.seen);
     for (const x of fresh) seen.add(x.t);
-    const latest = state.last !== null && state.last.t > last!.t ? state.last : last;
+    let latest = state.last;
+    for (const x of fresh) if (latest === null || x.t > latest.t) latest = x;
     return { lastSeg, lastCount, seen, last: latest, ordered };
   }
 

@@ -3,16 +3,7 @@
 // and fold only the edge buckets' samples here, with the same WindowFolder as the embedded store.
 import type { Reading } from '../../core/model.js';
 import { InvalidCursorError, type AggregatePoint, type AggregateQuery, type RawPage, type RawQuery } from '../../core/store.js';
-import {
-  SampleWork,
-  WindowFolder,
-  afterCursor,
-  bucketFitsWindow,
-  coveredRange,
-  decodeCursor,
-  encodeCursor,
-  fixedGrid,
-} from '../windows.js';
+import { SampleWork, WindowFolder, afterCursor, bucketFitsWindow, coveredRange, decodeCursor, encodeCursor, gridOf } from '../windows.js';
 import { bucketStart } from '../buckets.js';
 import { CounterFolder, hourAnswersIncrease, isCounterAggregation, type CounterAggregation } from '../counters.js';
 import {
@@ -61,7 +52,7 @@ export class MongoQueries {
 
   async aggregate(q: AggregateQuery): Promise<AggregatePoint[]> {
     if (isCounterAggregation(q.agg)) return this.increase(q, q.agg);
-    const folder = new WindowFolder(q.everyMs, q.from, q.to);
+    const folder = new WindowFolder(gridOf(q), q.from, q.to);
     if (!coveredRange(q)) {
       await this.foldCutHours(q, folder);
       return folder.points(q.agg);
@@ -98,11 +89,12 @@ export class MongoQueries {
   /** Windows that are not whole hours: as the embedded store (sqlite/queries.ts foldCutHours). */
   private async foldCutHours(q: AggregateQuery, folder: WindowFolder): Promise<void> {
     const work = new SampleWork();
+    const grid = gridOf(q);
     const summaries = bucketSummariesQuery(q);
     for await (const doc of this.buckets.find(summaries.filter, { projection: summaries.projection })) {
       const start = toNumber(doc.s);
       const metric = doc.m as string;
-      if (!bucketFitsWindow(start, q.everyMs, q.from, q.to)) {
+      if (!bucketFitsWindow(start, grid, q.from, q.to)) {
         work.add(metric, start, toNumber(doc.n));
         continue;
       }
@@ -132,7 +124,7 @@ export class MongoQueries {
 
 /** agg=increase/rate: as the embedded store (sqlite/queries.ts increase), hours from hourRisesPipeline. */
 async function increaseOf(buckets: MongoCollection, q: AggregateQuery, agg: CounterAggregation): Promise<AggregatePoint[]> {
-  const grid = fixedGrid(q.everyMs);
+  const grid = gridOf(q);
   const folder = new CounterFolder(grid, q.from, q.to);
   const work = new SampleWork();
   const metrics = new Set<string>();

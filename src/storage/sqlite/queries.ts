@@ -7,16 +7,7 @@ import { HOUR_MS, bucketStart, unpackSamples } from '../buckets.js';
 import { InvalidCursorError, type AggregatePoint, type AggregateQuery, type RawPage, type RawQuery } from '../../core/store.js';
 import type { Reading } from '../../core/model.js';
 import { CounterFolder, hourAnswersIncrease, isCounterAggregation, type CounterAggregation } from '../counters.js';
-import {
-  SampleWork,
-  WindowFolder,
-  afterCursor,
-  bucketFitsWindow,
-  coveredRange,
-  decodeCursor,
-  encodeCursor,
-  fixedGrid,
-} from '../windows.js';
+import { SampleWork, WindowFolder, afterCursor, bucketFitsWindow, coveredRange, decodeCursor, encodeCursor, gridOf } from '../windows.js';
 
 interface SampleRow {
   metric: string;
@@ -118,7 +109,7 @@ export class SqliteQueries {
 
   aggregate(q: AggregateQuery): AggregatePoint[] {
     if (isCounterAggregation(q.agg)) return this.increase(q, q.agg);
-    const folder = new WindowFolder(q.everyMs, q.from, q.to);
+    const folder = new WindowFolder(gridOf(q), q.from, q.to);
     const covered = coveredRange(q);
     if (!covered) {
       this.foldCutHours(q, folder);
@@ -151,11 +142,12 @@ export class SqliteQueries {
    */
   private foldCutHours(q: AggregateQuery, folder: WindowFolder): void {
     const work = new SampleWork();
+    const grid = gridOf(q);
     for (const [metric, start, count, sum, min, max, firstT, firstV, lastT, lastV] of this.fetch(this.hourSummaries, q, {
       from: bucketStart(q.from),
       lastStart: bucketStart(q.to - 1),
     })) {
-      if (bucketFitsWindow(start, q.everyMs, q.from, q.to))
+      if (bucketFitsWindow(start, grid, q.from, q.to))
         folder.addSummary(metric, start, { count, sum, min, max, firstT, firstV, lastT, lastV });
       else work.add(metric, start, count);
     }
@@ -175,7 +167,7 @@ export class SqliteQueries {
    * the latest hour before the range.
    */
   private increase(q: AggregateQuery, agg: CounterAggregation): AggregatePoint[] {
-    const grid = fixedGrid(q.everyMs);
+    const grid = gridOf(q);
     const folder = new CounterFolder(grid, q.from, q.to);
     const work = new SampleWork();
     const metrics = new Set<string>();
