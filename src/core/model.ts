@@ -28,9 +28,19 @@ export type ActuatorType = (typeof ACTUATOR_TYPES)[number];
 export const MQTT_DIALECTS = ['hub', 'tasmota', 'shelly', 'homie', 'esphome'] as const;
 export type MqttDialectKind = (typeof MQTT_DIALECTS)[number];
 
+/**
+ * A gauge is a value at an instant (a temperature, a power); a counter only grows, apart from a
+ * reset to zero (a meter's energy, gas or water total). The kind tells readers that
+ * agg=increase/rate make sense for it; stored samples are the same either way.
+ */
+export const METRIC_KINDS = ['gauge', 'counter'] as const;
+export type MetricKind = (typeof METRIC_KINDS)[number];
+
 export interface MetricSpec {
   name: string;
   unit?: string;
+  /** Gauge when absent. */
+  kind?: MetricKind;
 }
 
 export interface ActuatorSpec {

@@ -33,7 +33,12 @@ export class QueryTooLargeError extends Error {
   }
 }
 
-export type Aggregation = 'avg' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last';
+/**
+ * increase: how much a counter grew in the window (rises between consecutive samples, booked in
+ * the later sample's window, the one from the last sample before the window included; a drop is
+ * a reset, after which the new value is the rise); rate: increase per second of the window.
+ */
+export type Aggregation = 'avg' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last' | 'increase' | 'rate';
 
 export interface StreamHead {
   deviceId: string;
@@ -77,7 +82,13 @@ export interface AggregateQuery {
   metric?: string;
   from: number;
   to: number;
+  /** Window length, windows aligned to multiples of it since the epoch; ignored when `boundaries` is given. */
   everyMs: number;
+  /**
+   * Explicit windows (calendar days, weeks, months in a time zone): ascending instants, window i is
+   * [boundaries[i], boundaries[i + 1]); the first is at or before `from`, the last at or after `to`.
+   */
+  boundaries?: number[];
   agg: Aggregation;
   /** Most samples the query may unpack one by one (hours not answered from their summaries); past it QueryTooLargeError. */
   maxSamples?: number;
@@ -85,7 +96,7 @@ export interface AggregateQuery {
 
 export interface AggregatePoint {
   metric: string;
-  /** Start of the window, UTC milliseconds, aligned to a multiple of everyMs since the epoch. */
+  /** Start of the window, UTC milliseconds: a multiple of everyMs since the epoch, or one of the boundaries. */
   ts: number;
   value: number;
   count: number;

@@ -1,5 +1,6 @@
 // Parsing of the time parameters the history routes share: instants as ISO-8601 or Unix ms, and
 // window sizes as "<n>s|m|h|d" or plain milliseconds.
+import { isTimeZone, type CalendarUnit } from '../core/calendar.js';
 import { badRequest } from './errors.js';
 
 export const MIN_EVERY_MS = 1_000;
@@ -31,6 +32,19 @@ function inRange(ms: number, name: string, value: string): number {
     throw badRequest(`${name} must lie between 1970-01-01 and 275760-09-13, got "${value}"`);
   }
   return ms;
+}
+
+/** every=1d, 1w or 1mo: windows that follow the calendar of a time zone (core/calendar.ts). */
+export function calendarUnitOf(every: string): CalendarUnit | null {
+  const m = /^1(d|w|mo)$/.exec(every);
+  return m ? (m[1] as CalendarUnit) : null;
+}
+
+/** tz: an IANA name the runtime knows; 400 otherwise. */
+export function parseTimeZone(value: string | undefined): string {
+  if (value === undefined || value === '') return 'UTC';
+  if (!isTimeZone(value)) throw badRequest(`tz must be an IANA time zone name such as Europe/Amsterdam, got "${value}"`);
+  return value;
 }
 
 export function parseEvery(value: string): number {

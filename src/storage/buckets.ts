@@ -21,6 +21,17 @@ export interface Summary {
   firstV: number;
   lastT: number;
   lastV: number;
+  /**
+   * The sum of the rises between consecutive samples, a drop counting as a reset (counters.ts);
+   * null when samples were added out of time order or the stored hour predates it: then an
+   * increase reads the samples.
+   */
+  rise?: number | null;
+}
+
+/** How much a counter grew from `prev` to `next`: a drop is a reset, from which it grew to `next`. */
+export function riseBetween(prev: number, next: number): number {
+  return next >= prev ? next - prev : next;
 }
 
 export function bucketStart(ts: number): number {
@@ -56,12 +67,16 @@ export function summarize(samples: readonly Sample[]): Summary {
     firstV: 0,
     lastT: -Infinity,
     lastV: 0,
+    rise: 0,
   };
-  for (const { t, v } of samples) addToSummary(s, t, v);
+  // A batch out of time order is summed in time order, so its rise stays known.
+  const inOrder = samples.every((x, i) => i === 0 || x.t > samples[i - 1].t);
+  for (const { t, v } of inOrder ? samples : [...samples].sort((a, b) => a.t - b.t)) addToSummary(s, t, v);
   return s;
 }
 
 export function addToSummary(s: Summary, t: number, v: number): void {
+  if (s.rise != null && s.count > 0) s.rise = t > s.lastT ? s.rise + riseBetween(s.lastV, v) : null;
   s.count += 1;
   s.sum += v;
   if (v < s.min) s.min = v;
@@ -87,6 +102,7 @@ export function mergeSummaries(a: Summary, b: Summary): Summary {
     firstV: a.firstT <= b.firstT ? a.firstV : b.firstV,
     lastT: Math.max(a.lastT, b.lastT),
     lastV: a.lastT >= b.lastT ? a.lastV : b.lastV,
+    rise: a.rise != null && b.rise != null && a.lastT < b.firstT ? a.rise + riseBetween(a.lastV, b.firstV) + b.rise : null,
   };
 }
 

@@ -1,5 +1,5 @@
-// Folding samples and bucket summaries into aggregation windows aligned to UTC multiples of
-// `everyMs` since the epoch. Both adapters feed it; it knows nothing about rows or documents.
+// Folding samples and bucket summaries into aggregation windows: aligned to UTC multiples of
+// `everyMs` since the epoch, or between explicit boundaries (calendar windows in a time zone). Both adapters feed it; it knows nothing about rows or documents.
 import { HOUR_MS, addToSummary, mergeSummaries, type Summary } from './buckets.js';
 import { QueryTooLargeError, TooManyWindowsError, type AggregatePoint, type Aggregation } from '../core/store.js';
 
@@ -8,6 +8,48 @@ export const MAX_WINDOWS = 100_000;
 
 export function windowStart(ts: number, everyMs: number): number {
   return ts - (((ts % everyMs) + everyMs) % everyMs);
+}
+
+/** Where a query's windows start and how long each is. */
+export interface WindowGrid {
+  startOf(t: number): number;
+  lengthMs(start: number): number;
+  /** Whether the hour bucket starting at `start` lies whole inside one window. */
+  holdsHour(start: number): boolean;
+}
+
+/** Explicit windows: [b[i], b[i + 1]) (AggregateQuery.boundaries). */
+export function boundaryGrid(boundaries: readonly number[]): WindowGrid {
+  // Index of the window holding t: the last boundary at or before it.
+  const index = (t: number) => {
+    let lo = 0;
+    let hi = boundaries.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (boundaries[mid] <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  return {
+    startOf: (t) => boundaries[index(t)],
+    lengthMs: (start) => boundaries[index(start) + 1] - start,
+    holdsHour: (start) => index(start) === index(start + HOUR_MS - 1),
+  };
+}
+
+/** The grid of a query: its boundaries when given, else windows of everyMs. */
+export function gridOf(q: { everyMs: number; boundaries?: readonly number[] }): WindowGrid {
+  return q.boundaries ? boundaryGrid(q.boundaries) : fixedGrid(q.everyMs);
+}
+
+/** Windows of `everyMs` aligned to multiples of it since the epoch. */
+export function fixedGrid(everyMs: number): WindowGrid {
+  return {
+    startOf: (t) => windowStart(t, everyMs),
+    lengthMs: () => everyMs,
+    holdsHour: (start) => windowStart(start, everyMs) === windowStart(start + HOUR_MS - 1, everyMs),
+  };
 }
 
 /**
@@ -22,8 +64,13 @@ export function summaryCoversBucket(bucketStartMs: number, everyMs: number, from
  * The bucket starts b for which summaryCoversBucket holds, as the range [from, lastStart]; null when
  * everyMs is not whole hours or no bucket fits. Both adapters fold these buckets from summaries.
  */
-export function coveredRange(q: { everyMs: number; from: number; to: number }): { from: number; lastStart: number } | null {
-  if (q.everyMs % HOUR_MS !== 0) return null;
+export function coveredRange(q: {
+  everyMs: number;
+  boundaries?: readonly number[];
+  from: number;
+  to: number;
+}): { from: number; lastStart: number } | null {
+  if (q.boundaries || q.everyMs % HOUR_MS !== 0) return null;
   const from = Math.ceil(q.from / HOUR_MS) * HOUR_MS;
   const lastStart = Math.floor(q.to / HOUR_MS) * HOUR_MS - HOUR_MS;
   return lastStart >= from ? { from, lastStart } : null;
@@ -33,12 +80,8 @@ export function coveredRange(q: { everyMs: number; from: number; to: number }): 
  * For windows that are not whole hours: an hour bucket inside [from, to) that no window boundary
  * cuts (every=90m: every other hour) is answered from its summary; the others need their samples.
  */
-export function bucketFitsWindow(bucketStartMs: number, everyMs: number, from: number, to: number): boolean {
-  return (
-    bucketStartMs >= from &&
-    bucketStartMs + HOUR_MS <= to &&
-    windowStart(bucketStartMs, everyMs) === windowStart(bucketStartMs + HOUR_MS - 1, everyMs)
-  );
+export function bucketFitsWindow(bucketStartMs: number, grid: WindowGrid, from: number, to: number): boolean {
+  return bucketStartMs >= from && bucketStartMs + HOUR_MS <= to && grid.holdsHour(bucketStartMs);
 }
 
 /** The buckets of a query that need their samples, in start order, and how many samples that is. */
@@ -86,6 +129,9 @@ export function pick(summary: Summary, agg: Aggregation): number {
       return summary.firstV;
     case 'last':
       return summary.lastV;
+    case 'increase':
+    case 'rate':
+      throw new Error(`${agg} is folded by CounterFolder (counters.ts), not from window summaries`);
   }
 }
 
@@ -101,7 +147,7 @@ export class WindowFolder {
   private count = 0;
 
   constructor(
-    private readonly everyMs: number,
+    private readonly grid: WindowGrid,
     private readonly from: number,
     private readonly to: number,
     private readonly maxWindows = MAX_WINDOWS,
@@ -109,14 +155,14 @@ export class WindowFolder {
 
   addSample(metric: string, t: number, v: number): void {
     if (t < this.from || t >= this.to) return;
-    const w = this.window(metric, windowStart(t, this.everyMs));
+    const w = this.window(metric, this.grid.startOf(t));
     if (w.summary) addToSummary(w.summary, t, v);
     else w.summary = { count: 1, sum: v, min: v, max: v, firstT: t, firstV: v, lastT: t, lastV: v };
   }
 
   /** Only for buckets for which summaryCoversBucket() holds. */
   addSummary(metric: string, bucketStartMs: number, summary: Summary): void {
-    const w = this.window(metric, windowStart(bucketStartMs, this.everyMs));
+    const w = this.window(metric, this.grid.startOf(bucketStartMs));
     w.summary = w.summary ? mergeSummaries(w.summary, summary) : { ...summary };
   }
 

@@ -126,6 +126,38 @@ test('aggregated CSV', async () => {
   );
 });
 
+test('calendar days in a time zone and the increase of a counter', async () => {
+  // temp rises by 1 every 10 minutes from T0 (22:00 UTC); in Amsterdam (UTC+1 now, in winter)
+  // the day changes at 23:00 UTC: six samples in the first day, eighteen in the next.
+  const range = `from=${T0}&to=${T0 + 4 * HOUR}&metric=temp&agg=increase`;
+  const { status, body } = await getJson(`${t.url}/api/devices/room-1/readings?${range}&every=1d&tz=Europe/Amsterdam`);
+  assert.equal(status, 200, JSON.stringify(body));
+  assert.equal(body.every, '1d');
+  assert.equal(body.tz, 'Europe/Amsterdam');
+  assert.deepEqual(
+    body.points.map((p: { ts: number; value: number; count: number }) => [p.ts, p.value, p.count]),
+    [
+      [T0 - 23 * HOUR, 5, 6],
+      [T0 + HOUR, 18, 18],
+    ],
+  );
+  // In UTC (the default) the day changes at T0 + 2 h; every stays the window in milliseconds.
+  const utc = await getJson(`${t.url}/api/devices/room-1/readings?${range}&every=1d`);
+  assert.equal(utc.body.every, 86_400_000);
+  assert.deepEqual(
+    utc.body.points.map((p: { value: number; count: number }) => [p.value, p.count]),
+    [
+      [11, 12],
+      [12, 12],
+    ],
+  );
+  const rate = await getJson(`${t.url}/api/devices/room-1/readings?${range.replace('increase', 'rate')}&every=1h`);
+  assert.deepEqual(
+    rate.body.points.map((p: { value: number }) => p.value),
+    [5 / 3600, 6 / 3600, 6 / 3600, 6 / 3600],
+  );
+});
+
 test('bad parameters get 400 with a message that says what is wrong', async () => {
   const cases: Array<[string, RegExp]> = [
     ['from=yesterday', /from must be ISO-8601/],
@@ -141,6 +173,9 @@ test('bad parameters get 400 with a message that says what is wrong', async () =
     ['from=-1', /from must lie between/],
     ['from=2026-02-30T00:00:00Z', /from is not a valid date/],
     ['to=2026-04-31', /to is not a valid date/],
+    ['every=1d&tz=Mars/Olympus_Mons', /tz must be an IANA time zone name/],
+    ['every=1h&tz=Europe/Amsterdam', /tz applies to calendar windows only/],
+    ['every=2w', /every must look like/],
   ];
   for (const [query, message] of cases) {
     const { status, body } = await getJson(`${t.url}/api/devices/room-1/readings?${query}`);

@@ -36,7 +36,8 @@ test('summaries take first and last by timestamp, not by arrival', () => {
     { t: T0 + 9_000, v: 9 },
     { t: T0 + 3_000, v: -3 },
   ]);
-  assert.deepEqual(s, { count: 4, sum: 12, min: -3, max: 9, firstT: T0 + 1_000, firstV: 1, lastT: T0 + 9_000, lastV: 9 });
+  // The rise is taken in time order (1, -3, 5, 9): the drop to -3 is a reset, so -3 + 8 + 4.
+  assert.deepEqual(s, { count: 4, sum: 12, min: -3, max: 9, firstT: T0 + 1_000, firstV: 1, lastT: T0 + 9_000, lastV: 9, rise: 9 });
   assert.throws(() => summarize([]), /empty/);
 });
 
@@ -49,8 +50,13 @@ test('merging summaries equals summarizing the union', () => {
     { t: T0 + 5, v: 7 },
     { t: T0 + 20, v: -1 },
   ];
-  assert.deepEqual(mergeSummaries(summarize(a), summarize(b)), summarize([...a, ...b]));
-  assert.deepEqual(mergeSummaries(summarize(b), summarize(a)), summarize([...a, ...b]));
+  // Interleaved in time, the merged rise is unknown (null): only samples can tell it.
+  assert.deepEqual(mergeSummaries(summarize(a), summarize(b)), { ...summarize([...a, ...b]), rise: null });
+  assert.deepEqual(mergeSummaries(summarize(b), summarize(a)), { ...summarize([...a, ...b]), rise: null });
+  // One after the other, it is both rises plus the one across: 4 -> 2 (reset, 2), 2 -> 7 (5), 7 -> -1 (reset, -1).
+  const later = b.map((x) => ({ t: x.t + 100, v: x.v }));
+  assert.deepEqual(mergeSummaries(summarize(a), summarize(later)), summarize([...a, ...later]));
+  assert.equal(summarize([...a, ...later]).rise, 6);
 });
 
 test('groupByBucket splits at hour edges and drops repeats inside one batch', () => {

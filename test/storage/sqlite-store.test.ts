@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { HOUR_MS, SEGMENT_CAP } from '../../src/storage/buckets.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import { WindowFolder } from '../../src/storage/windows.js';
+import { WindowFolder, fixedGrid } from '../../src/storage/windows.js';
 import { tempDir } from '../helpers/teardown.js';
 
 const T0 = Date.UTC(2026, 10, 20, 10);
@@ -109,7 +109,7 @@ test('whole-hour windows from hour summaries equal the same windows folded from 
   for (const everyMs of [HOUR_MS, 2 * HOUR_MS, 6 * HOUR_MS, 24 * HOUR_MS]) {
     for (const agg of ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const) {
       for (const metric of ['a', undefined]) {
-        const folder = new WindowFolder(everyMs, from, to);
+        const folder = new WindowFolder(fixedGrid(everyMs), from, to);
         for (const r of raw) if (metric === undefined || r.metric === metric) folder.addSample(r.metric, r.ts, r.value);
         const got = await store.queryAggregate({ deviceId: 'd', metric, from, to, everyMs, agg });
         assert.deepEqual(got, folder.points(agg), `every ${everyMs / HOUR_MS} h, ${agg}, metric ${metric ?? 'all'}`);
@@ -158,6 +158,44 @@ test('a data directory of schema 1 (no hour summaries) is brought up to date at 
   assert.equal(second.value, 1_000_000);
   await upgraded.stop();
   const db = new BetterSqlite3(join(dir, 'telemetry.db'), { readonly: true });
-  assert.equal((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value, '2');
+  assert.equal((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value, '3');
   db.close();
+});
+
+test('a data directory of schema 2 (hours without rise) answers increase from samples, then keeps rises', async (t) => {
+  const dir = tempDir(t, 'sqlite-test-');
+  const store = new SqliteStore(dir);
+  await store.start();
+  // A counter over two hours, one sample a minute, rising by 1.
+  await store.writeBatch(batch(Array.from({ length: 120 }, (_, i) => reading(T0 + i * 60_000, i))));
+  await store.stop();
+  const old = new BetterSqlite3(join(dir, 'telemetry.db'));
+  old.exec("ALTER TABLE hours DROP COLUMN rise; UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+  old.close();
+
+  const upgraded = new SqliteStore(dir);
+  await upgraded.start();
+  const increase = (maxSamples: number, hours = 2) =>
+    upgraded.queryAggregate({
+      deviceId: 'd',
+      metric: 'm',
+      from: T0,
+      to: T0 + hours * HOUR_MS,
+      everyMs: HOUR_MS,
+      agg: 'increase',
+      maxSamples,
+    });
+  // The old hours' rises are unknown: their 120 samples are read, and the answer is the same.
+  await assert.rejects(increase(119), /would read 120 samples/);
+  assert.deepEqual(
+    (await increase(120)).map((p) => p.value),
+    [59, 60],
+  );
+  // A new hour written in order keeps its rise: only the two old hours need samples.
+  await upgraded.writeBatch(batch(Array.from({ length: 60 }, (_, i) => reading(T0 + 2 * HOUR_MS + i * 60_000, 120 + i))));
+  assert.deepEqual(
+    (await increase(120, 3)).map((p) => p.value),
+    [59, 60, 60],
+  );
+  await upgraded.stop();
 });

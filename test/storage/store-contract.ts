@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { Command, Device, Reading } from '../../src/core/model.js';
 import { HOUR_MS, SEGMENT_CAP } from '../../src/storage/buckets.js';
 import { InvalidCursorError, QueryTooLargeError, type Aggregation, type Store, type WriteBatch } from '../../src/core/store.js';
+import { calendarBoundaries } from '../../src/core/calendar.js';
 import { teardown } from '../helpers/teardown.js';
 
 /**
@@ -35,12 +36,24 @@ function device(id: string, lastSeen: number | null = null): Device {
   };
 }
 
+/** Explicit windows: [b[i], b[i + 1]). */
+type Windows = readonly number[];
+const startOf = (every: number | Windows, t: number) =>
+  typeof every === 'number' ? t - (t % every) : [...every].reverse().find((b) => b <= t)!;
+const lengthOf = (every: number | Windows, start: number) => (typeof every === 'number' ? every : every[every.indexOf(start) + 1] - start);
+
 /** Aggregates computed the slow, obvious way, to compare any adapter against. */
-function expectedWindows(readings: Reading[], from: number, to: number, everyMs: number, agg: Aggregation) {
+function expectedWindows(
+  readings: Reading[],
+  from: number,
+  to: number,
+  every: number | Windows,
+  agg: Exclude<Aggregation, 'increase' | 'rate'>,
+) {
   const windows = new Map<string, { metric: string; ts: number; rs: Reading[] }>();
   for (const x of readings) {
     if (x.ts < from || x.ts >= to) continue;
-    const ts = x.ts - (x.ts % everyMs);
+    const ts = startOf(every, x.ts);
     const key = `${x.metric}/${ts}`;
     if (!windows.has(key)) windows.set(key, { metric: x.metric, ts, rs: [] });
     windows.get(key)!.rs.push(x);
@@ -62,6 +75,41 @@ function expectedWindows(readings: Reading[], from: number, to: number, everyMs:
       }[agg];
       return { metric, ts, value, count: rs.length };
     });
+}
+
+/**
+ * increase/rate the obvious way: over each metric's samples in time order, every rise (a drop is a
+ * reset: the new value is the rise) goes to the window of the later sample.
+ */
+function expectedIncrease(readings: Reading[], from: number, to: number, every: number | Windows, agg: 'increase' | 'rate') {
+  const points: Array<{ metric: string; ts: number; value: number; count: number }> = [];
+  for (const metric of [...new Set(readings.map((x) => x.metric))]) {
+    const windows = new Map<number, { value: number; count: number }>();
+    let prev: number | null = null;
+    for (const x of readings.filter((y) => y.metric === metric).sort((a, b) => a.ts - b.ts)) {
+      if (x.ts >= to) break;
+      if (x.ts >= from) {
+        const ts = startOf(every, x.ts);
+        const w = windows.get(ts) ?? { value: 0, count: 0 };
+        windows.set(ts, w);
+        if (prev !== null) w.value += x.value >= prev ? x.value - prev : x.value;
+        w.count += 1;
+      }
+      prev = x.value;
+    }
+    for (const [ts, w] of windows)
+      points.push({ metric, ts, value: agg === 'rate' ? w.value / (lengthOf(every, ts) / 1000) : w.value, count: w.count });
+  }
+  return points.sort((a, b) => a.ts - b.ts || a.metric.localeCompare(b.metric));
+}
+
+/** A counter's samples every `stepMs` from `from`, rising by quarters, reset to a small value at each index in `resets`. */
+function counterSamples(metric: string, from: number, n: number, stepMs: number, resets: number[] = []): Reading[] {
+  let value = 100;
+  return Array.from({ length: n }, (_, i) => {
+    value = resets.includes(i) ? i % 4 : value + ((i * 13) % 7) / 4;
+    return r(from + i * stepMs, value, metric);
+  });
 }
 
 export function storeContract(name: string, makeFixture: (t: TestContext) => Promise<StoreFixture>): void {
@@ -205,6 +253,127 @@ export function storeContract(name: string, makeFixture: (t: TestContext) => Pro
                 agg,
               );
               assert.deepEqual(got, want, `${agg} every ${everyMs / MIN} min over ${from - T0}..${to - T0} metric ${metric ?? '*'}`);
+            }
+          }
+        }
+      }
+    });
+
+    withStore('increase and rate match a brute-force fold, with resets, gaps, out-of-order writes and ragged ranges', async (store) => {
+      // energy: in order, written in three flushes, with resets (one on an hour's first sample);
+      // gas: an hourly-ish counter with a gap of three hours, starting before the ranges;
+      // water: written out of order, so its hours' rises are unknown and read from samples.
+      const energy = counterSamples('energy', T0, 30 * 12, 5 * MIN, [7, 48, 200]);
+      const gas = [
+        ...counterSamples('gas', T0 - 2 * HOUR_MS, 10, 47 * MIN, [6]),
+        ...counterSamples('gas', T0 + 12 * HOUR_MS, 12, 61 * MIN),
+      ];
+      const water = counterSamples('water', T0, 200, 9 * MIN, [120]);
+      await store.writeBatch(batch(energy.slice(0, 100)));
+      await store.writeBatch(batch([...energy.slice(100, 250), ...gas]));
+      await store.writeBatch(batch(energy.slice(250)));
+      await store.writeBatch(batch(water.filter((_, i) => i % 2 === 1)));
+      await store.writeBatch(batch(water.filter((_, i) => i % 2 === 0)));
+      const readings = [...energy, ...gas, ...water];
+      const ranges = [
+        { from: T0, to: T0 + 30 * HOUR_MS },
+        { from: T0 + 17 * MIN + 3, to: T0 + 25 * HOUR_MS + 41 * MIN },
+        { from: T0 + 2 * HOUR_MS, to: T0 + 2 * HOUR_MS + 20 * MIN },
+        { from: T0 + 5 * HOUR_MS, to: T0 + 20 * HOUR_MS },
+      ];
+      for (const everyMs of [15 * MIN, HOUR_MS, 3 * HOUR_MS, 24 * HOUR_MS, 90 * MIN]) {
+        for (const { from, to } of ranges) {
+          for (const agg of ['increase', 'rate'] as const) {
+            for (const metric of [undefined, 'energy', 'gas']) {
+              const got = await store.queryAggregate({ deviceId: 'dev-1', metric, from, to, everyMs, agg });
+              const want = expectedIncrease(
+                readings.filter((x) => metric === undefined || x.metric === metric),
+                from,
+                to,
+                everyMs,
+                agg,
+              );
+              assert.deepEqual(got, want, `${agg} every ${everyMs / MIN} min over ${from - T0}..${to - T0} metric ${metric ?? '*'}`);
+            }
+          }
+        }
+      }
+    });
+
+    withStore('increase over whole hours written in order reads hour summaries only', async (store) => {
+      const energy = counterSamples('energy', T0, 10 * 60, MIN, [130]);
+      for (let i = 0; i < energy.length; i += 45) await store.writeBatch(batch(energy.slice(i, i + 45)));
+      const query = { deviceId: 'dev-1', from: T0, to: T0 + 10 * HOUR_MS, agg: 'increase' as const, maxSamples: 0 };
+      for (const everyMs of [HOUR_MS, 24 * HOUR_MS]) {
+        assert.deepEqual(
+          await store.queryAggregate({ ...query, everyMs }),
+          expectedIncrease(energy, query.from, query.to, everyMs, 'increase'),
+        );
+      }
+      // A sample written late into an hour makes that hour's rise unknown: its 60 samples are read.
+      await store.writeBatch(batch([r(T0 + 3 * HOUR_MS + 30 * MIN + 1, 0, 'energy')]));
+      await assert.rejects(store.queryAggregate({ ...query, everyMs: HOUR_MS }), QueryTooLargeError);
+      const all = [...energy, r(T0 + 3 * HOUR_MS + 30 * MIN + 1, 0, 'energy')];
+      assert.deepEqual(
+        await store.queryAggregate({ ...query, everyMs: HOUR_MS, maxSamples: 61 }),
+        expectedIncrease(all, query.from, query.to, HOUR_MS, 'increase'),
+      );
+    });
+
+    withStore('calendar days across both 2026 DST changes in Amsterdam: each day is the sum of its hours', async (store) => {
+      const readings: Reading[] = [];
+      // Ten minutes apart: a gauge in quarters and a counter, around 29 March and 25 October 2026.
+      for (const start of [Date.UTC(2026, 2, 27, 12), Date.UTC(2026, 9, 23, 12)]) {
+        for (let i = 0; i < 4 * 24 * 6; i++) readings.push(r(start + i * 10 * MIN, ((i * 37) % 101) / 4, 'power'));
+        readings.push(...counterSamples('energy', start, 4 * 24 * 6, 10 * MIN, [300]));
+      }
+      await store.writeBatch(batch(readings));
+      const days = (from: number, to: number, tz: string) => calendarBoundaries(from, to, 'd', tz, 1000);
+      for (const [y, m, d, hours] of [
+        [2026, 2, 29, 23],
+        [2026, 9, 25, 25],
+      ]) {
+        const from = Date.UTC(y, m, d - 1);
+        const to = Date.UTC(y, m, d + 2);
+        const boundaries = days(from, to, 'Europe/Amsterdam');
+        const base = { deviceId: 'dev-1', from: boundaries[0], to: boundaries[3], everyMs: HOUR_MS };
+        const day = await store.queryAggregate({ ...base, metric: 'power', agg: 'sum', boundaries, maxSamples: 0 });
+        const hourly = await store.queryAggregate({ ...base, metric: 'power', agg: 'sum' });
+        assert.equal(boundaries[2] - boundaries[1], hours * HOUR_MS);
+        assert.equal(hourly.filter((p) => p.ts >= boundaries[1] && p.ts < boundaries[2]).length, hours);
+        for (const [i, point] of day.entries()) {
+          const inDay = hourly.filter((p) => p.ts >= boundaries[i] && p.ts < boundaries[i + 1]);
+          assert.equal(point.ts, boundaries[i]);
+          assert.equal(
+            point.value,
+            inDay.reduce((a, p) => a + p.value, 0),
+            `day ${new Date(point.ts).toISOString()}`,
+          );
+        }
+        const dayIncrease = await store.queryAggregate({ ...base, metric: 'energy', agg: 'increase', boundaries, maxSamples: 0 });
+        const hourlyIncrease = await store.queryAggregate({ ...base, metric: 'energy', agg: 'increase' });
+        for (const [i, point] of dayIncrease.entries()) {
+          const inDay = hourlyIncrease.filter((p) => p.ts >= boundaries[i] && p.ts < boundaries[i + 1]);
+          assert.equal(
+            point.value,
+            inDay.reduce((a, p) => a + p.value, 0),
+          );
+        }
+        // Ragged ranges, every function, and a zone whose midnight is not on a whole UTC hour
+        // (Asia/Kolkata, +05:30: its days cut hours, which are read from samples).
+        for (const tz of ['Europe/Amsterdam', 'Asia/Kolkata']) {
+          for (const range of [
+            { from: from + 17 * MIN + 3, to: to - 41 * MIN },
+            { from, to },
+          ]) {
+            const b = days(range.from, range.to, tz);
+            for (const agg of ['avg', 'min', 'max', 'sum', 'count', 'first', 'last', 'increase', 'rate'] as const) {
+              const got = await store.queryAggregate({ deviceId: 'dev-1', ...range, everyMs: 86_400_000, boundaries: b, agg });
+              const want =
+                agg === 'increase' || agg === 'rate'
+                  ? expectedIncrease(readings, range.from, range.to, b, agg)
+                  : expectedWindows(readings, range.from, range.to, b, agg);
+              assert.deepEqual(got, want, `${agg} in ${tz} over ${new Date(range.from).toISOString()}`);
             }
           }
         }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HOUR_MS, summarize } from '../../src/storage/buckets.js';
 import { TooManyWindowsError } from '../../src/core/store.js';
-import { WindowFolder, decodeCursor, encodeCursor, summaryCoversBucket, windowStart } from '../../src/storage/windows.js';
+import { WindowFolder, decodeCursor, encodeCursor, fixedGrid, summaryCoversBucket, windowStart } from '../../src/storage/windows.js';
 
 const T0 = Date.UTC(2026, 10, 21, 0, 0, 0);
 const MIN = 60_000;
@@ -15,7 +15,7 @@ test('windows align to UTC multiples of their size since the epoch', () => {
 });
 
 test('a window crossing a bucket edge gathers samples from both buckets', () => {
-  const folder = new WindowFolder(30 * MIN, T0, T0 + 4 * HOUR_MS);
+  const folder = new WindowFolder(fixedGrid(30 * MIN), T0, T0 + 4 * HOUR_MS);
   // The 00:45-01:15 span is split across the 00:00 and 01:00 buckets; windows are 00:30-01:00 and 01:00-01:30.
   folder.addSample('t', T0 + 45 * MIN, 1);
   folder.addSample('t', T0 + 59 * MIN, 3);
@@ -28,7 +28,7 @@ test('a window crossing a bucket edge gathers samples from both buckets', () => 
 });
 
 test('empty windows are left out, out-of-order samples land where their time says', () => {
-  const folder = new WindowFolder(HOUR_MS, T0, T0 + 5 * HOUR_MS);
+  const folder = new WindowFolder(fixedGrid(HOUR_MS), T0, T0 + 5 * HOUR_MS);
   folder.addSample('t', T0 + 4 * HOUR_MS + 5, 7);
   folder.addSample('t', T0 + 10, 1);
   folder.addSample('t', T0 + 4 * HOUR_MS + 1, 5);
@@ -47,7 +47,7 @@ test('empty windows are left out, out-of-order samples land where their time say
 });
 
 test('samples outside [from, to) are ignored: to is exclusive', () => {
-  const folder = new WindowFolder(MIN, T0, T0 + MIN);
+  const folder = new WindowFolder(fixedGrid(MIN), T0, T0 + MIN);
   folder.addSample('t', T0 - 1, 100);
   folder.addSample('t', T0, 1);
   folder.addSample('t', T0 + MIN, 100);
@@ -63,9 +63,9 @@ test('bucket summaries give the same answer as their samples for every aggregati
   ];
   const second = [{ t: T0 + HOUR_MS + 1, v: 3 }];
   for (const agg of ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const) {
-    const bySamples = new WindowFolder(2 * HOUR_MS, T0, T0 + 2 * HOUR_MS);
+    const bySamples = new WindowFolder(fixedGrid(2 * HOUR_MS), T0, T0 + 2 * HOUR_MS);
     for (const s of [...samples, ...second]) bySamples.addSample('m', s.t, s.v);
-    const bySummary = new WindowFolder(2 * HOUR_MS, T0, T0 + 2 * HOUR_MS);
+    const bySummary = new WindowFolder(fixedGrid(2 * HOUR_MS), T0, T0 + 2 * HOUR_MS);
     bySummary.addSummary('m', T0, summarize(samples));
     bySummary.addSummary('m', T0 + HOUR_MS, summarize(second));
     assert.deepEqual(bySummary.points(agg), bySamples.points(agg), agg);
@@ -89,7 +89,7 @@ test('cursors round-trip and garbage does not decode', () => {
 });
 
 test('a folder refuses to grow past its window limit with an error that says what to change', () => {
-  const folder = new WindowFolder(1_000, T0, T0 + HOUR_MS, 3);
+  const folder = new WindowFolder(fixedGrid(1_000), T0, T0 + HOUR_MS, 3);
   for (let i = 0; i < 3; i++) folder.addSample('m', T0 + i * 1_000, i);
   folder.addSample('m', T0 + 2_500, 9); // an existing window still takes samples
   assert.throws(

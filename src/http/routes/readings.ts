@@ -11,7 +11,8 @@ import type { AggregatePoint, AggregateQuery, RawQuery, Store } from '../../core
 import { badRequest, notFound } from '../errors.js';
 import { DeviceIdParams, ErrorSchema } from '../schemas/common.js';
 import { DEFAULT_AGGREGATION, DEFAULT_LIMIT, MAX_LIMIT, Readings, ReadingsCsv, ReadingsQuery } from '../schemas/readings.js';
-import { parseEvery, parseInstant } from '../time-params.js';
+import { calendarBoundaries, type CalendarUnit } from '../../core/calendar.js';
+import { calendarUnitOf, parseEvery, parseInstant, parseTimeZone } from '../time-params.js';
 
 export interface ReadingRouteDeps {
   devices: DeviceRegistry;
@@ -23,7 +24,12 @@ export interface ReadingRouteDeps {
 
 const DEFAULT_SPAN_MS = 3_600_000;
 
-type Parsed = { kind: 'raw'; query: RawQuery } | { kind: 'agg'; query: AggregateQuery };
+type Parsed = { kind: 'raw'; query: RawQuery } | { kind: 'agg'; query: AggregateQuery; tz: string | undefined };
+
+/** What `every` reports for a UTC day; weeks and months are reported by their unit. */
+const NOMINAL_MS: Record<CalendarUnit, number> = { d: 86_400_000, w: 604_800_000, mo: 2_629_746_000 };
+/** The store's own bound on windows per answer (storage/windows.ts MAX_WINDOWS), checked before boundaries are built. */
+const MAX_WINDOWS = 100_000;
 
 export const readingRoutes: FastifyPluginAsyncTypebox<ReadingRouteDeps> = async (app, deps) => {
   const parse = (id: string, q: Static<typeof ReadingsQuery>): Parsed => {
@@ -34,14 +40,21 @@ export const readingRoutes: FastifyPluginAsyncTypebox<ReadingRouteDeps> = async 
     if (from >= to) throw badRequest('from must be before to');
     if (q.every !== undefined) {
       if (q.cursor !== undefined) throw badRequest('cursor applies to raw readings only, not with every');
+      const unit = calendarUnitOf(q.every);
+      if (q.tz !== undefined && unit === null) throw badRequest('tz applies to calendar windows only: every=1d, 1w or 1mo');
+      const tz = parseTimeZone(q.tz);
+      // A UTC day is also a fixed 24 hours from the epoch: that path folds hours in the database.
+      const calendar = unit !== null && !(unit === 'd' && tz === 'UTC');
       return {
         kind: 'agg',
+        tz: calendar ? tz : undefined,
         query: {
           deviceId: id,
           metric: q.metric,
           from,
           to,
-          everyMs: parseEvery(q.every),
+          everyMs: unit === null ? parseEvery(q.every) : NOMINAL_MS[unit],
+          ...(calendar && { boundaries: calendarBoundaries(from, to, unit, tz, MAX_WINDOWS) }),
           agg: q.agg ?? DEFAULT_AGGREGATION,
           ...(deps.maxSamples !== undefined && { maxSamples: deps.maxSamples }),
         },
@@ -67,7 +80,8 @@ export const readingRoutes: FastifyPluginAsyncTypebox<ReadingRouteDeps> = async 
       const window = { deviceId: id, metric: metric ?? null, from: new Date(from).toISOString(), to: new Date(to).toISOString() };
       if (parsed.kind === 'agg') {
         const points = await deps.store.queryAggregate(parsed.query);
-        return { ...window, every: parsed.query.everyMs, agg: parsed.query.agg, points };
+        const every = parsed.tz === undefined ? parsed.query.everyMs : request.query.every!;
+        return { ...window, every, ...(parsed.tz !== undefined && { tz: parsed.tz }), agg: parsed.query.agg, points };
       }
       const page = await deps.store.queryRaw(parsed.query);
       return {

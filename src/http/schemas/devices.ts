@@ -1,7 +1,7 @@
 // Devices as the API shows them: the registry's device with its latest values and its latest
 // refusal; and a device's recent refusals.
 import { Type } from 'typebox';
-import { ACTUATOR_TYPES, MQTT_DIALECTS, PRESENCE_STATES } from '../../core/model.js';
+import { ACTUATOR_TYPES, METRIC_KINDS, MQTT_DIALECTS, PRESENCE_STATES } from '../../core/model.js';
 import { StringEnum, StringMap } from './common.js';
 
 const LatestValue = Type.Object({ ts: Type.Integer(), value: Type.Number() });
@@ -32,7 +32,13 @@ export const DeviceSchema = Type.Object({
   createdAt: Type.Integer(),
   firmware: Type.Optional(Type.String()),
   sampleIntervalMs: Type.Optional(Type.Integer()),
-  metrics: Type.Array(Type.Object({ name: Type.String(), unit: Type.Optional(Type.String()) })),
+  metrics: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      unit: Type.Optional(Type.String()),
+      kind: Type.Optional(StringEnum(METRIC_KINDS, { description: 'counter: only grows (energy, gas); gauge when absent' })),
+    }),
+  ),
   actuators: Type.Array(Type.Object({ name: Type.String(), type: StringEnum(ACTUATOR_TYPES) })),
   latest: StringMap(LatestValue),
   lastRefusal: Type.Union([LastRefusal, Type.Null()], { description: 'The newest refusal since the hub started, or null.' }),

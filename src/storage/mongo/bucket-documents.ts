@@ -6,7 +6,10 @@
 // One document is one segment of a (device, metric, UTC hour) bucket, with short field names:
 //   d device id, m metric, s bucket start (Unix ms), g segment number (0, 1, ... overflow),
 //   n count, u sum, lo min, hi max, f first {t, v}, l last {t, v},
-//   o sample offsets from s (ms), v sample values (parallel arrays, same order).
+//   o sample offsets from s (ms), v sample values (parallel arrays, same order),
+//   r the counter rises (counters.ts) of the segment's samples, each from the hour's sample before
+//     it, x 1 once a sample came out of time order (the hour's rise is then read from samples).
+// A segment written before r was kept lacks it; an hour with such a segment has no known rise.
 // A segment holds at most SEGMENT_CAP samples (about 10 kB, far below the 16 MB document limit);
 // past the cap the next segment starts.
 import { HOUR_MS, SEGMENT_CAP, bucketStart, type Sample } from '../buckets.js';
@@ -27,6 +30,8 @@ export interface BucketDoc {
   l: { t: number; v: number };
   o: number[];
   v: number[];
+  r?: number;
+  x?: 1;
 }
 
 export type Filter = Record<string, unknown>;
@@ -57,6 +62,7 @@ export function segmentAppend(
   start: number,
   seg: number,
   samples: readonly Sample[],
+  rise: number | null = null,
 ): {
   filter: Filter;
   update: Record<string, unknown>;
@@ -72,10 +78,11 @@ export function segmentAppend(
   return {
     filter: { d: deviceId, m: metric, s: start, g: seg, n: { $lte: SEGMENT_CAP - samples.length }, o: { $nin: offsets } },
     update: {
-      $inc: { n: samples.length, u: values.reduce((a, b) => a + b, 0) },
+      $inc: { n: samples.length, u: values.reduce((a, b) => a + b, 0), ...(rise !== null && { r: rise }) },
       $min: { lo: Math.min(...values), f: { t: first.t, v: first.v } },
       $max: { hi: Math.max(...values), l: { t: last.t, v: last.v } },
       $push: { o: { $each: offsets }, v: { $each: values } },
+      ...(rise === null ? { $set: { x: 1 } } : {}),
     },
   };
 }
@@ -87,7 +94,7 @@ export function hourStateQuery(hours: ReadonlyArray<{ deviceId: string; metric: 
 } {
   return {
     filter: { $or: hours.map((h) => ({ d: h.deviceId, m: h.metric, s: h.start })) },
-    projection: { _id: 0, d: 1, m: 1, s: 1, g: 1, n: 1, o: 1 },
+    projection: { _id: 0, d: 1, m: 1, s: 1, g: 1, n: 1, o: 1, l: 1, r: 1, x: 1 },
   };
 }
 
@@ -135,6 +142,42 @@ export function summaryPipeline(q: AggregateQuery): Array<Record<string, unknown
       },
     },
   ];
+}
+
+/**
+ * For agg=increase/rate: each hour touching [from, to) with its count, first, last and rise; `k`
+ * counts the segments that keep a rise, `g` all segments, `x` marks an hour written out of order.
+ */
+export function hourRisesPipeline(q: AggregateQuery): Array<Record<string, unknown>> {
+  return [
+    { $match: { ...seriesFilter(q.deviceId, q.metric), s: { $gte: bucketStart(q.from), $lt: q.to } } },
+    {
+      $group: {
+        _id: { m: '$m', s: '$s' },
+        n: { $sum: '$n' },
+        f: { $min: '$f' },
+        l: { $max: '$l' },
+        r: { $sum: '$r' },
+        x: { $max: '$x' },
+        g: { $sum: 1 },
+        k: { $sum: { $cond: [{ $eq: [{ $type: '$r' }, 'missing'] }, 0, 1] } },
+      },
+    },
+  ];
+}
+
+/** The latest segment of a metric before `before`; its hour's last value is the base of an increase. */
+export function latestBeforeQuery(
+  deviceId: string,
+  metric: string,
+  before: number,
+): { filter: Filter; sort: Record<string, -1>; limit: number; projection: Record<string, 0 | 1> } {
+  return { filter: { d: deviceId, m: metric, s: { $lt: before } }, sort: { s: -1 }, limit: 1, projection: { _id: 0, s: 1 } };
+}
+
+/** Every segment of one hour of a metric, with its last sample. */
+export function hourLastQuery(deviceId: string, metric: string, start: number): { filter: Filter; projection: Record<string, 0 | 1> } {
+  return { filter: { d: deviceId, m: metric, s: start }, projection: { _id: 0, l: 1 } };
 }
 
 /** Every bucket touching [from, to) with its summary only (no samples): for windows that are not whole hours. */

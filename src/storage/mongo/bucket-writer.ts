@@ -11,7 +11,7 @@
 // left in the segment) and the unique index on (d, m, s, g) turns any write based on a stale
 // cache into an error instead of a second copy (see segmentAppend), after which the same
 // reload-and-retry path applies.
-import { SEGMENT_CAP, groupByBucket, seriesKey, type Sample } from '../buckets.js';
+import { SEGMENT_CAP, groupByBucket, riseBetween, seriesKey, type Sample } from '../buckets.js';
 import type { Reading } from '../../core/model.js';
 import type { WriteResult } from '../../core/store.js';
 import { hourStateQuery, segmentAppend } from './bucket-documents.js';
@@ -21,6 +21,10 @@ interface HourState {
   lastSeg: number;
   lastCount: number;
   seen: Set<number>;
+  /** The hour's latest sample, the base of the next rise; null while the hour is empty. */
+  last: Sample | null;
+  /** Every segment keeps its rise and all came in time order: appends keep adding to it. */
+  ordered: boolean;
 }
 
 type Group = { deviceId: string; metric: string; start: number; samples: Sample[] };
@@ -90,21 +94,33 @@ export class MongoBucketWriter {
     this.cache.clear();
   }
 
+  /**
+   * Samples fill segments in arrival order. While they also come in time order, each segment's `r`
+   * adds the rises of its samples from the one before; a sample out of order marks the hour (`x`).
+   */
   private append(g: Group, state: HourState, fresh: Sample[], ops: BulkUpdate[]): HourState {
-    let { lastSeg, lastCount } = state;
+    let { lastSeg, lastCount, last } = state;
+    const ordered = state.ordered && fresh.every((x, i) => x.t > (i === 0 ? (last?.t ?? -Infinity) : fresh[i - 1].t));
     for (let i = 0; i < fresh.length; ) {
       if (lastCount >= SEGMENT_CAP) {
         lastSeg += 1;
         lastCount = 0;
       }
       const chunk = fresh.slice(i, i + SEGMENT_CAP - lastCount);
-      ops.push({ updateOne: { ...segmentAppend(g.deviceId, g.metric, g.start, lastSeg, chunk), upsert: true } });
+      let rise = 0;
+      for (const x of chunk) {
+        if (last !== null) rise += riseBetween(last.v, x.v);
+        last = x;
+      }
+      ops.push({ updateOne: { ...segmentAppend(g.deviceId, g.metric, g.start, lastSeg, chunk, ordered ? rise : null), upsert: true } });
       lastCount += chunk.length;
       i += chunk.length;
     }
     const seen = new Set(state.seen);
     for (const x of fresh) seen.add(x.t);
-    return { lastSeg, lastCount, seen };
+    let latest = state.last;
+    for (const x of fresh) if (latest === null || x.t > latest.t) latest = x;
+    return { lastSeg, lastCount, seen, last: latest, ordered };
   }
 
   private async statesFor(groups: Group[], session?: MongoSession): Promise<Map<string, HourState>> {
@@ -115,7 +131,7 @@ export class MongoBucketWriter {
       const cached = this.cache.get(key);
       if (cached) states.set(key, cached);
       else {
-        states.set(key, { lastSeg: 0, lastCount: 0, seen: new Set() });
+        states.set(key, { lastSeg: 0, lastCount: 0, seen: new Set(), last: null, ordered: true });
         missing.push(g);
       }
     }
@@ -125,6 +141,9 @@ export class MongoBucketWriter {
         const start = toNumber(doc.s);
         const state = states.get(seriesKey(doc.d as string, doc.m as string, start))!;
         for (const offset of doc.o as unknown[]) state.seen.add(start + toNumber(offset));
+        const last = doc.l as { t: unknown; v: unknown };
+        if (state.last === null || toNumber(last.t) > state.last.t) state.last = { t: toNumber(last.t), v: toNumber(last.v) };
+        if (doc.r === undefined || doc.x !== undefined) state.ordered = false;
         const seg = toNumber(doc.g);
         if (seg >= state.lastSeg) {
           state.lastSeg = seg;

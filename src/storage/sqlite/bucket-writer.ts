@@ -47,15 +47,17 @@ export class BucketWriter {
         count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
         first_t = excluded.first_t, first_v = excluded.first_v, last_t = excluded.last_t,
         last_v = excluded.last_v, samples = excluded.samples`);
-    this.selectHourSummary = db.prepare(`SELECT count, sum, min, max, first_t AS firstT, first_v AS firstV, last_t AS lastT, last_v AS lastV
+    this.selectHourSummary =
+      db.prepare(`SELECT count, sum, min, max, first_t AS firstT, first_v AS firstV, last_t AS lastT, last_v AS lastV, rise
       FROM hours WHERE device = ? AND metric = ? AND start = ?`);
     // An update in place (not REPLACE) leaves the secondary indexes alone: their columns never change.
     this.upsertHourSummary = db.prepare(`
-      INSERT INTO hours (device, metric, start, count, sum, min, max, first_t, first_v, last_t, last_v)
-      VALUES (@device, @metric, @start, @count, @sum, @min, @max, @firstT, @firstV, @lastT, @lastV)
+      INSERT INTO hours (device, metric, start, count, sum, min, max, first_t, first_v, last_t, last_v, rise)
+      VALUES (@device, @metric, @start, @count, @sum, @min, @max, @firstT, @firstV, @lastT, @lastV, @rise)
       ON CONFLICT (device, metric, start) DO UPDATE SET
         count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
-        first_t = excluded.first_t, first_v = excluded.first_v, last_t = excluded.last_t, last_v = excluded.last_v`);
+        first_t = excluded.first_t, first_v = excluded.first_v, last_t = excluded.last_t, last_v = excluded.last_v,
+        rise = excluded.rise`);
   }
 
   /**
@@ -110,12 +112,12 @@ export class BucketWriter {
         metric: g.metric,
         start: g.start,
         seg: open.seg,
-        ...open.summary,
+        ...withoutRise(open.summary!),
         samples: open.packed,
       });
     }
     const summary = state.summary ? mergeSummaries(state.summary, summarize(fresh)) : summarize(fresh);
-    this.upsertHourSummary.run({ device: g.deviceId, metric: g.metric, start: g.start, ...summary });
+    this.upsertHourSummary.run({ device: g.deviceId, metric: g.metric, start: g.start, ...summary, rise: summary.rise ?? null });
     return { open, seen: state.seen, summary };
   }
 
@@ -155,4 +157,10 @@ function extend(open: OpenSegment, start: number, chunk: Sample[]): OpenSegment 
     summary = summarize(chunk);
   }
   return { seg: open.seg, count: open.count + chunk.length, packed: Buffer.concat([open.packed, packSamples(start, chunk)]), summary };
+}
+
+/** Segment rows keep no rise: only the hour's summary (`hours`) does. */
+function withoutRise(summary: Summary): Omit<Summary, 'rise'> {
+  const { rise: _rise, ...rest } = summary;
+  return rest;
 }

@@ -1,6 +1,8 @@
 // Brings a data directory written by an earlier hub up to SCHEMA_VERSION, once, at open.
 // Version 1 had no `hours` table: it is filled from the segment summaries in one transaction, so
 // a hub that stops half-way leaves the old version behind and fills it again on the next start.
+// Version 2 had no `hours.rise`: the column is added empty (NULL), and an increase over such an
+// hour reads its samples; hours written from now on keep it.
 import type { Database } from 'better-sqlite3';
 import { SCHEMA_VERSION } from './schema.js';
 
@@ -12,6 +14,7 @@ export function migrate(db: Database): void {
   }
   db.transaction(() => {
     if (version < 2) fillHours(db);
+    if (version < 3) addRise(db);
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
       String(SCHEMA_VERSION),
     );
@@ -31,4 +34,10 @@ function fillHours(db: Database): void {
       FROM buckets
     )
     GROUP BY device, metric, start`);
+}
+
+// A version 1 directory got its `hours` table from the current SCHEMA, rise included.
+function addRise(db: Database): void {
+  const columns = db.prepare('PRAGMA table_info(hours)').all() as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === 'rise')) db.exec('ALTER TABLE hours ADD COLUMN rise REAL');
 }

@@ -6,7 +6,8 @@ import type { Database, Statement } from 'better-sqlite3';
 import { HOUR_MS, bucketStart, unpackSamples } from '../buckets.js';
 import { InvalidCursorError, type AggregatePoint, type AggregateQuery, type RawPage, type RawQuery } from '../../core/store.js';
 import type { Reading } from '../../core/model.js';
-import { SampleWork, WindowFolder, afterCursor, bucketFitsWindow, coveredRange, decodeCursor, encodeCursor } from '../windows.js';
+import { CounterFolder, hourAnswersIncrease, isCounterAggregation, type CounterAggregation } from '../counters.js';
+import { SampleWork, WindowFolder, afterCursor, bucketFitsWindow, coveredRange, decodeCursor, encodeCursor, gridOf } from '../windows.js';
 
 interface SampleRow {
   metric: string;
@@ -15,7 +16,7 @@ interface SampleRow {
 }
 
 const HOUR_SUMMARIES = (filter: string) => `
-  SELECT metric, start, count, sum, min, max, first_t AS firstT, first_v AS firstV, last_t AS lastT, last_v AS lastV
+  SELECT metric, start, count, sum, min, max, first_t AS firstT, first_v AS firstV, last_t AS lastT, last_v AS lastV, rise
   FROM hours WHERE device = @device ${filter} AND start >= @from AND start <= @lastStart`;
 
 // Hours folded into windows of @every (several hours each). Samples of an hour all come before
@@ -33,8 +34,8 @@ const WINDOW_SUMMARIES = (filter: string) => `
   CROSS JOIN hours AS f ON f.device = @device AND f.metric = g.metric AND f.start = g.firstHour
   CROSS JOIN hours AS l ON l.device = @device AND l.metric = g.metric AND l.start = g.lastHour`;
 
-/** The columns of HOUR_SUMMARIES and WINDOW_SUMMARIES, in order. */
-type SummaryRow = [string, number, number, number, number, number, number, number, number, number];
+/** The columns of HOUR_SUMMARIES and WINDOW_SUMMARIES, in order (rise: HOUR_SUMMARIES only). */
+type SummaryRow = [string, number, number, number, number, number, number, number, number, number, (number | null)?];
 
 /** A statement for one metric (walks the primary key) and one for all metrics (the device index). */
 interface PerMetric {
@@ -48,6 +49,7 @@ export class SqliteQueries {
   private readonly hourSummaries: PerMetric;
   private readonly windowSummaries: PerMetric;
   private readonly rangeSamples: PerMetric;
+  private readonly lastBefore: Statement;
 
   constructor(db: Database) {
     // `metric IS NULL` lets one statement serve both "one metric" and "all metrics".
@@ -66,6 +68,9 @@ export class SqliteQueries {
     const asArrays = ({ one, all }: PerMetric): PerMetric => ({ one: one.raw(true), all: all.raw(true) });
     this.hourSummaries = asArrays(perMetric(HOUR_SUMMARIES));
     this.windowSummaries = asArrays(perMetric(WINDOW_SUMMARIES));
+    this.lastBefore = db.prepare(
+      'SELECT last_v AS lastV FROM hours WHERE device = @device AND metric = @metric AND start < @before ORDER BY start DESC LIMIT 1',
+    );
     this.rangeSamples = perMetric(
       (filter) => `SELECT metric, start, samples FROM buckets WHERE device = @device ${filter} AND start >= @from AND start < @to`,
     );
@@ -103,7 +108,8 @@ export class SqliteQueries {
   }
 
   aggregate(q: AggregateQuery): AggregatePoint[] {
-    const folder = new WindowFolder(q.everyMs, q.from, q.to);
+    if (isCounterAggregation(q.agg)) return this.increase(q, q.agg);
+    const folder = new WindowFolder(gridOf(q), q.from, q.to);
     const covered = coveredRange(q);
     if (!covered) {
       this.foldCutHours(q, folder);
@@ -136,11 +142,12 @@ export class SqliteQueries {
    */
   private foldCutHours(q: AggregateQuery, folder: WindowFolder): void {
     const work = new SampleWork();
+    const grid = gridOf(q);
     for (const [metric, start, count, sum, min, max, firstT, firstV, lastT, lastV] of this.fetch(this.hourSummaries, q, {
       from: bucketStart(q.from),
       lastStart: bucketStart(q.to - 1),
     })) {
-      if (bucketFitsWindow(start, q.everyMs, q.from, q.to))
+      if (bucketFitsWindow(start, grid, q.from, q.to))
         folder.addSummary(metric, start, { count, sum, min, max, firstT, firstV, lastT, lastV });
       else work.add(metric, start, count);
     }
@@ -151,6 +158,41 @@ export class SqliteQueries {
         for (const s of unpackSamples(row.start, row.samples)) folder.addSample(row.metric, s.t, s.v);
       }
     }
+  }
+
+  /**
+   * agg=increase/rate: hours whose rise is known and that lie whole in one window come from their
+   * summaries, the others (range edges, hours a window boundary cuts, hours written out of order
+   * or before rises were kept) from their samples; the base of the first rise is the last value of
+   * the latest hour before the range.
+   */
+  private increase(q: AggregateQuery, agg: CounterAggregation): AggregatePoint[] {
+    const grid = gridOf(q);
+    const folder = new CounterFolder(grid, q.from, q.to);
+    const work = new SampleWork();
+    const metrics = new Set<string>();
+    const firstHour = bucketStart(q.from);
+    for (const [metric, start, count, sum, min, max, firstT, firstV, lastT, lastV, rise] of this.fetch(this.hourSummaries, q, {
+      from: firstHour,
+      lastStart: bucketStart(q.to - 1),
+    })) {
+      metrics.add(metric);
+      const summary = { count, sum, min, max, firstT, firstV, lastT, lastV, rise };
+      if (hourAnswersIncrease(start, summary, grid, q.from, q.to)) folder.addHour(metric, summary);
+      else work.add(metric, start, count);
+    }
+    work.check(q.maxSamples);
+    for (const span of work.spans()) {
+      for (const row of this.select(q, span)) {
+        if (!span.needed.has(`${row.metric}@${row.start}`)) continue;
+        for (const s of unpackSamples(row.start, row.samples)) folder.addSample(row.metric, s.t, s.v);
+      }
+    }
+    for (const metric of metrics) {
+      const before = this.lastBefore.get({ device: q.deviceId, metric, before: firstHour }) as { lastV: number } | undefined;
+      if (before) folder.addSample(metric, firstHour - 1, before.lastV);
+    }
+    return folder.points(agg);
   }
 
   /** Summary rows, fetched whole (at most one per hour of the range): all() costs less per row than iterate(). */

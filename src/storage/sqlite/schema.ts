@@ -4,7 +4,8 @@
 // WITHOUT ROWID keeps each table clustered on its primary key. The by-time indexes on presence and
 // commands let retention delete old history without scanning it; being CREATE IF NOT EXISTS they
 // are added to an older data directory at open without a schema version of their own.
-export const SCHEMA_VERSION = 2;
+// `hours.rise` (version 3) is the hour's sum of counter rises (counters.ts), NULL when unknown.
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -44,6 +45,7 @@ CREATE TABLE IF NOT EXISTS hours (
   first_v REAL NOT NULL,
   last_t INTEGER NOT NULL,
   last_v REAL NOT NULL,
+  rise REAL,
   PRIMARY KEY (device, metric, start)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS hours_by_device_time ON hours (device, start);

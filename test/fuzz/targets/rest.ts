@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { checkMetricName } from '../../../src/core/model.js';
 import { HttpError } from '../../../src/http/errors.js';
 import { AGGREGATIONS, MAX_LIMIT, ReadingsQuery } from '../../../src/http/schemas/readings.js';
-import { MAX_EVERY_MS, MIN_EVERY_MS, parseEvery, parseInstant } from '../../../src/http/time-params.js';
+import { MAX_EVERY_MS, MIN_EVERY_MS, calendarUnitOf, parseEvery, parseTimeZone, parseInstant } from '../../../src/http/time-params.js';
 import { startHub, type TestHub } from '../../helpers/hub.js';
 import type { FuzzTarget, Outcome } from '../harness.js';
 import { anyText, metricLike, uintText } from '../tokens.js';
@@ -45,7 +45,7 @@ const instant = fc.oneof(
 );
 const every = fc.oneof(
   fc.tuple(fc.nat({ max: 100_000 }), fc.constantFrom('', 'ms', 's', 'm', 'h', 'd')).map(([n, u]) => `${n}${u}`),
-  fc.constantFrom('1s', '999ms', '1d', '25h', '0s', '1.5h', '1w', '', '9'.repeat(30)),
+  fc.constantFrom('1s', '999ms', '1d', '25h', '0s', '1.5h', '1w', '1mo', '2w', '', '9'.repeat(30)),
   anyText(6),
 );
 
@@ -59,6 +59,7 @@ const query = fc.record(
     to: instant,
     every: fc.oneof({ weight: 1, arbitrary: every }, { weight: 2, arbitrary: fc.constant(undefined) }),
     agg: mostly(fc.constantFrom(...AGGREGATIONS), anyText(5)),
+    tz: fc.constantFrom(undefined, 'UTC', 'Europe/Amsterdam', 'Asia/Kolkata', 'Mars/Olympus_Mons', ''),
     limit: mostly(fc.integer({ min: 0, max: MAX_LIMIT + 1 }).map(String), uintText),
     cursor: fc.oneof(
       { weight: 1, arbitrary: anyText(20) },
@@ -102,7 +103,15 @@ function parse(q: Record<string, any>) {
   if (from >= to) throw new HttpError(400, 'bad_request', 'from must be before to');
   if (q.every !== undefined && q.cursor !== undefined)
     throw new HttpError(400, 'bad_request', 'cursor applies to raw readings only, not with every');
-  return { from, to, everyMs: q.every === undefined ? undefined : parseEvery(q.every), limit: q.limit as number, agg: q.agg as string };
+  let everyMs: number | undefined;
+  if (q.every !== undefined) {
+    const unit = calendarUnitOf(q.every);
+    if (q.tz !== undefined && unit === null) throw new HttpError(400, 'bad_request', 'tz applies to calendar windows only');
+    parseTimeZone(q.tz);
+    // A calendar unit: windows of 22 hours to 31 days (days, weeks, months).
+    everyMs = unit === null ? parseEvery(q.every) : MIN_EVERY_MS;
+  }
+  return { from, to, everyMs, limit: q.limit as number, agg: q.agg as string };
 }
 
 function accepted({ from, to, everyMs, limit, agg }: ReturnType<typeof parse>): Outcome {

@@ -4,22 +4,24 @@
 // minutes to an hour. Telegrams without a time (DSMR 2.2) are stamped with the receive time.
 // docs/protocol.md ("DSMR P1") lists the same table for users.
 import type { ReadingInput } from '../../../core/ingest.js';
-import type { MetricSpec } from '../../../core/model.js';
+import type { MetricKind, MetricSpec } from '../../../core/model.js';
 import { parseDsmrTimestamp, parseQuantity, type CosemObject, type ParsedTelegram } from './parser.js';
 
 interface MetricDef {
   metric: string;
   unit: string;
+  /** Meter totals (energy per tariff, gas, water, heat) are counters; the rest gauges. */
+  kind?: MetricKind;
 }
 
 /** Electricity objects, all stamped with the telegram time. */
 export const ELECTRICITY_OBIS: Record<string, MetricDef> = {
-  '1-0:1.8.1': { metric: 'energy_delivered_tariff1', unit: 'kWh' },
-  '1-0:1.8.2': { metric: 'energy_delivered_tariff2', unit: 'kWh' },
-  '1-0:2.8.1': { metric: 'energy_returned_tariff1', unit: 'kWh' },
-  '1-0:2.8.2': { metric: 'energy_returned_tariff2', unit: 'kWh' },
-  '1-0:1.8.0': { metric: 'energy_delivered_total', unit: 'kWh' },
-  '1-0:2.8.0': { metric: 'energy_returned_total', unit: 'kWh' },
+  '1-0:1.8.1': { metric: 'energy_delivered_tariff1', unit: 'kWh', kind: 'counter' },
+  '1-0:1.8.2': { metric: 'energy_delivered_tariff2', unit: 'kWh', kind: 'counter' },
+  '1-0:2.8.1': { metric: 'energy_returned_tariff1', unit: 'kWh', kind: 'counter' },
+  '1-0:2.8.2': { metric: 'energy_returned_tariff2', unit: 'kWh', kind: 'counter' },
+  '1-0:1.8.0': { metric: 'energy_delivered_total', unit: 'kWh', kind: 'counter' },
+  '1-0:2.8.0': { metric: 'energy_returned_total', unit: 'kWh', kind: 'counter' },
   '1-0:1.7.0': { metric: 'power_delivered', unit: 'kW' },
   '1-0:2.7.0': { metric: 'power_returned', unit: 'kW' },
   '1-0:32.7.0': { metric: 'voltage_l1', unit: 'V' },
@@ -41,9 +43,9 @@ export const TARIFF_METRIC: MetricDef = { metric: 'tariff', unit: '' };
 
 /** M-Bus device types (0-n:24.1.0) the hub stores, with the unit their reading must have. */
 export const MBUS_TYPES: Record<number, MetricDef> = {
-  3: { metric: 'gas', unit: 'm3' },
-  4: { metric: 'heat', unit: 'GJ' },
-  7: { metric: 'water', unit: 'm3' },
+  3: { metric: 'gas', unit: 'm3', kind: 'counter' },
+  4: { metric: 'heat', unit: 'GJ', kind: 'counter' },
+  7: { metric: 'water', unit: 'm3', kind: 'counter' },
 };
 
 /** Some meters (Sagemcom T210-D-R and others) report W and Wh; the hub stores kW and kWh. */
@@ -83,7 +85,7 @@ export function readoutOf(telegram: ParsedTelegram, receivedAt: number): MeterRe
     const converted = convert(quantity.value, quantity.unit, def.unit);
     if (converted === null) return void out.skipped.push({ obis, reason: `unit ${quantity.unit} where ${def.unit} was expected` });
     out.readings.push({ metric: def.metric, value: converted, ts });
-    out.metrics.push(def.unit ? { name: def.metric, unit: def.unit } : { name: def.metric });
+    out.metrics.push({ name: def.metric, ...(def.unit && { unit: def.unit }), ...(def.kind && { kind: def.kind }) });
   };
 
   const electricityTs = timestamp ?? receivedAt;
@@ -123,7 +125,7 @@ function addMbusReadings(
       skipped.push({ obis: reading.obis, reason: `impossible time ${reading.timestamp}` });
       continue;
     }
-    add(reading.obis, { metric, unit: def.unit }, `${reading.value}*${reading.unit}`, ts ?? receivedAt);
+    add(reading.obis, { ...def, metric }, `${reading.value}*${reading.unit}`, ts ?? receivedAt);
   }
 }
 

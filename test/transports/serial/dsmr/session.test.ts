@@ -122,6 +122,30 @@ test('DSMR 5 at 115200: good telegrams stored, corrupted and cut-off ones reject
   );
 });
 
+test('DSMR 4: the hourly gas reading is booked in the hour it was taken, from the meter clock in winter and summer time', async (t) => {
+  const pty = await createPtyPair(t);
+  const hub = await startMeterHub(t, pty, { id: 'kaifa' });
+  const meter = await openMeterEnd(t, pty.devicePath, { baudRate: 115200 });
+  // The telegram at 19:05:12 local; its gas reading taken at 18:00:00 local, in the previous hour.
+  const at = (telegram: string, gas: string, value: string) =>
+    sealed(
+      fixture('v4_0_kaifa_arduino').replace('150117185916W', telegram).replace('(150117180000W)(00473.789*m3)', `(${gas})(${value}*m3)`),
+    );
+  await writeChunked(meter, at('150117190512W', '150117180000W', '00473.789')); // W: UTC+1
+  await writeChunked(meter, at('150717190512S', '150717180000S', '00512.004')); // S: UTC+2
+  await waitFor('both gas readings', async () => (await readings(hub, 'kaifa', 'gas')).length === 2);
+  const hourly = async (metric: string, day: string) => {
+    const { body } = await getJson(
+      `${hub.url}/api/devices/kaifa/readings?metric=${metric}&from=${day}T00:00:00Z&to=${day}T23:00:00Z&every=1h&agg=last`,
+    );
+    return body.points.map((p: { ts: number; value: number }) => [new Date(p.ts).toISOString(), p.value]);
+  };
+  assert.deepEqual(await hourly('gas', '2015-01-17'), [['2015-01-17T17:00:00.000Z', 473.789]]);
+  assert.deepEqual(await hourly('energy_delivered_tariff1', '2015-01-17'), [['2015-01-17T18:00:00.000Z', 671.578]]);
+  assert.deepEqual(await hourly('gas', '2015-07-17'), [['2015-07-17T16:00:00.000Z', 512.004]]);
+  assert.deepEqual(await hourly('energy_delivered_tariff1', '2015-07-17'), [['2015-07-17T17:00:00.000Z', 671.578]]);
+});
+
 test('DSMR 2.2 at 9600 7E1: readings stamped on receipt under the id from the devices file', async (t) => {
   const pty = await createPtyPair(t);
   const hub = await startMeterHub(t, pty, { id: 'old-meter', name: 'Cellar meter', baudRate: 9600 });

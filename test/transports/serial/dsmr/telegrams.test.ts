@@ -88,6 +88,10 @@ for (const name of names) {
     assert.equal(readout.p1Version, values.p1_version ?? null);
     assert.equal(readout.timestamp, values.timestamp_utc_derived ? Date.parse(values.timestamp_utc_derived) : null);
     if (values.gas) assert.equal(got.get('gas')?.value, values.gas.m3);
+    for (const spec of readout.metrics) {
+      const counter = /^(energy_|gas|water|heat)/.test(spec.name);
+      assert.equal(spec.kind, counter ? 'counter' : undefined, `kind of ${spec.name}`);
+    }
   });
 
   test(`${name}: framed the same when split into odd-sized chunks with noise before it`, () => {

@@ -2,7 +2,15 @@
 // out is typed and trusted by the core. Each decoder returns either the value or the refusal:
 // a code for counters and the device, and the detail in words a device developer can act on.
 import type { ReadingInput } from '../../../../core/ingest.js';
-import { ACTUATOR_TYPES, checkMetricName, isSeq, type ActuatorSpec, type MetricSpec } from '../../../../core/model.js';
+import {
+  ACTUATOR_TYPES,
+  METRIC_KINDS,
+  checkMetricName,
+  isSeq,
+  type ActuatorSpec,
+  type MetricKind,
+  type MetricSpec,
+} from '../../../../core/model.js';
 import type { CommandAck, Decoded, DeviceMeta, DialectInput, Telemetry } from '../dialect.js';
 
 type CodecRefusal = 'bad_value' | 'malformed' | 'too_many_readings' | 'no_readings' | 'bad_status' | 'bad_meta' | 'bad_command_ack';
@@ -100,7 +108,7 @@ export function decodeStatus(payload: Buffer): Decoded<'online' | 'offline'> {
   return fail('bad_status', 'status must be "online" or "offline"');
 }
 
-/** `{"name", "firmware", "sampleIntervalMs", "metrics": [{"name", "unit"}], "actuators": [{"name", "type"}]}`. */
+/** `{"name", "firmware", "sampleIntervalMs", "metrics": [{"name", "unit", "kind"}], "actuators": [{"name", "type"}]}`. */
 export function decodeMeta(payload: Buffer): Decoded<DeviceMeta> {
   const body = parseObject(payload);
   if (typeof body === 'string') return fail('bad_meta', body);
@@ -118,12 +126,18 @@ export function decodeMeta(payload: Buffer): Decoded<DeviceMeta> {
   if (!Array.isArray(metrics) || metrics.length > 500) return fail('bad_meta', 'metrics must be an array of at most 500 {name, unit}');
   const metricSpecs: MetricSpec[] = [];
   for (const m of metrics as unknown[]) {
-    const { name: metric, unit } = (m ?? {}) as Record<string, unknown>;
+    const { name: metric, unit, kind } = (m ?? {}) as Record<string, unknown>;
     const invalid = checkMetricName(metric);
     if (invalid) return fail('bad_meta', `metrics: ${invalid}`);
     if (unit !== undefined && (typeof unit !== 'string' || unit.length > 32))
       return fail('bad_meta', `metrics: unit of ${String(metric)} must be a string of at most 32 characters`);
-    metricSpecs.push(unit === undefined ? { name: metric as string } : { name: metric as string, unit });
+    if (kind !== undefined && !METRIC_KINDS.includes(kind as MetricKind))
+      return fail('bad_meta', `metrics: kind of ${String(metric)} must be "gauge" or "counter"`);
+    metricSpecs.push({
+      name: metric as string,
+      ...(unit !== undefined && { unit: unit as string }),
+      ...(kind !== undefined && { kind: kind as MetricKind }),
+    });
   }
   if (!Array.isArray(actuators) || actuators.length > 100)
     return fail('bad_meta', 'actuators must be an array of at most 100 {name, type}');

@@ -128,6 +128,27 @@ test('status, meta and command acks', () => {
       },
     },
   );
+  assert.deepEqual(
+    decodeMeta(
+      buf({
+        metrics: [
+          { name: 'energy', unit: 'kWh', kind: 'counter' },
+          { name: 'power', kind: 'gauge' },
+        ],
+      }),
+    ),
+    {
+      ok: true,
+      value: {
+        metrics: [
+          { name: 'energy', unit: 'kWh', kind: 'counter' },
+          { name: 'power', kind: 'gauge' },
+        ],
+        actuators: [],
+      },
+    },
+  );
+  assert.match((decodeMeta(buf({ metrics: [{ name: 'energy', kind: 'total' }] })) as { detail: string }).detail, /"gauge" or "counter"/);
   assert.match((decodeMeta(buf({ sampleIntervalMs: 5 })) as { detail: string }).detail, /sampleIntervalMs/);
   assert.match((decodeMeta(buf({ actuators: [{ name: 'x', type: 'laser' }] })) as { detail: string }).detail, /led, relay, pwm or servo/);
   assert.deepEqual(decodeCommandAck(buf({ id: 'c1', ok: false, error: 'jammed' })), {
