@@ -7,41 +7,13 @@
 // ha_discovery.jsonl (see ha_discovery.jsonl.source.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { DIALECTS, type DialectInput, type DialectSession } from '../../../../../src/transports/mqtt/dialects/index.js';
+import { DIALECTS } from '../../../../../src/transports/mqtt/dialects/index.js';
 import { esphomeDialect } from '../../../../../src/transports/mqtt/dialects/esphome/index.js';
 import type { Command } from '../../../../../src/core/model.js';
 import { TEMPERATURE_CONFIG } from './esphome-messages.js';
+import { feed, fixtureLines } from '../session-feed.js';
 
-const HA_DISCOVERY: Array<{ topic: string; payload: string }> = readFileSync(new URL('./ha_discovery.jsonl', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line));
-
-function summary(input: DialectInput): string {
-  switch (input.kind) {
-    case 'status':
-      return `status ${input.status}`;
-    case 'meta':
-      return `meta ${JSON.stringify(input.meta)}`;
-    case 'answer':
-      return `answer ${input.key}`;
-    case 'readings':
-      return [
-        ...input.readings.map((r) => `reading ${r.metric}=${r.value}`),
-        ...input.refused.map((r) => `refused ${r.metric}: ${r.detail}`),
-      ].join('; ');
-    default:
-      return input.kind;
-  }
-}
-
-function feed(session: DialectSession, topic: string, payload: string): string[] | string {
-  const route = session.route(topic);
-  if (!route.ok) return route.code;
-  const decoded = session.decode(topic, Buffer.from(payload), 0);
-  return decoded.ok ? decoded.value.map(summary) : `${decoded.code}: ${decoded.detail}`;
-}
+const HA_DISCOVERY = fixtureLines('./ha_discovery.jsonl', import.meta.url);
 
 const command = (params: Command['params'], action = 'set'): Command => ({
   id: 'c-1',

@@ -3,48 +3,15 @@
 // message becomes for the hub, and what is refused with which reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { DIALECTS, type DialectInput, type DialectSession } from '../../../../../src/transports/mqtt/dialects/index.js';
+import { DIALECTS } from '../../../../../src/transports/mqtt/dialects/index.js';
+import { feed, fixtureLines } from '../session-feed.js';
 import { homieDialect } from '../../../../../src/transports/mqtt/dialects/homie/index.js';
 import type { Command } from '../../../../../src/core/model.js';
 
-interface FixtureLine {
-  topic: string;
-  payload: string;
-}
-const FIXTURE: FixtureLine[] = readFileSync(new URL('./homie.jsonl', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line));
+const FIXTURE = fixtureLines('./homie.jsonl', import.meta.url);
 
 const BASES = ['homie/super-car', 'homie/5/super-car', 'homie/5/kitchen-light', 'sknSensors/LocationName'];
 const baseOf = (topic: string) => BASES.find((b) => topic.startsWith(`${b}/`))!;
-
-/** One line per hub input, easy to compare: `status online`, `reading ambient.humidity=30.18`, `meta {...}`. */
-function summary(input: DialectInput): string {
-  switch (input.kind) {
-    case 'status':
-      return `status ${input.status}`;
-    case 'meta':
-      return `meta ${JSON.stringify(input.meta)}`;
-    case 'answer':
-      return `answer ${input.key}`;
-    case 'readings':
-      return [
-        ...input.readings.map((r) => `reading ${r.metric}=${r.value}`),
-        ...input.refused.map((r) => `refused ${r.metric}: ${r.detail}`),
-      ].join('; ');
-    default:
-      return input.kind;
-  }
-}
-
-function feed(session: DialectSession, topic: string, payload: string): string[] | string {
-  const route = session.route(topic);
-  if (!route.ok) return `${route.code}`;
-  const decoded = session.decode(topic, Buffer.from(payload), 0);
-  return decoded.ok ? decoded.value.map(summary) : `${decoded.code}: ${decoded.detail}`;
-}
 
 const command = (params: Command['params'], action = 'set'): Command => ({
   id: 'c-1',
