@@ -9,6 +9,9 @@ import type { StreamLedger } from './streams.js';
 export type DeviceDescription = Pick<Device, 'id' | 'name' | 'transport'> &
   Partial<Pick<Device, 'metrics' | 'actuators' | 'firmware' | 'sampleIntervalMs' | 'dialect'>>;
 
+/** The answer of admitMetrics when every name fits. */
+const NONE: ReadonlySet<string> = new Set();
+
 export class DeviceRegistry implements Stage {
   readonly name = 'registry';
   private readonly devices = new Map<string, Device>();
@@ -84,19 +87,22 @@ export class DeviceRegistry implements Stage {
    * device record that lists them is written, so messages in quick succession cannot each fill
    * the same room.
    */
-  admitMetrics(id: string, names: Iterable<string>, options: { allOrNone?: boolean } = {}): Set<string> {
-    const over = new Set<string>();
+  admitMetrics(id: string, names: Iterable<string>, options: { allOrNone?: boolean } = {}): ReadonlySet<string> {
     let admitted = this.admitted.get(id);
     if (!admitted) this.admitted.set(id, (admitted = new Set(this.devices.get(id)?.metrics.map((m) => m.name))));
-    const fresh = [...new Set(names)].filter((name) => !admitted.has(name));
-    // A description (meta) is taken whole or refused whole.
-    if (options.allOrNone && admitted.size + fresh.length > this.maxMetrics) return new Set(fresh.slice(this.maxMetrics - admitted.size));
+    if (options.allOrNone) {
+      // A description (meta) is taken whole or refused whole.
+      const fresh = [...new Set(names)].filter((name) => !admitted.has(name));
+      if (admitted.size + fresh.length > this.maxMetrics) return new Set(fresh.slice(this.maxMetrics - admitted.size));
+    }
+    // Called for every message: nothing is allocated unless a name is over the limit.
+    let over: Set<string> | null = null;
     for (const name of names) {
-      if (admitted.has(name) || over.has(name)) continue;
-      if (admitted.size >= this.maxMetrics) over.add(name);
+      if (admitted.has(name) || over?.has(name)) continue;
+      if (admitted.size >= this.maxMetrics) (over ??= new Set()).add(name);
       else admitted.add(name);
     }
-    return over;
+    return over ?? NONE;
   }
 
   /** Adds metrics a device reports without having declared them, so listings show them. */
