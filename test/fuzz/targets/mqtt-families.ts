@@ -3,12 +3,12 @@
 // every topic of the device's tree, the payloads mutated byte by byte, JSON of the payloads'
 // shape with values of any type, and random bytes. Whatever comes in is decoded into inputs that
 // keep the dialects' promises or refused with a code and a detail.
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { esphomeDialect } from '../../../src/transports/mqtt/dialects/esphome/index.js';
 import { homieDialect } from '../../../src/transports/mqtt/dialects/homie/index.js';
 import { shellyDialect } from '../../../src/transports/mqtt/dialects/shelly/index.js';
 import { tasmotaDialect } from '../../../src/transports/mqtt/dialects/tasmota/index.js';
+import { fixtureLines } from '../../transports/mqtt/dialects/session-feed.js';
 import { anyJson, anyText, numberText } from '../tokens.js';
 import { dialectTargets, payloads, topics, type Publish } from './mqtt-dialect.js';
 
@@ -16,11 +16,7 @@ const FIXTURES = new URL('../../transports/mqtt/dialects/', import.meta.url);
 
 /** The {topic, payload} lines of a fixture file copied next to a dialect's tests. */
 function fixture(path: string): Publish[] {
-  return readFileSync(new URL(path, FIXTURES), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as { topic: string; payload: string })
-    .map(({ topic, payload }) => ({ topic, payload: Buffer.from(payload) }));
+  return fixtureLines(path, FIXTURES.href).map(({ topic, payload }) => ({ topic, payload: Buffer.from(payload) }));
 }
 
 /** JSON objects shaped like a family's payloads: known keys, nested a few levels, values of any type. */
