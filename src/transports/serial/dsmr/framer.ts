@@ -71,7 +71,10 @@ export class TelegramFramer {
   }
 
   private scanBody(scanFrom: number, out: FramerOutput[]): boolean {
-    for (let i = scanFrom; i < this.pending.length; i++) {
+    // Scan no further than the longest telegram, so one that arrives whole in a single chunk
+    // is refused like one that arrives in pieces.
+    const end = Math.min(this.pending.length, MAX_TELEGRAM_BYTES + 1);
+    for (let i = scanFrom; i < end; i++) {
       const byte = this.pending[i];
       if (byte === SLASH) {
         out.push({ kind: 'dropped', reason: 'truncated', bytes: i });
@@ -85,10 +88,11 @@ export class TelegramFramer {
       }
     }
     if (this.pending.length > MAX_TELEGRAM_BYTES) {
-      out.push({ kind: 'dropped', reason: 'oversized', bytes: this.pending.length });
-      this.pending = Buffer.alloc(0);
+      // The rest of its body and its trailer are noise to the hunter; a telegram after it survives.
+      out.push({ kind: 'dropped', reason: 'oversized', bytes: end });
+      this.pending = this.pending.subarray(end);
       this.state = { name: 'hunting' };
-      return false;
+      return true;
     }
     this.state = { name: 'body', scanFrom: this.pending.length };
     return false;

@@ -52,6 +52,13 @@ test('a telegram that never ends is dropped once it exceeds the size limit; memo
   assert.ok((out[0] as { bytes: number }).bytes > MAX_TELEGRAM_BYTES);
 });
 
+test('an oversized telegram arriving whole in one chunk is dropped too; the telegram after it survives', () => {
+  const bang = good.indexOf('!');
+  const padding = Buffer.alloc(MAX_TELEGRAM_BYTES, 'A');
+  const huge = Buffer.concat([good.subarray(0, bang - 2), padding, good.subarray(bang - 2)]);
+  assert.deepEqual(kinds(new TelegramFramer().push(Buffer.concat([huge, good]))), ['dropped:oversized', 'telegram:ok']);
+});
+
 test('random bytes never throw and never yield a telegram with a valid CRC', () => {
   let seed = 42;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
