@@ -185,6 +185,13 @@ test('bad parameters get 400 with a message that says what is wrong', async () =
   }
 });
 
+test('with only a small to, the default span starts at 1970 instead of before it', async () => {
+  const { status, body } = await getJson(`${t.url}/api/devices/room-1/readings?to=1000`);
+  assert.equal(status, 200);
+  assert.equal(body.from, '1970-01-01T00:00:00.000Z');
+  assert.deepEqual(body.readings, []);
+});
+
 test('health, metrics and the OpenAPI document', async () => {
   const health = await getJson(`${t.url}/api/health`);
   assert.equal(health.status, 200);

@@ -36,7 +36,7 @@ export const readingRoutes: FastifyPluginAsyncTypebox<ReadingRouteDeps> = async 
     if (!deps.devices.get(id)) throw notFound(`no device ${id}`);
     if (q.metric !== undefined && checkMetricName(q.metric)) throw badRequest(`metric: ${checkMetricName(q.metric)}`);
     const to = parseInstant(q.to, 'to', (deps.clock ?? Date.now)());
-    const from = parseInstant(q.from, 'from', to - DEFAULT_SPAN_MS);
+    const from = parseInstant(q.from, 'from', Math.max(0, to - DEFAULT_SPAN_MS));
     if (from >= to) throw badRequest('from must be before to');
     if (q.every !== undefined) {
       if (q.cursor !== undefined) throw badRequest('cursor applies to raw readings only, not with every');
