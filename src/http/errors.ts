@@ -19,6 +19,8 @@ export class HttpError extends Error {
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    /** Sent as Retry-After: when a refused client may sensibly ask again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -30,7 +32,10 @@ export const notFound = (message: string) => new HttpError(404, 'not_found', mes
 
 export function installErrorHandling(app: FastifyInstance, log: HubLogger): void {
   app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
-    if (err instanceof HttpError) return reply.status(err.statusCode).send({ error: err.code, message: err.message });
+    if (err instanceof HttpError) {
+      if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+      return reply.status(err.statusCode).send({ error: err.code, message: err.message });
+    }
     if (err instanceof InvalidCursorError || err instanceof TooManyWindowsError || err instanceof QueryTooLargeError)
       return reply.status(400).send({ error: 'bad_request', message: err.message });
     if (err instanceof DeviceAdminError) {

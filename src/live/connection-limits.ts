@@ -9,6 +9,9 @@ import { HttpError } from '../http/errors.js';
 export type ConnectionCapCode = 'per_token' | 'per_address' | 'total';
 export const CONNECTION_CAP_CODES: readonly ConnectionCapCode[] = ['per_token', 'per_address', 'total'];
 
+/** A slot frees whenever another connection closes, which cannot be foreseen: a short, fixed pause. */
+const RETRY_AFTER_SECONDS = 5;
+
 /** Who a connection counts against. */
 export interface ConnectionOwner {
   kind: 'token' | 'address';
@@ -31,7 +34,7 @@ export class ConnectionRefused extends HttpError {
     readonly cap: ConnectionCapCode,
     readonly limit: number,
   ) {
-    super(429, 'too_many_connections', refusalMessage(cap, limit));
+    super(429, 'too_many_connections', refusalMessage(cap, limit), RETRY_AFTER_SECONDS);
     this.name = 'ConnectionRefused';
   }
 }

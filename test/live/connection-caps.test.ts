@@ -14,12 +14,12 @@ import { openSse } from './sse-reader.js';
 const run = promisify(execFile);
 
 /** A request that either opens (its body is left streaming until the test ends) or is refused. */
-async function attempt(ctx: TestContext, url: string, token?: string): Promise<{ status: number; body: any }> {
+async function attempt(ctx: TestContext, url: string, token?: string): Promise<{ status: number; body: any; retryAfter: string | null }> {
   const abort = new AbortController();
   teardown(ctx, () => abort.abort());
   const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: abort.signal });
   const json = res.headers.get('content-type')?.startsWith('application/json');
-  return { status: res.status, body: json ? await res.json() : null };
+  return { status: res.status, body: json ? await res.json() : null, retryAfter: res.headers.get('retry-after') };
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -43,6 +43,7 @@ test('a token past its cap gets 429 with the cap named; other tokens are not hel
   const third = await attempt(ctx, `${t.url}/api/stream`, a);
   assert.equal(third.status, 429);
   assert.equal(third.body.error, 'too_many_connections');
+  assert.equal(third.retryAfter, '5', 'the refusal says when to ask again');
   assert.match(third.body.message, /at most 2 streams and long-polls at once \(HUB_LIVE_MAX_CONNECTIONS_PER_TOKEN\)/);
   assert.equal((await attempt(ctx, `${t.url}/api/poll?timeout=0`, a)).status, 429, 'a long-poll counts against the same cap');
   assert.equal(refusals(t, '/api/stream', 'per_token'), 1);
