@@ -2,7 +2,7 @@
 // values, and a link to the alerts page. It follows the alert store, which the stream keeps
 // current, and is hidden (not just empty) when nothing fires.
 import { h, replaceChildren } from '../dom.js';
-import { formatInstant } from '../format.js';
+import { formatInstant, formatNumber } from '../format.js';
 import { ALERTS_HREF } from '../router.js';
 import type { Alert } from '../types.js';
 import type { AlertStore } from './alert-store.js';
@@ -41,14 +41,18 @@ export class AlertBanner {
       h('span', { class: 'alert-rule' }, this.store.ruleName(newest.ruleId)),
       ' on ',
       h('span', { class: 'alert-device' }, newest.deviceId),
-      ` (${valuesText(newest)}) since ${formatInstant(newest.since)}`,
+      `: ${valuesText(newest)} · since ${formatInstant(newest.since)}`,
     );
   }
 }
 
-/** "temp = -3, humidity = 80": the values that keep the alert's condition true. */
-export function valuesText(alert: Pick<Alert, 'values'>): string {
-  const entries = Object.entries(alert.values);
-  if (entries.length === 0) return 'no values';
-  return entries.map(([key, value]) => `${key} = ${typeof value === 'number' ? value.toLocaleString() : value}`).join(', ');
+/**
+ * "temp = -3, read at 12:00:05": the values that keep the alert's condition true. A `ts` among
+ * them is the reading's time and reads as one.
+ */
+export function valuesText(alert: Pick<Alert, 'values'>, withTime = true): string {
+  const { ts, ...values } = alert.values;
+  const entries = Object.entries(values).map(([key, value]) => `${key} = ${typeof value === 'number' ? formatNumber(value) : value}`);
+  const text = entries.length ? entries.join(', ') : 'no values';
+  return withTime && typeof ts === 'number' ? `${text}, read at ${formatInstant(ts)}` : text;
 }

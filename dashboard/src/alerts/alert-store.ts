@@ -1,6 +1,8 @@
 // The alerts and rules the dashboard shows: loaded from REST at start (and again after the stream
 // was away, when transitions may have been missed), then kept current from the stream's `alert`
-// events. Rules are kept for their names; an alert of a rule not known yet reloads them.
+// events. The stream announces transitions only; newer values of a firing alert and its webhook
+// deliveries come from REST, which the alerts page reads again when it opens. Rules are kept for
+// their names; an alert of a rule not known yet reloads them.
 import type { Alert, AlertEvent } from '../types.js';
 import type { AlertsApi, Rule } from './alerts-api.js';
 
@@ -20,8 +22,7 @@ export class AlertStore {
     try {
       const [rules, alerts] = await Promise.all([this.api.rules(), this.api.alerts()]);
       this.setRules(rules);
-      this.alerts.clear();
-      for (const alert of alerts) this.alerts.set(alert.id, alert);
+      for (const alert of alerts) this.keepNewer(alert);
       this.error = null;
     } catch (err) {
       this.error = (err as Error).message;
@@ -40,17 +41,14 @@ export class AlertStore {
   }
 
   apply(event: AlertEvent): void {
-    const known = this.alerts.get(event.alert.id);
-    // Events may overtake a REST answer that was already on its way: keep the later state.
-    if (known && known.updatedAt > event.alert.updatedAt) return;
-    this.alerts.set(event.alert.id, event.alert);
+    this.keepNewer(event.alert);
     if (!this.rules.has(event.alert.ruleId)) void this.reloadRules();
     else this.emit();
   }
 
-  /** An acknowledged alert as the hub answered it. */
+  /** An alert as the hub answered it (acknowledged, or read for its history). */
   replace(alert: Alert): void {
-    this.alerts.set(alert.id, alert);
+    this.keepNewer(alert);
     this.emit();
   }
 
@@ -78,6 +76,15 @@ export class AlertStore {
   onChange(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * An event may overtake a REST answer that was already on its way: the later state wins, and of
+   * two equally recent ones the one that came last (a REST answer also carries the deliveries).
+   */
+  private keepNewer(alert: Alert): void {
+    const known = this.alerts.get(alert.id);
+    if (!known || known.updatedAt <= alert.updatedAt) this.alerts.set(alert.id, alert);
   }
 
   private setRules(rules: Rule[]): void {

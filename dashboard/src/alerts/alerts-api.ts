@@ -39,6 +39,11 @@ export class AlertsApi {
     return (await this.api.get<{ alerts: Alert[] }>('/api/alerts')).alerts;
   }
 
+  /** One alert with its latest values and every delivery attempt so far. */
+  alert(id: string): Promise<Alert> {
+    return this.api.get(`/api/alerts/${encodeURIComponent(id)}`);
+  }
+
   createRule(rule: RuleBody): Promise<Rule> {
     return this.api.send('POST', '/api/rules', rule);
   }

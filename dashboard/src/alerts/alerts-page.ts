@@ -38,6 +38,8 @@ export class AlertsPage {
   start(): void {
     this.unsubscribe = this.store.onChange(() => this.render());
     this.render();
+    // Values and deliveries move on between transitions, which the stream does not announce.
+    void this.store.load();
     (this.element.querySelector('#alerts-title') as HTMLElement).focus();
   }
 
@@ -123,12 +125,14 @@ export class AlertsPage {
     const details = h(
       'details',
       { class: 'alert-history', open: this.openHistories.has(alert.id) },
-      h('summary', {}, `${alert.transitions.length} transitions, ${alert.deliveries.length} webhook attempts`),
+      h('summary', {}, `${count(alert.transitions.length, 'transition')}, ${count(alert.deliveries.length, 'webhook attempt')}`),
       h('h4', {}, 'Transitions'),
       h(
         'ol',
         { class: 'transitions' },
-        ...alert.transitions.map((t) => h('li', { 'data-state': t.state }, `${t.state} at ${formatInstant(t.at)} (${valuesText(t)})`)),
+        ...alert.transitions.map((t) =>
+          h('li', { 'data-state': t.state }, `${t.state} at ${formatInstant(t.at)} (${valuesText(t, false)})`),
+        ),
       ),
       h('h4', {}, 'Webhook deliveries'),
       alert.deliveries.length
@@ -147,9 +151,24 @@ export class AlertsPage {
         : h('p', { class: 'hint' }, 'None (no webhook, or nothing to announce yet).'),
     );
     details.addEventListener('toggle', () => {
-      if (details.open) this.openHistories.add(alert.id);
-      else this.openHistories.delete(alert.id);
+      if (!details.open) {
+        this.openHistories.delete(alert.id);
+        return;
+      }
+      // A history open before the table was drawn again reopens by itself: read it only when opened.
+      if (this.openHistories.has(alert.id)) return;
+      this.openHistories.add(alert.id);
+      this.api.alert(alert.id).then(
+        (fresh) => this.store.replace(fresh),
+        (err: Error) => {
+          this.status.textContent = `The alert's history could not be loaded: ${err.message}`;
+        },
+      );
     });
     return details;
   }
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
