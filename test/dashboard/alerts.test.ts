@@ -4,7 +4,8 @@
 // banner and the alert page follow the stream, an independent SSE client sees the event); the hub
 // is killed with SIGKILL and restarted on the same data directory, and the alert is still firing
 // without a second webhook; the value recovers and the alert resolves. A bad rule shows the hub's
-// reason beside the form; a viewer reads rules and alerts without edit or acknowledge controls.
+// reason beside the form; a viewer reads rules and alerts without edit or acknowledge controls;
+// the operator edits the rule and deletes it.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -258,6 +259,28 @@ describe('alerts in the dashboard', () => {
     await row.waitFor();
     assert.match(await row.innerText(), /freezer warm\s+freezer-1/);
     await page.screenshot({ path: artifactPath('32-alert-resolved.png') });
+  });
+
+  it('edits the rule in the form (durations in human units) and deletes it after a confirmation', async () => {
+    await page.goto(`${hub.url}/#/alerts/rules`);
+    await page.getByRole('button', { name: 'Edit freezer warm' }).click();
+    const form = page.locator('form.rule-form');
+    assert.equal(await form.getByLabel('Name').inputValue(), 'freezer warm');
+    assert.equal(await form.getByLabel('Duration: amount').inputValue(), '1');
+    assert.equal(await form.getByLabel('Duration: unit').inputValue(), 'seconds');
+    assert.equal(await form.getByLabel('Webhook URL').inputValue(), receiver.url);
+    await form.getByLabel('Duration: amount').fill('2');
+    await form.getByLabel('Duration: unit').selectOption('minutes');
+    await form.getByRole('button', { name: 'Save rule' }).click();
+    await page.locator('table.rule-table tr', { hasText: 'for 2 min' }).waitFor();
+    const [rule] = (await call('GET', '/api/rules', tokens.viewer)).body.rules;
+    assert.equal(rule.durationMs, 120_000);
+    assert.deepEqual(rule.webhook, { url: receiver.url, secret: SECRET });
+
+    await page.getByRole('button', { name: 'Delete freezer warm' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove rule' }).click();
+    await page.getByText('No rules yet.').waitFor();
+    assert.deepEqual((await call('GET', '/api/rules', tokens.viewer)).body.rules, []);
     assert.deepEqual(pageErrors, []);
   });
 });
