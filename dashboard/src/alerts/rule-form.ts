@@ -14,6 +14,7 @@ const REFUSALS: Record<string, string> = {
   unknown_metric: 'No device in the scope has this metric',
   unknown_device: 'A device in the scope is not known to the hub',
   bad_duration: 'The duration must be more than zero',
+  bad_window: 'The window must be more than zero and at most a week',
   scope_too_large: 'The scope reaches more devices than one rule may watch',
   bad_rule: 'The fields do not fit this kind of rule',
   bad_request: 'The hub could not accept the rule as sent',

@@ -55,7 +55,7 @@ export const RULE_KIND_SPECS: readonly RuleKindSpec[] = [
   {
     kind: 'increase',
     label: 'Increase',
-    hint: 'How much a metric grew within a sliding window, above or below a value (e.g. 3 kWh in 1 hour).',
+    hint: 'How much a counter grew over a sliding window of reading time, above or below a value (e.g. 3 kWh in 1 hour).',
     fields: ['metric', 'op', 'value', 'windowMs', 'durationMs'],
     metricRequired: true,
     valueLabel: 'Increase',
@@ -64,11 +64,11 @@ export const RULE_KIND_SPECS: readonly RuleKindSpec[] = [
   {
     kind: 'rate',
     label: 'Rate',
-    hint: 'How fast a metric changes over a sliding window, above or below a value.',
+    hint: 'How fast a counter grew over a sliding window of reading time (its increase per second), above or below a value.',
     fields: ['metric', 'op', 'value', 'windowMs', 'durationMs'],
     metricRequired: true,
-    valueLabel: 'Rate',
-    summary: (r) => `${r.metric} rate ${compare(r)} ${inWindow(r)} ${forDuration(r)}`,
+    valueLabel: 'Rate (per second)',
+    summary: (r) => `${r.metric} rate ${compare(r)}/s ${inWindow(r)} ${forDuration(r)}`,
   },
 ];
 

@@ -45,6 +45,10 @@ describe('rule kinds as data', () => {
       ruleSummary({ ...base, kind: 'increase', metric: 'energy', op: 'above', value: 3, windowMs: 3_600_000 }),
       'energy increase above 3 in 1 h for 1 min',
     );
+    assert.equal(
+      ruleSummary({ ...base, kind: 'rate', metric: 'energy', op: 'below', value: 0.5, windowMs: 600_000 }),
+      'energy rate below 0.5/s in 10 min for 1 min',
+    );
     assert.equal(ruleSummary({ ...base, kind: 'absence' }), 'no data for 1 min');
     assert.equal(ruleSummary({ ...base, kind: 'presence', states: ['offline'] }), 'offline for 1 min');
     assert.equal(ruleSummary({ ...base, kind: 'forecast' }), 'forecast');
