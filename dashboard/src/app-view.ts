@@ -1,6 +1,7 @@
-// The signed-in dashboard: the header with the stream state, and one of two pages by address:
-// the device list with the live charts (`#/`), or one device's page (`#/devices/<id>`). One
-// EventSource feeds both; commands go over one WebSocket. The list stays in the document while a
+// The signed-in dashboard: the header with the stream state, and one page by address: the device
+// list with the live charts (`#/`), one device's page (`#/devices/<id>`), or the alerts and their
+// rules (`#/alerts`, `#/alerts/rules`, with a banner over every page while one fires). One
+// EventSource feeds them all; commands go over one WebSocket. The list stays in the document while a
 // device page is open (hidden), so its charts keep their data and catch up when shown again.
 import type { Api } from './api.js';
 import { ControlChannel } from './control-channel.js';
@@ -11,10 +12,11 @@ import { h, replaceChildren } from './dom.js';
 import { LiveStream } from './live-stream.js';
 import { LiveWall } from './live-wall.js';
 import { StreamStatus } from './presence-view.js';
-import { currentRoute, onRoute, type Route } from './router.js';
+import { ALERTS_HREF, currentRoute, onRoute, type Route } from './router.js';
 import { currentTheme, toggleTheme } from './theme.js';
 import type { Role } from './types.js';
 import { AddDevice } from './admin/add-device.js';
+import { AlertsArea } from './alerts/alerts-area.js';
 
 /** How long the first load waits for the stream before reading REST anyway. */
 const STREAM_WAIT_MS = 5_000;
@@ -39,6 +41,7 @@ export async function showDashboard(app: HTMLElement, deps: AppDeps): Promise<()
   const list = new DeviceList(store);
   const wall = new LiveWall(api, store, (d) => list.matches(d));
   const adding = role === 'admin' ? new AddDevice(api, (id) => store.get(id)) : null;
+  const alerts = new AlertsArea({ api, role, devices: () => store.list(), confirm: deps.confirm });
   const reload = async () => {
     store.replaceAll(await api.devices());
     wall.reload();
@@ -49,9 +52,16 @@ export async function showDashboard(app: HTMLElement, deps: AppDeps): Promise<()
     command: (e) => store.applyCommand(e),
     device: (e) => store.applyDevice(e),
     refusal: (e) => store.applyRefusal(e),
+    alert: (e) => alerts.apply(e),
     removed: (e) => store.remove(e.id),
-    reset: () => void reload(),
-    state: (state) => status.set(state),
+    reset: () => {
+      void reload();
+      alerts.reload();
+    },
+    state: (state) => {
+      status.set(state);
+      alerts.streamState(state);
+    },
   });
   list.onShownChange(() => wall.sync());
   store.onChange((id) => {
@@ -60,7 +70,7 @@ export async function showDashboard(app: HTMLElement, deps: AppDeps): Promise<()
 
   const listPage = h('div', { class: 'list-page' }, adding?.element, list.element, wall.element);
   const pageHost = h('div', { class: 'page-host' });
-  let page: DevicePage | null = null;
+  let page: { element: HTMLElement; start(): void; stop(): void } | null = null;
   let lastDevice: string | null = null;
   const show = (route: Route) => {
     page?.stop();
@@ -73,6 +83,11 @@ export async function showDashboard(app: HTMLElement, deps: AppDeps): Promise<()
       pageHost.append(page.element);
       page.start();
       document.title = `${route.id} · telemetry-hub`;
+    } else if (route.page === 'alerts' || route.page === 'rules') {
+      page = alerts.page(route.page);
+      pageHost.append(page.element);
+      page.start();
+      document.title = `${route.page === 'alerts' ? 'Alerts' : 'Alert rules'} · telemetry-hub`;
     } else {
       document.title = 'telemetry-hub';
       const link = lastDevice && list.element.querySelector<HTMLElement>(`tr[data-device-id="${CSS.escape(lastDevice)}"] a`);
@@ -96,16 +111,18 @@ export async function showDashboard(app: HTMLElement, deps: AppDeps): Promise<()
       'header',
       { class: 'top' },
       h('h1', {}, h('a', { href: '#/', class: 'brand' }, 'telemetry-hub')),
+      h('a', { href: ALERTS_HREF, class: 'nav-alerts' }, 'Alerts'),
       h('span', { class: 'stream' }, 'Stream ', status.element),
       h('span', { class: 'role', id: 'role', 'data-role': role }, `role: ${role}`),
       themeButton,
       deps.signOut ? h('button', { type: 'button', onclick: deps.signOut }, 'Sign out') : null,
     ),
-    h('main', { id: 'main', tabindex: -1 }, listPage, pageHost),
+    h('main', { id: 'main', tabindex: -1 }, alerts.banner.element, listPage, pageHost),
   );
 
   // The stream opens first so nothing that happens while REST answers is missed.
   stream.start();
+  alerts.start();
   const stopRoutes = onRoute(show);
   await Promise.race([status.live, new Promise((r) => setTimeout(r, STREAM_WAIT_MS))]);
   try {
@@ -119,6 +136,7 @@ export async function showDashboard(app: HTMLElement, deps: AppDeps): Promise<()
   return () => {
     stopRoutes();
     stream.stop();
+    alerts.stop();
     control.stop();
     list.stop();
     page?.stop();

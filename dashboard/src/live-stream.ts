@@ -2,7 +2,7 @@
 // gives up (a refused token, the hub restarting slowly) we open a new one with `lastEventId` so
 // the hub replays what was missed. A `reset` means the gap is older than the hub's history:
 // listeners reload from REST.
-import type { Command, Device, PresenceEvent, ReadingEvent, RefusalEvent } from './types.js';
+import type { AlertEvent, Command, Device, PresenceEvent, ReadingEvent, RefusalEvent } from './types.js';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting';
 
@@ -14,11 +14,13 @@ export interface StreamHandlers {
   /** An admin removed the device. */
   removed(event: { id: string }): void;
   refusal(event: RefusalEvent): void;
+  /** An alert's transition or acknowledgement. */
+  alert(event: AlertEvent): void;
   reset(): void;
   state(state: StreamState): void;
 }
 
-const EVENT_TYPES = ['reading', 'presence', 'command', 'device', 'deviceRemoved', 'refusal', 'reset'] as const;
+const EVENT_TYPES = ['reading', 'presence', 'command', 'device', 'deviceRemoved', 'refusal', 'alert', 'reset'] as const;
 const MAX_BACKOFF_MS = 15_000;
 
 export class LiveStream {
@@ -96,6 +98,9 @@ export class LiveStream {
         break;
       case 'refusal':
         this.handlers.refusal(data as RefusalEvent);
+        break;
+      case 'alert':
+        this.handlers.alert(data as AlertEvent);
         break;
       case 'reset':
         this.handlers.reset();

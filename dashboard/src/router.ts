@@ -1,7 +1,8 @@
 // Hash routes, so every view has its own address that survives a reload and the back button
 // without the server knowing about them (device ids may hold dots, which a path would turn into
-// a file name): `#/` is the device list, `#/devices/<id>` one device's page.
-export type Route = { page: 'list' } | { page: 'device'; id: string };
+// a file name): `#/` is the device list, `#/devices/<id>` one device's page, `#/alerts` the
+// alerts and `#/alerts/rules` the alert rules.
+export type Route = { page: 'list' } | { page: 'device'; id: string } | { page: 'alerts' } | { page: 'rules' };
 
 const DEVICE_PREFIX = '#/devices/';
 
@@ -10,9 +11,13 @@ export function deviceHref(id: string): string {
 }
 
 export const LIST_HREF = '#/';
+export const ALERTS_HREF = '#/alerts';
+export const RULES_HREF = '#/alerts/rules';
 
 export function currentRoute(): Route {
   const hash = location.hash;
+  if (hash === ALERTS_HREF) return { page: 'alerts' };
+  if (hash === RULES_HREF) return { page: 'rules' };
   if (hash.startsWith(DEVICE_PREFIX)) {
     try {
       const id = decodeURIComponent(hash.slice(DEVICE_PREFIX.length));

@@ -15,6 +15,9 @@ export type { AggregatePoint } from '../../src/core/store.js';
 export { isFinal } from '../../src/core/model.js';
 /** A device's latest refusal as the live stream sends it: code, detail, when and how many so far. */
 export type { RefusalEventData as RefusalEvent } from '../../src/live/event-log.js';
+/** An alert's transition as the live stream sends it, and an alert as GET /api/alerts lists it. */
+export type { AlertEventData as AlertEvent } from '../../src/live/event-log.js';
+export type { Alert } from '../../src/core/alerts/alert.js';
 
 export type Role = 'viewer' | 'operator' | 'admin';
 

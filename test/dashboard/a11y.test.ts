@@ -1,5 +1,7 @@
 // An axe-core audit of the dashboard's main states in a real browser (Debian's chromium): the
-// device list, a device page, the phone layout and the dialogs, each with zero violations.
+// device list, a device page, the phone layout, the dialogs, and the alerts pages (the banner, a
+// firing alert with its history, the rules and the rule form with a refusal), each with zero
+// violations.
 // axe-core's own source is injected into the page; nothing is fetched.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -68,6 +70,40 @@ describe('accessibility (axe-core)', () => {
     await page.getByRole('dialog').waitFor();
     assert.deepEqual(await audit(page), []);
     await page.keyboard.press('Escape');
+  });
+
+  it('finds nothing on the alerts pages: banner, firing alert, rules and the rule form with a refusal', async () => {
+    const res = await fetch(`${hub.url}/api/rules`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'sim warm', kind: 'threshold', metric: 'temperature', op: 'above', value: -100, durationMs: 200 }),
+    });
+    assert.equal(res.status, 201, await res.text());
+    await page.goto(`${hub.url}/#/alerts`);
+    await page.locator('section.alert-banner:not([hidden])').waitFor();
+    const row = page.locator('tr[data-state="firing"]').first();
+    await row.locator('summary').click();
+    await row.locator('ol.transitions li').first().waitFor();
+    assert.deepEqual(await audit(page), []);
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    assert.deepEqual(await audit(page), []);
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+
+    await page.goto(`${hub.url}/#/alerts/rules`);
+    await page.locator('table.rule-table').waitFor();
+    assert.deepEqual(await audit(page), []);
+    await page.getByRole('button', { name: 'New rule' }).click();
+    const form = page.locator('form.rule-form');
+    await form.getByLabel('Name').fill('axe probe');
+    await form.getByLabel('Metric', { exact: true }).fill('no-such-metric');
+    await form.getByLabel('Value', { exact: true }).fill('1');
+    await form.getByRole('button', { name: 'Save rule' }).click();
+    await form.locator('#rule-error[data-code="unknown_metric"]').waitFor();
+    assert.deepEqual(await audit(page), []);
+    await form.getByLabel('Kind').selectOption('presence');
+    await form.getByLabel('A list of devices').check();
+    assert.deepEqual(await audit(page), []);
+    await page.screenshot({ path: artifactPath('33-rule-form.png'), fullPage: true });
   });
 
   it('finds nothing on a phone, on the list and a device page', async (t) => {
