@@ -1,5 +1,6 @@
 // The signed-in dashboard: the header with the stream state, and one of two pages by address:
-// the device list with the live charts (`#/`), or one device's page (`#/devices/<id>`). One
+// the device list with the live charts (`#/`), or one device's page (`#/devices/<id>`, and a
+// meter's energy view at `#/devices/<id>/energy`). One
 // EventSource feeds both; commands go over one WebSocket. The list stays in the document while a
 // device page is open (hidden), so its charts keep their data and catch up when shown again.
 import type { Api } from './api.js';
@@ -15,6 +16,7 @@ import { currentRoute, onRoute, type Route } from './router.js';
 import { currentTheme, toggleTheme } from './theme.js';
 import type { Role } from './types.js';
 import { AddDevice } from './admin/add-device.js';
+import { EnergyPage } from './energy/energy-page.js';
 
 /** How long the first load waits for the stream before reading REST anyway. */
 const STREAM_WAIT_MS = 5_000;
@@ -60,7 +62,7 @@ export async function showDashboard(app: HTMLElement, deps: AppDeps): Promise<()
 
   const listPage = h('div', { class: 'list-page' }, adding?.element, list.element, wall.element);
   const pageHost = h('div', { class: 'page-host' });
-  let page: DevicePage | null = null;
+  let page: DevicePage | EnergyPage | null = null;
   let lastDevice: string | null = null;
   const show = (route: Route) => {
     page?.stop();
@@ -73,6 +75,12 @@ export async function showDashboard(app: HTMLElement, deps: AppDeps): Promise<()
       pageHost.append(page.element);
       page.start();
       document.title = `${route.id} · telemetry-hub`;
+    } else if (route.page === 'energy') {
+      lastDevice = route.id;
+      page = new EnergyPage(route.id, route.period, api);
+      pageHost.append(page.element);
+      page.start();
+      document.title = `Energy · ${route.id} · telemetry-hub`;
     } else {
       document.title = 'telemetry-hub';
       const link = lastDevice && list.element.querySelector<HTMLElement>(`tr[data-device-id="${CSS.escape(lastDevice)}"] a`);

@@ -1,7 +1,8 @@
 // Hash routes, so every view has its own address that survives a reload and the back button
 // without the server knowing about them (device ids may hold dots, which a path would turn into
-// a file name): `#/` is the device list, `#/devices/<id>` one device's page.
-export type Route = { page: 'list' } | { page: 'device'; id: string };
+// a file name): `#/` is the device list, `#/devices/<id>` one device's page, and
+// `#/devices/<id>/energy[/<period>]` its energy view (the id is encoded, so it holds no "/").
+export type Route = { page: 'list' } | { page: 'device'; id: string } | { page: 'energy'; id: string; period: string | null };
 
 const DEVICE_PREFIX = '#/devices/';
 
@@ -9,13 +10,23 @@ export function deviceHref(id: string): string {
   return `${DEVICE_PREFIX}${encodeURIComponent(id)}`;
 }
 
+/** A meter's energy view; `period` is 2025-10-26, 2025-10 or 2025 (energy/periods.ts). */
+export function energyHref(id: string, period?: string): string {
+  return `${deviceHref(id)}/energy${period ? `/${period}` : ''}`;
+}
+
+const ENERGY_PATH = /^([^/]+)\/energy(?:\/([\d-]+))?$/;
+
 export const LIST_HREF = '#/';
 
 export function currentRoute(): Route {
   const hash = location.hash;
   if (hash.startsWith(DEVICE_PREFIX)) {
     try {
-      const id = decodeURIComponent(hash.slice(DEVICE_PREFIX.length));
+      const rest = hash.slice(DEVICE_PREFIX.length);
+      const energy = ENERGY_PATH.exec(rest);
+      if (energy) return { page: 'energy', id: decodeURIComponent(energy[1]), period: energy[2] ?? null };
+      const id = decodeURIComponent(rest);
       if (id) return { page: 'device', id };
     } catch {
       // A mangled address falls back to the list.
