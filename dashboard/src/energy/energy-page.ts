@@ -40,7 +40,7 @@ export class EnergyPage {
   private readonly status = h('p', { class: 'hint', role: 'status' }, 'Loading…');
   private readonly heading = h('h3', { id: 'energy-period', class: 'energy-period' });
   private readonly goto = h('input', { id: 'energy-goto', type: 'date', required: true });
-  private readonly gotoLabel = h('label', { for: 'energy-goto' }, 'Day');
+  private readonly gotoLabel = h('label', { for: 'energy-goto' }, 'Go to day');
   private readonly previous = h('button', { type: 'button', class: 'energy-step' }, '‹ Previous');
   private readonly next = h('button', { type: 'button', class: 'energy-step' }, 'Next ›');
   private readonly radios = new Map<PeriodUnit, HTMLInputElement>();
@@ -122,7 +122,7 @@ export class EnergyPage {
     this.radios.get(period.unit)!.checked = true;
     this.previous.setAttribute('aria-label', `Previous ${names.label.toLowerCase()}`);
     this.next.setAttribute('aria-label', `Next ${names.label.toLowerCase()}`);
-    this.gotoLabel.textContent = names.label;
+    this.gotoLabel.textContent = `Go to ${names.label.toLowerCase()}`;
     this.goto.type = period.unit === 'day' ? 'date' : period.unit === 'month' ? 'month' : 'number';
     this.goto.value = periodKey(period);
     this.heading.textContent = periodTitle(period);
