@@ -409,7 +409,7 @@ export const SETTINGS = {
     flag: '--energy-prices',
     kind: 'string',
     default: '',
-    doc: 'Prices per unit of counter metrics for the dashboard\'s energy view, as `metric=price` pairs separated by commas, e.g. `energy_delivered_tariff1=0.25,energy_delivered_tariff2=0.22,energy_returned_tariff1=0.07,energy_returned_tariff2=0.07,gas=1.35` (per kWh and m³). Returned energy is credited. Unset: the view shows amounts only.',
+    doc: "Prices per unit of counter metrics for the dashboard's energy view, as `metric=price` pairs separated by commas, e.g. `energy_delivered_tariff1=0.25,energy_delivered_tariff2=0.22,energy_returned_tariff1=0.07,energy_returned_tariff2=0.07,gas=1.35` (per kWh and m³). Returned energy is credited. Unset: the view shows amounts only.",
   },
   energyCurrency: {
     env: 'HUB_ENERGY_CURRENCY',
