@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { energyPricesOf } from '../../src/config/energy-prices.js';
 import { ConfigError } from '../../src/config/settings.js';
+import { runCli } from '../helpers/cli.ts';
 
 test('metric=price pairs become prices by metric; spaces and the currency case do not matter', () => {
   const parsed = energyPricesOf({
@@ -40,4 +41,10 @@ test('malformed prices and currencies are refused with the setting and the culpr
       `${energyPrices} ${energyCurrency}: ${message.source}`,
     );
   }
+});
+
+test('the hub refuses to start with malformed prices: exit code 2, the setting and the culprit named', async () => {
+  const { code, stderr } = await runCli(['--energy-prices', 'energy_delivered_tariff1=0,25', '--http-port', '0', '--mqtt-port', '0']);
+  assert.equal(code, 2);
+  assert.match(stderr, /configuration error: HUB_ENERGY_PRICES: expected metric=price pairs separated by commas, got "25"/);
 });
