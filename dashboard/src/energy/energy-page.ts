@@ -31,6 +31,7 @@ const UNIT_NAMES: Record<PeriodUnit, { label: string; bar: string }> = {
   year: { label: 'Year', bar: 'month' },
 };
 
+const REFRESH_MS = 60_000;
 const amountFormat = new Intl.NumberFormat(undefined, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
 const axisFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
 
@@ -49,6 +50,7 @@ export class EnergyPage {
   private groups: ChartGroup[] = [];
   private money: Prices = { currency: 'EUR', prices: {} };
   private generation = 0;
+  private refreshTimer: number | null = null;
 
   constructor(
     private readonly id: string,
@@ -88,6 +90,7 @@ export class EnergyPage {
 
   stop(): void {
     this.generation++;
+    if (this.refreshTimer !== null) clearTimeout(this.refreshTimer);
     for (const chart of this.charts) chart.stop();
   }
 
@@ -131,12 +134,17 @@ export class EnergyPage {
     void this.load(period);
   }
 
-  private async load(period: Period): Promise<void> {
+  /** `refresh`: the same period again, quietly (no "Loading…" announced), as its open end grows. */
+  private async load(period: Period, refresh = false): Promise<void> {
     const generation = ++this.generation;
     const started = performance.now();
-    this.element.dataset.state = 'loading';
+    if (this.refreshTimer !== null) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
+    if (!refresh) {
+      this.element.dataset.state = 'loading';
+      this.status.textContent = 'Loading…';
+    }
     this.element.dataset.period = periodKey(period);
-    this.status.textContent = 'Loading…';
     if (this.groups.length === 0) {
       this.status.textContent = 'This device reports no meter totals (counter metrics), so there is no energy to show.';
       this.element.dataset.state = 'loaded';
@@ -160,10 +168,24 @@ export class EnergyPage {
       : `No meter readings in this period (times in ${timeZone()}).`;
     this.element.dataset.state = 'loaded';
     this.element.dataset.loadMs = String(Math.round(performance.now() - started));
+    const now = Date.now();
+    if (windows.bounds[0] <= now && now < windows.bounds[windows.bounds.length - 1]) this.refreshLater(period);
+  }
+
+  /**
+   * A period that holds now keeps growing: it is read again a minute on, unless the reader is
+   * inside the tables then (redrawing them would take the focus away; the next minute will do).
+   */
+  private refreshLater(period: Period): void {
+    this.refreshTimer = window.setTimeout(() => {
+      if (this.body.contains(document.activeElement)) this.refreshLater(period);
+      else void this.load(period, true);
+    }, REFRESH_MS);
   }
 
   private render(period: Period, bounds: number[], series: Series[], values: Array<Array<number | null>>): void {
     for (const chart of this.charts.splice(0)) chart.stop();
+    const open = new Set([...this.body.querySelectorAll<HTMLElement>('.energy-group:has(details[open])')].map((g) => g.dataset.group));
     const labels = barLabels(period, bounds);
     const money: Money = { currency: this.money.currency, prices: this.money.prices };
     const tables = new EnergyTables(money, amountFormat, UNIT_NAMES[period.unit].bar);
@@ -180,6 +202,7 @@ export class EnergyPage {
         chart.element,
         tables.values(group, labels.long, bounds, valuesOf),
       );
+      if (open.has(group.id)) section.querySelector('details')!.open = true;
       return { section, chart, group };
     });
     replaceChildren(this.body, tables.totals(periodTitle(period), series, valuesOf), ...sections.map((s) => s.section));
