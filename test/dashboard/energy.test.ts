@@ -21,7 +21,9 @@ const PRICES: Record<Counter, number> = {
 };
 const CONTEXT = { viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'Europe/Amsterdam' } as const;
 const amount = new Intl.NumberFormat('en-US', { minimumFractionDigits: 3, maximumFractionDigits: 3 });
-const euros = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'EUR' });
+const euroFormat = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'EUR' });
+/** Less than half a cent is no money: a tiny credit reads €0.00, not -€0.00. */
+const euros = { format: (v: number) => euroFormat.format(Math.abs(v) < 0.005 ? 0 : v) };
 
 describe('energy view in chromium (Europe/Amsterdam) over a year of DSMR telegrams', () => {
   let meter: MeterHub;

@@ -29,10 +29,16 @@ export class EnergyTables {
     return (series.returned ? -1 : 1) * amount * price;
   }
 
+  /** Money in the currency's own decimals; a credit that rounds to nothing reads 0.00, not -0.00. */
+  formatMoney(value: number): string {
+    const unit = 10 ** (this.currencyFormat.resolvedOptions().maximumFractionDigits ?? 2);
+    return this.currencyFormat.format(Math.abs(value) * unit < 0.5 ? 0 : value);
+  }
+
   describe(series: Series, amount: number): string {
     const text = `${this.amountFormat.format(amount)} ${unitText(series.unit)}`;
     const cost = this.cost(series, amount);
-    return cost === null ? text : `${text} (${this.currencyFormat.format(cost)})`;
+    return cost === null ? text : `${text} (${this.formatMoney(cost)})`;
   }
 
   totals(period: string, series: Series[], valuesOf: (s: Series) => Array<number | null>): HTMLElement {
@@ -51,7 +57,7 @@ export class EnergyTables {
         { 'data-metric': s.metric },
         h('th', { scope: 'row' }, h('span', { class: `energy-swatch energy-c${s.colour}`, 'aria-hidden': 'true' }), s.label),
         amountCell(total, s.unit, this.amountFormat),
-        this.priced ? moneyCell(cost, this.currencyFormat) : null,
+        this.priced ? moneyCell(cost, (v) => this.formatMoney(v)) : null,
       );
     });
     const foot = this.priced
@@ -62,7 +68,7 @@ export class EnergyTables {
             'tr',
             { 'data-metric': 'net' },
             h('th', { scope: 'row', colspan: 2 }, 'Net cost'),
-            moneyCell(anyCost ? net : null, this.currencyFormat),
+            moneyCell(anyCost ? net : null, (v) => this.formatMoney(v)),
           ),
         )
       : null;
@@ -130,6 +136,6 @@ function amountCell(value: number | null, unit: string, format: Intl.NumberForma
   return h('td', { class: 'amount', 'data-value': value ?? '', ...(metric && { 'data-metric': metric }) }, text);
 }
 
-function moneyCell(value: number | null, format: Intl.NumberFormat): HTMLElement {
-  return h('td', { class: 'cost', 'data-value': value ?? '' }, value === null ? '–' : format.format(value));
+function moneyCell(value: number | null, format: (value: number) => string): HTMLElement {
+  return h('td', { class: 'cost', 'data-value': value ?? '' }, value === null ? '–' : format(value));
 }
