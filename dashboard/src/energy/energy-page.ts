@@ -42,8 +42,15 @@ export class EnergyPage {
   private readonly heading = h('h3', { id: 'energy-period', class: 'energy-period' });
   private readonly goto = h('input', { id: 'energy-goto', type: 'date', required: true });
   private readonly gotoLabel = h('label', { for: 'energy-goto' }, 'Go to day');
-  private readonly previous = h('button', { type: 'button', class: 'energy-step' }, '‹ Previous');
-  private readonly next = h('button', { type: 'button', class: 'energy-step' }, 'Next ›');
+  private readonly previousText = h('span', {}, 'Previous day');
+  private readonly nextText = h('span', {}, 'Next day');
+  private readonly previous = h(
+    'button',
+    { type: 'button', class: 'energy-step' },
+    h('span', { 'aria-hidden': 'true' }, '‹ '),
+    this.previousText,
+  );
+  private readonly next = h('button', { type: 'button', class: 'energy-step' }, this.nextText, h('span', { 'aria-hidden': 'true' }, ' ›'));
   private readonly radios = new Map<PeriodUnit, HTMLInputElement>();
   private readonly charts: BarChart[] = [];
   private period: Period;
@@ -123,10 +130,16 @@ export class EnergyPage {
     this.period = period;
     const names = UNIT_NAMES[period.unit];
     this.radios.get(period.unit)!.checked = true;
-    this.previous.setAttribute('aria-label', `Previous ${names.label.toLowerCase()}`);
-    this.next.setAttribute('aria-label', `Next ${names.label.toLowerCase()}`);
+    this.previousText.textContent = `Previous ${names.label.toLowerCase()}`;
+    this.nextText.textContent = `Next ${names.label.toLowerCase()}`;
     this.gotoLabel.textContent = `Go to ${names.label.toLowerCase()}`;
     this.goto.type = period.unit === 'day' ? 'date' : period.unit === 'month' ? 'month' : 'number';
+    for (const [name, value] of [
+      ['min', '2000'],
+      ['max', '9999'],
+    ])
+      if (period.unit === 'year') this.goto.setAttribute(name, value);
+      else this.goto.removeAttribute(name);
     this.goto.value = periodKey(period);
     this.heading.textContent = periodTitle(period);
     // The address follows the period without a history entry per step: back leaves the page.
