@@ -1,6 +1,7 @@
 // The `telemetry-hub` command. `start` (the default) runs the hub until SIGINT or SIGTERM, then
 // shuts down in order so pending readings are flushed before the process exits.
 import { type Config, ConfigError, loadConfig, settingsTable } from './config/settings.js';
+import { energyPricesOf } from './config/energy-prices.js';
 import { Hub } from './hub.js';
 import { createLogger, type LogFormat } from './observability/logger.js';
 import { portsCommand } from './commands/ports-command.js';
@@ -52,6 +53,8 @@ async function run(args: string[]): Promise<number> {
   let config: Config;
   try {
     config = loadConfig(process.env, args);
+    // Checked here too, so a malformed price stops the start with the setting named.
+    energyPricesOf(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`configuration error: ${err.message}\n`);

@@ -18,6 +18,8 @@ import { HttpServer, route } from './http/server.js';
 import { deviceRoutes, deviceView } from './http/routes/devices.js';
 import { healthRoutes, type HealthCheck } from './http/routes/health.js';
 import { readingRoutes } from './http/routes/readings.js';
+import { energyRoutes } from './http/routes/energy.js';
+import { energyPricesOf } from './config/energy-prices.js';
 import { HubMetrics } from './observability/hub-metrics.js';
 import { createStore } from './storage/create-store.js';
 import { Retention } from './storage/retention.js';
@@ -263,6 +265,7 @@ export class Hub {
       }),
       route(deviceRoutes, { devices: this.devices, latest: this.latest, refusals: this.refusals, store }),
       route(readingRoutes, { devices: this.devices, store, maxSamples: config.queryMaxSamples }),
+      route(energyRoutes, { prices: energyPricesOf(config) }),
       route(deviceAdminRoutes, {
         lifecycle: this.lifecycle,
         view: deviceView({ latest: this.latest, refusals: this.refusals }),

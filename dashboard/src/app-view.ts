@@ -1,6 +1,7 @@
 // The signed-in dashboard: the header with the stream state, and one page by address: the device
-// list with the live charts (`#/`), one device's page (`#/devices/<id>`), or the alerts and their
-// rules (`#/alerts`, `#/alerts/rules`, with a banner over every page while one fires). One
+// list with the live charts (`#/`), one device's page (`#/devices/<id>`), a meter's energy view
+// (`#/devices/<id>/energy`), or the alerts and their rules (`#/alerts`, `#/alerts/rules`, with a
+// banner over every page while one fires). One
 // EventSource feeds them all; commands go over one WebSocket. The list stays in the document while a
 // device page is open (hidden), so its charts keep their data and catch up when shown again.
 import type { Api } from './api.js';
@@ -17,6 +18,7 @@ import { currentTheme, toggleTheme } from './theme.js';
 import type { Role } from './types.js';
 import { AddDevice } from './admin/add-device.js';
 import { AlertsArea } from './alerts/alerts-area.js';
+import { EnergyPage } from './energy/energy-page.js';
 
 /** How long the first load waits for the stream before reading REST anyway. */
 const STREAM_WAIT_MS = 5_000;
@@ -88,6 +90,12 @@ export async function showDashboard(app: HTMLElement, deps: AppDeps): Promise<()
       pageHost.append(page.element);
       page.start();
       document.title = `${route.page === 'alerts' ? 'Alerts' : 'Alert rules'} · telemetry-hub`;
+    } else if (route.page === 'energy') {
+      lastDevice = route.id;
+      page = new EnergyPage(route.id, route.period, api);
+      pageHost.append(page.element);
+      page.start();
+      document.title = `Energy · ${route.id} · telemetry-hub`;
     } else {
       document.title = 'telemetry-hub';
       const link = lastDevice && list.element.querySelector<HTMLElement>(`tr[data-device-id="${CSS.escape(lastDevice)}"] a`);

@@ -13,7 +13,8 @@ import { HistoryPanel } from './history-panel.js';
 import { MetricTable } from './metric-table.js';
 import { lastSeenText, presenceBadge, presenceHistoryList, showPresence, streamNotice } from './presence-view.js';
 import { RefusalLog } from './refusal-log.js';
-import { LIST_HREF } from './router.js';
+import { energyHref, LIST_HREF } from './router.js';
+import { counterMetrics } from './energy/meters.js';
 import type { Device, Role } from './types.js';
 
 export interface PageDeps {
@@ -109,6 +110,10 @@ export class DevicePage {
       this.body,
       h('div', { class: 'detail-head' }, title, actions?.element),
       notice,
+      // Meters (devices with counters) have an energy view: use per hour, day and month.
+      counterMetrics(device).length > 0
+        ? h('p', { class: 'energy-link' }, h('a', { href: energyHref(device.id) }, 'Energy use per hour, day and month'))
+        : null,
       h(
         'dl',
         { class: 'facts' },

@@ -403,6 +403,21 @@ export const SETTINGS = {
     max: 600_000,
     doc: 'Wait before the first retry of a failed alert webhook; it doubles for each of the further attempts (four in all).',
   },
+  // Energy view: optional prices that turn meter totals into cost.
+  energyPrices: {
+    env: 'HUB_ENERGY_PRICES',
+    flag: '--energy-prices',
+    kind: 'string',
+    default: '',
+    doc: "Prices per unit of counter metrics for the dashboard's energy view, as `metric=price` pairs separated by commas, e.g. `energy_delivered_tariff1=0.25,energy_delivered_tariff2=0.22,energy_returned_tariff1=0.07,energy_returned_tariff2=0.07,gas=1.35` (per kWh and m³). Returned energy is credited. Unset: the view shows amounts only.",
+  },
+  energyCurrency: {
+    env: 'HUB_ENERGY_CURRENCY',
+    flag: '--energy-currency',
+    kind: 'string',
+    default: 'EUR',
+    doc: 'ISO 4217 code of the currency of HUB_ENERGY_PRICES (EUR, GBP, USD, ...).',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -1,12 +1,12 @@
 // An axe-core audit of the dashboard's main states in a real browser (Debian's chromium): the
-// device list, a device page, the phone layout, the dialogs, and the alerts pages (the banner, a
-// firing alert with its history, the rules and the rule form with a refusal), each with zero
-// violations.
+// device list, a device page, a meter's energy view, the phone layout, the dialogs, and the alerts
+// pages (the banner, a firing alert with its history, the rules and the rule form with a refusal),
+// each with zero violations.
 // axe-core's own source is injected into the page; nothing is fetched.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startHub, type TestHub } from '../helpers/hub.ts';
+import { startHub, waitFor, type TestHub } from '../helpers/hub.ts';
 import { teardown } from '../helpers/teardown.ts';
 import { artifactPath, audit, buildDashboard, launchChromium } from './browser.ts';
 
@@ -47,6 +47,44 @@ describe('accessibility (axe-core)', () => {
     await page.getByRole('dialog').waitFor();
     assert.deepEqual(await audit(page), []);
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it("finds nothing on a meter's energy view with its bars, totals and table of values, in both themes and on a phone", async (t) => {
+    await hub.hub.devices.register({
+      id: 'axe-meter',
+      name: 'Meter',
+      transport: 'mqtt',
+      metrics: [
+        { name: 'energy_delivered_tariff1', unit: 'kWh', kind: 'counter' },
+        { name: 'energy_returned_tariff1', unit: 'kWh', kind: 'counter' },
+        { name: 'gas', unit: 'm3', kind: 'counter' },
+      ],
+      actuators: [],
+    });
+    // Midday of a past day: on that day in any time zone the browser may have.
+    const start = Date.UTC(2025, 5, 15, 10);
+    const readings = [0, 1, 2, 3].flatMap((i) => [
+      { metric: 'energy_delivered_tariff1', ts: start + i * 3_600_000, value: 100 + i * 0.4 },
+      { metric: 'energy_returned_tariff1', ts: start + i * 3_600_000, value: 20 + i * 0.1 },
+      { metric: 'gas', ts: start + i * 3_600_000, value: 50 + i * 0.2 },
+    ]);
+    const outcome = hub.hub.ingest.submit({ deviceId: 'axe-meter', readings, source: 'test-backfill' });
+    await outcome.durable;
+    await page.goto(`${hub.url}/#/devices/axe-meter/energy/2025-06-15`);
+    const view = page.locator('section.energy[data-state="loaded"]');
+    await view.waitFor();
+    await waitFor('bars', async () => (await view.locator('svg rect').count()) > 0);
+    for (const summary of await view.locator('details summary').all()) await summary.click();
+    assert.deepEqual(await audit(page), []);
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    assert.deepEqual(await audit(page), []);
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    teardown(t, () => phone.close());
+    const p = await phone.newPage();
+    await p.goto(`${hub.url}/#/devices/axe-meter/energy/2025-06-15`);
+    await p.locator('section.energy[data-state="loaded"]').waitFor();
+    assert.deepEqual(await audit(p), []);
   });
 
   it('finds nothing in the admin dialogs: add a device, its key, rename and remove', async () => {
