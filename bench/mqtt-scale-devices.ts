@@ -146,3 +146,5 @@ process.on('message', async (command: { cmd: string; [k: string]: any }) => {
     process.send!({ closed: true }, () => process.exit(0));
   }
 });
+// A benchmark that ends or dies takes its generators with it.
+process.on('disconnect', () => process.exit(0));
