@@ -33,10 +33,10 @@ const GENERATORS = 4;
 const INTERVAL_MS = 10_000;
 /** Measured rounds, after the warm-up round. */
 const ROUNDS = Number(process.env.BENCH_MQTT_ROUNDS ?? 2);
-const KEYED = Number(process.env.BENCH_MQTT_KEYED ?? 200);
+const KEYED = Number(process.env.BENCH_MQTT_KEYED ?? 50);
 const WINDOW = 100;
 /** No connection is begun after this many seconds: the count reached is reported (BENCH_MQTT_CONNECT_S). */
-const CONNECT_BUDGET_S = Number(process.env.BENCH_MQTT_CONNECT_S ?? 75);
+const CONNECT_BUDGET_S = Number(process.env.BENCH_MQTT_CONNECT_S ?? 60);
 const { count: DEVICES, asked, limitedBy } = connectionCount('BENCH_MQTT_DEVICES', 50_000);
 
 interface Connected {
