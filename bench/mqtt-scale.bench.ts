@@ -63,11 +63,11 @@ interface Server {
 }
 
 /**
- * Connects `devices` devices to `server` (as many as the connect budget allows), has each publish
+ * Connects `devices` devices to `server` (as many as connect within `budgetS` seconds), has each publish
  * once (the warm-up: a new device's first reading registers its metric) and waits for every ack,
  * then runs the measured rounds, and returns the figures.
  */
-async function load(server: Server, devices: number): Promise<Record<string, unknown>> {
+async function load(server: Server, devices: number, budgetS: number): Promise<Record<string, unknown>> {
   await sleep(1_000);
   const rssBefore = rssKb(server.pid);
   const heapBefore = await server.heap?.();
@@ -86,7 +86,7 @@ async function load(server: Server, devices: number): Promise<Record<string, unk
   );
   generators.start();
   try {
-    const connected = await generators.ask<Connected>({ cmd: 'connect', window: WINDOW, deadline: Date.now() + CONNECT_BUDGET_S * 1000 });
+    const connected = await generators.ask<Connected>({ cmd: 'connect', window: WINDOW, deadline: Date.now() + budgetS * 1000 });
     const open = connected.reduce((n, c) => n + c.connected, 0);
     await sleep(2_000);
     const rssConnected = rssKb(server.pid);
@@ -115,7 +115,7 @@ async function load(server: Server, devices: number): Promise<Record<string, unk
     return {
       devices,
       connected: open,
-      ...(open < devices && { connectStoppedBy: `${CONNECT_BUDGET_S} s budget (BENCH_MQTT_CONNECT_S)` }),
+      ...(open < devices && { connectStoppedBy: `${budgetS} s budget (BENCH_MQTT_CONNECT_S)` }),
       connectErrors: Object.assign({}, ...connected.map((c) => c.errors)),
       connectSeconds: round1(Math.max(...connected.map((c) => c.seconds))),
       connectsPerSecond: Math.round(open / Math.max(...connected.map((c) => c.seconds))),
@@ -153,7 +153,11 @@ async function benchHub(): Promise<Record<string, unknown>> {
   const hub = await startHubProcess({ dataDir: dir, args: ['--mqtt-allow-anonymous', 'true'], env: memoryProbeEnv(memoryFile) });
   try {
     const port = Number(new URL(hub.mqttUrl).port);
-    return await load({ pid: hub.child.pid!, host: '127.0.0.1', port, heap: () => probeMemory(hub.child.pid!, memoryFile) }, DEVICES);
+    return await load(
+      { pid: hub.child.pid!, host: '127.0.0.1', port, heap: () => probeMemory(hub.child.pid!, memoryFile) },
+      DEVICES,
+      CONNECT_BUDGET_S,
+    );
   } finally {
     // The figures are in; a graceful stop would first write every device's disconnect.
     await hub.stop('SIGKILL');
@@ -166,7 +170,8 @@ async function benchMosquitto(devices: number): Promise<Record<string, unknown>>
   const broker = await startMosquitto({ raiseFileLimit: true });
   try {
     const port = Number(new URL(broker.url).port);
-    return await load({ pid: broker.pid, host: '127.0.0.1', port }, devices);
+    // The reference is to hold what the hub held: a slow moment of the machine must not stop it short.
+    return await load({ pid: broker.pid, host: '127.0.0.1', port }, devices, 3 * CONNECT_BUDGET_S);
   } finally {
     await broker.stop();
   }
