@@ -7,8 +7,9 @@
 //     read inside the hub process (bench/memory-probe.mjs);
 //   - the first reading of every device: one round, each device once, until every PUBACK is in
 //     (for the hub a new device's first reading registers its metric: a device record write);
-//   - ack latency: publish → PUBACK, p50 and p99 over every publish of the rounds after. The hub sends the PUBACK of best-effort readings
-//     only once they are durable in SQLite (synchronous=FULL); mosquitto at arrival.
+//   - ack latency: publish → PUBACK, p50 and p99 over every publish of the rounds after. The hub
+//     sends the PUBACK of best-effort readings only once they are durable in SQLite
+//     (synchronous=FULL); mosquitto at arrival.
 // Devices connect anonymously (HUB_MQTT_ALLOW_ANONYMOUS): a device key costs one scrypt run per
 // device at its first login and at provisioning (about 50 ms of CPU each), which would make the
 // connect figure a measure of scrypt alone; `mqtt-scale.keyed` measures that path on a sample
@@ -17,7 +18,7 @@
 // BENCH_MQTT_DEVICES, BENCH_MQTT_ROUNDS, BENCH_MQTT_CONNECT_S, BENCH_MQTT_KEYED override the
 // defaults; the count is capped to what one server process may hold within the machine's
 // open-file limit, and to what connects within the connect budget (both reported). Mosquitto
-// gets the count the hub reached.
+// gets the count the hub reached (and three times the budget to connect them).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,9 +64,9 @@ interface Server {
 }
 
 /**
- * Connects `devices` devices to `server` (as many as connect within `budgetS` seconds), has each publish
- * once (the warm-up: a new device's first reading registers its metric) and waits for every ack,
- * then runs the measured rounds, and returns the figures.
+ * Connects `devices` devices to `server` (as many as connect within `budgetS` seconds), has
+ * each publish once (the warm-up: a new device's first reading registers its metric) and waits
+ * for every ack, then runs the measured rounds, and returns the figures.
  */
 async function load(server: Server, devices: number, budgetS: number): Promise<Record<string, unknown>> {
   await sleep(1_000);
