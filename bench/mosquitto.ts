@@ -8,15 +8,23 @@ import { freePort } from '../test/helpers/hub-process.js';
 
 export interface Mosquitto {
   url: string;
+  /** The broker's process id, for reading its memory from /proc. */
+  pid: number;
   stop(): Promise<void>;
 }
 
-export async function startMosquitto(): Promise<Mosquitto> {
+/**
+ * `raiseFileLimit` starts the broker through `ulimit -n <hard limit>` (mosquitto keeps the soft
+ * limit it is given, often 1024), for benchmarks with tens of thousands of connections.
+ */
+export async function startMosquitto(options: { raiseFileLimit?: boolean } = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-mosquitto-'));
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type information\n`);
-  const broker = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const broker = options.raiseFileLimit
+    ? spawn('sh', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec mosquitto -c "$0"', conf], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     await waitForOutput(broker, /running|Opening ipv4 listen socket/);
   } catch (err) {
@@ -26,6 +34,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
   broker.stderr!.resume();
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    pid: broker.pid!,
     async stop() {
       await stopChild(broker);
       rmSync(dir, { recursive: true, force: true });
