@@ -1,12 +1,18 @@
-// Appends samples to hour buckets. It keeps, for the hours being written, the timestamps already
-// stored, the open (last) segment and the hour's summary, so a flush costs one segment write and
-// one `hours` row write per touched series instead of a read-modify-write of the whole hour. The
-// cache is only updated after the transaction commits, so a failed flush leaves it matching the
-// database.
+// Writes samples into hour buckets in two steps. A write only appends: each touched hour's new
+// samples go out as one packed row at the end of the `appended` table (a rowid table without
+// indexes), so a commit dirties a few pages whatever the number of series, and no segment or
+// summary is read back or rewritten per write. Compaction then moves everything appended into the
+// hours' segments and summaries in one transaction, each open segment and `hours` row written
+// once for all the samples gathered since the last compaction, and empties `appended`.
+//
+// Nothing is stored twice: the writer knows, for the hours being written, every timestamp held
+// in their segments or in `appended`, and keeps a mirror of `appended` (this connection is its
+// only writer; start() compacts what a previous life left there). Both are only updated after the
+// transaction commits, so a failed write or compaction leaves them matching the database.
 import type { Database, Statement } from 'better-sqlite3';
 import { SEGMENT_CAP, addToSummary, mergeSummaries, packSamples, summarize, unpackSamples, type Sample, type Summary } from '../buckets.js';
 
-/** The open (last) segment as stored: its packed samples and figures, extended on each write. */
+/** The open (last) segment as stored: its packed samples and figures, extended on each compaction. */
 interface OpenSegment {
   seg: number;
   count: number;
@@ -15,9 +21,11 @@ interface OpenSegment {
 }
 
 interface HourState {
-  open: OpenSegment;
+  /** Every timestamp of the hour held in its segments or in `appended`. */
   seen: Set<number>;
-  /** The whole hour's figures over all its segments; null while the hour is empty. */
+  /** Read from the database when a compaction first needs it. */
+  open: OpenSegment | null;
+  /** The compacted samples' figures (the `hours` row); null while none are compacted. */
   summary: Summary | null;
 }
 
@@ -28,18 +36,35 @@ export interface BucketGroup {
   samples: Sample[];
 }
 
+/** An hour's samples in `appended`, not yet in its segments. */
+interface Appended extends BucketGroup {
+  key: string;
+}
+
 export class BucketWriter {
   private readonly cache = new Map<string, HourState>();
+  private readonly appended = new Map<string, Appended>();
+  private appendedSamples = 0;
+  private readonly insertAppended: Statement;
+  private readonly selectAppended: Statement;
+  private readonly clearAppended: Statement;
   private readonly selectHour: Statement;
+  private readonly selectOpen: Statement;
   private readonly upsertSegment: Statement;
   private readonly selectHourSummary: Statement;
   private readonly upsertHourSummary: Statement;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly maxCachedHours = 1024,
   ) {
-    this.selectHour = db.prepare('SELECT seg, samples FROM buckets WHERE device = ? AND metric = ? AND start = ? ORDER BY seg');
+    this.insertAppended = db.prepare('INSERT INTO appended (device, metric, start, samples) VALUES (?, ?, ?, ?)');
+    this.selectAppended = db.prepare('SELECT device, metric, start, samples FROM appended ORDER BY id');
+    this.clearAppended = db.prepare('DELETE FROM appended');
+    this.selectHour = db.prepare('SELECT samples FROM buckets WHERE device = ? AND metric = ? AND start = ?').pluck();
+    this.selectOpen = db.prepare(
+      'SELECT seg, samples FROM buckets WHERE device = ? AND metric = ? AND start = ? ORDER BY seg DESC LIMIT 1',
+    );
     this.upsertSegment = db.prepare(`
       INSERT INTO buckets (device, metric, start, seg, count, sum, min, max, first_t, first_v, last_t, last_v, samples)
       VALUES (@device, @metric, @start, @seg, @count, @sum, @min, @max, @firstT, @firstV, @lastT, @lastV, @samples)
@@ -60,48 +85,103 @@ export class BucketWriter {
         rise = excluded.rise`);
   }
 
+  /** Samples written but not yet compacted. */
+  get pendingSamples(): number {
+    return this.appendedSamples;
+  }
+
   /**
-   * Must run inside a transaction. Returns the cache updates to apply with commit() once the
-   * transaction has committed.
+   * Must run inside a transaction. Appends the samples not stored yet; returns the updates of the
+   * writer's memory to apply with commit() once the transaction has committed.
    */
   write(groups: Iterable<BucketGroup>): { inserted: number; duplicates: number; commit: () => void } {
     let inserted = 0;
     let duplicates = 0;
-    const updates: Array<{ key: string; state: HourState; added: Sample[] }> = [];
+    const updates: Array<{ key: string; state: HourState; group: BucketGroup; fresh: Sample[] }> = [];
     for (const g of groups) {
       const key = `${g.deviceId}\u0000${g.metric}\u0000${g.start}`;
-      const state = this.cache.get(key) ?? this.load(g);
+      const state = this.cache.get(key) ?? this.load(key, g);
       const fresh = g.samples.filter((s) => !state.seen.has(s.t));
       duplicates += g.samples.length - fresh.length;
-      if (fresh.length === 0) {
-        updates.push({ key, state, added: [] });
-        continue;
+      if (fresh.length > 0) {
+        // Packed, a value that is not a number would be stored as one; the transaction fails instead.
+        for (const s of fresh) if (typeof s.v !== 'number') throw new TypeError(`value of ${g.metric} at ${s.t} is not a number`);
+        inserted += fresh.length;
+        this.insertAppended.run(g.deviceId, g.metric, g.start, packSamples(g.start, fresh));
       }
-      inserted += fresh.length;
-      updates.push({ key, state: this.append(g, state, fresh), added: fresh });
+      updates.push({ key, state, group: g, fresh });
     }
     const commit = () => {
       for (const u of updates) {
         // The hour's set of stored times grows only now, in place: copying it on every write
         // would cost as much as the hour already holds.
-        for (const sample of u.added) u.state.seen.add(sample.t);
+        for (const sample of u.fresh) u.state.seen.add(sample.t);
+        if (u.fresh.length > 0) this.noteAppended(u.key, u.group, u.fresh);
         this.remember(u.key, u.state);
       }
     };
     return { inserted, duplicates, commit };
   }
 
+  /**
+   * Moves everything in `appended` into segments and hour summaries, in one transaction of its
+   * own. At start it first reads back what a previous life appended: rows the last compaction did
+   * not reach (a crash between a write and the compaction), checked once more against the segments.
+   */
+  compact(): void {
+    const updates: Array<{ key: string; state: HourState }> = [];
+    const run = this.db.transaction(() => {
+      for (const a of [...this.appended.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))) {
+        const state = this.cache.get(a.key) ?? this.load(a.key, a);
+        const samples = a.samples.sort((x, y) => x.t - y.t);
+        updates.push({ key: a.key, state: this.merge(a, state, samples) });
+      }
+      this.clearAppended.run();
+    });
+    run();
+    this.appended.clear();
+    this.appendedSamples = 0;
+    for (const u of updates) this.remember(u.key, u.state);
+  }
+
+  /** Fills the mirror from the table; returns how many rows it holds. */
+  recover(): number {
+    const rows = this.selectAppended.all() as Array<{ device: string; metric: string; start: number; samples: Buffer }>;
+    for (const row of rows) {
+      const group = { deviceId: row.device, metric: row.metric, start: row.start, samples: [] };
+      const key = `${row.device}\u0000${row.metric}\u0000${row.start}`;
+      // What the segments and the rows read so far hold: a row never repeats them, but a sample
+      // stored twice would be counted twice, so this is checked rather than assumed.
+      const { seen } = this.load(key, group);
+      this.noteAppended(
+        key,
+        group,
+        unpackSamples(row.start, row.samples).filter((s) => !seen.has(s.t)),
+      );
+    }
+    return rows.length;
+  }
+
+  /** Forgets what it knows of stored hours; only when nothing is pending (after compact()). */
   forget(): void {
+    if (this.appended.size > 0) throw new Error('cannot forget stored hours while samples wait for compaction');
     this.cache.clear();
   }
 
+  private noteAppended(key: string, g: BucketGroup, fresh: Sample[]): void {
+    const a = this.appended.get(key);
+    if (a) for (const s of fresh) a.samples.push(s);
+    else this.appended.set(key, { key, deviceId: g.deviceId, metric: g.metric, start: g.start, samples: fresh.slice() });
+    this.appendedSamples += fresh.length;
+  }
+
   /**
-   * Writes `fresh` after the hour's open segment; the state returned still lacks their times in
-   * `seen`. The open segment's bytes and figures are extended, not rebuilt from its samples.
+   * Writes `samples` (in time order) after the hour's open segment, opening further segments as
+   * it fills; the open segment's bytes and figures are extended, not rebuilt from its samples.
    */
-  private append(g: BucketGroup, state: HourState, fresh: Sample[]): HourState {
-    let open = state.open;
-    let remaining = fresh;
+  private merge(g: BucketGroup, state: HourState, samples: Sample[]): HourState {
+    let open = state.open ?? this.loadOpen(g);
+    let remaining = samples;
     while (remaining.length > 0) {
       if (open.count >= SEGMENT_CAP) open = { seg: open.seg + 1, count: 0, packed: Buffer.alloc(0), summary: null };
       const chunk = remaining.slice(0, SEGMENT_CAP - open.count);
@@ -116,25 +196,27 @@ export class BucketWriter {
         samples: open.packed,
       });
     }
-    const summary = state.summary ? mergeSummaries(state.summary, summarize(fresh)) : summarize(fresh);
+    const summary = state.summary ? mergeSummaries(state.summary, summarize(samples)) : summarize(samples);
     this.upsertHourSummary.run({ device: g.deviceId, metric: g.metric, start: g.start, ...summary, rise: summary.rise ?? null });
-    return { open, seen: state.seen, summary };
+    return { seen: state.seen, open, summary };
   }
 
-  private load(g: BucketGroup): HourState {
-    const rows = this.selectHour.all(g.deviceId, g.metric, g.start) as Array<{ seg: number; samples: Buffer }>;
+  /** What the hour holds: its segments' timestamps and compacted summary, plus its samples in `appended`. */
+  private load(key: string, g: BucketGroup): HourState {
     const seen = new Set<number>();
-    let last: Sample[] = [];
-    for (const row of rows) {
-      last = unpackSamples(g.start, row.samples);
-      for (const s of last) seen.add(s.t);
+    for (const packed of this.selectHour.all(g.deviceId, g.metric, g.start) as Buffer[]) {
+      for (const s of unpackSamples(g.start, packed)) seen.add(s.t);
     }
-    const lastRow = rows.at(-1);
-    const open: OpenSegment = lastRow
-      ? { seg: lastRow.seg, count: last.length, packed: lastRow.samples, summary: summarize(last) }
-      : { seg: 0, count: 0, packed: Buffer.alloc(0), summary: null };
+    for (const s of this.appended.get(key)?.samples ?? []) seen.add(s.t);
     const summary = (this.selectHourSummary.get(g.deviceId, g.metric, g.start) as Summary | undefined) ?? null;
-    return { open, seen, summary };
+    return { seen, open: null, summary };
+  }
+
+  private loadOpen(g: BucketGroup): OpenSegment {
+    const row = this.selectOpen.get(g.deviceId, g.metric, g.start) as { seg: number; samples: Buffer } | undefined;
+    if (!row) return { seg: 0, count: 0, packed: Buffer.alloc(0), summary: null };
+    const samples = unpackSamples(g.start, row.samples);
+    return { seg: row.seg, count: samples.length, packed: row.samples, summary: summarize(samples) };
   }
 
   private remember(key: string, state: HourState): void {

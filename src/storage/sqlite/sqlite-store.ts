@@ -4,6 +4,10 @@
 // Durability: ingest acks a device once writeBatch resolves, so a commit must survive a power cut
 // or an OS crash, not only a process crash. WAL with synchronous=FULL syncs the log on every
 // commit; NORMAL would sync only at checkpoints and could lose acked batches.
+//
+// Writes append (bucket-writer.ts); compaction moves the appended samples into segments and hour
+// summaries: soon after a write once COMPACT_AT samples wait, before any read of readings (so
+// queries only ever see segments and summaries), at start (what a crash left) and at stop.
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
@@ -34,6 +38,9 @@ import { SqliteQueries } from './queries.js';
 import { migrate } from './migrate.js';
 import { SCHEMA } from './schema.js';
 
+/** Samples appended before a compaction is due: larger spreads a segment's rewrite over more writes. */
+export const COMPACT_AT = 50_000;
+
 export interface SqliteStoreOptions {
   /**
    * FULL (the default) is what the hub runs with. NORMAL exists so the store benchmark can
@@ -48,6 +55,7 @@ export class SqliteStore implements Store {
   private db: Database | null = null;
   private writer!: BucketWriter;
   private queries!: SqliteQueries;
+  private compaction: NodeJS.Immediate | null = null;
 
   /** `dataDir` null keeps everything in memory (tests of pure logic only). */
   constructor(
@@ -75,9 +83,18 @@ export class SqliteStore implements Store {
     this.db = db;
     this.writer = new BucketWriter(db);
     this.queries = new SqliteQueries(db);
+    // What a previous life appended and did not compact (it crashed, or its disk failed at stop).
+    if (this.writer.recover() > 0) this.writer.compact();
   }
 
   async stop(): Promise<void> {
+    if (this.compaction) clearImmediate(this.compaction);
+    this.compaction = null;
+    try {
+      if (this.db) this.settle();
+    } catch {
+      // What stays appended is compacted at the next start.
+    }
     this.statements.clear();
     this.db?.close();
     this.db = null;
@@ -114,21 +131,34 @@ export class SqliteStore implements Store {
     });
     const { inserted, commit } = run();
     commit();
+    if (this.writer.pendingSamples >= COMPACT_AT && !this.compaction) {
+      // After this write's acks (they go out in promise callbacks, before an immediate runs).
+      this.compaction = setImmediate(() => {
+        this.compaction = null;
+        try {
+          if (this.db) this.settle();
+        } catch {
+          // Left appended: the next write past COMPACT_AT or the next read compacts again, and a
+          // read reports the failure.
+        }
+      });
+    }
     return { inserted, duplicates: batch.readings.length - inserted };
   }
 
   async queryRaw(query: RawQuery): Promise<RawPage> {
-    this.open_();
+    this.settle();
     return this.queries.raw(query);
   }
 
   async queryAggregate(query: AggregateQuery): Promise<AggregatePoint[]> {
-    this.open_();
+    this.settle();
     return this.queries.aggregate(query);
   }
 
   async dropBucketsBefore(cutoff: number): Promise<number> {
     // Compared on `start` alone so the deletes walk the by-start indexes.
+    this.settle();
     const lastStart = cutoff - HOUR_MS;
     const dropSegments = this.statement('DELETE FROM buckets WHERE start <= ?');
     const dropHours = this.statement('DELETE FROM hours WHERE start <= ?');
@@ -173,6 +203,7 @@ export class SqliteStore implements Store {
   }
 
   async removeDevice(deviceId: string, options: { purge: boolean }): Promise<DeviceRemoved> {
+    if (options.purge) this.settle();
     const dropDevice = this.statement('DELETE FROM devices WHERE id = ?');
     const dropSegments = this.statement('DELETE FROM buckets WHERE device = ?');
     const dropHours = this.statement('DELETE FROM hours WHERE device = ?');
@@ -195,6 +226,7 @@ export class SqliteStore implements Store {
   }
 
   async latestReadings(): Promise<Reading[]> {
+    this.settle();
     // The newest hour of each series holds its newest reading as last_t/last_v; SQLite takes the
     // bare columns from the row that has MAX(start).
     const rows = this.statement(
@@ -286,6 +318,12 @@ export class SqliteStore implements Store {
     let st = this.statements.get(sql);
     if (!st) this.statements.set(sql, (st = this.open_().prepare(sql)));
     return st;
+  }
+
+  /** Compacts what is appended, so segments and hour summaries hold every stored sample. */
+  private settle(): void {
+    this.open_();
+    if (this.writer.pendingSamples > 0) this.writer.compact();
   }
 
   private open_(): Database {
