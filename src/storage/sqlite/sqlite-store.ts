@@ -47,6 +47,8 @@ export interface SqliteStoreOptions {
    * measure what the sync per commit costs in the same run; it is not a setting of the hub.
    */
   synchronous?: 'FULL' | 'NORMAL';
+  /** Appended samples before a compaction is due (COMPACT_AT); tests lower it to compact often. */
+  compactAt?: number;
 }
 
 export class SqliteStore implements Store {
@@ -131,7 +133,7 @@ export class SqliteStore implements Store {
     });
     const { inserted, commit } = run();
     commit();
-    if (this.writer.pendingSamples >= COMPACT_AT && !this.compaction) {
+    if (this.writer.pendingSamples >= (this.options.compactAt ?? COMPACT_AT) && !this.compaction) {
       // After this write's acks (they go out in promise callbacks, before an immediate runs).
       this.compaction = setImmediate(() => {
         this.compaction = null;
