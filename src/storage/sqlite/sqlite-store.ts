@@ -19,7 +19,7 @@ import {
   type PresenceChange,
   type Reading,
 } from '../../core/model.js';
-import { HOUR_MS, groupByBucket } from '../buckets.js';
+import { HOUR_MS } from '../buckets.js';
 import type {
   AggregatePoint,
   AggregateQuery,
@@ -33,7 +33,7 @@ import type {
   WriteBatch,
   WriteResult,
 } from '../../core/store.js';
-import { BucketWriter } from './bucket-writer.js';
+import { BucketWriter, type WriteOutcome } from './bucket-writer.js';
 import { SqliteQueries } from './queries.js';
 import { migrate } from './migrate.js';
 import { SCHEMA } from './schema.js';
@@ -125,13 +125,19 @@ export class SqliteStore implements Store {
     const db = this.open_();
     const setHead = this.statement('UPDATE devices SET stream_h = ? WHERE id = ?');
     const setSeen = this.statement('UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE id = ?');
+    let written: WriteOutcome | null = null;
     const run = db.transaction(() => {
-      const result = this.writer.write(groupByBucket(batch.readings).values());
+      written = this.writer.write(batch.readings);
       for (const head of batch.heads) setHead.run(head.h, head.deviceId);
       for (const seen of batch.lastSeen) setSeen.run(seen.ts, seen.deviceId);
-      return result;
     });
-    const { inserted, commit } = run();
+    try {
+      run();
+    } catch (err) {
+      (written as WriteOutcome | null)?.abort();
+      throw err;
+    }
+    const { inserted, commit } = written!;
     commit();
     if (this.writer.pendingSamples >= (this.options.compactAt ?? COMPACT_AT) && !this.compaction) {
       // After this write's acks (they go out in promise callbacks, before an immediate runs).
