@@ -11,27 +11,8 @@
 // transaction commits, so a failed write or compaction leaves them matching the database.
 import type { Database, Statement } from 'better-sqlite3';
 import type { Reading } from '../../core/model.js';
-import {
-  SEGMENT_CAP,
-  addToSummary,
-  bucketStart,
-  mergeSummaries,
-  packSamples,
-  summarize,
-  unpackSamples,
-  type Sample,
-  type Summary,
-} from '../buckets.js';
-
-/** The open (last) segment as stored: its packed samples and figures, extended on each compaction. */
-interface OpenSegment {
-  seg: number;
-  count: number;
-  packed: Buffer;
-  summary: Summary | null;
-}
-
-const NO_SEGMENT: OpenSegment = { seg: 0, count: 0, packed: Buffer.alloc(0), summary: null };
+import { SEGMENT_CAP, bucketStart, mergeSummaries, packSamples, summarize, unpackSamples, type Sample, type Summary } from '../buckets.js';
+import { NO_SEGMENT, extend, packReadings, withoutRise, type OpenSegment } from './open-segment.js';
 
 interface HourState {
   /**
@@ -317,32 +298,4 @@ export class BucketWriter {
 /** Takes a failed write's readings out of their hours' sets again. */
 function unsee(groups: Group[]): void {
   for (const g of groups) for (const r of g.fresh) g.state.seen.delete(r.ts - g.start);
-}
-
-/** packSamples() straight from readings, without a sample object each. */
-function packReadings(start: number, readings: readonly Reading[]): Buffer {
-  const buf = Buffer.allocUnsafe(readings.length * 12);
-  for (let i = 0; i < readings.length; i++) {
-    buf.writeUInt32LE(readings[i].ts - start, i * 12);
-    buf.writeDoubleLE(readings[i].value, i * 12 + 4);
-  }
-  return buf;
-}
-
-/** The segment with `chunk` after its samples: figures summed in the same order a full summarize() would. */
-function extend(open: OpenSegment, start: number, chunk: Sample[]): OpenSegment {
-  let summary: Summary;
-  if (open.summary) {
-    summary = { ...open.summary };
-    for (const sample of chunk) addToSummary(summary, sample.t, sample.v);
-  } else {
-    summary = summarize(chunk);
-  }
-  return { seg: open.seg, count: open.count + chunk.length, packed: Buffer.concat([open.packed, packSamples(start, chunk)]), summary };
-}
-
-/** Segment rows keep no rise: only the hour's summary (`hours`) does. */
-function withoutRise(summary: Summary): Omit<Summary, 'rise'> {
-  const { rise: _rise, ...rest } = summary;
-  return rest;
 }
