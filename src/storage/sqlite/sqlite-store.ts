@@ -128,8 +128,10 @@ export class SqliteStore implements Store {
     let written: WriteOutcome | null = null;
     const run = db.transaction(() => {
       written = this.writer.write(batch.readings);
-      for (const head of batch.heads) setHead.run(head.h, head.deviceId);
-      for (const seen of batch.lastSeen) setSeen.run(seen.ts, seen.deviceId);
+      // One update per device, not per message: its last head in the batch and its latest time
+      // are what the updates in batch order would leave behind.
+      for (const [deviceId, h] of lastPerDevice(batch.heads, (x) => x.h)) setHead.run(h, deviceId);
+      for (const [deviceId, ts] of lastPerDevice(batch.lastSeen, (x) => x.ts, Math.max)) setSeen.run(ts, deviceId);
     });
     try {
       run();
@@ -338,4 +340,18 @@ export class SqliteStore implements Store {
     if (!this.db) throw new Error('store is not open');
     return this.db;
   }
+}
+
+/** Per device, the value of its last entry, or of all its entries folded with `fold`. */
+function lastPerDevice<E extends { deviceId: string }>(
+  entries: readonly E[],
+  value: (e: E) => number,
+  fold: (a: number, b: number) => number = (_a, b) => b,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of entries) {
+    const before = out.get(e.deviceId);
+    out.set(e.deviceId, before === undefined ? value(e) : fold(before, value(e)));
+  }
+  return out;
 }
