@@ -5,7 +5,7 @@
 // SQLite also picks each window's value (window-values.ts): a row costs more to hand to JavaScript
 // than to read, so a year at every=1h takes three columns per hour, not every figure of its summary.
 import type { Database, Statement } from 'better-sqlite3';
-import { HOUR_MS, bucketStart, unpackSamples } from '../buckets.js';
+import { HOUR_MS, bucketStart, forEachSample, unpackSamples } from '../buckets.js';
 import { InvalidCursorError, type AggregatePoint, type AggregateQuery, type RawPage, type RawQuery } from '../../core/store.js';
 import type { Reading } from '../../core/model.js';
 import { CounterFolder, hourAnswersIncrease, isCounterAggregation, type CounterAggregation } from '../counters.js';
@@ -140,7 +140,7 @@ export class SqliteQueries {
     ]) {
       if (from >= to) continue;
       for (const row of this.select(q, { from, to })) {
-        for (const s of unpackSamples(row.start, row.samples)) folder.addSample(row.metric, s.t, s.v);
+        forEachSample(row.start, row.samples, (t, v) => folder.addSample(row.metric, t, v));
       }
     }
     const edges = folder.points(q.agg);
@@ -170,7 +170,7 @@ export class SqliteQueries {
     for (const span of work.spans()) {
       for (const row of this.select(q, span)) {
         if (!span.needed.has(`${row.metric}@${row.start}`)) continue;
-        for (const s of unpackSamples(row.start, row.samples)) folder.addSample(row.metric, s.t, s.v);
+        forEachSample(row.start, row.samples, (t, v) => folder.addSample(row.metric, t, v));
       }
     }
   }
@@ -200,7 +200,7 @@ export class SqliteQueries {
     for (const span of work.spans()) {
       for (const row of this.select(q, span)) {
         if (!span.needed.has(`${row.metric}@${row.start}`)) continue;
-        for (const s of unpackSamples(row.start, row.samples)) folder.addSample(row.metric, s.t, s.v);
+        forEachSample(row.start, row.samples, (t, v) => folder.addSample(row.metric, t, v));
       }
     }
     for (const metric of metrics) {
