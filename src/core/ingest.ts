@@ -220,7 +220,8 @@ export class Ingest implements Stage {
   private validate(msg: IngestMessage, now: number): { readings: Reading[]; refused: IngestOutcome['refused'] } {
     const readings: Reading[] = [];
     const refused: IngestOutcome['refused'] = [];
-    const stamps = new Map<number, number>();
+    // Only messages with untimed readings need it: most carry times, and this runs per message.
+    let stamps: Map<number, number> | null = null;
     let last = this.lastStamp.get(msg.deviceId) ?? -Infinity;
     const overLimit = this.deps.devices.admitMetrics(
       msg.deviceId,
@@ -236,6 +237,7 @@ export class Ingest implements Stage {
       if (ts === undefined) {
         // The readings of one sample share a time; each further sample gets a later one.
         const group = input.group ?? 0;
+        stamps ??= new Map();
         ts = stamps.get(group);
         if (ts === undefined) stamps.set(group, (ts = last = Math.max(now, last + 1)));
       }
@@ -243,7 +245,7 @@ export class Ingest implements Stage {
       if (refusal) refused.push({ metric: String(input.metric), ...refusal });
       else readings.push({ deviceId: msg.deviceId, metric: input.metric, ts, value: input.value });
     }
-    if (stamps.size > 0) this.lastStamp.set(msg.deviceId, last);
+    if (stamps) this.lastStamp.set(msg.deviceId, last);
     for (const r of refused) {
       this.deps.metrics.refused(msg.source, r.code, 1);
       this.deps.bus.emit('refusal', {

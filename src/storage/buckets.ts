@@ -56,6 +56,13 @@ export function unpackSamples(start: number, buf: Uint8Array): Sample[] {
   return out;
 }
 
+/** Calls `each` with every packed sample, in stored order, without a sample object each. */
+export function forEachSample(start: number, buf: Uint8Array, each: (t: number, v: number) => void): void {
+  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const n = Math.floor(view.length / SAMPLE_BYTES);
+  for (let i = 0; i < n; i++) each(start + view.readUInt32LE(i * SAMPLE_BYTES), view.readDoubleLE(i * SAMPLE_BYTES + 4));
+}
+
 export function summarize(samples: readonly Sample[]): Summary {
   if (samples.length === 0) throw new Error('cannot summarize an empty segment');
   const s: Summary = {

@@ -145,6 +145,8 @@ export class WindowFolder {
   // Per metric, then by window start: no key string is built (a 13-digit number to text) per row.
   private readonly windows = new Map<string, Map<number, Window>>();
   private count = 0;
+  /** The window the last sample went to, and where it ends: samples come an hour in time order. */
+  private last: { window: Window; end: number } | null = null;
 
   constructor(
     private readonly grid: WindowGrid,
@@ -155,7 +157,13 @@ export class WindowFolder {
 
   addSample(metric: string, t: number, v: number): void {
     if (t < this.from || t >= this.to) return;
-    const w = this.window(metric, this.grid.startOf(t));
+    let w: Window;
+    const last = this.last;
+    if (last && last.window.metric === metric && t >= last.window.ts && t < last.end) w = last.window;
+    else {
+      w = this.window(metric, this.grid.startOf(t));
+      this.last = { window: w, end: w.ts + this.grid.lengthMs(w.ts) };
+    }
     if (w.summary) addToSummary(w.summary, t, v);
     else w.summary = { count: 1, sum: v, min: v, max: v, firstT: t, firstV: v, lastT: t, lastV: v };
   }

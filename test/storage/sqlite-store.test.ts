@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { HOUR_MS, SEGMENT_CAP } from '../../src/storage/buckets.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { SCHEMA_VERSION } from '../../src/storage/sqlite/schema.js';
 import { WindowFolder, fixedGrid } from '../../src/storage/windows.js';
 import { tempDir } from '../helpers/teardown.js';
 
@@ -56,7 +57,7 @@ test('a failed write leaves no trace: the duplicate check still matches the data
   const store = new SqliteStore(dir);
   await store.start();
   await store.writeBatch(batch([reading(T0, 1)]));
-  // A NULL value violates NOT NULL and aborts the whole transaction, after the first group was written.
+  // A value that is not a number aborts the whole transaction, after the first group was written.
   await assert.rejects(store.writeBatch(batch([reading(T0 + 1, 2), reading(T0 + 2, null as unknown as number, 'other')])));
   const retry = await store.writeBatch(batch([reading(T0 + 1, 2)]));
   assert.deepEqual(retry, { inserted: 1, duplicates: 0 }, 'the rolled-back sample must not count as stored');
@@ -158,7 +159,10 @@ test('a data directory of schema 1 (no hour summaries) is brought up to date at 
   assert.equal(second.value, 1_000_000);
   await upgraded.stop();
   const db = new BetterSqlite3(join(dir, 'telemetry.db'), { readonly: true });
-  assert.equal((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value, '3');
+  assert.equal(
+    (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value,
+    String(SCHEMA_VERSION),
+  );
   db.close();
 });
 

@@ -238,6 +238,8 @@ export function storeContract(name: string, makeFixture: (t: TestContext) => Pro
         { from: T0, to: T0 + 30 * HOUR_MS },
         { from: T0 + 17 * MIN + 3, to: T0 + 25 * HOUR_MS + 41 * MIN },
         { from: T0 + 2 * HOUR_MS, to: T0 + 2 * HOUR_MS + 20 * MIN },
+        // Both cut hours and the whole hours between them in one day (one window at every=24h).
+        { from: T0 + 17 * MIN, to: T0 + 9 * HOUR_MS + 5 * MIN },
       ];
       // 90 min and 3599 s: windows that are not whole hours (some hours or none fit inside one).
       for (const everyMs of [15 * MIN, HOUR_MS, 3 * HOUR_MS, 24 * HOUR_MS, 90 * MIN, 3599_000]) {

@@ -1,45 +1,88 @@
-// Appends samples to hour buckets. It keeps, for the hours being written, the timestamps already
-// stored, the open (last) segment and the hour's summary, so a flush costs one segment write and
-// one `hours` row write per touched series instead of a read-modify-write of the whole hour. The
-// cache is only updated after the transaction commits, so a failed flush leaves it matching the
-// database.
+// Writes samples into hour buckets in two steps. A write only appends: each touched hour's new
+// samples go out as one packed row at the end of the `appended` table (a rowid table without
+// indexes), so a commit dirties a few pages whatever the number of series, and no segment or
+// summary is read back or rewritten per write. Compaction then moves everything appended into the
+// hours' segments and summaries in one transaction, each open segment and `hours` row written
+// once for all the samples gathered since the last compaction, and empties `appended`.
+//
+// Nothing is stored twice: the writer knows, for the hours being written, every timestamp held
+// in their segments or in `appended`, and keeps a mirror of `appended` (this connection is its
+// only writer; start() compacts what a previous life left there). Both are only updated after the
+// transaction commits, so a failed write or compaction leaves them matching the database.
 import type { Database, Statement } from 'better-sqlite3';
-import { SEGMENT_CAP, addToSummary, mergeSummaries, packSamples, summarize, unpackSamples, type Sample, type Summary } from '../buckets.js';
-
-/** The open (last) segment as stored: its packed samples and figures, extended on each write. */
-interface OpenSegment {
-  seg: number;
-  count: number;
-  packed: Buffer;
-  summary: Summary | null;
-}
+import type { Reading } from '../../core/model.js';
+import { SEGMENT_CAP, bucketStart, mergeSummaries, packSamples, summarize, unpackSamples, type Sample, type Summary } from '../buckets.js';
+import { NO_SEGMENT, extend, packReadings, withoutRise, type OpenSegment } from './open-segment.js';
 
 interface HourState {
-  open: OpenSegment;
+  /**
+   * Every sample of the hour held in its segments or in `appended`, as its offset from the hour's
+   * start: a small integer, which a Set holds without allocating as it would a 13-digit time.
+   */
   seen: Set<number>;
-  /** The whole hour's figures over all its segments; null while the hour is empty. */
+  /** Read from the database when a compaction first needs it. */
+  open: OpenSegment | null;
+  /** The compacted samples' figures (the `hours` row); null while none are compacted. */
   summary: Summary | null;
 }
 
-export interface BucketGroup {
+interface Series {
   deviceId: string;
   metric: string;
+}
+
+/** An hour's samples in `appended`, not yet in its segments: the packed rows as written. */
+interface Appended extends Series {
+  key: string;
   start: number;
-  samples: Sample[];
+  chunks: Buffer[];
+}
+
+/** One hour's share of a write. */
+interface Group extends Series {
+  key: string;
+  start: number;
+  state: HourState;
+  fresh: Reading[];
+  packed: Buffer | null;
+}
+
+/** What a write did, to be kept (commit) once its transaction committed or undone (abort) if it did not. */
+export interface WriteOutcome {
+  inserted: number;
+  duplicates: number;
+  commit(): void;
+  abort(): void;
 }
 
 export class BucketWriter {
   private readonly cache = new Map<string, HourState>();
+  private readonly appended = new Map<string, Appended>();
+  /** Per series, the latest hour it has in `hours`: a later hour is known empty without a query. */
+  private readonly newest = new Map<string, number>();
+  private appendedSamples = 0;
+  private readonly insertAppended: Statement;
+  private readonly selectAppended: Statement;
+  private readonly clearAppended: Statement;
+  private readonly selectNewest: Statement;
   private readonly selectHour: Statement;
+  private readonly selectOpen: Statement;
   private readonly upsertSegment: Statement;
   private readonly selectHourSummary: Statement;
   private readonly upsertHourSummary: Statement;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly maxCachedHours = 1024,
   ) {
-    this.selectHour = db.prepare('SELECT seg, samples FROM buckets WHERE device = ? AND metric = ? AND start = ? ORDER BY seg');
+    this.insertAppended = db.prepare('INSERT INTO appended (device, metric, start, samples) VALUES (?, ?, ?, ?)');
+    this.selectAppended = db.prepare('SELECT device, metric, start, samples FROM appended ORDER BY id');
+    this.clearAppended = db.prepare('DELETE FROM appended');
+    this.selectNewest = db.prepare('SELECT MAX(start) FROM hours WHERE device = ? AND metric = ?').pluck();
+    this.selectHour = db.prepare('SELECT samples FROM buckets WHERE device = ? AND metric = ? AND start = ?').pluck();
+    this.selectOpen = db.prepare(
+      'SELECT seg, samples FROM buckets WHERE device = ? AND metric = ? AND start = ? ORDER BY seg DESC LIMIT 1',
+    );
     this.upsertSegment = db.prepare(`
       INSERT INTO buckets (device, metric, start, seg, count, sum, min, max, first_t, first_v, last_t, last_v, samples)
       VALUES (@device, @metric, @start, @seg, @count, @sum, @min, @max, @firstT, @firstV, @lastT, @lastV, @samples)
@@ -60,48 +103,137 @@ export class BucketWriter {
         rise = excluded.rise`);
   }
 
+  /** Samples written but not yet compacted. */
+  get pendingSamples(): number {
+    return this.appendedSamples;
+  }
+
   /**
-   * Must run inside a transaction. Returns the cache updates to apply with commit() once the
-   * transaction has committed.
+   * Must run inside a transaction. Appends the readings not stored yet (nor repeated in the batch),
+   * one packed row per hour. Their times join the hours' sets at once; abort() takes them out again
+   * if the transaction does not commit, and a write that throws has taken them out itself.
    */
-  write(groups: Iterable<BucketGroup>): { inserted: number; duplicates: number; commit: () => void } {
-    let inserted = 0;
-    let duplicates = 0;
-    const updates: Array<{ key: string; state: HourState; added: Sample[] }> = [];
-    for (const g of groups) {
-      const key = `${g.deviceId}\u0000${g.metric}\u0000${g.start}`;
-      const state = this.cache.get(key) ?? this.load(g);
-      const fresh = g.samples.filter((s) => !state.seen.has(s.t));
-      duplicates += g.samples.length - fresh.length;
-      if (fresh.length === 0) {
-        updates.push({ key, state, added: [] });
-        continue;
+  write(readings: readonly Reading[]): WriteOutcome {
+    const groups: Group[] = [];
+    try {
+      this.group(readings, groups);
+      let inserted = 0;
+      for (const g of groups) {
+        if (g.fresh.length === 0) continue;
+        g.packed = packReadings(g.start, g.fresh);
+        this.insertAppended.run(g.deviceId, g.metric, g.start, g.packed);
+        inserted += g.fresh.length;
       }
-      inserted += fresh.length;
-      updates.push({ key, state: this.append(g, state, fresh), added: fresh });
+      return {
+        inserted,
+        duplicates: readings.length - inserted,
+        commit: () => {
+          for (const g of groups) {
+            if (g.packed) this.noteAppended(g, g.packed, g.fresh.length);
+            this.remember(g.key, g.state);
+          }
+        },
+        abort: () => unsee(groups),
+      };
+    } catch (err) {
+      unsee(groups);
+      throw err;
     }
-    const commit = () => {
-      for (const u of updates) {
-        // The hour's set of stored times grows only now, in place: copying it on every write
-        // would cost as much as the hour already holds.
-        for (const sample of u.added) u.state.seen.add(sample.t);
-        this.remember(u.key, u.state);
-      }
-    };
-    return { inserted, duplicates, commit };
   }
 
-  forget(): void {
-    this.cache.clear();
+  /** Sorts readings into their hours' groups, dropping those already stored or already taken. */
+  private group(readings: readonly Reading[], groups: Group[]): void {
+    // Per device and metric, the groups of this write: two lookups of strings the readings hold,
+    // no key built per reading.
+    const byDevice = new Map<string, Map<string, Group[]>>();
+    for (const r of readings) {
+      const start = bucketStart(r.ts);
+      let byMetric = byDevice.get(r.deviceId);
+      if (!byMetric) byDevice.set(r.deviceId, (byMetric = new Map()));
+      let hours = byMetric.get(r.metric);
+      if (!hours) byMetric.set(r.metric, (hours = []));
+      let g = hours.find((h) => h.start === start);
+      if (!g) {
+        const key = `${r.deviceId}\u0000${r.metric}\u0000${start}`;
+        const series = { deviceId: r.deviceId, metric: r.metric };
+        g = { ...series, key, start, state: this.cache.get(key) ?? this.load(key, series, start), fresh: [], packed: null };
+        hours.push(g);
+        groups.push(g);
+      }
+      const offset = r.ts - start;
+      if (g.state.seen.has(offset)) continue;
+      // Packed, a value that is not a number would be stored as one; the transaction fails instead.
+      if (typeof r.value !== 'number') throw new TypeError(`value of ${r.metric} at ${r.ts} is not a number`);
+      g.state.seen.add(offset);
+      g.fresh.push(r);
+    }
   }
 
   /**
-   * Writes `fresh` after the hour's open segment; the state returned still lacks their times in
-   * `seen`. The open segment's bytes and figures are extended, not rebuilt from its samples.
+   * Moves everything in `appended` into segments and hour summaries, in one transaction of its
+   * own. At start it first reads back what a previous life appended: rows the last compaction did
+   * not reach (a crash between a write and the compaction), checked once more against the segments.
    */
-  private append(g: BucketGroup, state: HourState, fresh: Sample[]): HourState {
-    let open = state.open;
-    let remaining = fresh;
+  compact(): void {
+    const updates: Array<{ key: string; state: HourState }> = [];
+    const run = this.db.transaction(() => {
+      // In key order: each series' hours sit together in the tables' primary keys.
+      for (const a of [...this.appended.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))) {
+        const state = this.cache.get(a.key) ?? this.load(a.key, a, a.start);
+        const samples = unpackSamples(a.start, a.chunks.length === 1 ? a.chunks[0] : Buffer.concat(a.chunks));
+        updates.push({
+          key: a.key,
+          state: this.merge(
+            a,
+            state,
+            samples.sort((x, y) => x.t - y.t),
+          ),
+        });
+      }
+      this.clearAppended.run();
+    });
+    run();
+    this.appended.clear();
+    this.appendedSamples = 0;
+    for (const u of updates) this.remember(u.key, u.state);
+  }
+
+  /** Fills the mirror from the table, once, at start; returns how many rows it holds. */
+  recover(): number {
+    const rows = this.selectAppended.all() as Array<{ device: string; metric: string; start: number; samples: Buffer }>;
+    for (const row of rows) {
+      const key = `${row.device}\u0000${row.metric}\u0000${row.start}`;
+      const series = { deviceId: row.device, metric: row.metric };
+      // What the segments and the rows read so far hold: a row never repeats them, but a sample
+      // stored twice would be counted twice, so this is checked rather than assumed.
+      const { seen } = this.load(key, series, row.start);
+      const fresh = unpackSamples(row.start, row.samples).filter((x) => !seen.has(x.t - row.start));
+      if (fresh.length > 0) this.noteAppended({ ...series, key, start: row.start }, packSamples(row.start, fresh), fresh.length);
+    }
+    return rows.length;
+  }
+
+  /** Forgets what it knows of stored hours; only when nothing is pending (after compact()). */
+  forget(): void {
+    if (this.appended.size > 0) throw new Error('cannot forget stored hours while samples wait for compaction');
+    this.cache.clear();
+    this.newest.clear();
+  }
+
+  private noteAppended(g: Series & { key: string; start: number }, packed: Buffer, count: number): void {
+    const a = this.appended.get(g.key);
+    if (a) a.chunks.push(packed);
+    else this.appended.set(g.key, { key: g.key, deviceId: g.deviceId, metric: g.metric, start: g.start, chunks: [packed] });
+    this.appendedSamples += count;
+  }
+
+  /**
+   * Writes `samples` (in time order) after the hour's open segment, opening further segments as
+   * it fills; the open segment's bytes and figures are extended, not rebuilt from its samples.
+   */
+  private merge(g: Series & { start: number }, state: HourState, samples: Sample[]): HourState {
+    let open = state.open ?? this.loadOpen(g);
+    let remaining = samples;
     while (remaining.length > 0) {
       if (open.count >= SEGMENT_CAP) open = { seg: open.seg + 1, count: 0, packed: Buffer.alloc(0), summary: null };
       const chunk = remaining.slice(0, SEGMENT_CAP - open.count);
@@ -116,25 +248,41 @@ export class BucketWriter {
         samples: open.packed,
       });
     }
-    const summary = state.summary ? mergeSummaries(state.summary, summarize(fresh)) : summarize(fresh);
+    const summary = state.summary ? mergeSummaries(state.summary, summarize(samples)) : summarize(samples);
     this.upsertHourSummary.run({ device: g.deviceId, metric: g.metric, start: g.start, ...summary, rise: summary.rise ?? null });
-    return { open, seen: state.seen, summary };
+    const series = `${g.deviceId}\u0000${g.metric}`;
+    if (g.start > (this.newest.get(series) ?? -Infinity)) this.newest.set(series, g.start);
+    return { seen: state.seen, open, summary };
   }
 
-  private load(g: BucketGroup): HourState {
-    const rows = this.selectHour.all(g.deviceId, g.metric, g.start) as Array<{ seg: number; samples: Buffer }>;
+  /**
+   * What the hour holds: its segments' samples and compacted summary, plus its samples in
+   * `appended`. An hour after the series' latest in `hours` has no segments: nothing to read.
+   */
+  private load(key: string, g: Series, start: number): HourState {
     const seen = new Set<number>();
-    let last: Sample[] = [];
-    for (const row of rows) {
-      last = unpackSamples(g.start, row.samples);
-      for (const s of last) seen.add(s.t);
+    for (const chunk of this.appended.get(key)?.chunks ?? []) for (const x of unpackSamples(start, chunk)) seen.add(x.t - start);
+    if (start > this.newestStored(g)) return { seen, open: NO_SEGMENT, summary: null };
+    for (const packed of this.selectHour.all(g.deviceId, g.metric, start) as Buffer[]) {
+      for (const x of unpackSamples(start, packed)) seen.add(x.t - start);
     }
-    const lastRow = rows.at(-1);
-    const open: OpenSegment = lastRow
-      ? { seg: lastRow.seg, count: last.length, packed: lastRow.samples, summary: summarize(last) }
-      : { seg: 0, count: 0, packed: Buffer.alloc(0), summary: null };
-    const summary = (this.selectHourSummary.get(g.deviceId, g.metric, g.start) as Summary | undefined) ?? null;
-    return { open, seen, summary };
+    const summary = (this.selectHourSummary.get(g.deviceId, g.metric, start) as Summary | undefined) ?? null;
+    return { seen, open: null, summary };
+  }
+
+  private newestStored(g: Series): number {
+    const series = `${g.deviceId}\u0000${g.metric}`;
+    let newest = this.newest.get(series);
+    if (newest === undefined)
+      this.newest.set(series, (newest = (this.selectNewest.get(g.deviceId, g.metric) as number | null) ?? -Infinity));
+    return newest;
+  }
+
+  private loadOpen(g: Series & { start: number }): OpenSegment {
+    const row = this.selectOpen.get(g.deviceId, g.metric, g.start) as { seg: number; samples: Buffer } | undefined;
+    if (!row) return NO_SEGMENT;
+    const samples = unpackSamples(g.start, row.samples);
+    return { seg: row.seg, count: samples.length, packed: row.samples, summary: summarize(samples) };
   }
 
   private remember(key: string, state: HourState): void {
@@ -147,20 +295,7 @@ export class BucketWriter {
   }
 }
 
-/** The segment with `chunk` after its samples: figures summed in the same order a full summarize() would. */
-function extend(open: OpenSegment, start: number, chunk: Sample[]): OpenSegment {
-  let summary: Summary;
-  if (open.summary) {
-    summary = { ...open.summary };
-    for (const sample of chunk) addToSummary(summary, sample.t, sample.v);
-  } else {
-    summary = summarize(chunk);
-  }
-  return { seg: open.seg, count: open.count + chunk.length, packed: Buffer.concat([open.packed, packSamples(start, chunk)]), summary };
-}
-
-/** Segment rows keep no rise: only the hour's summary (`hours`) does. */
-function withoutRise(summary: Summary): Omit<Summary, 'rise'> {
-  const { rise: _rise, ...rest } = summary;
-  return rest;
+/** Takes a failed write's readings out of their hours' sets again. */
+function unsee(groups: Group[]): void {
+  for (const g of groups) for (const r of g.fresh) g.state.seen.delete(r.ts - g.start);
 }

@@ -3,6 +3,9 @@
 // a hub that stops half-way leaves the old version behind and fills it again on the next start.
 // Version 2 had no `hours.rise`: the column is added empty (NULL), and an increase over such an
 // hour reads its samples; hours written from now on keep it.
+// Version 3 had no `appended` table: SCHEMA creates it empty, and every sample of such a directory
+// is already in its segments. The version still moves so that an older hub refuses a directory
+// whose `appended` may hold samples it would not see.
 import type { Database } from 'better-sqlite3';
 import { SCHEMA_VERSION } from './schema.js';
 

@@ -2,12 +2,26 @@
 // whole-hour windows read the hour summaries (`hours`, no sample blobs), folded into windows by
 // SQLite when a window spans several hours (a year at every=1d returns 365 rows); only the hours
 // at the range's edges (or every hour, for sub-hour windows) have their samples unpacked.
+// SQLite also picks each window's value (window-values.ts): a row costs more to hand to JavaScript
+// than to read, so a year at every=1h takes three columns per hour, not every figure of its summary.
 import type { Database, Statement } from 'better-sqlite3';
-import { HOUR_MS, bucketStart, unpackSamples } from '../buckets.js';
+import { HOUR_MS, bucketStart, forEachSample, unpackSamples } from '../buckets.js';
 import { InvalidCursorError, type AggregatePoint, type AggregateQuery, type RawPage, type RawQuery } from '../../core/store.js';
 import type { Reading } from '../../core/model.js';
 import { CounterFolder, hourAnswersIncrease, isCounterAggregation, type CounterAggregation } from '../counters.js';
-import { SampleWork, WindowFolder, afterCursor, bucketFitsWindow, coveredRange, decodeCursor, encodeCursor, gridOf } from '../windows.js';
+import {
+  MAX_WINDOWS,
+  SampleWork,
+  WindowFolder,
+  afterCursor,
+  bucketFitsWindow,
+  coveredRange,
+  decodeCursor,
+  encodeCursor,
+  gridOf,
+  windowStart,
+} from '../windows.js';
+import { WindowValues } from './window-values.js';
 
 interface SampleRow {
   metric: string;
@@ -19,22 +33,7 @@ const HOUR_SUMMARIES = (filter: string) => `
   SELECT metric, start, count, sum, min, max, first_t AS firstT, first_v AS firstV, last_t AS lastT, last_v AS lastV, rise
   FROM hours WHERE device = @device ${filter} AND start >= @from AND start <= @lastStart`;
 
-// Hours folded into windows of @every (several hours each). Samples of an hour all come before
-// the next hour's, so a window's first value is its earliest hour's and its last value its latest's.
-// CROSS JOIN keeps SQLite's join order: each window looks up its two hours by primary key.
-const WINDOW_SUMMARIES = (filter: string) => `
-  SELECT g.metric, g.w AS start, g.count, g.sum, g.min, g.max,
-    f.first_t AS firstT, f.first_v AS firstV, l.last_t AS lastT, l.last_v AS lastV
-  FROM (
-    SELECT metric, start - start % @every AS w, SUM(count) AS count, SUM(sum) AS sum, MIN(min) AS min, MAX(max) AS max,
-      MIN(start) AS firstHour, MAX(start) AS lastHour
-    FROM hours WHERE device = @device ${filter} AND start >= @from AND start <= @lastStart
-    GROUP BY metric, w
-  ) AS g
-  CROSS JOIN hours AS f ON f.device = @device AND f.metric = g.metric AND f.start = g.firstHour
-  CROSS JOIN hours AS l ON l.device = @device AND l.metric = g.metric AND l.start = g.lastHour`;
-
-/** The columns of HOUR_SUMMARIES and WINDOW_SUMMARIES, in order (rise: HOUR_SUMMARIES only). */
+/** The columns of HOUR_SUMMARIES, in order. */
 type SummaryRow = [string, number, number, number, number, number, number, number, number, number, (number | null)?];
 
 /** A statement for one metric (walks the primary key) and one for all metrics (the device index). */
@@ -47,11 +46,12 @@ export class SqliteQueries {
   private readonly nextHourWithData: Statement;
   private readonly hourSamples: Statement;
   private readonly hourSummaries: PerMetric;
-  private readonly windowSummaries: PerMetric;
   private readonly rangeSamples: PerMetric;
   private readonly lastBefore: Statement;
+  private readonly windowValues: WindowValues;
 
   constructor(db: Database) {
+    this.windowValues = new WindowValues(db);
     // `metric IS NULL` lets one statement serve both "one metric" and "all metrics".
     const metricFilter = '(@metric IS NULL OR metric = @metric)';
     this.nextHourWithData = db.prepare(
@@ -67,7 +67,6 @@ export class SqliteQueries {
     // Rows as arrays: building thousands of row objects in better-sqlite3 costs more than the scan.
     const asArrays = ({ one, all }: PerMetric): PerMetric => ({ one: one.raw(true), all: all.raw(true) });
     this.hourSummaries = asArrays(perMetric(HOUR_SUMMARIES));
-    this.windowSummaries = asArrays(perMetric(WINDOW_SUMMARIES));
     this.lastBefore = db.prepare(
       'SELECT last_v AS lastV FROM hours WHERE device = @device AND metric = @metric AND start < @before ORDER BY start DESC LIMIT 1',
     );
@@ -115,24 +114,40 @@ export class SqliteQueries {
       this.foldCutHours(q, folder);
       return folder.points(q.agg);
     }
-    const rows =
-      q.everyMs === HOUR_MS
-        ? this.fetch(this.hourSummaries, q, covered)
-        : this.fetch(this.windowSummaries, q, { every: q.everyMs, ...covered });
-    for (const [metric, start, count, sum, min, max, firstT, firstV, lastT, lastV] of rows) {
-      folder.addSummary(metric, start, { count, sum, min, max, firstT, firstV, lastT, lastV });
+    // A window holding an hour the range cuts (at its start or end) is folded here, from that
+    // hour's samples and its other hours' summaries; the windows between come whole from SQLite.
+    const cutFirst = bucketStart(q.from) < covered.from;
+    const cutLast = covered.lastStart + HOUR_MS < q.to;
+    const innerFrom = cutFirst ? windowStart(bucketStart(q.from), q.everyMs) + q.everyMs : covered.from;
+    const innerEnd = cutLast ? windowStart(covered.lastStart + HOUR_MS, q.everyMs) : covered.lastStart + HOUR_MS;
+    const inner = { from: Math.max(covered.from, innerFrom), lastStart: Math.min(covered.lastStart, innerEnd - HOUR_MS) };
+    const wholeHours =
+      inner.from > inner.lastStart
+        ? [covered]
+        : [
+            { from: covered.from, lastStart: inner.from - HOUR_MS },
+            { from: inner.lastStart + HOUR_MS, lastStart: covered.lastStart },
+          ];
+    for (const range of wholeHours) {
+      if (range.from > range.lastStart) continue;
+      for (const [metric, start, count, sum, min, max, firstT, firstV, lastT, lastV] of this.fetch(this.hourSummaries, q, range)) {
+        folder.addSummary(metric, start, { count, sum, min, max, firstT, firstV, lastT, lastV });
+      }
     }
-    // The hours at the range's edges are partly outside it: their samples are folded one by one.
     for (const [from, to] of [
       [bucketStart(q.from), covered.from],
       [covered.lastStart + HOUR_MS, q.to],
     ]) {
       if (from >= to) continue;
       for (const row of this.select(q, { from, to })) {
-        for (const s of unpackSamples(row.start, row.samples)) folder.addSample(row.metric, s.t, s.v);
+        forEachSample(row.start, row.samples, (t, v) => folder.addSample(row.metric, t, v));
       }
     }
-    return folder.points(q.agg);
+    const edges = folder.points(q.agg);
+    if (inner.from > inner.lastStart) return edges;
+    const middle = this.windowValues.points(q, q.agg, inner, MAX_WINDOWS - edges.length);
+    const head = edges.filter((p) => p.ts < inner.from);
+    return edges.length === 0 ? middle : [...head, ...middle, ...edges.slice(head.length)];
   }
 
   /**
@@ -155,7 +170,7 @@ export class SqliteQueries {
     for (const span of work.spans()) {
       for (const row of this.select(q, span)) {
         if (!span.needed.has(`${row.metric}@${row.start}`)) continue;
-        for (const s of unpackSamples(row.start, row.samples)) folder.addSample(row.metric, s.t, s.v);
+        forEachSample(row.start, row.samples, (t, v) => folder.addSample(row.metric, t, v));
       }
     }
   }
@@ -185,7 +200,7 @@ export class SqliteQueries {
     for (const span of work.spans()) {
       for (const row of this.select(q, span)) {
         if (!span.needed.has(`${row.metric}@${row.start}`)) continue;
-        for (const s of unpackSamples(row.start, row.samples)) folder.addSample(row.metric, s.t, s.v);
+        forEachSample(row.start, row.samples, (t, v) => folder.addSample(row.metric, t, v));
       }
     }
     for (const metric of metrics) {

@@ -5,7 +5,10 @@
 // commands let retention delete old history without scanning it; being CREATE IF NOT EXISTS they
 // are added to an older data directory at open without a schema version of their own.
 // `hours.rise` (version 3) is the hour's sum of counter rises (counters.ts), NULL when unknown.
-export const SCHEMA_VERSION = 3;
+// `appended` (version 4) holds samples written since the last compaction (bucket-writer.ts): one
+// packed row per hour and write, in write order, rowid only so an insert lands on the last page.
+// A hub that does not know it would not see those samples, hence a version of its own.
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -50,6 +53,14 @@ CREATE TABLE IF NOT EXISTS hours (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS hours_by_device_time ON hours (device, start);
 CREATE INDEX IF NOT EXISTS hours_by_start ON hours (start);
+
+CREATE TABLE IF NOT EXISTS appended (
+  id INTEGER PRIMARY KEY,
+  device TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  start INTEGER NOT NULL,
+  samples BLOB NOT NULL
+);
 
 CREATE TABLE IF NOT EXISTS devices (
   id TEXT PRIMARY KEY,

@@ -4,6 +4,10 @@
 // Durability: ingest acks a device once writeBatch resolves, so a commit must survive a power cut
 // or an OS crash, not only a process crash. WAL with synchronous=FULL syncs the log on every
 // commit; NORMAL would sync only at checkpoints and could lose acked batches.
+//
+// Writes append (bucket-writer.ts); compaction moves the appended samples into segments and hour
+// summaries: soon after a write once COMPACT_AT samples wait, before any read of readings (so
+// queries only ever see segments and summaries), at start (what a crash left) and at stop.
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
@@ -15,7 +19,7 @@ import {
   type PresenceChange,
   type Reading,
 } from '../../core/model.js';
-import { HOUR_MS, groupByBucket } from '../buckets.js';
+import { HOUR_MS } from '../buckets.js';
 import type {
   AggregatePoint,
   AggregateQuery,
@@ -29,10 +33,13 @@ import type {
   WriteBatch,
   WriteResult,
 } from '../../core/store.js';
-import { BucketWriter } from './bucket-writer.js';
+import { BucketWriter, type WriteOutcome } from './bucket-writer.js';
 import { SqliteQueries } from './queries.js';
 import { migrate } from './migrate.js';
 import { SCHEMA } from './schema.js';
+
+/** Samples appended before a compaction is due: larger spreads a segment's rewrite over more writes. */
+export const COMPACT_AT = 50_000;
 
 export interface SqliteStoreOptions {
   /**
@@ -40,6 +47,8 @@ export interface SqliteStoreOptions {
    * measure what the sync per commit costs in the same run; it is not a setting of the hub.
    */
   synchronous?: 'FULL' | 'NORMAL';
+  /** Appended samples before a compaction is due (COMPACT_AT); tests lower it to compact often. */
+  compactAt?: number;
 }
 
 export class SqliteStore implements Store {
@@ -48,6 +57,7 @@ export class SqliteStore implements Store {
   private db: Database | null = null;
   private writer!: BucketWriter;
   private queries!: SqliteQueries;
+  private compaction: NodeJS.Immediate | null = null;
 
   /** `dataDir` null keeps everything in memory (tests of pure logic only). */
   constructor(
@@ -75,9 +85,18 @@ export class SqliteStore implements Store {
     this.db = db;
     this.writer = new BucketWriter(db);
     this.queries = new SqliteQueries(db);
+    // What a previous life appended and did not compact (it crashed, or its disk failed at stop).
+    if (this.writer.recover() > 0) this.writer.compact();
   }
 
   async stop(): Promise<void> {
+    if (this.compaction) clearImmediate(this.compaction);
+    this.compaction = null;
+    try {
+      if (this.db) this.settle();
+    } catch {
+      // What stays appended is compacted at the next start.
+    }
     this.statements.clear();
     this.db?.close();
     this.db = null;
@@ -106,29 +125,50 @@ export class SqliteStore implements Store {
     const db = this.open_();
     const setHead = this.statement('UPDATE devices SET stream_h = ? WHERE id = ?');
     const setSeen = this.statement('UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE id = ?');
+    let written: WriteOutcome | null = null;
     const run = db.transaction(() => {
-      const result = this.writer.write(groupByBucket(batch.readings).values());
-      for (const head of batch.heads) setHead.run(head.h, head.deviceId);
-      for (const seen of batch.lastSeen) setSeen.run(seen.ts, seen.deviceId);
-      return result;
+      written = this.writer.write(batch.readings);
+      // One update per device, not per message: its last head in the batch and its latest time
+      // are what the updates in batch order would leave behind.
+      for (const [deviceId, h] of lastPerDevice(batch.heads, (x) => x.h)) setHead.run(h, deviceId);
+      for (const [deviceId, ts] of lastPerDevice(batch.lastSeen, (x) => x.ts, Math.max)) setSeen.run(ts, deviceId);
     });
-    const { inserted, commit } = run();
+    try {
+      run();
+    } catch (err) {
+      (written as WriteOutcome | null)?.abort();
+      throw err;
+    }
+    const { inserted, commit } = written!;
     commit();
+    if (this.writer.pendingSamples >= (this.options.compactAt ?? COMPACT_AT) && !this.compaction) {
+      // After this write's acks (they go out in promise callbacks, before an immediate runs).
+      this.compaction = setImmediate(() => {
+        this.compaction = null;
+        try {
+          if (this.db) this.settle();
+        } catch {
+          // Left appended: the next write past COMPACT_AT or the next read compacts again, and a
+          // read reports the failure.
+        }
+      });
+    }
     return { inserted, duplicates: batch.readings.length - inserted };
   }
 
   async queryRaw(query: RawQuery): Promise<RawPage> {
-    this.open_();
+    this.settle();
     return this.queries.raw(query);
   }
 
   async queryAggregate(query: AggregateQuery): Promise<AggregatePoint[]> {
-    this.open_();
+    this.settle();
     return this.queries.aggregate(query);
   }
 
   async dropBucketsBefore(cutoff: number): Promise<number> {
     // Compared on `start` alone so the deletes walk the by-start indexes.
+    this.settle();
     const lastStart = cutoff - HOUR_MS;
     const dropSegments = this.statement('DELETE FROM buckets WHERE start <= ?');
     const dropHours = this.statement('DELETE FROM hours WHERE start <= ?');
@@ -173,6 +213,7 @@ export class SqliteStore implements Store {
   }
 
   async removeDevice(deviceId: string, options: { purge: boolean }): Promise<DeviceRemoved> {
+    if (options.purge) this.settle();
     const dropDevice = this.statement('DELETE FROM devices WHERE id = ?');
     const dropSegments = this.statement('DELETE FROM buckets WHERE device = ?');
     const dropHours = this.statement('DELETE FROM hours WHERE device = ?');
@@ -195,6 +236,7 @@ export class SqliteStore implements Store {
   }
 
   async latestReadings(): Promise<Reading[]> {
+    this.settle();
     // The newest hour of each series holds its newest reading as last_t/last_v; SQLite takes the
     // bare columns from the row that has MAX(start).
     const rows = this.statement(
@@ -288,8 +330,28 @@ export class SqliteStore implements Store {
     return st;
   }
 
+  /** Compacts what is appended, so segments and hour summaries hold every stored sample. */
+  private settle(): void {
+    this.open_();
+    if (this.writer.pendingSamples > 0) this.writer.compact();
+  }
+
   private open_(): Database {
     if (!this.db) throw new Error('store is not open');
     return this.db;
   }
+}
+
+/** Per device, the value of its last entry, or of all its entries folded with `fold`. */
+function lastPerDevice<E extends { deviceId: string }>(
+  entries: readonly E[],
+  value: (e: E) => number,
+  fold: (a: number, b: number) => number = (_a, b) => b,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of entries) {
+    const before = out.get(e.deviceId);
+    out.set(e.deviceId, before === undefined ? value(e) : fold(before, value(e)));
+  }
+  return out;
 }
