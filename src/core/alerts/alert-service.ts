@@ -1,16 +1,20 @@
 // The alerts stage: the rules, the alerts and the evaluator behind one start/stop, and what the
 // API does with them (rule changes, acknowledgements). Removing a rule, or a device, resolves
-// their alerts; narrowing a rule's scope resolves the alerts of the devices it left.
+// their alerts; narrowing a rule's scope resolves the alerts of the devices it left. At start the
+// newest stored readings seed the silence of absence rules, and the windows of increase and rate
+// rules are read from the store (window-rules.ts) before any input opens; a rule made or replaced
+// later has its windows read the same way.
 import type { EventBus } from '../events.js';
 import type { HubLogger } from '../logger.js';
-import type { Device } from '../model.js';
+import type { Device, Reading } from '../model.js';
 import type { Stage } from '../stage.js';
 import type { Store } from '../store.js';
 import type { Alert, DeliveryAttempt } from './alert.js';
 import { AlertBook } from './alert-book.js';
 import { AlertEvaluator } from './evaluator.js';
 import { RuleBook } from './rule-book.js';
-import { devicesInScope, type AlertRule, type RuleInput } from './rules.js';
+import { devicesInScope, isWindowKind, type AlertRule, type RuleInput } from './rules.js';
+import { REFILL_LIMIT } from './window-rules.js';
 
 export interface AlertServiceOptions {
   /** Most devices one rule's scope may match. */
@@ -44,8 +48,14 @@ export class AlertService implements Stage {
   async start(): Promise<void> {
     await this.rules.load();
     await this.alerts.load();
+    const latest = await this.deps.store.latestReadings();
+    this.evaluator.seed(latest);
+    for (const rule of this.rules.list()) await this.fillWindows(rule, latest);
     this.evaluator.start();
-    this.unsubscribe = this.deps.bus.on('deviceRemoved', ({ id }) => this.resolveWhere((alert) => alert.deviceId === id, 'device removed'));
+    this.unsubscribe = this.deps.bus.on('deviceRemoved', ({ id }) => {
+      this.resolveWhere((alert) => alert.deviceId === id, 'device removed');
+      this.evaluator.windows.prune(this.rules.list(), id);
+    });
   }
 
   async stop(): Promise<void> {
@@ -55,14 +65,17 @@ export class AlertService implements Stage {
     await this.alerts.settle();
   }
 
-  createRule(input: RuleInput): Promise<AlertRule> {
-    return this.rules.create(input);
+  async createRule(input: RuleInput): Promise<AlertRule> {
+    const rule = await this.rules.create(input);
+    await this.fillWindows(rule);
+    return rule;
   }
 
   /** A device the new definition no longer watches has its active alert resolved. */
   async replaceRule(id: string, input: RuleInput): Promise<AlertRule | undefined> {
     const rule = await this.rules.replace(id, input);
     if (!rule) return undefined;
+    await this.fillWindows(rule);
     const watched = new Set(devicesInScope(rule, this.deps.devices.list()).map((d) => d.id));
     this.resolveWhere((alert) => alert.ruleId === id && !watched.has(alert.deviceId), 'rule changed');
     return rule;
@@ -71,7 +84,36 @@ export class AlertService implements Stage {
   async removeRule(id: string): Promise<boolean> {
     const removed = await this.rules.remove(id);
     this.resolveWhere((alert) => alert.ruleId === id, 'rule removed');
+    this.evaluator.windows.prune(this.rules.list());
     return removed;
+  }
+
+  /**
+   * Reads an increase or rate rule's windows from the store: for each device it watches, the window
+   * before the metric's newest stored reading. A failed read leaves the window to fill from live
+   * readings; the rule still works.
+   */
+  private async fillWindows(rule: AlertRule, latest?: readonly Reading[]): Promise<void> {
+    if (!isWindowKind(rule.kind)) return;
+    const { store } = this.deps;
+    let newest: Promise<Map<string, number>> | undefined;
+    const newestOf = async (deviceId: string) => {
+      newest ??= (latest ? Promise.resolve(latest) : store.latestReadings()).then(
+        (readings) => new Map(readings.map((r) => [`${r.deviceId}\u0000${r.metric}`, r.ts])),
+      );
+      return (await newest).get(`${deviceId}\u0000${rule.metric}`);
+    };
+    const devices = devicesInScope(rule, this.deps.devices.list()).map((d) => d.id);
+    try {
+      await this.evaluator.windows.fill(rule, devices, async (deviceId) => {
+        const to = await newestOf(deviceId);
+        if (to === undefined) return [];
+        const page = await store.queryRaw({ deviceId, metric: rule.metric, from: to - rule.windowMs!, to: to + 1, limit: REFILL_LIMIT });
+        return page.readings;
+      });
+    } catch (err) {
+      this.deps.log.warn({ err, rule: rule.id }, 'could not read the window of an alert rule from the store; it fills from new readings');
+    }
   }
 
   private resolveWhere(match: (alert: Alert) => boolean, reason: string): void {
