@@ -51,6 +51,7 @@ import { dashboardRoutes, DEFAULT_DASHBOARD_DIR } from './http/routes/dashboard.
 import { AlertService } from './core/alerts/alert-service.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { WebhookSender } from './integrations/alert-webhooks/webhook-sender.js';
+import { AlertPublisher } from './integrations/alert-mqtt/alert-publisher.js';
 // Integrations: the hub's devices published to other systems.
 import { HomeAssistantBridge } from './integrations/home-assistant/bridge.js';
 import { checkTopicRoot } from './integrations/home-assistant/topics.js';
@@ -78,6 +79,7 @@ export class Hub {
   readonly homeAssistant: HomeAssistantBridge | null;
   readonly alerts: AlertService;
   readonly webhooks: WebhookSender;
+  readonly alertPublisher: AlertPublisher;
   private readonly stages: Stage[];
   private readonly authBootstrap: AuthBootstrap;
   private readonly print: (text: string) => void;
@@ -145,6 +147,11 @@ export class Hub {
       tlsCert: config.mqttTlsCert || undefined,
       tlsKey: config.mqttTlsKey || undefined,
       keyRecheckMs: config.credentialRecheckMs,
+      // Alert readers log in with an API token; with auth off, as on the API, any token passes.
+      tokenLogins: {
+        verify: async (token) => (config.auth === 'off' ? 'auth-off' : ((await this.tokens.verify(token))?.tokenId ?? null)),
+        track: (tokenId, close) => this.tokenConnections.track(tokenId, close),
+      },
     });
     this.lifecycle = new DeviceLifecycle({
       devices: this.devices,
@@ -237,6 +244,16 @@ export class Hub {
         timeoutMs: 10_000,
         link: (alert) => `${this.http.url}/api/alerts/${alert.id}`,
       },
+    );
+    this.alertPublisher = new AlertPublisher(
+      {
+        bus: this.bus,
+        broker: this.mqtt,
+        active: () => this.alerts.alerts.activeAlerts(),
+        rule: (id) => this.alerts.rules.get(id),
+        log: log.child({ stage: 'alert-mqtt' }),
+      },
+      { link: (alert) => `${this.http.url}/api/alerts/${alert.id}` },
     );
     const healthChecks: HealthCheck[] = [
       { name: 'store', check: () => store.health() },
@@ -347,6 +364,9 @@ export class Hub {
       ...(this.simulator ? [this.simulator] : []),
       this.serial,
       this.http,
+      // after the broker, whose retained alert states it fills again with the active alerts, and
+      // after http, whose address its links carry
+      this.alertPublisher,
     ];
   }
 
