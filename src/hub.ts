@@ -207,6 +207,7 @@ export class Hub {
             commands: this.commands,
             log: log.child({ stage: 'home-assistant' }),
             registry: this.metrics.registry,
+            alerts: { rules: () => this.alerts.rules.list(), active: () => this.alerts.alerts.activeAlerts() },
           },
           {
             url: config.haMqttUrl,
@@ -223,7 +224,7 @@ export class Hub {
     const homeAssistant = this.homeAssistant;
     this.alerts = new AlertService(
       { store, bus: this.bus, devices: this.devices, log: coreLog.child({ part: 'alerts' }) },
-      { maxDevices: config.alertMaxDevices, checkIntervalMs: config.alertCheckMs },
+      { maxDevices: config.alertMaxDevices, checkIntervalMs: config.alertCheckMs, retentionDays: config.alertRetentionDays },
     );
     const webhookAttempts = this.metrics.registry.counter(
       'hub_alert_webhook_attempts_total',
@@ -355,11 +356,12 @@ export class Hub {
       this.authBootstrap,
       this.tokenConnections,
       this.live,
-      // after live and before the inputs: it sees every device event from the first one on
-      ...(this.homeAssistant ? [this.homeAssistant] : []),
       // after live (alert events reach the stream) and before the inputs (no reading goes unjudged)
       this.webhooks,
       this.alerts,
+      // after live and before the inputs: it sees every device event from the first one on; after
+      // the alerts, whose rules become its binary sensors
+      ...(this.homeAssistant ? [this.homeAssistant] : []),
       this.mqtt, // before the simulator: simulated devices are MQTT clients of this broker
       ...(this.simulator ? [this.simulator] : []),
       this.serial,

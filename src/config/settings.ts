@@ -375,7 +375,7 @@ export const SETTINGS = {
     max: 3_600_000,
     doc: 'Shortest time between two state publishes of one device to Home Assistant; readings in between are folded into the next one (0: every reading).',
   },
-  // Alerts: rule scope, the clock's checks, webhook retries.
+  // Alerts: rule scope, the clock's checks, webhook retries, how long resolved alerts are kept.
   alertMaxDevices: {
     env: 'HUB_ALERT_MAX_DEVICES',
     flag: '--alert-max-devices',
@@ -402,6 +402,15 @@ export const SETTINGS = {
     min: 1,
     max: 600_000,
     doc: 'Wait before the first retry of a failed alert webhook; it doubles for each of the further attempts (four in all).',
+  },
+  alertRetentionDays: {
+    env: 'HUB_ALERT_RETENTION_DAYS',
+    flag: '--alert-retention-days',
+    kind: 'int',
+    default: 90,
+    min: 0,
+    max: 36_500,
+    doc: 'Resolved alerts whose last transition is older than this many days are deleted, at start and hourly; active alerts are kept; 0 keeps them all.',
   },
 } as const satisfies Record<string, SettingSpec>;
 

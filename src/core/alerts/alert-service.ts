@@ -21,7 +21,12 @@ export interface AlertServiceOptions {
   maxDevices: number;
   /** How often absence and presence rules are checked. */
   checkIntervalMs: number;
+  /** Resolved alerts older than this many days are deleted, at start and hourly; 0 keeps them. */
+  retentionDays: number;
 }
+
+const DAY_MS = 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 export class AlertService implements Stage {
   readonly name = 'alerts';
@@ -29,6 +34,7 @@ export class AlertService implements Stage {
   readonly alerts: AlertBook;
   private readonly evaluator: AlertEvaluator;
   private unsubscribe: (() => void) | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly deps: {
@@ -38,7 +44,7 @@ export class AlertService implements Stage {
       log: HubLogger;
       clock?: () => number;
     },
-    options: AlertServiceOptions,
+    private readonly options: AlertServiceOptions,
   ) {
     this.rules = new RuleBook(deps, { maxDevices: options.maxDevices });
     this.alerts = new AlertBook({ store: deps.store, bus: deps.bus, log: deps.log, rule: (id) => this.rules.get(id) });
@@ -56,11 +62,18 @@ export class AlertService implements Stage {
       this.resolveWhere((alert) => alert.deviceId === id, 'device removed');
       this.evaluator.windows.prune(this.rules.list(), id);
     });
+    if (this.options.retentionDays > 0) {
+      await this.prune();
+      this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+      this.pruneTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.pruneTimer = null;
     this.evaluator.stop();
     await this.alerts.settle();
   }
@@ -68,6 +81,7 @@ export class AlertService implements Stage {
   async createRule(input: RuleInput): Promise<AlertRule> {
     const rule = await this.rules.create(input);
     await this.fillWindows(rule);
+    this.deps.bus.emit('alertRule', { rule, removed: false });
     return rule;
   }
 
@@ -78,13 +92,16 @@ export class AlertService implements Stage {
     await this.fillWindows(rule);
     const watched = new Set(devicesInScope(rule, this.deps.devices.list()).map((d) => d.id));
     this.resolveWhere((alert) => alert.ruleId === id && !watched.has(alert.deviceId), 'rule changed');
+    this.deps.bus.emit('alertRule', { rule, removed: false });
     return rule;
   }
 
   async removeRule(id: string): Promise<boolean> {
+    const rule = this.rules.get(id);
     const removed = await this.rules.remove(id);
     this.resolveWhere((alert) => alert.ruleId === id, 'rule removed');
     this.evaluator.windows.prune(this.rules.list());
+    if (rule && removed) this.deps.bus.emit('alertRule', { rule, removed: true });
     return removed;
   }
 
@@ -128,6 +145,19 @@ export class AlertService implements Stage {
 
   recordDelivery(id: string, attempt: DeliveryAttempt): Promise<void> {
     return this.alerts.recordDelivery(id, attempt);
+  }
+
+  /** Deletes the resolved alerts past retention now (the hourly timer does it otherwise); a failure is logged. */
+  async prune(): Promise<number> {
+    if (this.options.retentionDays <= 0) return 0;
+    try {
+      const deleted = await this.alerts.prune(this.now() - this.options.retentionDays * DAY_MS);
+      if (deleted > 0) this.deps.log.info({ deleted, retentionDays: this.options.retentionDays }, 'resolved alerts past retention deleted');
+      return deleted;
+    } catch (err) {
+      this.deps.log.warn({ err }, 'resolved alerts could not be pruned; trying again in an hour');
+      return 0;
+    }
   }
 
   /** Runs the clock's checks now (absence, presence durations); the interval does it otherwise. */
