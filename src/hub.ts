@@ -84,6 +84,9 @@ export class Hub {
   private readonly authBootstrap: AuthBootstrap;
   private readonly print: (text: string) => void;
   private started: Stage[] = [];
+  /** Resolves once every stage has started. */
+  private readonly running: Promise<void>;
+  private markRunning: () => void = () => {};
 
   constructor(
     readonly config: Config,
@@ -91,6 +94,9 @@ export class Hub {
     options: { store?: Store; print?: (text: string) => void } = {},
   ) {
     this.print = options.print ?? ((text) => process.stdout.write(text));
+    this.running = new Promise((resolve) => {
+      this.markRunning = resolve;
+    });
     const startedAt = Date.now();
     this.bus = new EventBus((event, err) => log.error({ err, event }, 'event listener failed'));
     this.store = options.store ?? createStore(config, log.child({ stage: 'store' }));
@@ -237,6 +243,9 @@ export class Hub {
           webhookAttempts.inc({ outcome: attempt.ok ? 'delivered' : 'failed' });
           return this.alerts.recordDelivery(id, attempt);
         },
+        stored: () => this.alerts.alerts.list(),
+        running: () => this.running,
+        rule: (id) => this.alerts.rules.get(id),
         log: log.child({ stage: 'alert-webhooks' }),
       },
       {
@@ -357,8 +366,10 @@ export class Hub {
       this.tokenConnections,
       this.live,
       // after live (alert events reach the stream) and before the inputs (no reading goes unjudged)
-      this.webhooks,
       this.alerts,
+      // after the alerts, whose loaded rules its resumed deliveries need (the alerts emit nothing
+      // before inputs open or their first clock check, and no delivery is started twice)
+      this.webhooks,
       // after live and before the inputs: it sees every device event from the first one on; after
       // the alerts, whose rules become its binary sensors
       ...(this.homeAssistant ? [this.homeAssistant] : []),
@@ -384,6 +395,7 @@ export class Hub {
       this.started.push(stage);
     }
     this.log.info({ http: this.http.url, store: this.store.kind, version: VERSION }, 'telemetry-hub started');
+    this.markRunning();
     this.print(this.banner());
   }
 
