@@ -53,6 +53,7 @@ import { dashboardRoutes, DEFAULT_DASHBOARD_DIR } from './http/routes/dashboard.
 import { AlertService } from './core/alerts/alert-service.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { WebhookSender } from './integrations/alert-webhooks/webhook-sender.js';
+import { AlertPublisher } from './integrations/alert-mqtt/alert-publisher.js';
 // Integrations: the hub's devices published to other systems.
 import { HomeAssistantBridge } from './integrations/home-assistant/bridge.js';
 import { checkTopicRoot } from './integrations/home-assistant/topics.js';
@@ -80,10 +81,14 @@ export class Hub {
   readonly homeAssistant: HomeAssistantBridge | null;
   readonly alerts: AlertService;
   readonly webhooks: WebhookSender;
+  readonly alertPublisher: AlertPublisher;
   private readonly stages: Stage[];
   private readonly authBootstrap: AuthBootstrap;
   private readonly print: (text: string) => void;
   private started: Stage[] = [];
+  /** Resolves once every stage has started. */
+  private readonly running: Promise<void>;
+  private markRunning: () => void = () => {};
 
   constructor(
     readonly config: Config,
@@ -91,6 +96,9 @@ export class Hub {
     options: { store?: Store; print?: (text: string) => void } = {},
   ) {
     this.print = options.print ?? ((text) => process.stdout.write(text));
+    this.running = new Promise((resolve) => {
+      this.markRunning = resolve;
+    });
     const startedAt = Date.now();
     this.bus = new EventBus((event, err) => log.error({ err, event }, 'event listener failed'));
     this.store = options.store ?? createStore(config, log.child({ stage: 'store' }));
@@ -147,6 +155,11 @@ export class Hub {
       tlsCert: config.mqttTlsCert || undefined,
       tlsKey: config.mqttTlsKey || undefined,
       keyRecheckMs: config.credentialRecheckMs,
+      // Alert readers log in with an API token; with auth off, as on the API, any token passes.
+      tokenLogins: {
+        verify: async (token) => (config.auth === 'off' ? 'auth-off' : ((await this.tokens.verify(token))?.tokenId ?? null)),
+        track: (tokenId, close) => this.tokenConnections.track(tokenId, close),
+      },
     });
     this.lifecycle = new DeviceLifecycle({
       devices: this.devices,
@@ -202,6 +215,7 @@ export class Hub {
             commands: this.commands,
             log: log.child({ stage: 'home-assistant' }),
             registry: this.metrics.registry,
+            alerts: { rules: () => this.alerts.rules.list(), active: () => this.alerts.alerts.activeAlerts() },
           },
           {
             url: config.haMqttUrl,
@@ -218,7 +232,7 @@ export class Hub {
     const homeAssistant = this.homeAssistant;
     this.alerts = new AlertService(
       { store, bus: this.bus, devices: this.devices, log: coreLog.child({ part: 'alerts' }) },
-      { maxDevices: config.alertMaxDevices, checkIntervalMs: config.alertCheckMs },
+      { maxDevices: config.alertMaxDevices, checkIntervalMs: config.alertCheckMs, retentionDays: config.alertRetentionDays },
     );
     const webhookAttempts = this.metrics.registry.counter(
       'hub_alert_webhook_attempts_total',
@@ -231,6 +245,9 @@ export class Hub {
           webhookAttempts.inc({ outcome: attempt.ok ? 'delivered' : 'failed' });
           return this.alerts.recordDelivery(id, attempt);
         },
+        stored: () => this.alerts.alerts.list(),
+        running: () => this.running,
+        rule: (id) => this.alerts.rules.get(id),
         log: log.child({ stage: 'alert-webhooks' }),
       },
       {
@@ -239,6 +256,16 @@ export class Hub {
         timeoutMs: 10_000,
         link: (alert) => `${this.http.url}/api/alerts/${alert.id}`,
       },
+    );
+    this.alertPublisher = new AlertPublisher(
+      {
+        bus: this.bus,
+        broker: this.mqtt,
+        active: () => this.alerts.alerts.activeAlerts(),
+        rule: (id) => this.alerts.rules.get(id),
+        log: log.child({ stage: 'alert-mqtt' }),
+      },
+      { link: (alert) => `${this.http.url}/api/alerts/${alert.id}` },
     );
     const healthChecks: HealthCheck[] = [
       { name: 'store', check: () => store.health() },
@@ -341,15 +368,21 @@ export class Hub {
       this.authBootstrap,
       this.tokenConnections,
       this.live,
-      // after live and before the inputs: it sees every device event from the first one on
-      ...(this.homeAssistant ? [this.homeAssistant] : []),
       // after live (alert events reach the stream) and before the inputs (no reading goes unjudged)
-      this.webhooks,
       this.alerts,
+      // after the alerts, whose loaded rules its resumed deliveries need (the alerts emit nothing
+      // before inputs open or their first clock check, and no delivery is started twice)
+      this.webhooks,
+      // after live and before the inputs: it sees every device event from the first one on; after
+      // the alerts, whose rules become its binary sensors
+      ...(this.homeAssistant ? [this.homeAssistant] : []),
       this.mqtt, // before the simulator: simulated devices are MQTT clients of this broker
       ...(this.simulator ? [this.simulator] : []),
       this.serial,
       this.http,
+      // after the broker, whose retained alert states it fills again with the active alerts, and
+      // after http, whose address its links carry
+      this.alertPublisher,
     ];
   }
 
@@ -365,6 +398,7 @@ export class Hub {
       this.started.push(stage);
     }
     this.log.info({ http: this.http.url, store: this.store.kind, version: VERSION }, 'telemetry-hub started');
+    this.markRunning();
     this.print(this.banner());
   }
 

@@ -375,7 +375,7 @@ export const SETTINGS = {
     max: 3_600_000,
     doc: 'Shortest time between two state publishes of one device to Home Assistant; readings in between are folded into the next one (0: every reading).',
   },
-  // Alerts: rule scope, the clock's checks, webhook retries.
+  // Alerts: rule scope, the clock's checks, webhook retries, how long resolved alerts are kept.
   alertMaxDevices: {
     env: 'HUB_ALERT_MAX_DEVICES',
     flag: '--alert-max-devices',
@@ -417,6 +417,15 @@ export const SETTINGS = {
     kind: 'string',
     default: 'EUR',
     doc: 'ISO 4217 code of the currency of HUB_ENERGY_PRICES (EUR, GBP, USD, ...).',
+  },
+  alertRetentionDays: {
+    env: 'HUB_ALERT_RETENTION_DAYS',
+    flag: '--alert-retention-days',
+    kind: 'int',
+    default: 90,
+    min: 0,
+    max: 36_500,
+    doc: 'Resolved alerts whose last transition is older than this many days are deleted, at start and hourly; active alerts are kept; 0 keeps them all.',
   },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -20,6 +20,8 @@ export interface HubEvents {
   streamLoss: { deviceId: string; source: string; from: number; to: number; count: number };
   /** An alert changed state (or was acknowledged), emitted once the change is stored. `rule` is null once the rule is gone. */
   alert: { alert: Alert; rule: AlertRule | null; transition: AlertState | 'acknowledged'; previous: AlertState | null };
+  /** An alert rule was made, replaced or removed (once stored). */
+  alertRule: { rule: AlertRule; removed: boolean };
 }
 
 export type HubEventName = keyof HubEvents;

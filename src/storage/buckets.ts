@@ -29,10 +29,10 @@ export interface Summary {
   rise?: number | null;
 }
 
-/** How much a counter grew from `prev` to `next`: a drop is a reset, from which it grew to `next`. */
-export function riseBetween(prev: number, next: number): number {
-  return next >= prev ? next - prev : next;
-}
+// Defined in the core, where alert rules of kind increase/rate count rises the same way.
+import { riseBetween } from '../core/counter-rise.js';
+
+export { riseBetween };
 
 export function bucketStart(ts: number): number {
   return ts - (((ts % HOUR_MS) + HOUR_MS) % HOUR_MS);

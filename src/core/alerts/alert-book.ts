@@ -22,7 +22,7 @@ export class AlertBook {
 
   constructor(
     private readonly deps: {
-      store: Pick<Store, 'putRecord' | 'getRecord' | 'listRecords'>;
+      store: Pick<Store, 'putRecord' | 'getRecord' | 'listRecords' | 'deleteRecord'>;
       bus: EventBus;
       log: HubLogger;
       rule: (id: string) => AlertRule | undefined;
@@ -121,6 +121,20 @@ export class AlertBook {
     if (known) return known;
     const doc = await this.deps.store.getRecord(ALERT_RECORD, id);
     return doc ? (doc as unknown as Alert) : undefined;
+  }
+
+  /**
+   * Deletes resolved alerts whose last transition is before `before`; one with a write or an edit
+   * in flight is left for the next time. Returns how many went.
+   */
+  async prune(before: number): Promise<number> {
+    let deleted = 0;
+    for (const { id, doc } of await this.deps.store.listRecords(ALERT_RECORD)) {
+      const alert = doc as unknown as Alert;
+      if (isActive(alert) || alert.updatedAt >= before || this.byId.has(id) || this.edits.has(id)) continue;
+      if (await this.deps.store.deleteRecord(ALERT_RECORD, id)) deleted++;
+    }
+    return deleted;
   }
 
   /** Every stored alert (newest change first), the ones in memory as they are now. */

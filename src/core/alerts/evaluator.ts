@@ -1,10 +1,14 @@
-// Judges the rules. Threshold rules judge readings as they become durable, at the readings' own
-// times: a backlog sent late is judged as it happened, and a rule's duration is measured in
-// reading time. Absence and presence rules need the clock: one interval checks them all.
+// Judges the rules. Threshold, increase and rate rules judge readings as they become durable, at
+// the readings' own times: a backlog sent late is judged as it happened, and a rule's duration is
+// measured in reading time. Absence and presence rules need the clock: one interval checks them
+// all. Silence is measured from a device's last durable reading (seeded from the store at start),
+// or from the hub's start for a device that never sent one.
 import type { EventBus } from '../events.js';
 import type { Device, PresenceChange, Reading } from '../model.js';
 import type { AlertBook } from './alert-book.js';
-import { breaches, hasMetric, WATCHED_PRESENCE, type AlertRule } from './rules.js';
+import { judgeBreach } from './breach.js';
+import { breaches, hasMetric, isWindowKind, WATCHED_PRESENCE, type AlertRule } from './rules.js';
+import { WindowRules } from './window-rules.js';
 
 export interface EvaluatorDeps {
   bus: EventBus;
@@ -22,14 +26,30 @@ export class AlertEvaluator {
   /** Newest reading time judged per rule and device: an older reading arriving later is history. */
   private readonly judgedUpTo = new Map<string, number>();
   private startedAt = 0;
+  readonly windows: WindowRules;
 
   constructor(
     private readonly deps: EvaluatorDeps,
     private readonly options: { checkIntervalMs: number },
-  ) {}
+  ) {
+    this.windows = new WindowRules(deps.book);
+  }
+
+  /**
+   * The newest stored readings, before start: silence is measured from them (at reading time,
+   * never later than now), so a device that went quiet before a restart is not given a fresh start.
+   */
+  seed(latest: readonly Reading[]): void {
+    const now = this.now();
+    for (const r of latest) {
+      const at = Math.min(r.ts, now);
+      if (at > (this.heard.get(r.deviceId) ?? Number.NEGATIVE_INFINITY)) this.heard.set(r.deviceId, at);
+      this.heard.set(metricKey(r.deviceId, r.metric), at);
+    }
+  }
 
   start(): void {
-    // Silence is measured from this start at the earliest: devices could not speak to a stopped hub.
+    // A device never heard from is silent since this start: it could not speak to a stopped hub.
     this.startedAt = this.now();
     this.unsubscribe = [
       this.deps.bus.on('readings', ({ deviceId, readings }) => this.onReadings(deviceId, readings)),
@@ -54,6 +74,7 @@ export class AlertEvaluator {
     for (const rule of this.deps.rules.list()) {
       if (!device || !inScope(rule, device)) continue;
       if (rule.kind === 'threshold') this.judgeThreshold(rule, deviceId, readings);
+      if (isWindowKind(rule.kind)) this.windows.judge(rule, deviceId, readings);
       if (rule.kind === 'absence' && (rule.metric === undefined || readings.some((r) => r.metric === rule.metric))) {
         const alert = this.deps.book.activeFor(rule.id, deviceId);
         if (alert) this.deps.book.move(alert, 'resolved', now, { reason: 'data resumed' });
@@ -68,19 +89,7 @@ export class AlertEvaluator {
       if (reading.ts < (this.judgedUpTo.get(judged) ?? Number.NEGATIVE_INFINITY)) continue;
       this.judgedUpTo.set(judged, reading.ts);
       const values = { [reading.metric]: reading.value, ts: reading.ts };
-      const alert = this.deps.book.activeFor(rule.id, deviceId);
-      if (!breaches(rule, reading.value)) {
-        if (alert) this.deps.book.move(alert, 'resolved', reading.ts, values);
-        continue;
-      }
-      const current = alert ?? this.deps.book.open(rule, deviceId, reading.ts, values);
-      if (current.state === 'pending' && reading.ts - current.since >= rule.durationMs) {
-        this.deps.book.move(current, 'firing', reading.ts, values);
-      } else if (current !== alert) {
-        // just opened: its pending transition holds these values
-      } else {
-        this.deps.book.update(current, values);
-      }
+      judgeBreach(this.deps.book, rule, deviceId, { breached: breaches(rule, reading.value), at: reading.ts, values });
     }
   }
 
@@ -100,7 +109,7 @@ export class AlertEvaluator {
   check(): void {
     const now = this.now();
     for (const rule of this.deps.rules.list()) {
-      if (rule.kind === 'threshold') continue;
+      if (rule.kind !== 'absence' && rule.kind !== 'presence') continue;
       for (const device of this.deps.devices.list()) {
         if (!inScope(rule, device)) continue;
         if (rule.kind === 'absence') this.checkAbsence(rule, device, now);
@@ -112,7 +121,7 @@ export class AlertEvaluator {
   private checkAbsence(rule: AlertRule, device: Device, now: number): void {
     if (this.deps.book.activeFor(rule.id, device.id)) return;
     const last = this.heard.get(rule.metric === undefined ? device.id : metricKey(device.id, rule.metric));
-    const since = Math.max(last ?? this.startedAt, this.startedAt);
+    const since = last ?? this.startedAt;
     if (now - since < rule.durationMs) return;
     const values = { silentMs: now - since, ...(rule.metric !== undefined && { metric: rule.metric }) };
     this.deps.book.move(this.deps.book.open(rule, device.id, since, values), 'firing', now, values);

@@ -1,10 +1,17 @@
 // Alert rules: what they say, and the checks a rule passes before the hub keeps it. A rule is
 // judged against the devices the hub knows now: its metric must belong to a device in its scope,
 // and its scope may not reach more devices than the hub is configured to watch per rule.
+// Increase and rate rules judge how much a counter grew over a sliding window of reading time
+// (window-rules.ts); their window is bounded so the samples they keep are.
 import type { Device, PresenceState } from '../model.js';
 
-export const RULE_KINDS = ['threshold', 'absence', 'presence'] as const;
+export const RULE_KINDS = ['threshold', 'absence', 'presence', 'increase', 'rate'] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
+/** Kinds that judge a counter over a sliding window: its increase, or that per second. */
+export const WINDOW_KINDS = ['increase', 'rate'] as const;
+export type WindowKind = (typeof WINDOW_KINDS)[number];
+/** Longest window an increase or rate rule may have: a week. */
+export const MAX_WINDOW_MS = 7 * 24 * 3_600_000;
 export const THRESHOLD_OPS = ['above', 'below'] as const;
 export type ThresholdOp = (typeof THRESHOLD_OPS)[number];
 /** Presence states a presence rule may watch for. */
@@ -19,11 +26,13 @@ export interface Webhook {
 export interface RuleInput {
   name: string;
   kind: RuleKind;
-  /** threshold: the metric judged; absence: the metric that must keep coming (absent: any data). */
+  /** threshold, increase, rate: the metric judged; absence: the metric that must keep coming (absent: any data). */
   metric?: string;
-  /** threshold only. */
+  /** threshold, increase and rate: the comparison and the value compared with. */
   op?: ThresholdOp;
   value?: number;
+  /** increase and rate only: the sliding window's length, in reading time. */
+  windowMs?: number;
   durationMs: number;
   /** One device or a list; absent: every device that has the metric (or every device, for presence). */
   devices?: string[];
@@ -38,7 +47,7 @@ export interface AlertRule extends RuleInput {
   updatedAt: number;
 }
 
-export type RuleErrorCode = 'unknown_metric' | 'unknown_device' | 'bad_duration' | 'scope_too_large' | 'bad_rule';
+export type RuleErrorCode = 'unknown_metric' | 'unknown_device' | 'bad_duration' | 'bad_window' | 'scope_too_large' | 'bad_rule';
 
 export class RuleError extends Error {
   constructor(
@@ -69,13 +78,15 @@ export function checkRule(rule: RuleInput, devices: readonly Device[], maxDevice
   if (!Number.isFinite(rule.durationMs) || rule.durationMs <= 0) {
     throw new RuleError('bad_duration', `durationMs must be a positive number of milliseconds, not ${rule.durationMs}`);
   }
-  if (rule.kind === 'threshold') {
-    if (rule.metric === undefined) throw new RuleError('bad_rule', 'a threshold rule needs a metric');
+  const compares = rule.kind === 'threshold' || isWindowKind(rule.kind);
+  if (compares) {
+    if (rule.metric === undefined) throw new RuleError('bad_rule', `a ${rule.kind} rule needs a metric`);
     if (rule.op === undefined || rule.value === undefined)
-      throw new RuleError('bad_rule', 'a threshold rule needs op (above or below) and value');
+      throw new RuleError('bad_rule', `a ${rule.kind} rule needs op (above or below) and value`);
   } else if (rule.op !== undefined || rule.value !== undefined) {
-    throw new RuleError('bad_rule', `op and value belong to threshold rules, not ${rule.kind} rules`);
+    throw new RuleError('bad_rule', `op and value belong to threshold, increase and rate rules, not ${rule.kind} rules`);
   }
+  checkWindow(rule);
   if (rule.kind !== 'presence' && rule.states) throw new RuleError('bad_rule', 'states belong to presence rules');
   if (rule.kind === 'presence' && rule.metric !== undefined)
     throw new RuleError('bad_rule', 'a presence rule watches devices, not a metric');
@@ -95,7 +106,26 @@ export function checkRule(rule: RuleInput, devices: readonly Device[], maxDevice
   return rule;
 }
 
-/** Whether a threshold rule's condition holds for a value. */
+function checkWindow(rule: RuleInput): void {
+  if (!isWindowKind(rule.kind)) {
+    if (rule.windowMs !== undefined) throw new RuleError('bad_rule', `windowMs belongs to increase and rate rules, not ${rule.kind} rules`);
+    return;
+  }
+  if (rule.windowMs === undefined)
+    throw new RuleError('bad_window', `a ${rule.kind} rule needs windowMs, the window's length in milliseconds`);
+  if (!Number.isFinite(rule.windowMs) || rule.windowMs <= 0 || rule.windowMs > MAX_WINDOW_MS) {
+    throw new RuleError(
+      'bad_window',
+      `windowMs must be a positive number of milliseconds up to ${MAX_WINDOW_MS} (a week), not ${rule.windowMs}`,
+    );
+  }
+}
+
+export function isWindowKind(kind: RuleKind): kind is WindowKind {
+  return kind === 'increase' || kind === 'rate';
+}
+
+/** Whether a threshold, increase or rate rule's condition holds for a value. */
 export function breaches(rule: RuleInput, value: number): boolean {
   return rule.op === 'above' ? value > rule.value! : value < rule.value!;
 }

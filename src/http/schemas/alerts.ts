@@ -2,7 +2,7 @@
 // so a bad rule is refused with the reason in words, not a schema path.
 import { Type } from 'typebox';
 import { ALERT_STATES } from '../../core/alerts/alert.js';
-import { RULE_KINDS, THRESHOLD_OPS, WATCHED_PRESENCE } from '../../core/alerts/rules.js';
+import { MAX_WINDOW_MS, RULE_KINDS, THRESHOLD_OPS, WATCHED_PRESENCE } from '../../core/alerts/rules.js';
 import { LIMITS } from '../../core/model.js';
 import { StringEnum, StringMap } from './common.js';
 
@@ -23,12 +23,20 @@ export const RuleInputSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     kind: StringEnum(RULE_KINDS, {
-      description: 'threshold: a metric above or below a value; absence: no data; presence: offline or stale',
+      description:
+        'threshold: a metric above or below a value; absence: no data; presence: offline or stale; increase: how much a counter grew over the last windowMs above or below a value; rate: that increase per second',
     }),
     metric: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     op: Type.Optional(StringEnum(THRESHOLD_OPS)),
     value: Type.Optional(Type.Number()),
-    durationMs: Type.Number({ description: 'how long the condition must hold (threshold: in reading time) before the alert fires' }),
+    windowMs: Type.Optional(
+      Type.Number({
+        description: `increase and rate: the sliding window's length in milliseconds of reading time, at most ${MAX_WINDOW_MS} (a week)`,
+      }),
+    ),
+    durationMs: Type.Number({
+      description: 'how long the condition must hold (threshold, increase, rate: in reading time) before the alert fires',
+    }),
     devices: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 10_000, description: 'absent: every device that has the metric' })),
     states: Type.Optional(Type.Array(StringEnum(WATCHED_PRESENCE), { minItems: 1 })),
     webhook: Type.Optional(WebhookSchema),

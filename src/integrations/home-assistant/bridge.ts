@@ -3,9 +3,12 @@
 // What it publishes follows the bus: configs on every `device` event (a new metric is a new
 // entity) and on Home Assistant's birth message, availability on every `presence` event, state
 // on `readings` (coalesced per device), actuator state from a reading named like the actuator or
-// from an acked `set` command, and empty retained configs when a device is removed. Everything
+// from an acked `set` command, and empty retained configs when a device is removed. Alert rules
+// become binary sensors (alert-sensors.ts), following `alert` and `alertRule` events. Everything
 // the broker should hold is retained and published again after every reconnection.
 import { randomBytes } from 'node:crypto';
+import type { Alert } from '../../core/alerts/alert.js';
+import type { AlertRule } from '../../core/alerts/rules.js';
 import { CommandError, type CommandService } from '../../core/commands.js';
 import type { DeviceRegistry } from '../../core/devices.js';
 import type { EventBus } from '../../core/events.js';
@@ -13,6 +16,7 @@ import type { HubLogger } from '../../core/logger.js';
 import type { ActuatorSpec, Command, Device, PresenceState, Reading } from '../../core/model.js';
 import type { Stage } from '../../core/stage.js';
 import type { Counter, MetricsRegistry } from '../../observability/prometheus.js';
+import { AlertSensors } from './alert-sensors.js';
 import { actuatorState, type HaCommandRefusalCode, parseCommandPayload } from './commands.js';
 import { BrokerLink, type LinkHealth } from './connection.js';
 import { type DiscoveryEntity, deviceEntities, nodeOf } from './discovery.js';
@@ -37,6 +41,8 @@ export interface HomeAssistantDeps {
   commands: Pick<CommandService, 'create'>;
   log: HubLogger;
   registry: MetricsRegistry;
+  /** The alert rules and active alerts, for the rules' binary sensors; without it there are none. */
+  alerts?: { rules: () => AlertRule[]; active: () => Alert[] };
 }
 
 export class HomeAssistantBridge implements Stage {
@@ -53,6 +59,7 @@ export class HomeAssistantBridge implements Stage {
   private readonly toClear = new Set<string>();
   private readonly unsubscribe: Array<() => void> = [];
   private readonly refused: Counter;
+  private readonly alertSensors: AlertSensors;
 
   constructor(
     private readonly deps: HomeAssistantDeps,
@@ -64,6 +71,15 @@ export class HomeAssistantBridge implements Stage {
       'hub_ha_commands_refused_total',
       'Messages on Home Assistant command topics that did not become hub commands, by reason.',
     );
+    this.alertSensors = new AlertSensors({
+      topics: this.topics,
+      version: options.version,
+      rules: () => deps.alerts?.rules() ?? [],
+      active: () => deps.alerts?.active() ?? [],
+      devices: () => deps.devices.list(),
+      publish: (topic, payload) => this.link?.publish(topic, payload, { retain: true, qos: 1 }),
+      clear: (topic) => this.clear(topic),
+    });
   }
 
   async start(): Promise<void> {
@@ -71,9 +87,17 @@ export class HomeAssistantBridge implements Stage {
     this.unsubscribe.push(
       bus.on('readings', ({ deviceId, readings }) => this.onReadings(deviceId, readings)),
       bus.on('presence', ({ deviceId, state }) => this.publishAvailability(deviceId, state)),
-      bus.on('device', (device) => this.publishDevice(device)),
-      bus.on('deviceRemoved', ({ id }) => this.removeDevice(id)),
+      bus.on('device', (device) => {
+        this.publishDevice(device);
+        this.alertSensors.sync();
+      }),
+      bus.on('deviceRemoved', ({ id }) => {
+        this.removeDevice(id);
+        this.alertSensors.sync();
+      }),
       bus.on('command', (command) => this.onCommand(command)),
+      bus.on('alert', (event) => this.alertSensors.onAlert(event)),
+      bus.on('alertRule', () => this.alertSensors.sync()),
     );
     this.link = new BrokerLink(
       {
@@ -98,9 +122,9 @@ export class HomeAssistantBridge implements Stage {
     this.link = null;
   }
 
-  health(): LinkHealth & { devices: number } {
+  health(): LinkHealth & { devices: number; alertSensors: number } {
     const link = this.link?.health() ?? { ok: false, detail: 'not started', url: '', connected: false, connects: 0, since: null };
-    return { ...link, devices: this.published.size };
+    return { ...link, devices: this.published.size, alertSensors: this.alertSensors.count };
   }
 
   private onConnect(): void {
@@ -120,6 +144,7 @@ export class HomeAssistantBridge implements Stage {
     }
     this.state.flushAll();
     for (const [topic, payload] of this.actuatorStates) this.link?.publish(topic, payload, { retain: true, qos: 1 });
+    this.alertSensors.sync(true);
   }
 
   private publishDevice(device: Device): void {

@@ -66,6 +66,11 @@ export class BridgeTopics {
     return `${this.base}/${node}/${entity}/state`;
   }
 
+  /** An alert rule's binary sensor on a device: the alert as JSON. */
+  alertState(node: string, entity: string): string {
+    return `${this.base}/${node}/${entity}/state`;
+  }
+
   command(node: string, entity: string): string {
     return `${this.base}/${node}/${entity}/set`;
   }

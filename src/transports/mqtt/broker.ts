@@ -1,7 +1,8 @@
 // The embedded MQTT broker (aedes): devices connect over TCP (or TLS) on the MQTT port, or over
 // WebSocket at /mqtt on the hub's HTTP server. The broker authenticates devices, enforces the
 // topic ACL, feeds telemetry into ingest, acks streams once durable, tracks presence from
-// connections and last wills, and carries commands. See docs/protocol.md for the topics.
+// connections and last wills, and carries commands. See docs/protocol.md for the topics. With
+// `tokenLogins`, API-token holders may also log in to read the alert topics (alert-readers.ts).
 import type { AuthFailureLimiter } from '../../core/auth-failure-limiter.js';
 import { readFile } from 'node:fs/promises';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
@@ -9,9 +10,11 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
+import { checkDeviceId } from '../../core/model.js';
 import type { Stage } from '../../core/stage.js';
 import type { TransportContext } from '../context.js';
 import { Connections } from './connections.js';
+import { AlertReaders, type TokenLogins } from './alert-readers.js';
 import { DeviceCommands } from './device-commands.js';
 import { DeviceMessages, QUARANTINE_PREFIX } from './device-messages.js';
 import { Gatekeeper } from './gatekeeper.js';
@@ -33,6 +36,8 @@ export interface MqttBrokerOptions {
   tlsKey?: string;
   /** How often the keys of connected devices are re-read, to close sessions whose key another process replaced or removed. */
   keyRecheckMs?: number;
+  /** API tokens, for clients that read the alert topics; without it only devices log in. */
+  tokenLogins?: TokenLogins;
 }
 
 export class MqttBroker implements Stage {
@@ -47,6 +52,7 @@ export class MqttBroker implements Stage {
   private readonly gatekeeper: Gatekeeper;
   private readonly messages: DeviceMessages;
   private readonly keyWatch: KeyWatch;
+  private readonly readers: AlertReaders | null;
 
   constructor(
     private readonly ctx: TransportContext,
@@ -98,13 +104,30 @@ export class MqttBroker implements Stage {
       log: ctx.log,
       maxPayload: options.maxPayload,
     });
+    const credentials = ctx.credentials;
+    this.readers = options.tokenLogins
+      ? new AlertReaders({
+          logins: options.tokenLogins,
+          isDeviceClientId: async (id) =>
+            this.connections.holderOf(id) !== undefined ||
+            (checkDeviceId(id) === null && (ctx.devices.get(id) !== undefined || (await credentials.exists(id)))),
+          limiter: options.loginLimiter,
+          log: ctx.log,
+        })
+      : null;
   }
 
   async start(): Promise<void> {
+    const readers = this.readers;
     const aedes = new Aedes({
-      authenticate: (client, username, password, done) => this.gatekeeper.authenticate(client, username, password, done),
-      authorizeSubscribe: (client, sub, done) => this.gatekeeper.authorizeSubscribe(client, sub, done),
-      authorizePublish: (client, packet, done) => this.messages.authorizePublish(client, packet, done),
+      authenticate: (client, username, password, done) =>
+        readers?.claims(username)
+          ? readers.authenticate(client, password, done)
+          : this.gatekeeper.authenticate(client, username, password, done),
+      authorizeSubscribe: (client, sub, done) =>
+        readers?.has(client) ? readers.authorizeSubscribe(client, sub, done) : this.gatekeeper.authorizeSubscribe(client, sub, done),
+      authorizePublish: (client, packet, done) =>
+        readers?.has(client) ? readers.refusePublish(client!, packet, done) : this.messages.authorizePublish(client, packet, done),
       authorizeForward: (_client, packet) => (packet.topic.startsWith(QUARANTINE_PREFIX) ? null : packet),
       // Messages routed at once. Past this limit mqemitter queues them and drains the queue
       // recursively, which overflows the stack under a burst of QoS 1 telemetry (the hub's own
@@ -117,6 +140,7 @@ export class MqttBroker implements Stage {
     await aedes.listen();
     this.aedes = aedes;
     this.wireEvents(aedes);
+    readers?.attach(aedes);
     this.ctx.commands.acceptKind('mqtt');
     this.server = await this.listen();
     this.keyWatch.start();
@@ -175,6 +199,15 @@ export class MqttBroker implements Stage {
   async health(): Promise<{ ok: boolean; detail?: string; clients?: number; devices?: number }> {
     if (!this.aedes || this.aedes.closed || !this.server?.listening) return { ok: false, detail: 'broker not running' };
     return { ok: true, clients: this.aedes.connectedClients, devices: this.connections.deviceCount };
+  }
+
+  /** Publishes from the hub itself (QoS 1); false when the broker is not running. */
+  publish(topic: string, payload: string, retain: boolean): Promise<boolean> {
+    const aedes = this.aedes;
+    if (!aedes || aedes.closed) return Promise.resolve(false);
+    return new Promise((resolve) =>
+      aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (err) => resolve(!err)),
+    );
   }
 
   /** Closes every open connection of the device (it was removed, or its key replaced); returns how many. */

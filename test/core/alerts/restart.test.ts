@@ -1,7 +1,9 @@
 // A hub killed with SIGKILL while an alert fires comes back on the same data directory with the
-// alert still firing, and does not send its webhook again: the next webhook is the resolution.
+// alert still firing, publishes it again on its broker for alert readers, and does not send its
+// webhook again: the next webhook is the resolution.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import mqtt from 'mqtt';
 import { DeviceClient } from '../../../src/device-client/client.js';
 import { waitFor } from '../../helpers/hub.js';
 import { freePort, startHubProcess } from '../../helpers/hub-process.js';
@@ -55,6 +57,23 @@ test('a firing alert survives SIGKILL and is not announced again', async (t) => 
     [firing.id],
     'the restarted hub knows the firing alert',
   );
+
+  // The restarted broker holds the firing state again, retained, for alert readers.
+  const reader = await mqtt.connectAsync(second.mqttUrl, {
+    username: '$token',
+    password: 'any, auth is off',
+    clientId: 'watch',
+    reconnectPeriod: 0,
+  });
+  teardown(t, () => reader.endAsync(true));
+  const retained = new Promise<{ topic: string; payload: string; retain: boolean }>((resolve) =>
+    reader.once('message', (topic, payload, packet) => resolve({ topic, payload: payload.toString(), retain: packet.retain })),
+  );
+  await reader.subscribeAsync('hub/alerts/#', { qos: 1 });
+  const state = await retained;
+  assert.equal(state.topic, `hub/alerts/${rule.body.id}/tank-1`);
+  assert.ok(state.retain);
+  assert.equal(JSON.parse(state.payload).state, 'firing');
 
   // Another breach keeps it firing (an update, not a new alert); then the level recovers.
   device.send({ level: 3 }, t0 + 3000);
