@@ -1,10 +1,13 @@
 // Alert rules (viewers read, operators write) and alerts (viewers list, operators acknowledge).
 // A rule the core refuses is answered 400 with its reason code and the reason in words.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AlertService } from '../../core/alerts/alert-service.js';
 import { RuleError } from '../../core/alerts/rules.js';
+import type { AlertRule } from '../../core/alerts/rules.js';
 import { HttpError, notFound } from '../errors.js';
+import { roleAllows } from '../roles.js';
 import { AlertList, AlertListQuery, AlertSchema, IdParams, RuleInputSchema, RuleList, RuleSchema } from '../schemas/alerts.js';
 import { ErrorSchema } from '../schemas/common.js';
 
@@ -24,12 +27,26 @@ export const alertRoutes: FastifyPluginAsyncTypebox<AlertRouteDeps> = async (app
     }
   };
 
-  app.get('/api/rules', { schema: { summary: 'Alert rules', response: { 200: RuleList } } }, async () => ({ rules: alerts.rules.list() }));
+  // A webhook's secret signs the hub's notifications: whoever may not change rules does not see it.
+  const shown = (rule: AlertRule, request: FastifyRequest): AlertRule => {
+    if (!rule.webhook?.secret || roleAllows(request.principal?.role ?? 'viewer', 'operator')) return rule;
+    return { ...rule, webhook: { url: rule.webhook.url } };
+  };
+
+  app.get(
+    '/api/rules',
+    { schema: { summary: 'Alert rules (webhook secrets shown to operators only)', response: { 200: RuleList } } },
+    async (request) => ({ rules: alerts.rules.list().map((rule) => shown(rule, request)) }),
+  );
 
   app.get(
     '/api/rules/:id',
     { schema: { summary: 'One alert rule', params: IdParams, response: { 200: RuleSchema, 404: ErrorSchema } } },
-    async (request) => alerts.rules.get(request.params.id) ?? Promise.reject(notFound(`no rule "${request.params.id}"`)),
+    async (request) => {
+      const rule = alerts.rules.get(request.params.id);
+      if (!rule) throw notFound(`no rule "${request.params.id}"`);
+      return shown(rule, request);
+    },
   );
 
   app.post(

@@ -68,6 +68,16 @@ test('viewers read rules and alerts; writing rules and acknowledging need the op
   assert.equal((await send(`${hub.url}/api/alerts/nope/ack`, 'POST', undefined, viewer)).status, 403);
   assert.equal((await send(`${hub.url}/api/rules`, 'POST', threshold, operator)).status, 201);
   assert.equal((await send(`${hub.url}/api/alerts/nope/ack`, 'POST', undefined, operator)).status, 404);
+
+  // The webhook's secret signs notifications: operators see it, viewers only the address.
+  const webhook = { url: 'http://127.0.0.1:9/hook', secret: 's3cret-signing-key' };
+  const signed = await send(`${hub.url}/api/rules`, 'POST', { ...threshold, name: 'signed', webhook }, operator);
+  assert.equal(signed.status, 201);
+  const id = signed.body.id as string;
+  assert.deepEqual((await send(`${hub.url}/api/rules/${id}`, 'GET', undefined, operator)).body.webhook, webhook);
+  assert.deepEqual((await send(`${hub.url}/api/rules/${id}`, 'GET', undefined, viewer)).body.webhook, { url: webhook.url });
+  const listed = (await send(`${hub.url}/api/rules`, 'GET', undefined, viewer)).body.rules;
+  assert.ok(!JSON.stringify(listed).includes(webhook.secret), "no secret in the viewer's list");
 });
 
 test('narrowing a rule resolves the alerts of the devices it left; removing it resolves the rest', async (t) => {
