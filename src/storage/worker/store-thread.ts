@@ -5,6 +5,7 @@
 // is durable.
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteStore } from '../sqlite/sqlite-store.js';
+import { type PackedBatch, unpackBatch } from './batch-codec.js';
 import { STORE_METHODS, type StoreAnswer, type StoreCall, type ThreadOptions, toThreadError } from './protocol.js';
 
 const port = parentPort;
@@ -20,8 +21,10 @@ port.on('message', (call: StoreCall) => {
 async function answer({ id, method, args }: StoreCall): Promise<StoreAnswer> {
   try {
     if (!methods.has(method)) throw new Error(`the store thread has no method ${String(method)}`);
+    // A batch comes packed (batch-codec.ts); every other call's arguments as they were.
+    const input = method === 'writeBatch' ? [unpackBatch(args[0] as PackedBatch)] : args;
     const fn = store[method] as (...a: unknown[]) => Promise<unknown>;
-    return { id, ok: true, value: await fn.apply(store, args) };
+    return { id, ok: true, value: await fn.apply(store, input) };
   } catch (err) {
     return { id, ok: false, error: toThreadError(err) };
   }

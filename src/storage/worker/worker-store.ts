@@ -24,7 +24,8 @@ import type {
   WriteResult,
 } from '../../core/store.js';
 import type { Command, CommandState, Device, PresenceChange, Reading } from '../../core/model.js';
-import { fromThreadError, type StoreAnswer, type StoreMethod, type ThreadOptions } from './protocol.js';
+import { packBatch } from './batch-codec.js';
+import { fromThreadError, type StoreAnswer, type StoreCall, type StoreMethod, type ThreadOptions } from './protocol.js';
 
 /** Raised for calls that were under way when the store thread died. */
 export class StoreThreadError extends Error {
@@ -99,7 +100,8 @@ export class WorkerStore implements Store {
   }
 
   writeBatch(batch: WriteBatch): Promise<WriteResult> {
-    return this.call('writeBatch', [batch]) as Promise<WriteResult>;
+    const { packed, transfer } = packBatch(batch);
+    return this.call('writeBatch', [packed], transfer) as Promise<WriteResult>;
   }
   queryRaw(query: RawQuery): Promise<RawPage> {
     return this.call('queryRaw', [query]) as Promise<RawPage>;
@@ -150,18 +152,18 @@ export class WorkerStore implements Store {
     return this.call('listRecords', [kind]) as Promise<Array<{ id: string; doc: Record<string, unknown> }>>;
   }
 
-  private async call(method: StoreMethod, args: unknown[]): Promise<unknown> {
+  private async call(method: StoreMethod, args: unknown[], transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (!this.running) throw new Error('store is not open');
-    return this.send(await this.worker(), method, args);
+    return this.send(await this.worker(), method, args, transfer);
   }
 
-  private send(worker: Worker, method: StoreMethod, args: unknown[]): Promise<unknown> {
+  private send(worker: Worker, method: StoreMethod, args: unknown[], transfer: ArrayBuffer[] = []): Promise<unknown> {
     const waiting = this.calls.get(worker);
     if (!waiting) return Promise.reject(new StoreThreadError('the thread is gone'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, method, args });
+      worker.postMessage({ id, method, args } satisfies StoreCall, transfer);
     });
   }
 
