@@ -136,7 +136,7 @@ export const SETTINGS = {
     env: 'HUB_BATCH_SIZE',
     flag: '--batch-size',
     kind: 'int',
-    default: 500,
+    default: 5000,
     min: 1,
     max: 100_000,
     doc: 'Most readings in one store write (a single larger message is written alone); a backlog goes out in writes of this size. A write starts without waiting for HUB_FLUSH_INTERVAL_MS once this many are pending.',
