@@ -8,6 +8,8 @@
 // a store failure: ingest keeps the batch and retries with backoff, as for any failed write. The
 // next call starts a new thread, which opens the database again; a batch whose commit was in
 // flight is then written once more, and the store counts what it already held as duplicates.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { HubLogger } from '../../core/logger.js';
 import type {
@@ -41,15 +43,16 @@ interface Waiting {
 }
 
 // Built, the thread's entry is the .js beside this file. Under tsx (tests, benchmarks, `npm run
-// dev`) both are TypeScript, and a worker thread of Node 20 does not inherit tsx's loader: the
-// thread then registers it before it loads the entry.
+// dev`) both are TypeScript, and a worker thread of Node 20 does not inherit tsx's loader. The
+// thread then loads its entry through tsx's require hook, which works within the thread; the
+// ESM loader would register hooks on a thread of their own from inside a worker, which can hang.
 const UNDER_TSX = import.meta.url.endsWith('.ts');
 const ENTRY = new URL(UNDER_TSX ? './store-thread.ts' : './store-thread.js', import.meta.url);
 
 function newThread(options: ThreadOptions): Worker {
   if (!UNDER_TSX) return new Worker(ENTRY, { workerData: options });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(ENTRY.href)}); });`;
+  const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
+  const boot = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(ENTRY))});`;
   return new Worker(boot, { eval: true, workerData: options });
 }
 
