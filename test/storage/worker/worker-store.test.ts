@@ -2,7 +2,7 @@
 // SQLITE_BUSY once its busy timeout is over), and a thread that dies with calls under way. Both
 // must reach ingest as failed writes, which it retries with backoff, acking nothing meanwhile;
 // once the store works again every reading is stored exactly once and acked.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -18,7 +18,7 @@ function message(seq: number): IngestMessage {
   return { deviceId: 'meter-1', seq, source: 'mqtt', readings: [{ metric: 'power', value: seq, ts: T0 + seq * 1000 }] };
 }
 
-async function workerHub(t: Parameters<typeof startHub>[0]): Promise<{ hub: TestHub; store: WorkerStore }> {
+async function workerHub(t: TestContext): Promise<{ hub: TestHub; store: WorkerStore }> {
   const hub = await startHub(t, { storeThread: 'worker', flushIntervalMs: 0 });
   assert.ok(hub.hub.store instanceof WorkerStore, 'HUB_STORE_THREAD=worker runs the store on its thread');
   await hub.hub.devices.register({ id: 'meter-1', name: 'Meter', transport: 'mqtt' });
