@@ -22,7 +22,8 @@ export async function withConfiguredStore(
     return 2;
   }
   err.write(`store: ${describeStore(config)}\n`);
-  const store = createStore(config);
+  // One job and done: a store thread would only add its start-up.
+  const store = createStore({ ...config, storeThread: 'main' });
   await store.start();
   try {
     return await job(store);

@@ -87,6 +87,14 @@ export const SETTINGS = {
     default: '',
     doc: 'When set, readings go to this MongoDB instead of the embedded store.',
   },
+  storeThread: {
+    env: 'HUB_STORE_THREAD',
+    flag: '--store-thread',
+    kind: 'string',
+    default: 'worker',
+    choices: ['worker', 'main'],
+    doc: 'Where the embedded SQLite store runs: "worker" (a thread of its own, so MQTT, acks and live pushes go on while a batch is written and synced) or "main" (on the event loop). Acks wait for the durable commit either way.',
+  },
   // MongoDB store: how long start waits for the server.
   mongodbStartTimeoutMs: {
     env: 'HUB_MONGODB_START_TIMEOUT_MS',
@@ -128,7 +136,7 @@ export const SETTINGS = {
     env: 'HUB_BATCH_SIZE',
     flag: '--batch-size',
     kind: 'int',
-    default: 500,
+    default: 5000,
     min: 1,
     max: 100_000,
     doc: 'Most readings in one store write (a single larger message is written alone); a backlog goes out in writes of this size. A write starts without waiting for HUB_FLUSH_INTERVAL_MS once this many are pending.',

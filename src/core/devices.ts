@@ -106,13 +106,19 @@ export class DeviceRegistry implements Stage {
   }
 
   /** Adds metrics a device reports without having declared them, so listings show them. */
-  async noteMetrics(id: string, names: Iterable<string>): Promise<void> {
+  /**
+   * Adds to the device's description the metric names it sent that it lacks. Runs for every
+   * message, so the usual case (every name known) allocates nothing and answers null; a promise
+   * only when there is something to write.
+   */
+  noteMetrics(id: string, names: Iterable<string>): Promise<unknown> | null {
     const device = this.devices.get(id);
-    if (!device) return;
-    const known = new Set(device.metrics.map((m) => m.name));
-    const fresh = [...new Set(names)].filter((n) => !known.has(n));
-    if (fresh.length === 0) return;
-    await this.register({ ...device, metrics: fresh.map((name) => ({ name })) });
+    if (!device) return null;
+    const known = knownNames(device.metrics);
+    let fresh: Set<string> | null = null;
+    for (const name of names) if (!known.has(name)) (fresh ??= new Set()).add(name);
+    if (!fresh) return null;
+    return this.register({ ...device, metrics: [...fresh].map((name) => ({ name })) });
   }
 
   /**
@@ -137,6 +143,15 @@ export class DeviceRegistry implements Stage {
     const device = this.devices.get(id);
     if (device) device.presence = state;
   }
+}
+
+/** The names of a metric list, kept per list: register replaces a device's list, never changes it. */
+const namesOf = new WeakMap<MetricSpec[], ReadonlySet<string>>();
+
+function knownNames(metrics: MetricSpec[]): ReadonlySet<string> {
+  let names = namesOf.get(metrics);
+  if (!names) namesOf.set(metrics, (names = new Set(metrics.map((m) => m.name))));
+  return names;
 }
 
 function mergeMetrics(before: MetricSpec[], declared: MetricSpec[]): MetricSpec[] {

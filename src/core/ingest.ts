@@ -159,12 +159,12 @@ export class Ingest implements Stage {
       ...(msg.seq !== undefined && { head: { deviceId: msg.deviceId, h: msg.seq } }),
     });
     this.deps.devices.touch(msg.deviceId, now);
-    void this.deps.devices
+    this.deps.devices
       .noteMetrics(
         msg.deviceId,
         readings.map((r) => r.metric),
       )
-      .catch((err) => this.deps.log.error({ err, deviceId: msg.deviceId }, 'could not record new metrics'));
+      ?.catch((err) => this.deps.log.error({ err, deviceId: msg.deviceId }, 'could not record new metrics'));
 
     this.schedule();
     return { status: 'accepted', accepted: readings.length, refused, durable, ...(order.lost && { lost: order.lost }) };

@@ -72,14 +72,31 @@ export class PendingQueue {
   }
 }
 
+/**
+ * One write of `entries`. A device's later head supersedes its earlier ones (its seqs are taken in
+ * order) and only its latest time heard counts, so the batch carries one of each per device: a
+ * write of many messages from few devices updates each device once, not once per message.
+ */
 function toWrite(entries: PendingEntry[]): PendingWrite {
   const write: PendingWrite = { batch: { readings: [], heads: [], lastSeen: [] }, messages: [], waiters: [], entries };
+  const headAt = new Map<string, number>();
+  const seenAt = new Map<string, number>();
   for (const e of entries) {
     for (const r of e.readings) write.batch.readings.push(r);
-    if (e.head) write.batch.heads.push(e.head);
-    if (e.seenAt !== undefined) write.batch.lastSeen.push({ deviceId: e.deviceId, ts: e.seenAt });
+    if (e.head) keepLatest(write.batch.heads, headAt, e.deviceId, e.head);
+    if (e.seenAt !== undefined) {
+      const at = seenAt.get(e.deviceId);
+      if (at === undefined) seenAt.set(e.deviceId, write.batch.lastSeen.push({ deviceId: e.deviceId, ts: e.seenAt }) - 1);
+      else if (e.seenAt > write.batch.lastSeen[at]!.ts) write.batch.lastSeen[at]!.ts = e.seenAt;
+    }
     if (e.readings.length > 0) write.messages.push({ deviceId: e.deviceId, readings: e.readings });
-    write.waiters.push(...e.waiters);
+    for (const w of e.waiters) write.waiters.push(w);
   }
   return write;
+}
+
+function keepLatest(heads: StreamHead[], at: Map<string, number>, deviceId: string, head: StreamHead): void {
+  const i = at.get(deviceId);
+  if (i === undefined) at.set(deviceId, heads.push(head) - 1);
+  else heads[i] = head;
 }

@@ -2,9 +2,17 @@
 // at scrape time. Enough for /metrics without another dependency.
 type Labels = Record<string, string>;
 
+const NEEDS_ESCAPE = /[\\"\n]/;
+
+/** A counter is bumped per message and per event: values that need no escaping (nearly all) are used as they are. */
 function labelText(labels: Labels): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
-  return parts.length ? `{${parts.join(',')}}` : '';
+  let text = '';
+  for (const k in labels) {
+    const v = labels[k]!;
+    const value = NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v;
+    text += `${text ? ',' : '{'}${k}="${value}"`;
+  }
+  return text ? `${text}}` : '';
 }
 
 interface Metric {

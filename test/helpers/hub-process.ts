@@ -49,6 +49,8 @@ export async function startHubProcess(...args: [TestContext, HubProcessOptions] 
   const child = spawn(
     process.execPath,
     [
+      // e.g. HUB_PROCESS_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the hub under a bench
+      ...(process.env.HUB_PROCESS_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '--import',
       'tsx',
       'src/cli.ts',

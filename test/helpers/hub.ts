@@ -40,7 +40,8 @@ export async function startHub(...args: [TestContext, Partial<Config>?, HubOptio
     : [null, ...(args as [Partial<Config>?, HubOptions?])];
   const dataDir = overrides.dataDir ?? (t ? tempDir(t, 'hub-test-') : mkdtempSync(join(tmpdir(), 'hub-test-')));
   const config: Config = {
-    ...loadConfig({}, []),
+    // HUB_STORE_THREAD=main runs the suite with the store on the event loop (the default is its own thread).
+    ...loadConfig(process.env.HUB_STORE_THREAD ? { HUB_STORE_THREAD: process.env.HUB_STORE_THREAD } : {}, []),
     httpHost: '127.0.0.1',
     httpPort: 0,
     mqttPort: 0,

@@ -51,8 +51,11 @@ test('a hub whose MONGODB_URI does not answer fails to start with that error', a
 });
 
 test('MONGODB_URI chooses the MongoDB adapter without connecting; unset keeps the embedded store', () => {
-  assert.equal(createStore({ dataDir: 'unused', mongodbUri: 'mongodb://127.0.0.1:1', mongodbStartTimeoutMs: 0 }).kind, 'mongodb');
-  assert.equal(createStore({ dataDir: 'unused', mongodbUri: '', mongodbStartTimeoutMs: 0 }).kind, 'sqlite');
+  assert.equal(
+    createStore({ dataDir: 'unused', mongodbUri: 'mongodb://127.0.0.1:1', mongodbStartTimeoutMs: 0, storeThread: 'main' }).kind,
+    'mongodb',
+  );
+  assert.equal(createStore({ dataDir: 'unused', mongodbUri: '', mongodbStartTimeoutMs: 0, storeThread: 'main' }).kind, 'sqlite');
 });
 
 test('URIs: the database comes from the path, passwords never reach a message', () => {

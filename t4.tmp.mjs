@@ -1,0 +1,11 @@
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const tsx = require.resolve('tsx/cjs/api');
+const entry = '/work/wt-mqtt-perf/src/storage/worker/store-thread.ts';
+const t0 = performance.now();
+const boot = `const t=performance.now(); const api = require(${JSON.stringify(tsx)}); const a=performance.now(); api.register(); const b=performance.now(); require(${JSON.stringify(entry)}); console.log('tsx', (a-t).toFixed(0), 'reg', (b-a).toFixed(0), 'entry', (performance.now()-b).toFixed(0));`;
+const w = new Worker(boot, { eval: true, workerData: { dataDir: null } });
+w.on('error', (e) => console.log('err', e));
+w.postMessage({ id: 1, method: 'start', args: [] });
+w.on('message', (m) => { console.log('msg', m, (performance.now()-t0).toFixed(0)); w.terminate(); });
