@@ -41,6 +41,8 @@ export class CommandService implements Stage {
   /** The sink of each connected device, attached by the transport it is connected through. */
   private readonly sinks = new Map<string, CommandSink>();
   private readonly open = new Map<string, Command>();
+  /** Each command's last state write: its writes and events go out in the order of its states. */
+  private readonly writes = new WeakMap<Command, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -152,17 +154,26 @@ export class CommandService implements Stage {
     }
   }
 
-  private async transition(command: Command, state: CommandState, error?: string): Promise<void> {
-    if (isFinal(command.state)) return;
+  private transition(command: Command, state: CommandState, error?: string): Promise<void> {
+    if (isFinal(command.state)) return Promise.resolve();
     command.state = state;
     command.updatedAt = this.now();
     if (error !== undefined) command.error = error;
+    // The state as of this transition: the device may answer while its `sent` is still being
+    // stored, and that write and its event must still say `sent`, before the answer's.
+    const snapshot = { ...command };
+    const written = (this.writes.get(command) ?? Promise.resolve()).then(() => this.record(snapshot));
+    this.writes.set(command, written);
+    return written;
+  }
+
+  private async record(snapshot: Command): Promise<void> {
     try {
-      await this.deps.store.saveCommand(command);
+      await this.deps.store.saveCommand(snapshot);
     } catch (err) {
-      this.deps.log.error({ err, commandId: command.id }, 'could not store command state');
+      this.deps.log.error({ err, commandId: snapshot.id }, 'could not store command state');
     }
-    this.deps.bus.emit('command', { ...command });
+    this.deps.bus.emit('command', snapshot);
   }
 
   private now(): number {

@@ -10,7 +10,7 @@ import type { Command } from '../../src/core/model.js';
 import { StreamLedger } from '../../src/core/streams.js';
 import { createLogger } from '../../src/observability/logger.js';
 
-async function setup() {
+async function setup(saveCommand: (c: Command) => Promise<void> = async () => {}) {
   const bus = new EventBus();
   const states: string[] = [];
   bus.on('command', (c) => states.push(c.state));
@@ -21,7 +21,7 @@ async function setup() {
   const commands = new CommandService({
     devices,
     bus,
-    store: { saveCommand: async () => {}, loadCommands: async () => [] },
+    store: { saveCommand, loadCommands: async () => [] },
     log: createLogger('silent'),
   });
   commands.acceptKind('line');
@@ -114,4 +114,24 @@ test('an answer that arrives before the transport confirms the delivery still sh
   await creating;
   assert.deepEqual(states, ['queued', 'sent', 'acked']);
   assert.equal(command.state, 'acked');
+});
+
+test('an answer that arrives while `sent` is still being stored is stored and announced after it, in order', async () => {
+  const stored: string[] = [];
+  let slowWrites = true;
+  const { commands, states } = await setup(async (c) => {
+    const state = c.state;
+    // The first writes take a while, as a store on a busy disk or another thread may.
+    if (slowWrites) await new Promise((r) => setTimeout(r, 30));
+    stored.push(state);
+  });
+  commands.attach('a', { deliver: async () => true });
+  const creating = commands.create(request('a', 'refused'));
+  await new Promise((r) => setTimeout(r, 40)); // `queued` stored; `sent` being stored
+  const command = commands.pending('a')[0]!;
+  slowWrites = false;
+  await commands.ack('a', command.id, { ok: false, error: 'no such relay' });
+  await creating;
+  assert.deepEqual(stored, ['queued', 'sent', 'failed']);
+  assert.deepEqual(states, ['queued', 'sent', 'failed']);
 });
