@@ -138,8 +138,13 @@ describe('alerts in the dashboard', () => {
     const row = page.locator('table.rule-table tr', { hasText: 'freezer warm' });
     await row.waitFor();
     assert.match(await row.innerText(), /temp above -12 for 1 s\s+freezer-1\s+http:\/\/127\.0\.0\.1:\d+\/hook \(signed\)/);
-    const { rules } = (await call('GET', '/api/rules', tokens.viewer)).body;
+    const { rules } = (await call('GET', '/api/rules', tokens.operator)).body;
     assert.equal(rules.length, 1);
+    assert.deepEqual(
+      (await call('GET', '/api/rules', tokens.viewer)).body.rules[0].webhook,
+      { url: receiver.url },
+      'viewers see no secret',
+    );
     assert.deepEqual(
       { ...rules[0], id: undefined, createdAt: undefined, updatedAt: undefined },
       {
@@ -273,7 +278,7 @@ describe('alerts in the dashboard', () => {
     await form.getByLabel('Duration: unit').selectOption('minutes');
     await form.getByRole('button', { name: 'Save rule' }).click();
     await page.locator('table.rule-table tr', { hasText: 'for 2 min' }).waitFor();
-    const [rule] = (await call('GET', '/api/rules', tokens.viewer)).body.rules;
+    const [rule] = (await call('GET', '/api/rules', tokens.operator)).body.rules;
     assert.equal(rule.durationMs, 120_000);
     assert.deepEqual(rule.webhook, { url: receiver.url, secret: SECRET });
 
