@@ -40,8 +40,14 @@ export async function startHub(...args: [TestContext, Partial<Config>?, HubOptio
     : [null, ...(args as [Partial<Config>?, HubOptions?])];
   const dataDir = overrides.dataDir ?? (t ? tempDir(t, 'hub-test-') : mkdtempSync(join(tmpdir(), 'hub-test-')));
   const config: Config = {
-    // HUB_STORE_THREAD=main runs the suite with the store on the event loop (the default is its own thread).
-    ...loadConfig(process.env.HUB_STORE_THREAD ? { HUB_STORE_THREAD: process.env.HUB_STORE_THREAD } : {}, []),
+    ...loadConfig({}, []),
+    // In-process hubs keep the store on the event loop: under tsx a store thread boots in about
+    // half a second (it compiles its sources again), which over the suite's hundreds of hubs cost
+    // minutes. The thread is the hubs' default everywhere else: every hub process the tests spawn
+    // runs it, and the store contract and the thread's fault tests run it directly. A test that
+    // needs it here passes `storeThread: 'worker'`; HUB_STORE_THREAD=worker runs every in-process
+    // hub on it.
+    storeThread: process.env.HUB_STORE_THREAD === 'worker' ? 'worker' : 'main',
     httpHost: '127.0.0.1',
     httpPort: 0,
     mqttPort: 0,
