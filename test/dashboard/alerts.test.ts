@@ -186,6 +186,12 @@ describe('alerts in the dashboard', () => {
     const row = page.locator(`tr[data-alert-id="${alertId}"]`);
     await row.locator('.alert-firing').waitFor();
     assert.match(await row.innerText(), /freezer warm\s+freezer-1/);
+    // The history is read when it is opened; the receiver has the POST a moment before the hub
+    // has stored the attempt's answer.
+    await waitFor(
+      'the delivery stored',
+      async () => (await call('GET', `/api/alerts/${alertId}`, tokens.viewer)).body.deliveries.length > 0,
+    );
     await row.locator('summary').click();
     await waitFor('the delivery in the history', async () =>
       /firing, attempt 1 at .*: delivered \(204\)/.test(await row.locator('ol.deliveries').innerText()),
