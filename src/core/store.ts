@@ -160,7 +160,8 @@ export interface Store extends Stage {
   /** The newest stored reading of every (device, metric): what a restarted hub shows as latest values. */
   latestReadings(): Promise<Reading[]>;
 
-  appendPresence(change: PresenceChange): Promise<void>;
+  /** Stores `changes` in their order, all or nothing (one transaction where the store has them). */
+  appendPresence(changes: PresenceChange[]): Promise<void>;
   presenceHistory(deviceId: string, limit: number): Promise<PresenceChange[]>;
 
   saveCommand(command: Command): Promise<void>;

@@ -193,8 +193,9 @@ export class MongoStore implements Store {
     });
   }
 
-  async appendPresence(change: PresenceChange): Promise<void> {
-    await this.collections().presence.insertOne(presenceDoc(change));
+  async appendPresence(changes: PresenceChange[]): Promise<void> {
+    // Ordered, so the ObjectIds that break ties in the history follow the changes' order.
+    if (changes.length > 0) await this.collections().presence.insertMany(changes.map(presenceDoc), { ordered: true });
   }
 
   async presenceHistory(deviceId: string, limit: number): Promise<PresenceChange[]> {

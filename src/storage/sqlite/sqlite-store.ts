@@ -250,14 +250,12 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ deviceId: r.device, metric: r.metric, ts: r.last_t, value: r.last_v }));
   }
 
-  async appendPresence(change: PresenceChange): Promise<void> {
-    this.statement('INSERT INTO presence (device, ts, state, previous, reason) VALUES (?, ?, ?, ?, ?)').run(
-      change.deviceId,
-      change.ts,
-      change.state,
-      change.previous,
-      change.reason,
-    );
+  async appendPresence(changes: PresenceChange[]): Promise<void> {
+    // One transaction, so one sync of the log for a whole group of changes.
+    const insert = this.statement('INSERT INTO presence (device, ts, state, previous, reason) VALUES (?, ?, ?, ?, ?)');
+    this.open_().transaction(() => {
+      for (const c of changes) insert.run(c.deviceId, c.ts, c.state, c.previous, c.reason);
+    })();
   }
 
   async presenceHistory(deviceId: string, limit: number): Promise<PresenceChange[]> {

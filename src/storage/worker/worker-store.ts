@@ -130,8 +130,8 @@ export class WorkerStore implements Store {
   latestReadings(): Promise<Reading[]> {
     return this.call('latestReadings', []) as Promise<Reading[]>;
   }
-  async appendPresence(change: PresenceChange): Promise<void> {
-    await this.call('appendPresence', [change]);
+  async appendPresence(changes: PresenceChange[]): Promise<void> {
+    await this.call('appendPresence', [changes]);
   }
   presenceHistory(deviceId: string, limit: number): Promise<PresenceChange[]> {
     return this.call('presenceHistory', [deviceId, limit]) as Promise<PresenceChange[]>;
