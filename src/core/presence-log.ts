@@ -98,6 +98,7 @@ export class PresenceLog {
     } catch (err) {
       this.deps.metrics?.presenceWritten(changes.length, false);
       this.queue.unshift(...changes); // first again, so each device's order holds
+      if (this.queue.length > this.options.maxQueued) this.dropOldest();
       this.retryDelayMs = Math.min(Math.max(this.retryDelayMs * 2, 100), 5_000);
       this.deps.log.error({ err, changes: changes.length, retryInMs: this.retryDelayMs }, 'could not store presence changes; will retry');
       if (!this.stopped) this.scheduleRetry();
