@@ -152,6 +152,8 @@ export interface Store extends Stage {
 
   loadDevices(): Promise<StoredDevice[]>;
   saveDevice(device: Device): Promise<void>;
+  /** saveDevice for each of `devices`, in one transaction where the store has them. */
+  saveDevices(devices: Device[]): Promise<void>;
   /**
    * Deletes the device's registry entry and stream head; with `purge` also its readings, presence
    * history and commands. Keys and other records are the caller's (deleteRecord).

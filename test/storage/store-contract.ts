@@ -449,6 +449,22 @@ export function storeContract(name: string, makeFixture: (t: TestContext) => Pro
       assert.deepEqual([again.name, again.lastSeen, again.streamH], ['Renamed', T0 + 20, 7]);
     });
 
+    withStore('devices saved in one batch all come back; a batch updates known devices without moving lastSeen back', async (store) => {
+      await store.saveDevices([]);
+      await store.saveDevice(device('dev-0', T0 + 50));
+      await store.saveDevices([device('dev-1', T0), device('dev-2'), { ...device('dev-0', T0), name: 'Renamed' }]);
+      const loaded = await store.loadDevices();
+      assert.deepEqual(
+        loaded.map((d) => [d.id, d.name, d.lastSeen]),
+        [
+          ['dev-0', 'Renamed', T0 + 50],
+          ['dev-1', 'Device dev-1', T0],
+          ['dev-2', 'Device dev-2', null],
+        ],
+      );
+      assert.deepEqual(loaded[1].metrics, [{ name: 'temp', unit: '°C' }]);
+    });
+
     withStore('presence history comes back newest first, limited', async (store) => {
       const states = ['online', 'stale', 'online', 'offline'] as const;
       for (const [i, state] of states.entries()) {

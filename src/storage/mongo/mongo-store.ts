@@ -170,6 +170,12 @@ export class MongoStore implements Store {
     await this.collections().devices.updateOne(filter, update, { upsert: true });
   }
 
+  async saveDevices(devices: Device[]): Promise<void> {
+    if (devices.length === 0) return;
+    const operations = devices.map((d) => ({ updateOne: { ...deviceUpsert(d), upsert: true } }));
+    await this.collections().devices.bulkWrite(operations, { ordered: true });
+  }
+
   async removeDevice(deviceId: string, options: { purge: boolean }): Promise<DeviceRemoved> {
     const c = this.collections();
     const filters = deviceRemovalFilters(deviceId);

@@ -203,13 +203,16 @@ export class SqliteStore implements Store {
   }
 
   async saveDevice(device: Device): Promise<void> {
-    this.statement(`INSERT INTO devices (id, doc, last_seen) VALUES (?, ?, ?)
+    await this.saveDevices([device]);
+  }
+
+  async saveDevices(devices: Device[]): Promise<void> {
+    const upsert = this.statement(`INSERT INTO devices (id, doc, last_seen) VALUES (?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET doc = excluded.doc,
-          last_seen = MAX(COALESCE(devices.last_seen, 0), COALESCE(excluded.last_seen, 0))`).run(
-      device.id,
-      JSON.stringify(device),
-      device.lastSeen,
-    );
+          last_seen = MAX(COALESCE(devices.last_seen, 0), COALESCE(excluded.last_seen, 0))`);
+    this.open_().transaction(() => {
+      for (const d of devices) upsert.run(d.id, JSON.stringify(d), d.lastSeen);
+    })();
   }
 
   async removeDevice(deviceId: string, options: { purge: boolean }): Promise<DeviceRemoved> {

@@ -124,6 +124,9 @@ export class WorkerStore implements Store {
   async saveDevice(device: Device): Promise<void> {
     await this.call('saveDevice', [device]);
   }
+  async saveDevices(devices: Device[]): Promise<void> {
+    await this.call('saveDevices', [devices]);
+  }
   removeDevice(deviceId: string, options: { purge: boolean }): Promise<DeviceRemoved> {
     return this.call('removeDevice', [deviceId, options]) as Promise<DeviceRemoved>;
   }
