@@ -48,6 +48,7 @@ function instantCollection(stats: { bulkWrites: number; updates: number }): Mong
     findOne: unused,
     aggregate: () => none,
     updateOne: unused,
+    insertMany: unused,
     replaceOne: unused,
     insertOne: unused,
     deleteOne: unused,

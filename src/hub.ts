@@ -110,7 +110,7 @@ export class Hub {
       { batchSize: config.batchSize, flushIntervalMs: config.flushIntervalMs, maxPending: config.maxPending },
     );
     this.presence = new PresenceService(
-      { devices: this.devices, bus: this.bus, store, log: coreLog.child({ part: 'presence' }) },
+      { devices: this.devices, bus: this.bus, store, log: coreLog.child({ part: 'presence' }), metrics: this.metrics },
       { staleFactor: config.staleFactor, defaultIntervalMs: 60_000, checkIntervalMs: 1_000 },
     );
     this.commands = new CommandService({ devices: this.devices, bus: this.bus, store, log: coreLog.child({ part: 'commands' }) });
@@ -290,7 +290,13 @@ export class Hub {
         renderMetrics: () => this.metrics.registry.render(),
         metricsRole: config.metricsAuth === 'viewer' ? 'viewer' : 'public',
       }),
-      route(deviceRoutes, { devices: this.devices, latest: this.latest, refusals: this.refusals, store }),
+      route(deviceRoutes, {
+        devices: this.devices,
+        latest: this.latest,
+        refusals: this.refusals,
+        // Through presence: its history then holds every change the hub has already emitted.
+        store: { presenceHistory: (id, limit) => this.presence.historyOf(id, limit) },
+      }),
       route(readingRoutes, { devices: this.devices, store, maxSamples: config.queryMaxSamples }),
       route(energyRoutes, { prices: energyPricesOf(config) }),
       route(deviceAdminRoutes, {

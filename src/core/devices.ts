@@ -5,6 +5,7 @@ import type { Device, MetricSpec, PresenceState } from './model.js';
 import type { Store } from './store.js';
 import type { Stage } from './stage.js';
 import type { StreamLedger } from './streams.js';
+import { DeviceWriter } from './device-writer.js';
 
 export type DeviceDescription = Pick<Device, 'id' | 'name' | 'transport'> &
   Partial<Pick<Device, 'metrics' | 'actuators' | 'firmware' | 'sampleIntervalMs' | 'dialect'>>;
@@ -19,15 +20,19 @@ export class DeviceRegistry implements Stage {
   private readonly admitted = new Map<string, Set<string>>();
   /** lastSeen as loaded at start, to store at stop only what moved since. */
   private readonly storedSeen = new Map<string, number | null>();
+  /** Descriptions are written in group commits; each register still waits for its own. */
+  private readonly writer: DeviceWriter;
 
   constructor(
-    private readonly store: Pick<Store, 'loadDevices' | 'saveDevice'>,
+    private readonly store: Pick<Store, 'loadDevices' | 'saveDevices'>,
     private readonly streams: StreamLedger,
     private readonly bus: EventBus,
     private readonly clock: () => number = Date.now,
     /** Distinct metric names one device may have: each costs memory, a bigger device record and bigger live replays. */
     readonly maxMetrics = 500,
-  ) {}
+  ) {
+    this.writer = new DeviceWriter(store);
+  }
 
   /** Loads the known devices and restores their stream heads, before anything may register or submit. */
   async start(): Promise<void> {
@@ -46,10 +51,8 @@ export class DeviceRegistry implements Stage {
    * for the next start to show when each device was last heard.
    */
   async stop(): Promise<void> {
-    for (const device of this.devices.values()) {
-      if (device.lastSeen === null || device.lastSeen === this.storedSeen.get(device.id)) continue;
-      await this.store.saveDevice(device);
-    }
+    const moved = [...this.devices.values()].filter((d) => d.lastSeen !== null && d.lastSeen !== this.storedSeen.get(d.id));
+    if (moved.length > 0) await this.store.saveDevices(moved);
   }
 
   get(id: string): Device | undefined {
@@ -76,7 +79,7 @@ export class DeviceRegistry implements Stage {
     // Kept before the write: a register that starts meanwhile (a device's meta, then the metrics
     // its readings name) builds on this description instead of overwriting it with the older one.
     this.devices.set(device.id, device);
-    await this.store.saveDevice(device);
+    await this.writer.save(device);
     this.bus.emit('device', device);
     return device;
   }

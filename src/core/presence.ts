@@ -1,6 +1,7 @@
 // Presence: transports report connects, disconnects and last wills; the bus reports readings.
 // A connected device silent for longer than `staleFactor` sample intervals becomes `stale`.
-// Each change is stored as history and emitted on the bus. At start every known device gets back
+// Each change is emitted on the bus and queued for the presence log (presence-log.ts), which
+// stores history in group commits. At start every known device gets back
 // the last state its history holds (the stale check then judges an `online` one by its lastSeen),
 // so a restart does not turn every device `unknown`.
 import type { EventBus } from './events.js';
@@ -9,18 +10,22 @@ import type { PresenceChange, PresenceState } from './model.js';
 import type { Store } from './store.js';
 import type { HubLogger } from './logger.js';
 import type { Stage } from './stage.js';
+import { DEFAULT_PRESENCE_LOG, PresenceLog, type PresenceLogMetrics, type PresenceLogOptions } from './presence-log.js';
 
 export interface PresenceOptions {
   staleFactor: number;
   /** Sample interval assumed for devices that declare none. */
   defaultIntervalMs: number;
   checkIntervalMs: number;
+  /** How history is written; DEFAULT_PRESENCE_LOG when absent. */
+  log?: PresenceLogOptions;
 }
 
 export class PresenceService implements Stage {
   readonly name = 'presence';
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
+  private readonly history: PresenceLog;
 
   constructor(
     private readonly deps: {
@@ -28,10 +33,16 @@ export class PresenceService implements Stage {
       bus: EventBus;
       store: Pick<Store, 'appendPresence' | 'presenceHistory'>;
       log: HubLogger;
+      metrics?: PresenceLogMetrics;
       clock?: () => number;
     },
     private readonly options: PresenceOptions,
-  ) {}
+  ) {
+    this.history = new PresenceLog(
+      { store: deps.store, log: deps.log, ...(deps.metrics && { metrics: deps.metrics }) },
+      options.log ?? DEFAULT_PRESENCE_LOG,
+    );
+  }
 
   async start(): Promise<void> {
     await this.restore();
@@ -50,6 +61,13 @@ export class PresenceService implements Stage {
     this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.history.stop();
+  }
+
+  /** A device's newest changes, `limit` at most, including every one emitted so far (its write waited for). */
+  async historyOf(deviceId: string, limit: number): Promise<PresenceChange[]> {
+    await this.history.settled();
+    return this.deps.store.presenceHistory(deviceId, limit);
   }
 
   /** Sets each device to its last stored state, quietly: nothing changed, the hub only remembers. */
@@ -95,9 +113,7 @@ export class PresenceService implements Stage {
     const change: PresenceChange = { deviceId, state, previous: device.presence, ts: this.now(), reason };
     this.deps.devices.setPresence(deviceId, state);
     this.deps.bus.emit('presence', change);
-    this.deps.store
-      .appendPresence(change)
-      .catch((err: unknown) => this.deps.log.error({ err, deviceId }, 'could not store presence change'));
+    this.history.add(change);
   }
 
   private now(): number {

@@ -152,6 +152,8 @@ export interface Store extends Stage {
 
   loadDevices(): Promise<StoredDevice[]>;
   saveDevice(device: Device): Promise<void>;
+  /** saveDevice for each of `devices`, in one transaction where the store has them. */
+  saveDevices(devices: Device[]): Promise<void>;
   /**
    * Deletes the device's registry entry and stream head; with `purge` also its readings, presence
    * history and commands. Keys and other records are the caller's (deleteRecord).
@@ -160,7 +162,8 @@ export interface Store extends Stage {
   /** The newest stored reading of every (device, metric): what a restarted hub shows as latest values. */
   latestReadings(): Promise<Reading[]>;
 
-  appendPresence(change: PresenceChange): Promise<void>;
+  /** Stores `changes` in their order, all or nothing (one transaction where the store has them). */
+  appendPresence(changes: PresenceChange[]): Promise<void>;
   presenceHistory(deviceId: string, limit: number): Promise<PresenceChange[]>;
 
   saveCommand(command: Command): Promise<void>;

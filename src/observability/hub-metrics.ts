@@ -1,10 +1,11 @@
 // The hub's Prometheus series. Stages get the narrow interfaces they report through; the HTTP
 // layer renders the registry at /metrics.
 import type { IngestMetrics, TransportMetrics } from '../core/metrics.js';
+import type { PresenceLogMetrics } from '../core/presence-log.js';
 import type { RefusalCode } from '../core/refusals.js';
 import { MetricsRegistry } from './prometheus.js';
 
-export class HubMetrics implements IngestMetrics, TransportMetrics {
+export class HubMetrics implements IngestMetrics, TransportMetrics, PresenceLogMetrics {
   readonly registry = new MetricsRegistry();
   readonly readingsIngested = this.registry.counter('hub_readings_ingested_total', 'Readings written to the store.');
   readonly readingsRefused = this.registry.counter(
@@ -21,6 +22,17 @@ export class HubMetrics implements IngestMetrics, TransportMetrics {
     [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   );
   readonly flushFailures = this.registry.counter('hub_batch_flush_failures_total', 'Batch writes that failed and were retried.');
+
+  readonly presenceWrites = this.registry.counter(
+    'hub_presence_writes_total',
+    'Store writes of presence history (each holds one or more changes), by result (ok, failed).',
+  );
+  readonly presenceStored = this.registry.counter('hub_presence_changes_stored_total', 'Presence changes written to the store.');
+
+  presenceWritten(changes: number, ok: boolean): void {
+    this.presenceWrites.inc({ result: ok ? 'ok' : 'failed' });
+    if (ok) this.presenceStored.inc({}, changes);
+  }
 
   refused(source: string, code: RefusalCode, count: number): void {
     this.readingsRefused.inc({ source, reason: code }, count);

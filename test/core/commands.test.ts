@@ -14,7 +14,7 @@ async function setup(saveCommand: (c: Command) => Promise<void> = async () => {}
   const bus = new EventBus();
   const states: string[] = [];
   bus.on('command', (c) => states.push(c.state));
-  const devices = new DeviceRegistry({ loadDevices: async () => [], saveDevice: async () => {} }, new StreamLedger(), bus);
+  const devices = new DeviceRegistry({ loadDevices: async () => [], saveDevices: async () => {} }, new StreamLedger(), bus);
   await devices.register({ id: 'a', name: 'A', transport: 'line' });
   await devices.register({ id: 'b', name: 'B', transport: 'line' });
   await devices.register({ id: 'meter', name: 'Meter', transport: 'dsmr' });

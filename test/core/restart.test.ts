@@ -70,7 +70,7 @@ test('a device restored as online is judged by the stale check from its stored l
     lastSeen: T0,
     createdAt: T0,
   });
-  await store.appendPresence({ deviceId: 'esp-1', state: 'online', previous: 'unknown', ts: T0, reason: 'connected' });
+  await store.appendPresence([{ deviceId: 'esp-1', state: 'online', previous: 'unknown', ts: T0, reason: 'connected' }]);
   // The hub was killed while the device was connected; it comes back 2 s later.
   let now = T0 + 2_000;
   const bus = new EventBus();

@@ -122,6 +122,11 @@ export class FaultyStore {
     return this.inner.saveDevice(device);
   }
 
+  async saveDevices(devices: Device[]): Promise<void> {
+    if (this.dead) throw new Error('store is gone with its process');
+    return this.inner.saveDevices(devices);
+  }
+
   private async commit(batch: WriteBatch): Promise<WriteResult> {
     const result = await this.inner.writeBatch(batch);
     this.commits.note(batch);

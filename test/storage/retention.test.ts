@@ -36,8 +36,8 @@ test('retention also prunes presence history and finished commands older than th
   await store.start();
   const now = Date.UTC(2026, 10, 21, 12);
   const ago = (days: number) => now - days * DAY;
-  await store.appendPresence({ deviceId: 'd', state: 'offline', previous: 'online', ts: ago(31), reason: 'old' });
-  await store.appendPresence({ deviceId: 'd', state: 'online', previous: 'offline', ts: ago(2), reason: 'recent' });
+  await store.appendPresence([{ deviceId: 'd', state: 'offline', previous: 'online', ts: ago(31), reason: 'old' }]);
+  await store.appendPresence([{ deviceId: 'd', state: 'online', previous: 'offline', ts: ago(2), reason: 'recent' }]);
   const cmd = (id: string, state: Command['state'], daysAgo: number): Command => ({
     id,
     deviceId: 'd',

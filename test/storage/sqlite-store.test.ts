@@ -203,3 +203,23 @@ test('a data directory of schema 2 (hours without rise) answers increase from sa
   );
   await upgraded.stop();
 });
+
+test('a batch of presence changes is one transaction: a change SQLite refuses leaves none of the batch stored', async (t) => {
+  const store = new SqliteStore(tempDir(t, 'sqlite-test-'));
+  await store.start();
+  t.after(() => store.stop());
+  const change = (deviceId: string, reason: string) => ({
+    deviceId,
+    state: 'online' as const,
+    previous: 'unknown' as const,
+    ts: T0,
+    reason,
+  });
+  // A reason of null breaks the table's NOT NULL; no caller sends one, it only makes the third insert fail.
+  const broken = { ...change('d3', 'x'), reason: null as unknown as string };
+  await assert.rejects(store.appendPresence([change('d1', 'a'), change('d2', 'b'), broken]), /NOT NULL/);
+  assert.deepEqual(await store.presenceHistory('d1', 10), []);
+  assert.deepEqual(await store.presenceHistory('d2', 10), []);
+  await store.appendPresence([change('d1', 'a')]);
+  assert.equal((await store.presenceHistory('d1', 10)).length, 1);
+});

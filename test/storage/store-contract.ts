@@ -3,7 +3,7 @@
 // MONGODB_URI is set). The embedded SQLite store is the reference behaviour.
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Command, Device, Reading } from '../../src/core/model.js';
+import type { Command, Device, PresenceChange, Reading } from '../../src/core/model.js';
 import { HOUR_MS, SEGMENT_CAP } from '../../src/storage/buckets.js';
 import { InvalidCursorError, QueryTooLargeError, type Aggregation, type Store, type WriteBatch } from '../../src/core/store.js';
 import { calendarBoundaries } from '../../src/core/calendar.js';
@@ -449,18 +449,36 @@ export function storeContract(name: string, makeFixture: (t: TestContext) => Pro
       assert.deepEqual([again.name, again.lastSeen, again.streamH], ['Renamed', T0 + 20, 7]);
     });
 
+    withStore('devices saved in one batch all come back; a batch updates known devices without moving lastSeen back', async (store) => {
+      await store.saveDevices([]);
+      await store.saveDevice(device('dev-0', T0 + 50));
+      await store.saveDevices([device('dev-1', T0), device('dev-2'), { ...device('dev-0', T0), name: 'Renamed' }]);
+      const loaded = await store.loadDevices();
+      assert.deepEqual(
+        loaded.map((d) => [d.id, d.name, d.lastSeen]),
+        [
+          ['dev-0', 'Renamed', T0 + 50],
+          ['dev-1', 'Device dev-1', T0],
+          ['dev-2', 'Device dev-2', null],
+        ],
+      );
+      assert.deepEqual(loaded[1].metrics, [{ name: 'temp', unit: '°C' }]);
+    });
+
     withStore('presence history comes back newest first, limited', async (store) => {
       const states = ['online', 'stale', 'online', 'offline'] as const;
       for (const [i, state] of states.entries()) {
-        await store.appendPresence({
-          deviceId: 'dev-1',
-          state,
-          previous: i === 0 ? 'unknown' : states[i - 1],
-          ts: T0 + (i < 2 ? 0 : i),
-          reason: `r${i}`,
-        });
+        await store.appendPresence([
+          {
+            deviceId: 'dev-1',
+            state,
+            previous: i === 0 ? 'unknown' : states[i - 1],
+            ts: T0 + (i < 2 ? 0 : i),
+            reason: `r${i}`,
+          },
+        ]);
       }
-      await store.appendPresence({ deviceId: 'dev-2', state: 'online', previous: 'unknown', ts: T0, reason: 'other' });
+      await store.appendPresence([{ deviceId: 'dev-2', state: 'online', previous: 'unknown', ts: T0, reason: 'other' }]);
       const history = await store.presenceHistory('dev-1', 3);
       assert.deepEqual(
         history.map((p) => [p.state, p.previous, p.reason]),
@@ -470,6 +488,40 @@ export function storeContract(name: string, makeFixture: (t: TestContext) => Pro
           ['stale', 'online', 'r1'],
         ],
       );
+    });
+
+    withStore('a batch of presence changes is stored in its order, per device, ties in one millisecond included', async (store) => {
+      const change = (deviceId: string, i: number, ts = T0): PresenceChange => ({
+        deviceId,
+        state: i % 2 === 0 ? 'online' : 'offline',
+        previous: i === 0 ? 'unknown' : i % 2 === 0 ? 'offline' : 'online',
+        ts,
+        reason: `${deviceId}-${i}`,
+      });
+      await store.appendPresence([]);
+      // Two devices interleaved, all in the same millisecond: only the batch's order tells them apart.
+      const first = [0, 1, 2].flatMap((i) => [change('dev-1', i), change('dev-2', i)]);
+      await store.appendPresence(first);
+      await store.appendPresence([change('dev-1', 3), change('dev-1', 4, T0 + 1)]);
+      assert.deepEqual(
+        (await store.presenceHistory('dev-1', 10)).map((p) => p.reason),
+        ['dev-1-4', 'dev-1-3', 'dev-1-2', 'dev-1-1', 'dev-1-0'],
+      );
+      assert.deepEqual(await store.presenceHistory('dev-2', 2), [change('dev-2', 2), change('dev-2', 1)]);
+      assert.deepEqual(await store.presenceHistory('dev-3', 10), [], 'an empty batch stores nothing');
+    });
+
+    withStore('a batch of a thousand presence changes for a thousand devices is stored whole', async (store) => {
+      const ids = Array.from({ length: 1_000 }, (_, i) => `dev-${i}`);
+      await store.appendPresence(
+        ids.map((deviceId, i) => ({ deviceId, state: 'online', previous: 'unknown', ts: T0 + i, reason: 'connected' })),
+      );
+      for (const i of [0, 499, 999]) {
+        assert.deepEqual(await store.presenceHistory(`dev-${i}`, 10), [
+          { deviceId: `dev-${i}`, state: 'online', previous: 'unknown', ts: T0 + i, reason: 'connected' },
+        ]);
+      }
+      assert.deepEqual(await store.pruneHistoryBefore(T0 + 1_000), { presence: 1_000, commands: 0 });
     });
 
     withStore('commands are saved, updated in place and listed by filter, most recently updated first', async (store) => {
@@ -502,7 +554,7 @@ export function storeContract(name: string, makeFixture: (t: TestContext) => Pro
 
     withStore('history pruning drops old presence changes and old finished commands, never open ones', async (store) => {
       const presence = (deviceId: string, ts: number, reason: string) =>
-        store.appendPresence({ deviceId, state: 'online', previous: 'offline', ts, reason });
+        store.appendPresence([{ deviceId, state: 'online', previous: 'offline', ts, reason }]);
       await presence('dev-1', T0 - 2, 'old-1');
       await presence('dev-1', T0 - 1, 'old-2');
       await presence('dev-1', T0, 'at-cutoff');
@@ -572,7 +624,7 @@ export function storeContract(name: string, makeFixture: (t: TestContext) => Pro
         });
         for (const id of ['dev-1', 'dev-2', 'dev-3']) {
           await store.saveDevice(device(id, T0));
-          await store.appendPresence({ deviceId: id, state: 'online', previous: 'unknown', ts: T0, reason: 'connected' });
+          await store.appendPresence([{ deviceId: id, state: 'online', previous: 'unknown', ts: T0, reason: 'connected' }]);
           await store.saveCommand(cmd(`c-${id}`, id));
         }
         const readings = (deviceId: string) => [

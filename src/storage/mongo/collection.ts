@@ -57,6 +57,7 @@ export interface MongoCollection<S = MongoSession> {
   updateOne(filter: Doc, update: Doc, options?: { upsert?: boolean }): Promise<unknown>;
   replaceOne(filter: Doc, replacement: Doc, options: { upsert: boolean }): Promise<unknown>;
   insertOne(doc: Doc): Promise<unknown>;
+  insertMany(docs: Doc[], options: { ordered: boolean }): Promise<unknown>;
   deleteOne(filter: Doc): Promise<{ deletedCount: number }>;
   deleteMany(filter: Doc): Promise<{ deletedCount: number }>;
 }

@@ -170,6 +170,12 @@ export class MongoStore implements Store {
     await this.collections().devices.updateOne(filter, update, { upsert: true });
   }
 
+  async saveDevices(devices: Device[]): Promise<void> {
+    if (devices.length === 0) return;
+    const operations = devices.map((d) => ({ updateOne: { ...deviceUpsert(d), upsert: true } }));
+    await this.collections().devices.bulkWrite(operations, { ordered: true });
+  }
+
   async removeDevice(deviceId: string, options: { purge: boolean }): Promise<DeviceRemoved> {
     const c = this.collections();
     const filters = deviceRemovalFilters(deviceId);
@@ -193,8 +199,9 @@ export class MongoStore implements Store {
     });
   }
 
-  async appendPresence(change: PresenceChange): Promise<void> {
-    await this.collections().presence.insertOne(presenceDoc(change));
+  async appendPresence(changes: PresenceChange[]): Promise<void> {
+    // Ordered, so the ObjectIds that break ties in the history follow the changes' order.
+    if (changes.length > 0) await this.collections().presence.insertMany(changes.map(presenceDoc), { ordered: true });
   }
 
   async presenceHistory(deviceId: string, limit: number): Promise<PresenceChange[]> {

@@ -203,13 +203,16 @@ export class SqliteStore implements Store {
   }
 
   async saveDevice(device: Device): Promise<void> {
-    this.statement(`INSERT INTO devices (id, doc, last_seen) VALUES (?, ?, ?)
+    await this.saveDevices([device]);
+  }
+
+  async saveDevices(devices: Device[]): Promise<void> {
+    const upsert = this.statement(`INSERT INTO devices (id, doc, last_seen) VALUES (?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET doc = excluded.doc,
-          last_seen = MAX(COALESCE(devices.last_seen, 0), COALESCE(excluded.last_seen, 0))`).run(
-      device.id,
-      JSON.stringify(device),
-      device.lastSeen,
-    );
+          last_seen = MAX(COALESCE(devices.last_seen, 0), COALESCE(excluded.last_seen, 0))`);
+    this.open_().transaction(() => {
+      for (const d of devices) upsert.run(d.id, JSON.stringify(d), d.lastSeen);
+    })();
   }
 
   async removeDevice(deviceId: string, options: { purge: boolean }): Promise<DeviceRemoved> {
@@ -250,14 +253,12 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ deviceId: r.device, metric: r.metric, ts: r.last_t, value: r.last_v }));
   }
 
-  async appendPresence(change: PresenceChange): Promise<void> {
-    this.statement('INSERT INTO presence (device, ts, state, previous, reason) VALUES (?, ?, ?, ?, ?)').run(
-      change.deviceId,
-      change.ts,
-      change.state,
-      change.previous,
-      change.reason,
-    );
+  async appendPresence(changes: PresenceChange[]): Promise<void> {
+    // One transaction, so one sync of the log for a whole group of changes.
+    const insert = this.statement('INSERT INTO presence (device, ts, state, previous, reason) VALUES (?, ?, ?, ?, ?)');
+    this.open_().transaction(() => {
+      for (const c of changes) insert.run(c.deviceId, c.ts, c.state, c.previous, c.reason);
+    })();
   }
 
   async presenceHistory(deviceId: string, limit: number): Promise<PresenceChange[]> {

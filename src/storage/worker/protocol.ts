@@ -17,6 +17,7 @@ export const STORE_METHODS = [
   'pruneHistoryBefore',
   'loadDevices',
   'saveDevice',
+  'saveDevices',
   'removeDevice',
   'latestReadings',
   'appendPresence',

@@ -124,14 +124,17 @@ export class WorkerStore implements Store {
   async saveDevice(device: Device): Promise<void> {
     await this.call('saveDevice', [device]);
   }
+  async saveDevices(devices: Device[]): Promise<void> {
+    await this.call('saveDevices', [devices]);
+  }
   removeDevice(deviceId: string, options: { purge: boolean }): Promise<DeviceRemoved> {
     return this.call('removeDevice', [deviceId, options]) as Promise<DeviceRemoved>;
   }
   latestReadings(): Promise<Reading[]> {
     return this.call('latestReadings', []) as Promise<Reading[]>;
   }
-  async appendPresence(change: PresenceChange): Promise<void> {
-    await this.call('appendPresence', [change]);
+  async appendPresence(changes: PresenceChange[]): Promise<void> {
+    await this.call('appendPresence', [changes]);
   }
   presenceHistory(deviceId: string, limit: number): Promise<PresenceChange[]> {
     return this.call('presenceHistory', [deviceId, limit]) as Promise<PresenceChange[]>;

@@ -15,7 +15,7 @@ import { createLogger } from '../../../src/observability/logger.js';
 
 const bus = new EventBus();
 const devices = new DeviceRegistry(
-  { loadDevices: async () => [], saveDevice: async () => {} },
+  { loadDevices: async () => [], saveDevices: async () => {} },
   new StreamLedger(),
   bus,
   () => 1_700_000_000_000,

@@ -157,7 +157,8 @@ test('a conflict that outlasts the transaction retries fails the flush; ingest r
   const db = new MingoDatabase();
   const store = new MongoStore(async () => db.connection());
   const hub = await startHub(t, { flushIntervalMs: 5 }, { store });
-  await hub.hub.devices.register({ id: 'dev-1', name: 'Meter', transport: 'mqtt' });
+  // Its metrics declared, so the readings add none: the only bulkWrite on the devices is the flush's.
+  await hub.hub.devices.register({ id: 'dev-1', name: 'Meter', transport: 'mqtt', metrics: [{ name: 'power' }, { name: 'energy' }] });
   const conflict = () => labelled('WriteConflict (injected)', 'TransientTransactionError', 112);
   failTimes(db.collection(DEVICES), 'bulkWrite', TRANSACTION_ATTEMPTS, conflict);
   // No device timestamps: the hub stamps the readings when they arrive.

@@ -115,6 +115,13 @@ export class MingoCollection implements MongoCollection, TransactionalCollection
     return { acknowledged: true };
   }
 
+  /** Ordered, as the adapter asks: documents go in one by one, in order, until one fails. */
+  async insertMany(docs: Doc[], options: { ordered: boolean }): Promise<unknown> {
+    const view = this.enter('insertMany', [docs, options]);
+    for (const doc of docs) this.commit(view, { _id: this.nextId++, ...structuredClone(doc) }, -1);
+    return { acknowledged: true, insertedCount: docs.length };
+  }
+
   async deleteOne(filter: Doc): Promise<{ deletedCount: number }> {
     const view = this.enter('deleteOne', [filter]);
     const index = view.docs.findIndex((d) => new Query(filter).test(d));

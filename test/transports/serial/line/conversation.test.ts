@@ -16,7 +16,7 @@ const log = createLogger('silent');
 
 function hub() {
   const bus = new EventBus();
-  const devices = new DeviceRegistry({ loadDevices: async () => [], saveDevice: async () => {} }, new StreamLedger(), bus);
+  const devices = new DeviceRegistry({ loadDevices: async () => [], saveDevices: async () => {} }, new StreamLedger(), bus);
   const commands = new CommandService({ devices, bus, store: { saveCommand: async () => {}, loadCommands: async () => [] }, log });
   commands.acceptKind('line');
   const ctx: TransportContext = {
