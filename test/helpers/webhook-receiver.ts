@@ -1,7 +1,7 @@
 // A real HTTP server (node:http) that receives alert webhooks: it keeps each request's headers and
-// body and checks the signature with the secret it was given. Given the test context it is closed
-// after that test; without one (a suite's before hook), call close(). The same receiver as
-// test/core/alerts/webhook-receiver.ts, for tests whose receiver outlives one test.
+// body, checks the signature with the secret it was given, and can answer the first requests with
+// 500 to make the hub retry. Given the test context it is closed after that test; without one (a
+// suite's before hook), call close().
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { TestContext } from 'node:test';
@@ -20,6 +20,8 @@ export interface ReceivedHook {
   };
   /** Whether X-Hub-Signature-256 is the HMAC-SHA256 of the raw body with the secret. */
   signed: boolean;
+  /** The status the receiver answered. */
+  answered: number;
 }
 
 export interface WebhookReceiver {
@@ -28,15 +30,18 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(t: TestContext, options?: { secret?: string }): Promise<WebhookReceiver>;
-export async function startWebhookReceiver(options?: { secret?: string }): Promise<WebhookReceiver>;
-export async function startWebhookReceiver(
-  ...args: [TestContext, { secret?: string }?] | [{ secret?: string }?]
-): Promise<WebhookReceiver> {
-  const [t, options = {}] = isTestContext(args[0])
-    ? (args as [TestContext, { secret?: string }?])
-    : [null, ...(args as [{ secret?: string }?])];
+export interface ReceiverOptions {
+  secret?: string;
+  /** Answer this many first requests with 500. */
+  failFirst?: number;
+}
+
+export async function startWebhookReceiver(t: TestContext, options?: ReceiverOptions): Promise<WebhookReceiver>;
+export async function startWebhookReceiver(options?: ReceiverOptions): Promise<WebhookReceiver>;
+export async function startWebhookReceiver(...args: [TestContext, ReceiverOptions?] | [ReceiverOptions?]): Promise<WebhookReceiver> {
+  const [t, options = {}] = isTestContext(args[0]) ? (args as [TestContext, ReceiverOptions?]) : [null, ...(args as [ReceiverOptions?])];
   const hooks: ReceivedHook[] = [];
+  let toFail = options.failFirst ?? 0;
   const server = createServer((req, res) => {
     let raw = '';
     req.setEncoding('utf8');
@@ -44,8 +49,9 @@ export async function startWebhookReceiver(
       raw += chunk;
     });
     req.on('end', () => {
-      hooks.push({ headers: req.headers, raw, body: JSON.parse(raw), signed: verify(options.secret, raw, req.headers) });
-      res.statusCode = 204;
+      const answered = toFail-- > 0 ? 500 : 204;
+      hooks.push({ headers: req.headers, raw, body: JSON.parse(raw), signed: verify(options.secret, raw, req.headers), answered });
+      res.statusCode = answered;
       res.end();
     });
   });

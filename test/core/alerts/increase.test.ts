@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startHub, waitFor } from '../../helpers/hub.js';
 import { startDevice } from '../../transports/mqtt/mqtt-helpers.js';
-import { startWebhookReceiver } from './webhook-receiver.js';
+import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

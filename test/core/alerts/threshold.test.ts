@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { startHub, waitFor } from '../../helpers/hub.js';
 import { openSse } from '../../live/sse-reader.js';
 import { startDevice } from '../../transports/mqtt/mqtt-helpers.js';
-import { startWebhookReceiver } from './webhook-receiver.js';
+import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
 
 async function post(url: string, body?: unknown) {
   const res = await fetch(url, {

@@ -8,7 +8,7 @@ import { DeviceClient } from '../../../src/device-client/client.js';
 import { waitFor } from '../../helpers/hub.js';
 import { freePort, startHubProcess } from '../../helpers/hub-process.js';
 import { teardown, tempDir } from '../../helpers/teardown.js';
-import { startWebhookReceiver } from '../../core/alerts/webhook-receiver.js';
+import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
 
 async function call(url: string, method: string, body?: unknown) {
   const res = await fetch(url, {
