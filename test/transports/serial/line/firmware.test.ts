@@ -90,6 +90,13 @@ describe('serial-telemetry firmware in avr8js behind a pty', () => {
    * itself dropped. Returns how many are missing.
    */
   const assertStoredExactlyOnce = async (mayMiss = 0): Promise<number> => {
+    // First, with the chip running, until the hub holds what was sent so far: a frame held back
+    // for a resend gets it only from a running chip. The paused wait then covers the last few.
+    const sentSoFar = lastSentSeq();
+    await waitFor('the hub to catch up with the running chip', () => {
+      const head = hub.hub.streams.head(DEVICE);
+      return sentSoFar === undefined || (head !== null && head >= sentSoFar);
+    });
     await sim.pause();
     // Not a teardown: the chip runs again as soon as this check ends, pass or fail, for the rest
     // of the test that called it and the tests after it.
