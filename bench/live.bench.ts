@@ -26,6 +26,7 @@ const CLIENT_STEPS = [1_000, 5_000, 10_000];
 
 async function startHub(dir: string): Promise<HubProcess> {
   return startHubProcess({
+    built: true,
     dataDir: dir,
     args: [
       '--mqtt-allow-anonymous',

@@ -151,7 +151,12 @@ async function load(server: Server, devices: number, budgetS: number): Promise<R
 async function benchHub(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-mqtt-scale-'));
   const memoryFile = join(dir, 'memory.json');
-  const hub = await startHubProcess({ dataDir: dir, args: ['--mqtt-allow-anonymous', 'true'], env: memoryProbeEnv(memoryFile) });
+  const hub = await startHubProcess({
+    built: true,
+    dataDir: dir,
+    args: ['--mqtt-allow-anonymous', 'true'],
+    env: memoryProbeEnv(memoryFile),
+  });
   try {
     const port = Number(new URL(hub.mqttUrl).port);
     return await load(
@@ -193,7 +198,7 @@ async function benchKeyed(): Promise<Record<string, unknown>> {
     for (let d = 0; d < KEYED; d++) keys.set(`keyed-${d}`, (await credentials.provision(`keyed-${d}`)).key);
     const provisionSeconds = (performance.now() - provisionStarted) / 1000;
     await store.stop();
-    const hub = await startHubProcess({ dataDir: dir });
+    const hub = await startHubProcess({ built: true, dataDir: dir });
     try {
       const { seconds, refusedBusy } = await firstLogins(hub.mqttUrl, keys);
       return {

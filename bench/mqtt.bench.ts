@@ -93,7 +93,7 @@ async function benchHub(): Promise<number[]> {
     Array.from({ length: DEVICES }, async (_, d) => keys.set(`bench-${d}`, (await credentials.provision(`bench-${d}`)).key)),
   );
   await store.stop();
-  const hub = await startHubProcess({ dataDir: dir });
+  const hub = await startHubProcess({ built: true, dataDir: dir });
   try {
     return await measure({ url: hub.mqttUrl, keys, waitForHubAck: true });
   } finally {

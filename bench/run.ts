@@ -4,6 +4,14 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
+// The hub processes the benchmarks start run the compiled hub (dist/), as `npm start` does: build it
+// from the sources as they are now.
+const build = spawnSync('npm', ['run', 'build', '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (build.status !== 0) {
+  process.stdout.write(`${JSON.stringify({ bench: 'build', error: `npm run build exited with ${build.status ?? build.signal}` })}\n`);
+  process.exit(1);
+}
+
 const filters = process.argv.slice(2);
 const files = readdirSync('bench')
   .filter((f) => f.endsWith('.bench.ts'))

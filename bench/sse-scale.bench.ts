@@ -122,6 +122,7 @@ async function benchHub(): Promise<Record<string, unknown>> {
   const memoryFile = join(dir, 'memory.json');
   const caps = String(CLIENTS + 1_000);
   const hub = await startHubProcess({
+    built: true,
     dataDir: dir,
     // every client comes from 127.0.0.x with auth off, so the per-owner cap is per address: raised with the total
     args: ['--mqtt-allow-anonymous', 'true', '--live-max-connections', caps, '--live-max-connections-per-token', caps],

@@ -35,6 +35,12 @@ export interface HubProcessOptions {
   mqttPort?: number;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /**
+   * Runs the compiled hub (dist/, what `npm start` runs) instead of the sources under tsx: the
+   * benchmarks measure what users run, without tsx's loader thread and its per-closure naming.
+   * Needs a fresh `npm run build` (bench/run.ts builds first).
+   */
+  built?: boolean;
 }
 
 /**
@@ -51,9 +57,7 @@ export async function startHubProcess(...args: [TestContext, HubProcessOptions] 
     [
       // e.g. HUB_PROCESS_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the hub under a bench
       ...(process.env.HUB_PROCESS_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      '--import',
-      'tsx',
-      'src/cli.ts',
+      ...(options.built ? ['bin/telemetry-hub.js'] : ['--import', 'tsx', 'src/cli.ts']),
       'start',
       '--data-dir',
       options.dataDir,
