@@ -91,35 +91,53 @@ export class DeviceRegistry implements Stage {
    * the same room.
    */
   admitMetrics(id: string, names: Iterable<string>, options: { allOrNone?: boolean } = {}): ReadonlySet<string> {
-    let admitted = this.admitted.get(id);
-    if (!admitted) this.admitted.set(id, (admitted = new Set(this.devices.get(id)?.metrics.map((m) => m.name))));
+    const admitted = this.admittedOf(id);
     if (options.allOrNone) {
       // A description (meta) is taken whole or refused whole.
       const fresh = [...new Set(names)].filter((name) => !admitted.has(name));
       if (admitted.size + fresh.length > this.maxMetrics) return new Set(fresh.slice(this.maxMetrics - admitted.size));
     }
-    // Called for every message: nothing is allocated unless a name is over the limit.
     let over: Set<string> | null = null;
-    for (const name of names) {
-      if (admitted.has(name) || over?.has(name)) continue;
-      if (admitted.size >= this.maxMetrics) (over ??= new Set()).add(name);
-      else admitted.add(name);
-    }
+    for (const name of names) over = this.admit(admitted, name, over);
     return over ?? NONE;
   }
 
-  /** Adds metrics a device reports without having declared them, so listings show them. */
+  /** admitMetrics() for the metric names of a message's readings, in their order. */
+  admitReadings(id: string, readings: ReadonlyArray<{ metric: string }>): ReadonlySet<string> {
+    const admitted = this.admittedOf(id);
+    // Called for every message: nothing is allocated unless a name is over the limit.
+    let over: Set<string> | null = null;
+    for (let i = 0; i < readings.length; i++) over = this.admit(admitted, readings[i]!.metric, over);
+    return over ?? NONE;
+  }
+
+  private admittedOf(id: string): Set<string> {
+    let admitted = this.admitted.get(id);
+    if (!admitted) this.admitted.set(id, (admitted = new Set(this.devices.get(id)?.metrics.map((m) => m.name))));
+    return admitted;
+  }
+
+  private admit(admitted: Set<string>, name: string, over: Set<string> | null): Set<string> | null {
+    if (admitted.has(name) || over?.has(name)) return over;
+    if (admitted.size < this.maxMetrics) admitted.add(name);
+    else (over ??= new Set()).add(name);
+    return over;
+  }
+
   /**
-   * Adds to the device's description the metric names it sent that it lacks. Runs for every
+   * Adds to the device's description the metric names of `readings` it lacks. Runs for every
    * message, so the usual case (every name known) allocates nothing and answers null; a promise
    * only when there is something to write.
    */
-  noteMetrics(id: string, names: Iterable<string>): Promise<unknown> | null {
+  noteMetrics(id: string, readings: ReadonlyArray<{ metric: string }>): Promise<unknown> | null {
     const device = this.devices.get(id);
     if (!device) return null;
     const known = knownNames(device.metrics);
     let fresh: Set<string> | null = null;
-    for (const name of names) if (!known.has(name)) (fresh ??= new Set()).add(name);
+    for (let i = 0; i < readings.length; i++) {
+      const name = readings[i]!.metric;
+      if (!known.has(name)) (fresh ??= new Set()).add(name);
+    }
     if (!fresh) return null;
     return this.register({ ...device, metrics: [...fresh].map((name) => ({ name })) });
   }

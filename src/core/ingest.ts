@@ -13,7 +13,7 @@ import { SeqBehindNotices } from './seq-behind.js';
 import type { DeviceRegistry } from './devices.js';
 import type { StreamLedger, StreamLoss } from './streams.js';
 import type { Store } from './store.js';
-import { PendingQueue, type PendingWrite } from './pending.js';
+import { PendingQueue, type PendingEntry, type PendingWrite } from './pending.js';
 import type { HubLogger } from './logger.js';
 import type { IngestMetrics } from './metrics.js';
 import type { Stage } from './stage.js';
@@ -66,6 +66,9 @@ export interface IngestOptions {
   maxPending: number;
 }
 
+/** Distinct valid metric names remembered before the set starts over. */
+const MAX_REMEMBERED_NAMES = 10_000;
+
 interface Timer {
   readonly delayMs: number;
   cancel(): void;
@@ -83,6 +86,8 @@ export class Ingest implements Stage {
   /** The last receive time stamped on an untimed reading, per device. */
   private readonly lastStamp = new Map<string, number>();
   private readonly seqBehind = new SeqBehindNotices();
+  /** Metric names that passed checkMetricName (checkReading). */
+  private readonly validNames = new Set<string>();
 
   constructor(
     private readonly deps: {
@@ -118,13 +123,8 @@ export class Ingest implements Stage {
 
   submit(msg: IngestMessage): IngestOutcome {
     const now = (this.deps.clock ?? Date.now)();
-    const refuse = (code: IngestRefusalCode, detail: string): IngestOutcome => {
-      this.deps.metrics.refused(msg.source, code, msg.readings.length || 1);
-      this.deps.bus.emit('refusal', { deviceId: msg.deviceId, source: msg.source, code, detail });
-      return silence({ status: 'refused', accepted: 0, refused: [], code, detail, durable: Promise.reject(new Error(detail)) });
-    };
-    if (this.stopped) return refuse('stopping', 'hub is shutting down; resend later');
-    if (!this.deps.devices.get(msg.deviceId)) return refuse('unknown_device', `unknown device ${msg.deviceId}`);
+    if (this.stopped) return this.refuse(msg, 'stopping', 'hub is shutting down; resend later');
+    if (!this.deps.devices.get(msg.deviceId)) return this.refuse(msg, 'unknown_device', `unknown device ${msg.deviceId}`);
     const order = msg.seq === undefined ? { verdict: 'new' as const } : this.deps.streams.classify(msg.deviceId, msg.seq, msg.first);
     switch (order.verdict) {
       case 'duplicate': {
@@ -133,15 +133,16 @@ export class Ingest implements Stage {
         return { status: 'duplicate', accepted: 0, refused: [], durable: this.afterFlush(msg.deviceId), ...(behind && { behind }) };
       }
       case 'gap':
-        return refuse(
+        return this.refuse(
+          msg,
           'seq_gap',
           `seq ${msg.seq} skips ahead of ${order.expected}; resend from the oldest message you hold, each with its "first"`,
         );
       case 'bad_first':
-        return refuse('bad_first', order.reason);
+        return this.refuse(msg, 'bad_first', order.reason);
     }
     if (this.pending.readings + msg.readings.length > this.options.maxPending) {
-      return refuse('busy', 'hub is buffering too many unwritten readings; resend later');
+      return this.refuse(msg, 'busy', 'hub is buffering too many unwritten readings; resend later');
     }
     if (msg.seq !== undefined) this.deps.streams.accept(msg.deviceId, msg.seq, msg.first);
     if (order.lost) this.noteLoss(msg, order.lost);
@@ -151,23 +152,22 @@ export class Ingest implements Stage {
     const durable = new Promise<{ h: number | null }>((resolve) => {
       resolveDurable = () => resolve({ h: this.deps.streams.head(msg.deviceId) });
     });
-    this.pending.add({
-      deviceId: msg.deviceId,
-      readings,
-      seenAt: now,
-      waiters: [resolveDurable],
-      ...(msg.seq !== undefined && { head: { deviceId: msg.deviceId, h: msg.seq } }),
-    });
+    const entry: PendingEntry = { deviceId: msg.deviceId, readings, seenAt: now, waiters: [resolveDurable] };
+    if (msg.seq !== undefined) entry.head = { deviceId: msg.deviceId, h: msg.seq };
+    this.pending.add(entry);
     this.deps.devices.touch(msg.deviceId, now);
     this.deps.devices
-      .noteMetrics(
-        msg.deviceId,
-        readings.map((r) => r.metric),
-      )
+      .noteMetrics(msg.deviceId, readings)
       ?.catch((err) => this.deps.log.error({ err, deviceId: msg.deviceId }, 'could not record new metrics'));
 
     this.schedule();
     return { status: 'accepted', accepted: readings.length, refused, durable, ...(order.lost && { lost: order.lost }) };
+  }
+
+  private refuse(msg: IngestMessage, code: IngestRefusalCode, detail: string): IngestOutcome {
+    this.deps.metrics.refused(msg.source, code, msg.readings.length || 1);
+    this.deps.bus.emit('refusal', { deviceId: msg.deviceId, source: msg.source, code, detail });
+    return silence({ status: 'refused', accepted: 0, refused: [], code, detail, durable: Promise.reject(new Error(detail)) });
   }
 
   /**
@@ -223,12 +223,10 @@ export class Ingest implements Stage {
     // Only messages with untimed readings need it: most carry times, and this runs per message.
     let stamps: Map<number, number> | null = null;
     let last = this.lastStamp.get(msg.deviceId) ?? -Infinity;
-    const overLimit = this.deps.devices.admitMetrics(
-      msg.deviceId,
-      msg.readings.map((r) => r.metric),
-    );
-    for (const input of msg.readings) {
-      if (overLimit.has(input.metric)) {
+    const overLimit = this.deps.devices.admitReadings(msg.deviceId, msg.readings);
+    for (let i = 0; i < msg.readings.length; i++) {
+      const input = msg.readings[i]!;
+      if (overLimit.size > 0 && overLimit.has(input.metric)) {
         const detail = `too many metrics: the device has ${this.deps.devices.maxMetrics}, the most one device may have (HUB_MAX_METRICS_PER_DEVICE)`;
         refused.push({ metric: String(input.metric), code: 'too_many_metrics', detail });
         continue;
@@ -241,11 +239,16 @@ export class Ingest implements Stage {
         ts = stamps.get(group);
         if (ts === undefined) stamps.set(group, (ts = last = Math.max(now, last + 1)));
       }
-      const refusal = checkReading(input, ts, now);
+      const refusal = this.checkReading(input, ts, now);
       if (refusal) refused.push({ metric: String(input.metric), ...refusal });
       else readings.push({ deviceId: msg.deviceId, metric: input.metric, ts, value: input.value });
     }
     if (stamps) this.lastStamp.set(msg.deviceId, last);
+    if (refused.length > 0) this.noteRefused(msg, refused);
+    return { readings, refused };
+  }
+
+  private noteRefused(msg: IngestMessage, refused: IngestOutcome['refused']): void {
     for (const r of refused) {
       this.deps.metrics.refused(msg.source, r.code, 1);
       this.deps.bus.emit('refusal', {
@@ -255,8 +258,24 @@ export class Ingest implements Stage {
         detail: `${r.detail} (metric ${r.metric})`,
       });
     }
-    if (refused.length > 0) this.deps.log.warn({ deviceId: msg.deviceId, refused }, 'readings refused');
-    return { readings, refused };
+    this.deps.log.warn({ deviceId: msg.deviceId, refused }, 'readings refused');
+  }
+
+  /**
+   * A reading's checks. Metric names repeat in every message of a device, so the ones that passed
+   * are remembered (a bounded set) and not matched against the pattern again.
+   */
+  private checkReading(input: ReadingInput, ts: number, now: number): Refusal<ReadingRefusalCode> | null {
+    if (!this.validNames.has(input.metric)) {
+      const metric = checkMetricName(input.metric);
+      if (metric) return { code: 'bad_metric', detail: metric };
+      if (this.validNames.size >= MAX_REMEMBERED_NAMES) this.validNames.clear();
+      this.validNames.add(input.metric);
+    }
+    const value = checkValue(input.value);
+    if (value) return { code: 'bad_value', detail: value };
+    const time = checkTimestamp(ts, now);
+    return time ? { code: 'bad_timestamp', detail: time } : null;
   }
 
   /** Writes what is pending now, up to `batchSize` readings; resolves when that write (and any before it) is done. */
@@ -341,15 +360,6 @@ export class Ingest implements Stage {
     const timeout = setTimeout(run, delayMs);
     return { delayMs, cancel: () => clearTimeout(timeout) };
   }
-}
-
-function checkReading(input: ReadingInput, ts: number, now: number): Refusal<ReadingRefusalCode> | null {
-  const metric = checkMetricName(input.metric);
-  if (metric) return { code: 'bad_metric', detail: metric };
-  const value = checkValue(input.value);
-  if (value) return { code: 'bad_value', detail: value };
-  const time = checkTimestamp(ts, now);
-  return time ? { code: 'bad_timestamp', detail: time } : null;
 }
 
 /** A refused message's durable promise rejects; keep it from surfacing as an unhandled rejection. */

@@ -4,16 +4,27 @@
 // when that id is older than what is kept. Ids start at the hub's start time in microseconds,
 // so a restarted hub never reuses the ids an earlier run handed out.
 import type { EventBus } from '../core/events.js';
-import type { Command, Device, PresenceChange } from '../core/model.js';
+import type { Command, Device, PresenceChange, Reading } from '../core/model.js';
 import type { Refusal } from '../core/refusals.js';
 import type { Alert, AlertState } from '../core/alerts/alert.js';
 
 export type LiveEventType = 'reading' | 'presence' | 'command' | 'device' | 'deviceRemoved' | 'refusal' | 'alert';
 export const LIVE_EVENT_TYPES: readonly LiveEventType[] = ['reading', 'presence', 'command', 'device', 'deviceRemoved', 'refusal', 'alert'];
 
-export interface ReadingEventData {
-  deviceId: string;
-  readings: Array<{ metric: string; ts: number; value: number }>;
+/**
+ * A reading event's data: the very readings ingest wrote, kept without a copy (this runs for every
+ * message and the log keeps thousands of events). Each reading also carries its device id, which
+ * is the event's own: serialized (SSE, long-poll), a reading is `{metric, ts, value}`.
+ */
+export class ReadingEventData {
+  constructor(
+    readonly deviceId: string,
+    readonly readings: readonly Reading[],
+  ) {}
+
+  toJSON(): { deviceId: string; readings: Array<{ metric: string; ts: number; value: number }> } {
+    return { deviceId: this.deviceId, readings: this.readings.map((r) => ({ metric: r.metric, ts: r.ts, value: r.value })) };
+  }
 }
 
 /** A device's latest refusal: when it was refused (hub time), and how many refusals it had so far. */
@@ -79,12 +90,7 @@ export class LiveEventLog {
   start(): void {
     this.nextId = this.now() * 1000;
     this.unsubscribe = [
-      this.bus.on('readings', ({ deviceId, readings }) =>
-        this.append('reading', deviceId, {
-          deviceId,
-          readings: readings.map((r) => ({ metric: r.metric, ts: r.ts, value: r.value })),
-        }),
-      ),
+      this.bus.on('readings', ({ deviceId, readings }) => this.append('reading', deviceId, new ReadingEventData(deviceId, readings))),
       this.bus.on('presence', (change) => this.append('presence', change.deviceId, change)),
       this.bus.on('command', (command) => this.append('command', command.deviceId, command)),
       this.bus.on('device', (device) => this.append('device', device.id, device)),
@@ -143,7 +149,9 @@ export class LiveEventLog {
     this.ring.push(event);
     this.trimBySize();
     this.trimByAge();
-    for (const listener of [...this.listeners]) listener(event);
+    // A listener may unsubscribe (a client that closes) while the event is handed out.
+    if (this.listeners.size === 1) for (const listener of this.listeners) listener(event);
+    else if (this.listeners.size > 1) for (const listener of [...this.listeners]) listener(event);
   }
 
   private trimBySize(): void {

@@ -2,7 +2,7 @@
 // long-poll. Parsed and checked at the edge; `select` then decides per event and, for readings
 // under a metric filter, keeps only the wanted metrics (an event left with none is skipped).
 import { HttpError } from '../http/errors.js';
-import { LIVE_EVENT_TYPES, type LiveEvent, type LiveEventData, type LiveEventType, type ReadingEventData } from './event-log.js';
+import { LIVE_EVENT_TYPES, type LiveEvent, type LiveEventData, type LiveEventType, ReadingEventData } from './event-log.js';
 
 export interface LiveFilter {
   devices: ReadonlySet<string> | null;
@@ -34,7 +34,7 @@ export function select(filter: LiveFilter, event: LiveEvent): LiveEventData | nu
   const data = event.data as ReadingEventData;
   const readings = data.readings.filter((r) => filter.metrics!.has(r.metric));
   if (readings.length === 0) return null;
-  return readings.length === data.readings.length ? data : { deviceId: data.deviceId, readings };
+  return readings.length === data.readings.length ? data : new ReadingEventData(data.deviceId, readings);
 }
 
 function list(raw: string | undefined): string[] | null {

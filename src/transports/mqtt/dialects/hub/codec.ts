@@ -80,18 +80,24 @@ export function decodeValue(metric: string, payload: Buffer): Decoded<DialectInp
 
 const NO_READINGS = 'message holds no readings';
 
-/** The readings of `[{ts?, readings: {metric: number}}]`, or what is wrong with them. */
+/**
+ * The readings of `[{ts?, readings: {metric: number}}]`, or what is wrong with them. Runs for every
+ * message: indexed loops and for-in, no iterator or entry array per group and value.
+ */
 function readGroups(groups: unknown): Pick<Telemetry, 'readings' | 'refused'> | string {
   if (!Array.isArray(groups) || groups.length === 0) return 'batch must be a non-empty array';
   const readings: ReadingInput[] = [];
   const refused: Telemetry['refused'] = [];
-  for (const [group, entry] of (groups as unknown[]).entries()) {
+  for (let group = 0; group < groups.length; group++) {
+    const entry: unknown = groups[group];
     if (typeof entry !== 'object' || entry === null) return 'each batch entry must be an object with readings';
     const { ts, readings: values } = entry as Record<string, unknown>;
     if (ts !== undefined && (typeof ts !== 'number' || !Number.isInteger(ts)))
       return 'ts must be an integer number of milliseconds since 1970 (UTC)';
     if (typeof values !== 'object' || values === null || Array.isArray(values)) return 'readings must be an object of {metric: number}';
-    for (const [metric, value] of Object.entries(values)) {
+    // JSON.parse makes plain objects: for-in sees exactly their own keys.
+    for (const metric in values) {
+      const value = (values as Record<string, unknown>)[metric];
       if (typeof value !== 'number')
         refused.push({ metric, detail: `value must be a number, got ${value === null ? 'null' : typeof value}` });
       else readings.push(ts === undefined ? { metric, value, group } : { metric, value, ts, group });
