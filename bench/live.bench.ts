@@ -1,7 +1,8 @@
 // Live push. The hub runs in its own process (auth off, anonymous MQTT), as in production.
 //  1. Latency from an MQTT device's publish to the SSE client's receipt: 10 devices publish
 //     QoS 1 telemetry (10 readings per message, stamped with the publish time) at 1k and 10k
-//     readings/s; one SSE client measures now − ts per event; p50 and p99 over RUNS runs (median).
+//     readings/s from a process of their own (live-publishers.ts); one SSE client in this process
+//     measures now − ts per event; p50 and p99 over RUNS runs (median).
 //     Latency includes the store write (group commit, synchronous=FULL): events are pushed once
 //     their readings are durable.
 //     The reference, in the same run: the same publishers through Debian's mosquitto to one MQTT
@@ -12,13 +13,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { median, percentile, report } from './stats.js';
 import { startHubProcess, type HubProcess } from '../test/helpers/hub-process.js';
 import { startMosquitto } from './mosquitto.js';
+import { Generators } from './scale.js';
 
 const DEVICES = 10;
-const READINGS_PER_MESSAGE = 10;
 const RATES = [1_000, 10_000];
 const SECONDS = 4;
 const RUNS = 3;
@@ -66,19 +68,23 @@ function openStream(url: string, onData: (data: string) => void): Promise<() => 
   });
 }
 
-async function connectDevices(mqttUrl: string): Promise<MqttClient[]> {
-  return Promise.all(
-    Array.from({ length: DEVICES }, async (_, d) => {
-      const id = `live-bench-${d}`;
-      const client = await mqtt.connectAsync(mqttUrl, { clientId: id, reconnectPeriod: 0, clean: true });
-      const metrics = Array.from({ length: READINGS_PER_MESSAGE }, (_, k) => ({ name: `m${k}` }));
-      await client.publishAsync(`devices/${id}/meta`, JSON.stringify({ name: id, sampleIntervalMs: 10, metrics }), {
-        qos: 1,
-        retain: true,
-      });
-      return client;
-    }),
-  );
+/** The publishing devices, connected to `mqttUrl` from their own process. */
+async function startPublishers(mqttUrl: string): Promise<Generators> {
+  const publishers = new Generators(fileURLToPath(new URL('./live-publishers.ts', import.meta.url)), [{}]);
+  publishers.start();
+  await ask(publishers, { cmd: 'connect', url: mqttUrl, devices: DEVICES });
+  return publishers;
+}
+
+async function ask(publishers: Generators, command: object): Promise<{ sent?: number }> {
+  const [answer] = await publishers.ask<{ sent?: number; error?: string }>(command);
+  if (answer?.error) throw new Error(`publishers: ${answer.error}`);
+  return answer ?? {};
+}
+
+async function stopPublishers(publishers: Generators): Promise<void> {
+  await ask(publishers, { cmd: 'close' }).catch(() => {});
+  await publishers.stop();
 }
 
 /** Where the latency is measured: calls `onTs` with each message's publish time as it arrives. */
@@ -101,41 +107,15 @@ const mqttListener =
     return () => void subscriber.endAsync();
   };
 
-/**
- * Publishes at `rate` readings/s for SECONDS and returns each message's publish-to-receipt latency.
- * Message k goes to device k % DEVICES with seq ⌊k / DEVICES⌋, so each device's seqs run on
- * without a gap from one run to the next (the hub refuses a gap).
- */
-async function latencyRun(listen: Listen, devices: MqttClient[], rate: number, next: { k: number }): Promise<number[]> {
+/** Has the publishers send at `rate` readings/s for SECONDS and returns each message's publish-to-receipt latency. */
+async function latencyRun(listen: Listen, publishers: Generators, rate: number): Promise<number[]> {
   const latencies: number[] = [];
   const close = await listen((ts) => latencies.push(Date.now() - ts));
-  const messagesPerTick = rate / READINGS_PER_MESSAGE / 100; // ticks of 10 ms
-  const seqBase = next.k;
-  let seq = seqBase;
-  let owed = 0;
-  const ticks = SECONDS * 100;
-  const started = Date.now();
-  for (let tick = 0; tick < ticks; tick++) {
-    owed += messagesPerTick;
-    for (; owed >= 1; owed--) {
-      const device = devices[seq % DEVICES];
-      const ts = Date.now();
-      const readings = Object.fromEntries(Array.from({ length: READINGS_PER_MESSAGE }, (_, k) => [`m${k}`, seq + k]));
-      device.publish(`devices/${device.options.clientId}/telemetry`, JSON.stringify({ seq: Math.floor(seq / DEVICES), ts, readings }), {
-        qos: 1,
-      });
-      seq++;
-    }
-    // Pace against the wall clock so a slow tick does not stretch the run.
-    const due = started + (tick + 1) * 10;
-    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
-  }
-  next.k = seq;
-  const expected = seq - seqBase;
+  const { sent = 0 } = await ask(publishers, { cmd: 'run', rate, seconds: SECONDS });
   const deadline = Date.now() + 10_000;
-  while (latencies.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (latencies.length < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   close();
-  if (latencies.length < expected) throw new Error(`only ${latencies.length} of ${expected} events arrived`);
+  if (latencies.length < sent) throw new Error(`only ${latencies.length} of ${sent} events arrived`);
   return latencies;
 }
 
@@ -185,64 +165,82 @@ async function clientCapacity(hub: HubProcess, device: MqttClient): Promise<void
 }
 
 /** Starts a hub in a fresh data directory, runs `body` against it, and stops it. */
-async function withHub(body: (hub: Awaited<ReturnType<typeof startHub>>, devices: MqttClient[]) => Promise<void>): Promise<void> {
+async function withHub(body: (hub: HubProcess) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-live-'));
   const hub = await startHub(dir);
-  let devices: MqttClient[] = [];
   try {
-    devices = await connectDevices(hub.mqttUrl);
-    await new Promise((r) => setTimeout(r, 500));
-    await body(hub, devices);
+    await body(hub);
   } finally {
-    await Promise.all(devices.map((d) => d.endAsync().catch(() => {})));
     await hub.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** RUNS runs at `rate`: the median over runs of each run's p50 and p99. */
-async function latencyAt(listen: Listen, devices: MqttClient[], rate: number, next: { k: number }) {
-  const p50: number[] = [];
-  const p99: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    const latencies = await latencyRun(listen, devices, rate, next);
-    p50.push(percentile(latencies, 50));
-    p99.push(percentile(latencies, 99));
+/** RUNS runs at each rate against the broker at `mqttUrl`: the median over runs of each run's p50 and p99. */
+async function latencies(mqttUrl: string, listen: Listen, report: (figures: LatencyFigures) => void): Promise<void> {
+  const publishers = await startPublishers(mqttUrl);
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    for (const rate of RATES) {
+      const p50: number[] = [];
+      const p99: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const measured = await latencyRun(listen, publishers, rate);
+        p50.push(percentile(measured, 50));
+        p99.push(percentile(measured, 99));
+      }
+      report({ readingsPerSecond: rate, runs: RUNS, seconds: SECONDS, p50Ms: median(p50), p99Ms: median(p99), p50Runs: p50, p99Runs: p99 });
+    }
+  } finally {
+    await stopPublishers(publishers);
   }
-  return { readingsPerSecond: rate, runs: RUNS, seconds: SECONDS, p50Ms: median(p50), p99Ms: median(p99), p50Runs: p50, p99Runs: p99 };
 }
 
-const hubLatency = new Map<number, { p50Ms: number; p99Ms: number }>();
-await withHub(async (hub, devices) => {
-  const next = { k: 0 };
-  for (const rate of RATES) {
-    const figures = await latencyAt(sseListener(hub), devices, rate, next);
-    hubLatency.set(rate, figures);
+interface LatencyFigures {
+  readingsPerSecond: number;
+  runs: number;
+  seconds: number;
+  p50Ms: number;
+  p99Ms: number;
+  p50Runs: number[];
+  p99Runs: number[];
+}
+
+const hubLatency = new Map<number, LatencyFigures>();
+await withHub((hub) =>
+  latencies(hub.mqttUrl, sseListener(hub), (figures) => {
+    hubLatency.set(figures.readingsPerSecond, figures);
     report('live.publish-to-sse', { ...figures, ackAfter: 'durable in SQLite (synchronous=FULL)' });
-  }
-});
+  }),
+);
 const mosquitto = await startMosquitto();
 try {
-  const devices = await connectDevices(mosquitto.url);
-  const next = { k: 0 };
-  for (const rate of RATES) {
-    const figures = await latencyAt(mqttListener(mosquitto.url), devices, rate, next);
+  await latencies(mosquitto.url, mqttListener(mosquitto.url), (figures) => {
     report('live.publish-to-subscriber-mosquitto', { ...figures, persistence: false });
-    const hub = hubLatency.get(rate)!;
+    const hub = hubLatency.get(figures.readingsPerSecond)!;
     // Latencies are whole milliseconds (Date.now() in the payload): the reference is floored at 1 ms.
     report('live.latency-ratio', {
-      readingsPerSecond: rate,
+      readingsPerSecond: figures.readingsPerSecond,
       hubToMosquittoP50: round2(hub.p50Ms / Math.max(1, figures.p50Ms)),
       hubToMosquittoP99: round2(hub.p99Ms / Math.max(1, figures.p99Ms)),
     });
-  }
-  await Promise.all(devices.map((d) => d.endAsync().catch(() => {})));
+  });
 } finally {
   await mosquitto.stop();
 }
 // A fresh, idle hub for the client count, so memory per client is not blurred by the load above.
 // LIVE_BENCH=latency skips it.
-if (process.env.LIVE_BENCH !== 'latency') await withHub((hub, devices) => clientCapacity(hub, devices[0]));
+if (process.env.LIVE_BENCH !== 'latency') {
+  await withHub(async (hub) => {
+    const device = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'live-bench-fanout', reconnectPeriod: 0 });
+    try {
+      await device.publishAsync('devices/live-bench-fanout/meta', JSON.stringify({ metrics: [{ name: 'm0' }] }), { qos: 1, retain: true });
+      await clientCapacity(hub, device);
+    } finally {
+      await device.endAsync().catch(() => {});
+    }
+  });
+}
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
