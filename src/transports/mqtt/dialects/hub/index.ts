@@ -15,10 +15,18 @@ export const hubDialect: MqttDialect = {
   open: (deviceId) => new HubSession(deviceId),
 };
 
+const ROUTED: TopicRoute = { ok: true };
+
 class HubSession implements DialectSession {
-  constructor(private readonly deviceId: string) {}
+  /** The topic of nearly every message a device sends: recognised without splitting it. */
+  private readonly telemetryTopic: string;
+
+  constructor(private readonly deviceId: string) {
+    this.telemetryTopic = topicFor(deviceId, 'telemetry');
+  }
 
   route(topic: string): TopicRoute {
+    if (topic === this.telemetryTopic) return ROUTED;
     const { deviceId } = this;
     const parsed = parseTopic(topic);
     if (!parsed.ok) return { ok: false, code: 'bad_topic', detail: parsed.reason };
@@ -30,10 +38,11 @@ class HubSession implements DialectSession {
         code: 'hub_topic',
         detail: `hub topic: devices/${deviceId}/${parsed.kind} is published by the hub, not the device`,
       };
-    return { ok: true };
+    return ROUTED;
   }
 
   decode(topic: string, payload: Buffer): Decoded<DialectInput[]> {
+    if (topic === this.telemetryTopic) return decodeTelemetry(payload);
     const parsed = parseTopic(topic);
     if (!parsed.ok) return { ok: false, code: 'bad_topic', detail: parsed.reason };
     const kind = parsed.kind;
