@@ -4,26 +4,53 @@
 // when that id is older than what is kept. Ids start at the hub's start time in microseconds,
 // so a restarted hub never reuses the ids an earlier run handed out.
 import type { EventBus } from '../core/events.js';
-import type { Command, Device, PresenceChange, Reading } from '../core/model.js';
+import type { Command, Device, PresenceChange } from '../core/model.js';
 import type { Refusal } from '../core/refusals.js';
 import type { Alert, AlertState } from '../core/alerts/alert.js';
 
 export type LiveEventType = 'reading' | 'presence' | 'command' | 'device' | 'deviceRemoved' | 'refusal' | 'alert';
 export const LIVE_EVENT_TYPES: readonly LiveEventType[] = ['reading', 'presence', 'command', 'device', 'deviceRemoved', 'refusal', 'alert'];
 
+/** A reading as live clients receive it: its device is the event's. */
+export interface LiveReading {
+  metric: string;
+  ts: number;
+  value: number;
+}
+
 /**
- * A reading event's data: the very readings ingest wrote, kept without a copy (this runs for every
- * message and the log keeps thousands of events). Each reading also carries its device id, which
- * is the event's own: serialized (SSE, long-poll), a reading is `{metric, ts, value}`.
+ * A reading event's data, kept compact: the log holds thousands of events, and every object it
+ * holds is copied by each young-generation collection until it is promoted, so a message's readings
+ * are kept as their metric names (the strings ingest already holds) and one array of numbers, not
+ * as an object each. `readings` and the JSON form (SSE, long-poll) are built when asked.
  */
 export class ReadingEventData {
+  private readonly metrics: string[];
+  /** Per reading: its time, then its value. */
+  private readonly numbers: Float64Array;
+
   constructor(
     readonly deviceId: string,
-    readonly readings: readonly Reading[],
-  ) {}
+    readings: ReadonlyArray<LiveReading>,
+  ) {
+    this.metrics = new Array<string>(readings.length);
+    this.numbers = new Float64Array(2 * readings.length);
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i]!;
+      this.metrics[i] = r.metric;
+      this.numbers[2 * i] = r.ts;
+      this.numbers[2 * i + 1] = r.value;
+    }
+  }
 
-  toJSON(): { deviceId: string; readings: Array<{ metric: string; ts: number; value: number }> } {
-    return { deviceId: this.deviceId, readings: this.readings.map((r) => ({ metric: r.metric, ts: r.ts, value: r.value })) };
+  get readings(): LiveReading[] {
+    const out = new Array<LiveReading>(this.metrics.length);
+    for (let i = 0; i < out.length; i++) out[i] = { metric: this.metrics[i]!, ts: this.numbers[2 * i]!, value: this.numbers[2 * i + 1]! };
+    return out;
+  }
+
+  toJSON(): { deviceId: string; readings: LiveReading[] } {
+    return { deviceId: this.deviceId, readings: this.readings };
   }
 }
 

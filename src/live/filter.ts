@@ -32,9 +32,10 @@ export function select(filter: LiveFilter, event: LiveEvent): LiveEventData | nu
   if (filter.devices && !filter.devices.has(event.deviceId)) return null;
   if (!filter.metrics || event.type !== 'reading') return event.data;
   const data = event.data as ReadingEventData;
-  const readings = data.readings.filter((r) => filter.metrics!.has(r.metric));
+  const all = data.readings;
+  const readings = all.filter((r) => filter.metrics!.has(r.metric));
   if (readings.length === 0) return null;
-  return readings.length === data.readings.length ? data : new ReadingEventData(data.deviceId, readings);
+  return readings.length === all.length ? data : new ReadingEventData(data.deviceId, readings);
 }
 
 function list(raw: string | undefined): string[] | null {
