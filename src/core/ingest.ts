@@ -218,19 +218,13 @@ export class Ingest implements Stage {
    * last time stamped for the device, so untimed readings never collapse into one.
    */
   private validate(msg: IngestMessage, now: number): { readings: Reading[]; refused: IngestOutcome['refused'] } {
-    const readings: Reading[] = [];
+    let readings: Reading[] = [];
     const refused: IngestOutcome['refused'] = [];
     // Only messages with untimed readings need it: most carry times, and this runs per message.
     let stamps: Map<number, number> | null = null;
     let last = this.lastStamp.get(msg.deviceId) ?? -Infinity;
-    const overLimit = this.deps.devices.admitReadings(msg.deviceId, msg.readings);
     for (let i = 0; i < msg.readings.length; i++) {
       const input = msg.readings[i]!;
-      if (overLimit.size > 0 && overLimit.has(input.metric)) {
-        const detail = `too many metrics: the device has ${this.deps.devices.maxMetrics}, the most one device may have (HUB_MAX_METRICS_PER_DEVICE)`;
-        refused.push({ metric: String(input.metric), code: 'too_many_metrics', detail });
-        continue;
-      }
       let ts = input.ts;
       if (ts === undefined) {
         // The readings of one sample share a time; each further sample gets a later one.
@@ -244,6 +238,13 @@ export class Ingest implements Stage {
       else readings.push({ deviceId: msg.deviceId, metric: input.metric, ts, value: input.value });
     }
     if (stamps) this.lastStamp.set(msg.deviceId, last);
+    // Only names that passed their checks take a place among the device's metrics.
+    const overLimit = this.deps.devices.admitReadings(msg.deviceId, readings);
+    if (overLimit.size > 0) {
+      const detail = `too many metrics: the device has ${this.deps.devices.maxMetrics}, the most one device may have (HUB_MAX_METRICS_PER_DEVICE)`;
+      for (const r of readings) if (overLimit.has(r.metric)) refused.push({ metric: r.metric, code: 'too_many_metrics', detail });
+      readings = readings.filter((r) => !overLimit.has(r.metric));
+    }
     if (refused.length > 0) this.noteRefused(msg, refused);
     return { readings, refused };
   }

@@ -82,6 +82,54 @@ test('a bad reading is rejected with its reason; the good ones of the same messa
   assert.equal(h.metrics.readingsRefused.get({ source: 'test', reason: 'bad_metric' }), 1);
 });
 
+test('metric names refused as invalid take no place among the metrics a device may have', async (t) => {
+  const sqlite = new SqliteStore(tempDir(t, 'ingest-limit-'));
+  await sqlite.start();
+  teardown(t, () => sqlite.stop());
+  const bus = new EventBus();
+  const streams = new StreamLedger();
+  const devices = new DeviceRegistry(sqlite, streams, bus, Date.now, 2);
+  const metrics = new HubMetrics();
+  const ingest = new Ingest(
+    { store: sqlite, devices, streams, bus, metrics, log: createLogger('silent') },
+    { batchSize: 100, flushIntervalMs: 0, maxPending: 10_000 },
+  );
+  await devices.register({ id: 'dev-1', name: 'Device 1', transport: 'mqtt' });
+  ingest.start();
+  teardown(t, () => ingest.stop());
+  const junk = ingest.submit({
+    deviceId: 'dev-1',
+    source: 'test',
+    readings: [
+      { metric: '1st', value: 1, ts: NOW },
+      { metric: 'a b', value: 1, ts: NOW },
+      { metric: '', value: 1, ts: NOW },
+    ],
+  });
+  assert.deepEqual(
+    junk.refused.map((r) => r.code),
+    ['bad_metric', 'bad_metric', 'bad_metric'],
+  );
+  const good = ingest.submit({
+    deviceId: 'dev-1',
+    source: 'test',
+    readings: [
+      { metric: 'temp', value: 20, ts: NOW },
+      { metric: 'hum', value: 40, ts: NOW },
+      { metric: 'co2', value: 400, ts: NOW },
+    ],
+  });
+  assert.equal(good.accepted, 2);
+  assert.deepEqual(
+    good.refused.map((r) => [r.metric, r.code]),
+    [['co2', 'too_many_metrics']],
+  );
+  await good.durable;
+  const stored = await sqlite.queryRaw({ deviceId: 'dev-1', from: 0, to: NOW + 3_600_000, limit: 100 });
+  assert.deepEqual(stored.readings.map((r) => r.metric).sort(), ['hum', 'temp']);
+  assert.equal(metrics.readingsRefused.get({ source: 'test', reason: 'too_many_metrics' }), 1);
+});
+
 test('messages from unknown devices are refused with a reason and nothing is written', async (t) => {
   const h = await setup(t);
   const outcome = h.ingest.submit({ deviceId: 'ghost', source: 'test', readings: [{ metric: 'x', value: 1 }] });
