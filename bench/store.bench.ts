@@ -9,8 +9,9 @@
 // - live: one message per device and second of device time, ending now: 1 Hz per series, few
 //   hours, each compaction extends the open segments of the current hours.
 // Each run writes RUN_READINGS readings into a new data directory, after one untimed warm-up run
-// of each workload in the same process, so the figures are the JIT-warm steady state. The
-// reference, in the same run and taking turns with the hub: a bare better-sqlite3 loop inserting
+// of each workload in the same process, so the figures are the JIT-warm steady state. Each
+// figure gives readings/s (wall time) and the process's CPU time per reading, all threads
+// included (on a shared machine CPU time varies less than wall time). The reference, in the same run and taking turns with the hub: a bare better-sqlite3 loop inserting
 // the same readings as plain rows (WAL, synchronous=FULL, transactions of HUB_BATCH_SIZE rows),
 // what SQLite does with no buckets, dedupe or stream heads. What the sync per commit costs is
 // store-sync.bench.ts's subject.
@@ -18,8 +19,8 @@
 // store.write-latency feeds a store on its thread (WorkerStore, as the hub runs it) 10,000
 // readings/s, one writeBatch every 10 ms without waiting for the one before, and times each call
 // until its answer (durable), after FEED_WARMUP_SECONDS untimed: compactions and WAL checkpoints
-// show in the tail. The reference is
-// the same feed into the bare loop, one transaction per batch, timed the same way.
+// show in the tail. The reference is the same feed into the bare loop, one transaction per
+// batch, timed the same way.
 //
 // The queries run over 7 days of the backfill: whole-hour windows (bucket summaries) against
 // 30-minute windows (every sample unpacked).
@@ -56,7 +57,13 @@ function messageTime(workload: Workload, messages: number, i: number, d: number,
   return now - (messages - i) * 1000 + d;
 }
 
-async function ingestRun(workload: Workload, readings: number): Promise<{ readingsPerSecond: number; store: SqliteStore; dir: string }> {
+interface Rate {
+  readingsPerSecond: number;
+  /** CPU time of the whole process (every thread) per reading: steadier than wall time on a shared machine. */
+  cpuMicrosPerReading: number;
+}
+
+async function ingestRun(workload: Workload, readings: number): Promise<Rate & { store: SqliteStore; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-store-'));
   const store = new SqliteStore(dir);
   await store.start();
@@ -72,6 +79,7 @@ async function ingestRun(workload: Workload, readings: number): Promise<{ readin
   const messages = Math.ceil(readings / (DEVICES * METRICS.length));
   const now = Date.now();
   const began = performance.now();
+  const cpu = process.cpuUsage();
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < messages; i++) {
     for (let d = 0; d < DEVICES; d++) {
@@ -87,9 +95,15 @@ async function ingestRun(workload: Workload, readings: number): Promise<{ readin
     if (i % 50 === 0) await new Promise((r) => setImmediate(r));
   }
   await Promise.all(pending);
-  const seconds = (performance.now() - began) / 1000;
+  const rate = rateSince(began, cpu, messages * DEVICES * METRICS.length);
   await ingest.stop();
-  return { readingsPerSecond: (messages * DEVICES * METRICS.length) / seconds, store, dir };
+  return { ...rate, store, dir };
+}
+
+function rateSince(began: number, cpu: NodeJS.CpuUsage, readings: number): Rate {
+  const seconds = (performance.now() - began) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { readingsPerSecond: readings / seconds, cpuMicrosPerReading: (used.user + used.system) / readings };
 }
 
 /** A bare table and one transaction per batch of rows: the most SQLite gives on this machine. */
@@ -113,11 +127,12 @@ function bareTable(): { write(rows: Array<[string, string, number, number]>): vo
 }
 
 /** The same readings as plain rows, in transactions of HUB_BATCH_SIZE rows. */
-function referenceRun(workload: Workload, readings: number): number {
+function referenceRun(workload: Workload, readings: number): Rate {
   const bare = bareTable();
   const messages = Math.ceil(readings / (DEVICES * METRICS.length));
   const now = Date.now();
   const began = performance.now();
+  const cpu = process.cpuUsage();
   let batch: Array<[string, string, number, number]> = [];
   for (let i = 0; i < messages; i++) {
     for (let d = 0; d < DEVICES; d++) {
@@ -132,9 +147,9 @@ function referenceRun(workload: Workload, readings: number): number {
     }
   }
   if (batch.length > 0) bare.write(batch);
-  const seconds = (performance.now() - began) / 1000;
+  const rate = rateSince(began, cpu, messages * DEVICES * METRICS.length);
   bare.close();
-  return (messages * DEVICES * METRICS.length) / seconds;
+  return rate;
 }
 
 /** Batch `n` of the steady feed: 100 readings over 500 series (50 devices × 10 metrics), 20 Hz each. */
@@ -188,7 +203,11 @@ async function timeQuery(run: () => Promise<unknown>, repeats = 15): Promise<num
   return median(times);
 }
 
-const figures = (rates: number[]) => ({ readingsPerSecondMedian: Math.round(median(rates)), runs: rates.map(Math.round) });
+const figures = (rates: Rate[]) => ({
+  readingsPerSecondMedian: Math.round(median(rates.map((r) => r.readingsPerSecond))),
+  runs: rates.map((r) => Math.round(r.readingsPerSecond)),
+  cpuMicrosPerReadingMedian: +median(rates.map((r) => r.cpuMicrosPerReading)).toFixed(2),
+});
 
 let kept: { store: SqliteStore; dir: string } | null = null;
 for (const workload of ['backfill', 'live'] as const) {
@@ -196,11 +215,11 @@ for (const workload of ['backfill', 'live'] as const) {
   await warm.store.stop();
   rmSync(warm.dir, { recursive: true, force: true });
   referenceRun(workload, 200_000);
-  const hub: number[] = [];
-  const bare: number[] = [];
+  const hub: Rate[] = [];
+  const bare: Rate[] = [];
   for (let i = 0; i < RUNS; i++) {
     const r = await ingestRun(workload, RUN_READINGS);
-    hub.push(r.readingsPerSecond);
+    hub.push(r);
     if (kept || workload !== 'backfill') {
       await r.store.stop();
       rmSync(r.dir, { recursive: true, force: true });
@@ -209,7 +228,8 @@ for (const workload of ['backfill', 'live'] as const) {
   }
   report(`store.ingest-${workload}`, { devices: DEVICES, readingsPerRun: RUN_READINGS, ...figures(hub) });
   report(`store.ingest-${workload}-reference-sqlite`, figures(bare));
-  report(`store.ingest-${workload}-ratio`, { hubToBareSqlite: +(median(hub) / median(bare)).toFixed(3) });
+  const ratio = median(hub.map((r) => r.readingsPerSecond)) / median(bare.map((r) => r.readingsPerSecond));
+  report(`store.ingest-${workload}-ratio`, { hubToBareSqlite: +ratio.toFixed(3) });
 }
 
 {
