@@ -17,14 +17,12 @@ import type { Reading } from '../../core/model.js';
 import { HOUR_MS, SEGMENT_CAP, mergeSummaries, packSamples, summarize, unpackSamples, type Summary } from '../buckets.js';
 import { AppendedLog, type AppendedHour, type HourKey, type NewRow } from './appended-log.js';
 import { NO_SEGMENT, extend, extendPacked, packReadings, type OpenSegment } from './open-segment.js';
+import { HourTimes } from './hour-times.js';
 import { StoredHours } from './stored-hours.js';
 
 interface HourState {
-  /**
-   * Every sample of the hour held in its segments or in `appended`, as its offset from the hour's
-   * start: a small integer, which a Set holds without allocating as it would a 13-digit time.
-   */
-  seen: Set<number>;
+  /** Every sample of the hour held in its segments or in `appended`, as its offset from the hour's start. */
+  seen: HourTimes;
   /** Read from the database when a compaction first needs it. */
   open: OpenSegment | null;
   /** The compacted samples' figures (the `hours` row); null while none are compacted. */
@@ -250,7 +248,7 @@ export class BucketWriter {
    */
   private load(hour: HourKey): HourState {
     const { start } = hour;
-    const seen = new Set<number>();
+    const seen = new HourTimes();
     for (const chunk of this.log.get(hour.key)?.chunks ?? []) for (const x of unpackSamples(start, chunk)) seen.add(x.t - start);
     if (this.stored.isEmpty(hour)) return { seen, open: NO_SEGMENT, summary: null };
     this.stored.addOffsets(hour, seen);
@@ -267,7 +265,7 @@ export class BucketWriter {
   }
 }
 
-/** Takes a failed write's readings out of their hours' sets again. */
+/** Takes a failed write's readings out of their hours' sets again, the last added first. */
 function unsee(groups: Group[]): void {
-  for (const g of groups) for (const r of g.fresh) g.state.seen.delete(r.ts - g.start);
+  for (const g of groups) for (let i = g.fresh.length - 1; i >= 0; i--) g.state.seen.delete(g.fresh[i].ts - g.start);
 }

@@ -44,7 +44,7 @@ import { SCHEMA } from './schema.js';
 /** Samples appended before a compaction is due: larger spreads a segment's rewrite over more writes. */
 export const COMPACT_AT = 50_000;
 /** Samples per compaction transaction: a write waits for one slice at most, a few ms. */
-export const COMPACT_SLICE = 4_000;
+export const COMPACT_SLICE = 2_000;
 
 export interface SqliteStoreOptions {
   /**
@@ -94,13 +94,12 @@ export class SqliteStore implements Store {
     this.db = db;
     this.writer = new BucketWriter(db);
     this.queries = new SqliteQueries(db);
-    const checkpointer = this.dataDir === null ? null : new Checkpointer(db, file);
-    this.checkpointer = checkpointer;
+    this.checkpointer = this.dataDir === null ? null : new Checkpointer(db, file);
     this.compaction = new Compaction(db, this.writer, {
       compactAt: this.options.compactAt ?? COMPACT_AT,
       sliceSamples: this.options.compactSlice ?? COMPACT_SLICE,
       synchronous: this.options.synchronous ?? 'FULL',
-      afterCommit: () => checkpointer?.afterCommit(),
+      afterCommit: () => this.checkpointer?.afterCommit(),
     });
     // What a previous life appended and did not compact (it crashed, or its disk failed at stop).
     if (this.writer.recover() > 0) this.compaction.settle();

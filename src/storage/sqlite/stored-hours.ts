@@ -4,6 +4,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { summarize, unpackSamples, type Summary } from '../buckets.js';
 import type { HourKey } from './appended-log.js';
+import type { HourTimes } from './hour-times.js';
 import { NO_SEGMENT, type OpenSegment } from './open-segment.js';
 import { RowStatements } from './row-statements.js';
 
@@ -58,7 +59,7 @@ export class StoredHours {
   }
 
   /** Adds the offsets of the hour's segment samples to `seen`. */
-  addOffsets(hour: HourKey, seen: Set<number>): void {
+  addOffsets(hour: HourKey, seen: HourTimes): void {
     for (const packed of this.selectSamples.all(hour.deviceId, hour.metric, hour.start) as Buffer[]) {
       for (const x of unpackSamples(hour.start, packed)) seen.add(x.t - hour.start);
     }
