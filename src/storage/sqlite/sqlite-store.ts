@@ -35,7 +35,6 @@ import type {
   WriteResult,
 } from '../../core/store.js';
 import { BucketWriter, type WriteOutcome } from './bucket-writer.js';
-import { Checkpointer } from './checkpointer.js';
 import { Compaction } from './compaction.js';
 import { SqliteQueries } from './queries.js';
 import { migrate } from './migrate.js';
@@ -65,8 +64,6 @@ export class SqliteStore implements Store {
   private writer!: BucketWriter;
   private queries!: SqliteQueries;
   private compaction!: Compaction;
-  /** WAL checkpoints off the write path (checkpointer.ts); none for a database in memory. */
-  private checkpointer: Checkpointer | null = null;
 
   /** `dataDir` null keeps everything in memory (tests of pure logic only). */
   constructor(
@@ -94,12 +91,10 @@ export class SqliteStore implements Store {
     this.db = db;
     this.writer = new BucketWriter(db);
     this.queries = new SqliteQueries(db);
-    this.checkpointer = this.dataDir === null ? null : new Checkpointer(db, file);
     this.compaction = new Compaction(db, this.writer, {
       compactAt: this.options.compactAt ?? COMPACT_AT,
       sliceSamples: this.options.compactSlice ?? COMPACT_SLICE,
       synchronous: this.options.synchronous ?? 'FULL',
-      afterCommit: () => this.checkpointer?.afterCommit(),
     });
     // What a previous life appended and did not compact (it crashed, or its disk failed at stop).
     if (this.writer.recover() > 0) this.compaction.settle();
@@ -117,8 +112,6 @@ export class SqliteStore implements Store {
     } catch {
       // What stays appended is compacted at the next start.
     }
-    await this.checkpointer?.stop();
-    this.checkpointer = null;
     this.statements.clear();
     this.db?.close();
     this.db = null;
@@ -163,7 +156,6 @@ export class SqliteStore implements Store {
     }
     const { inserted, commit } = written!;
     commit();
-    this.checkpointer?.afterCommit();
     this.compaction.afterWrite();
     return { inserted, duplicates: batch.readings.length - inserted };
   }
