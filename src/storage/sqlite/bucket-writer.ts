@@ -1,50 +1,46 @@
 // Writes samples into hour buckets in two steps. A write only appends: each touched hour's new
 // samples go out as one packed row at the end of the `appended` table (a rowid table without
 // indexes), so a commit dirties a few pages whatever the number of series, and no segment or
-// summary is read back or rewritten per write. Compaction then moves everything appended into the
-// hours' segments and summaries in one transaction, each open segment and `hours` row written
-// once for all the samples gathered since the last compaction, and empties `appended`.
+// summary is read back or rewritten per write. Compaction then moves appended hours into their
+// segments and summaries, a slice of hours per transaction (compact()): each open segment and
+// `hours` row written once for all the samples the hour gathered since its last compaction, and
+// the hours' rows deleted from `appended` in the same transaction, so a crash between slices
+// leaves every sample in exactly one place.
 //
 // Nothing is stored twice: the writer knows, for the hours being written, every timestamp held
-// in their segments or in `appended`, and keeps a mirror of `appended` (this connection is its
-// only writer; start() compacts what a previous life left there). Both are only updated after the
-// transaction commits, so a failed write or compaction leaves them matching the database.
+// in their segments or in `appended`, and keeps a mirror of `appended` (appended-log.ts; this
+// connection is its only writer; start() compacts what a previous life left there). Both are only
+// updated after the transaction commits, so a failed write or compaction leaves them matching the
+// database.
 import type { Database, Statement } from 'better-sqlite3';
 import type { Reading } from '../../core/model.js';
-import { SEGMENT_CAP, bucketStart, mergeSummaries, packSamples, summarize, unpackSamples, type Sample, type Summary } from '../buckets.js';
-import { NO_SEGMENT, extend, packReadings, withoutRise, type OpenSegment } from './open-segment.js';
+import { HOUR_MS, SEGMENT_CAP, mergeSummaries, packSamples, summarize, unpackSamples, type Summary } from '../buckets.js';
+import { AppendedLog, type AppendedHour, type HourKey, type NewRow } from './appended-log.js';
+import { NO_SEGMENT, extend, extendPacked, packReadings, type OpenSegment } from './open-segment.js';
+import { HourTimes } from './hour-times.js';
+import { StoredHours } from './stored-hours.js';
 
 interface HourState {
-  /**
-   * Every sample of the hour held in its segments or in `appended`, as its offset from the hour's
-   * start: a small integer, which a Set holds without allocating as it would a 13-digit time.
-   */
-  seen: Set<number>;
+  /** Every sample of the hour held in its segments or in `appended`, as its offset from the hour's start. */
+  seen: HourTimes;
   /** Read from the database when a compaction first needs it. */
   open: OpenSegment | null;
   /** The compacted samples' figures (the `hours` row); null while none are compacted. */
   summary: Summary | null;
 }
 
-interface Series {
-  deviceId: string;
-  metric: string;
-}
-
-/** An hour's samples in `appended`, not yet in its segments: the packed rows as written. */
-interface Appended extends Series {
-  key: string;
-  start: number;
-  chunks: Buffer[];
-}
-
 /** One hour's share of a write. */
-interface Group extends Series {
-  key: string;
-  start: number;
+interface Group extends HourKey {
   state: HourState;
   fresh: Reading[];
-  packed: Buffer | null;
+}
+
+/** What a compaction leaves of an hour, for its cached state once the slice committed. */
+interface Compacted {
+  key: string;
+  hour: HourKey;
+  open: OpenSegment;
+  summary: Summary;
 }
 
 /** What a write did, to be kept (commit) once its transaction committed or undone (abort) if it did not. */
@@ -57,55 +53,32 @@ export interface WriteOutcome {
 
 export class BucketWriter {
   private readonly cache = new Map<string, HourState>();
-  private readonly appended = new Map<string, Appended>();
-  /** Per series, the latest hour it has in `hours`: a later hour is known empty without a query. */
-  private readonly newest = new Map<string, number>();
-  private appendedSamples = 0;
-  private readonly insertAppended: Statement;
+  private readonly log: AppendedLog;
+  private readonly stored: StoredHours;
   private readonly selectAppended: Statement;
-  private readonly clearAppended: Statement;
-  private readonly selectNewest: Statement;
-  private readonly selectHour: Statement;
-  private readonly selectOpen: Statement;
-  private readonly upsertSegment: Statement;
-  private readonly selectHourSummary: Statement;
-  private readonly upsertHourSummary: Statement;
 
   constructor(
     private readonly db: Database,
     private readonly maxCachedHours = 1024,
   ) {
-    this.insertAppended = db.prepare('INSERT INTO appended (device, metric, start, samples) VALUES (?, ?, ?, ?)');
-    this.selectAppended = db.prepare('SELECT device, metric, start, samples FROM appended ORDER BY id');
-    this.clearAppended = db.prepare('DELETE FROM appended');
-    this.selectNewest = db.prepare('SELECT MAX(start) FROM hours WHERE device = ? AND metric = ?').pluck();
-    this.selectHour = db.prepare('SELECT samples FROM buckets WHERE device = ? AND metric = ? AND start = ?').pluck();
-    this.selectOpen = db.prepare(
-      'SELECT seg, samples FROM buckets WHERE device = ? AND metric = ? AND start = ? ORDER BY seg DESC LIMIT 1',
-    );
-    this.upsertSegment = db.prepare(`
-      INSERT INTO buckets (device, metric, start, seg, count, sum, min, max, first_t, first_v, last_t, last_v, samples)
-      VALUES (@device, @metric, @start, @seg, @count, @sum, @min, @max, @firstT, @firstV, @lastT, @lastV, @samples)
-      ON CONFLICT (device, metric, start, seg) DO UPDATE SET
-        count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
-        first_t = excluded.first_t, first_v = excluded.first_v, last_t = excluded.last_t,
-        last_v = excluded.last_v, samples = excluded.samples`);
-    this.selectHourSummary =
-      db.prepare(`SELECT count, sum, min, max, first_t AS firstT, first_v AS firstV, last_t AS lastT, last_v AS lastV, rise
-      FROM hours WHERE device = ? AND metric = ? AND start = ?`);
-    // An update in place (not REPLACE) leaves the secondary indexes alone: their columns never change.
-    this.upsertHourSummary = db.prepare(`
-      INSERT INTO hours (device, metric, start, count, sum, min, max, first_t, first_v, last_t, last_v, rise)
-      VALUES (@device, @metric, @start, @count, @sum, @min, @max, @firstT, @firstV, @lastT, @lastV, @rise)
-      ON CONFLICT (device, metric, start) DO UPDATE SET
-        count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
-        first_t = excluded.first_t, first_v = excluded.first_v, last_t = excluded.last_t, last_v = excluded.last_v,
-        rise = excluded.rise`);
+    this.log = new AppendedLog(db);
+    this.stored = new StoredHours(db);
+    this.selectAppended = db.prepare('SELECT id, device, metric, start, samples FROM appended ORDER BY id');
   }
 
   /** Samples written but not yet compacted. */
   get pendingSamples(): number {
-    return this.appendedSamples;
+    return this.log.pendingSamples;
+  }
+
+  /** Hours with rows in `appended` (recovered rows may hold no new sample, yet wait to be deleted). */
+  get pendingHourCount(): number {
+    return this.log.size;
+  }
+
+  /** The hours waiting for compaction, in the order compact() takes them best. */
+  pendingHours(): string[] {
+    return this.log.keys();
   }
 
   /**
@@ -117,21 +90,16 @@ export class BucketWriter {
     const groups: Group[] = [];
     try {
       this.group(readings, groups);
-      let inserted = 0;
-      for (const g of groups) {
-        if (g.fresh.length === 0) continue;
-        g.packed = packReadings(g.start, g.fresh);
-        this.insertAppended.run(g.deviceId, g.metric, g.start, g.packed);
-        inserted += g.fresh.length;
-      }
+      const rows: NewRow[] = [];
+      for (const g of groups) if (g.fresh.length > 0) rows.push({ hour: g, packed: packReadings(g.start, g.fresh), count: g.fresh.length });
+      const ids = this.log.append(rows);
+      const inserted = rows.reduce((n, row) => n + row.count, 0);
       return {
         inserted,
         duplicates: readings.length - inserted,
         commit: () => {
-          for (const g of groups) {
-            if (g.packed) this.noteAppended(g, g.packed, g.fresh.length);
-            this.remember(g.key, g.state);
-          }
+          this.log.note(rows, ids);
+          for (const g of groups) this.remember(g.key, g.state);
         },
         abort: () => unsee(groups),
       };
@@ -143,20 +111,25 @@ export class BucketWriter {
 
   /** Sorts readings into their hours' groups, dropping those already stored or already taken. */
   private group(readings: readonly Reading[], groups: Group[]): void {
-    // Per device and metric, the groups of this write: two lookups of strings the readings hold,
-    // no key built per reading.
+    // Per device and metric, the groups of this write: two lookups of strings the readings hold
+    // and a scan of a few hours, no key built and nothing allocated per reading.
     const byDevice = new Map<string, Map<string, Group[]>>();
-    for (const r of readings) {
-      const start = bucketStart(r.ts);
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i];
+      const start = r.ts - (((r.ts % HOUR_MS) + HOUR_MS) % HOUR_MS);
       let byMetric = byDevice.get(r.deviceId);
       if (!byMetric) byDevice.set(r.deviceId, (byMetric = new Map()));
       let hours = byMetric.get(r.metric);
       if (!hours) byMetric.set(r.metric, (hours = []));
-      let g = hours.find((h) => h.start === start);
+      let g: Group | undefined;
+      for (let k = 0; k < hours.length; k++) {
+        if (hours[k].start === start) {
+          g = hours[k];
+          break;
+        }
+      }
       if (!g) {
-        const key = `${r.deviceId}\u0000${r.metric}\u0000${start}`;
-        const series = { deviceId: r.deviceId, metric: r.metric };
-        g = { ...series, key, start, state: this.cache.get(key) ?? this.load(key, series, start), fresh: [], packed: null };
+        g = this.newGroup(r.deviceId, r.metric, start);
         hours.push(g);
         groups.push(g);
       }
@@ -169,120 +142,117 @@ export class BucketWriter {
     }
   }
 
+  private newGroup(deviceId: string, metric: string, start: number): Group {
+    const key = `${deviceId}\u0000${metric}\u0000${start}`;
+    const g: Group = { key, deviceId, metric, start, state: null as unknown as HourState, fresh: [] };
+    g.state = this.cache.get(key) ?? this.load(g);
+    return g;
+  }
+
   /**
-   * Moves everything in `appended` into segments and hour summaries, in one transaction of its
-   * own. At start it first reads back what a previous life appended: rows the last compaction did
-   * not reach (a crash between a write and the compaction), checked once more against the segments.
+   * Moves appended hours into segments and hour summaries, in one transaction of its own: the
+   * hours of `keys` from `from` on, until they hold `maxSamples` samples (at least one hour).
+   * Returns the index in `keys` after the last hour taken; keys no longer waiting are skipped.
    */
-  compact(): void {
-    const updates: Array<{ key: string; state: HourState }> = [];
-    const run = this.db.transaction(() => {
-      // In key order: each series' hours sit together in the tables' primary keys.
-      for (const a of [...this.appended.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))) {
-        const state = this.cache.get(a.key) ?? this.load(a.key, a, a.start);
-        const samples = unpackSamples(a.start, a.chunks.length === 1 ? a.chunks[0] : Buffer.concat(a.chunks));
-        updates.push({
-          key: a.key,
-          state: this.merge(
-            a,
-            state,
-            samples.sort((x, y) => x.t - y.t),
-          ),
-        });
+  compact(keys: readonly string[], from = 0, maxSamples = Number.POSITIVE_INFINITY): number {
+    const taken: AppendedHour[] = [];
+    let samples = 0;
+    let next = from;
+    for (; next < keys.length && samples < maxSamples; next++) {
+      const a = this.log.get(keys[next]);
+      if (!a) continue;
+      taken.push(a);
+      samples += a.samples;
+    }
+    const done: Compacted[] = [];
+    this.db.transaction(() => {
+      const segments: Array<{ hour: HourKey; segment: OpenSegment }> = [];
+      for (const a of taken) if (a.samples > 0) done.push(this.merge(a, (segment) => segments.push({ hour: a, segment })));
+      this.stored.write(segments, done);
+      this.log.delete(taken);
+    })();
+    this.log.forgetHours(taken);
+    for (const c of done) {
+      const state = this.cache.get(c.key);
+      if (state) {
+        state.open = c.open;
+        state.summary = c.summary;
       }
-      this.clearAppended.run();
-    });
-    run();
-    this.appended.clear();
-    this.appendedSamples = 0;
-    for (const u of updates) this.remember(u.key, u.state);
+    }
+    return next;
   }
 
   /** Fills the mirror from the table, once, at start; returns how many rows it holds. */
   recover(): number {
-    const rows = this.selectAppended.all() as Array<{ device: string; metric: string; start: number; samples: Buffer }>;
+    const rows = this.selectAppended.all() as Array<{ id: number; device: string; metric: string; start: number; samples: Buffer }>;
     for (const row of rows) {
-      const key = `${row.device}\u0000${row.metric}\u0000${row.start}`;
-      const series = { deviceId: row.device, metric: row.metric };
+      const hour = {
+        key: `${row.device}\u0000${row.metric}\u0000${row.start}`,
+        deviceId: row.device,
+        metric: row.metric,
+        start: row.start,
+      };
       // What the segments and the rows read so far hold: a row never repeats them, but a sample
-      // stored twice would be counted twice, so this is checked rather than assumed.
-      const { seen } = this.load(key, series, row.start);
+      // stored twice would be counted twice, so this is checked rather than assumed. A row with
+      // nothing new is still noted, so that compaction deletes it.
+      const { seen } = this.load(hour);
       const fresh = unpackSamples(row.start, row.samples).filter((x) => !seen.has(x.t - row.start));
-      if (fresh.length > 0) this.noteAppended({ ...series, key, start: row.start }, packSamples(row.start, fresh), fresh.length);
+      this.log.noteRow(hour, packSamples(row.start, fresh), row.id);
     }
     return rows.length;
   }
 
   /** Forgets what it knows of stored hours; only when nothing is pending (after compact()). */
   forget(): void {
-    if (this.appended.size > 0) throw new Error('cannot forget stored hours while samples wait for compaction');
+    if (this.log.size > 0) throw new Error('cannot forget stored hours while samples wait for compaction');
     this.cache.clear();
-    this.newest.clear();
-  }
-
-  private noteAppended(g: Series & { key: string; start: number }, packed: Buffer, count: number): void {
-    const a = this.appended.get(g.key);
-    if (a) a.chunks.push(packed);
-    else this.appended.set(g.key, { key: g.key, deviceId: g.deviceId, metric: g.metric, start: g.start, chunks: [packed] });
-    this.appendedSamples += count;
+    this.stored.clear();
   }
 
   /**
-   * Writes `samples` (in time order) after the hour's open segment, opening further segments as
-   * it fills; the open segment's bytes and figures are extended, not rebuilt from its samples.
+   * Writes the hour's appended samples (sorted by time) after its open segment, opening further
+   * segments as it fills, and hands each segment written to `segment`; the open segment's bytes
+   * and figures are extended, not rebuilt from its samples.
    */
-  private merge(g: Series & { start: number }, state: HourState, samples: Sample[]): HourState {
-    let open = state.open ?? this.loadOpen(g);
-    let remaining = samples;
-    while (remaining.length > 0) {
-      if (open.count >= SEGMENT_CAP) open = { seg: open.seg + 1, count: 0, packed: Buffer.alloc(0), summary: null };
-      const chunk = remaining.slice(0, SEGMENT_CAP - open.count);
-      remaining = remaining.slice(chunk.length);
-      open = extend(open, g.start, chunk);
-      this.upsertSegment.run({
-        device: g.deviceId,
-        metric: g.metric,
-        start: g.start,
-        seg: open.seg,
-        ...withoutRise(open.summary!),
-        samples: open.packed,
-      });
+  private merge(a: AppendedHour, segment: (s: OpenSegment) => void): Compacted {
+    const cached = this.cache.get(a.key);
+    // An hour not in the cache: compaction needs no timestamps, only the stored figures.
+    const empty = !cached && this.stored.isEmpty(a);
+    const stored = cached ?? { open: empty ? NO_SEGMENT : null, summary: empty ? null : this.stored.summary(a) };
+    let open = stored.open ?? this.stored.open(a);
+    const packed = a.chunks.length === 1 ? a.chunks[0] : Buffer.concat(a.chunks);
+    let added: Summary;
+    const fast = extendPacked(open, a.start, packed, segment);
+    if (fast) {
+      open = fast.open;
+      added = fast.added;
+    } else {
+      const samples = unpackSamples(a.start, packed).sort((x, y) => x.t - y.t);
+      let remaining = samples;
+      while (remaining.length > 0) {
+        if (open.count >= SEGMENT_CAP) open = { seg: open.seg + 1, count: 0, packed: Buffer.alloc(0), summary: null };
+        const chunk = remaining.slice(0, SEGMENT_CAP - open.count);
+        remaining = remaining.slice(chunk.length);
+        open = extend(open, a.start, chunk);
+        segment(open);
+      }
+      added = summarize(samples);
     }
-    const summary = state.summary ? mergeSummaries(state.summary, summarize(samples)) : summarize(samples);
-    this.upsertHourSummary.run({ device: g.deviceId, metric: g.metric, start: g.start, ...summary, rise: summary.rise ?? null });
-    const series = `${g.deviceId}\u0000${g.metric}`;
-    if (g.start > (this.newest.get(series) ?? -Infinity)) this.newest.set(series, g.start);
-    return { seen: state.seen, open, summary };
+    this.stored.noteWritten(a);
+    return { key: a.key, hour: a, open, summary: stored.summary ? mergeSummaries(stored.summary, added) : added };
   }
 
   /**
    * What the hour holds: its segments' samples and compacted summary, plus its samples in
    * `appended`. An hour after the series' latest in `hours` has no segments: nothing to read.
    */
-  private load(key: string, g: Series, start: number): HourState {
-    const seen = new Set<number>();
-    for (const chunk of this.appended.get(key)?.chunks ?? []) for (const x of unpackSamples(start, chunk)) seen.add(x.t - start);
-    if (start > this.newestStored(g)) return { seen, open: NO_SEGMENT, summary: null };
-    for (const packed of this.selectHour.all(g.deviceId, g.metric, start) as Buffer[]) {
-      for (const x of unpackSamples(start, packed)) seen.add(x.t - start);
-    }
-    const summary = (this.selectHourSummary.get(g.deviceId, g.metric, start) as Summary | undefined) ?? null;
-    return { seen, open: null, summary };
-  }
-
-  private newestStored(g: Series): number {
-    const series = `${g.deviceId}\u0000${g.metric}`;
-    let newest = this.newest.get(series);
-    if (newest === undefined)
-      this.newest.set(series, (newest = (this.selectNewest.get(g.deviceId, g.metric) as number | null) ?? -Infinity));
-    return newest;
-  }
-
-  private loadOpen(g: Series & { start: number }): OpenSegment {
-    const row = this.selectOpen.get(g.deviceId, g.metric, g.start) as { seg: number; samples: Buffer } | undefined;
-    if (!row) return NO_SEGMENT;
-    const samples = unpackSamples(g.start, row.samples);
-    return { seg: row.seg, count: samples.length, packed: row.samples, summary: summarize(samples) };
+  private load(hour: HourKey): HourState {
+    const { start } = hour;
+    const seen = new HourTimes();
+    for (const chunk of this.log.get(hour.key)?.chunks ?? []) for (const x of unpackSamples(start, chunk)) seen.add(x.t - start);
+    if (this.stored.isEmpty(hour)) return { seen, open: NO_SEGMENT, summary: null };
+    this.stored.addOffsets(hour, seen);
+    return { seen, open: null, summary: this.stored.summary(hour) };
   }
 
   private remember(key: string, state: HourState): void {
@@ -295,7 +265,7 @@ export class BucketWriter {
   }
 }
 
-/** Takes a failed write's readings out of their hours' sets again. */
+/** Takes a failed write's readings out of their hours' sets again, the last added first. */
 function unsee(groups: Group[]): void {
-  for (const g of groups) for (const r of g.fresh) g.state.seen.delete(r.ts - g.start);
+  for (const g of groups) for (let i = g.fresh.length - 1; i >= 0; i--) g.state.seen.delete(g.fresh[i].ts - g.start);
 }

@@ -6,8 +6,9 @@
 // commit; NORMAL would sync only at checkpoints and could lose acked batches.
 //
 // Writes append (bucket-writer.ts); compaction moves the appended samples into segments and hour
-// summaries: soon after a write once COMPACT_AT samples wait, before any read of readings (so
-// queries only ever see segments and summaries), at start (what a crash left) and at stop.
+// summaries (compaction.ts): in slices between writes once COMPACT_AT samples wait, and at once
+// before any read of readings (so queries only ever see segments and summaries), at start (what
+// a crash left) and at stop.
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
@@ -34,12 +35,15 @@ import type {
   WriteResult,
 } from '../../core/store.js';
 import { BucketWriter, type WriteOutcome } from './bucket-writer.js';
+import { Compaction } from './compaction.js';
 import { SqliteQueries } from './queries.js';
 import { migrate } from './migrate.js';
 import { SCHEMA } from './schema.js';
 
 /** Samples appended before a compaction is due: larger spreads a segment's rewrite over more writes. */
 export const COMPACT_AT = 50_000;
+/** Samples per compaction transaction: a write waits for one slice at most, a few ms. */
+export const COMPACT_SLICE = 2_000;
 
 export interface SqliteStoreOptions {
   /**
@@ -49,6 +53,8 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** Appended samples before a compaction is due (COMPACT_AT); tests lower it to compact often. */
   compactAt?: number;
+  /** Samples per compaction transaction (COMPACT_SLICE); tests lower it to cut passes in many slices. */
+  compactSlice?: number;
 }
 
 export class SqliteStore implements Store {
@@ -57,7 +63,7 @@ export class SqliteStore implements Store {
   private db: Database | null = null;
   private writer!: BucketWriter;
   private queries!: SqliteQueries;
-  private compaction: NodeJS.Immediate | null = null;
+  private compaction!: Compaction;
 
   /** `dataDir` null keeps everything in memory (tests of pure logic only). */
   constructor(
@@ -85,13 +91,22 @@ export class SqliteStore implements Store {
     this.db = db;
     this.writer = new BucketWriter(db);
     this.queries = new SqliteQueries(db);
+    this.compaction = new Compaction(db, this.writer, {
+      compactAt: this.options.compactAt ?? COMPACT_AT,
+      sliceSamples: this.options.compactSlice ?? COMPACT_SLICE,
+      synchronous: this.options.synchronous ?? 'FULL',
+    });
     // What a previous life appended and did not compact (it crashed, or its disk failed at stop).
-    if (this.writer.recover() > 0) this.writer.compact();
+    if (this.writer.recover() > 0) this.compaction.settle();
+  }
+
+  /** A compaction pass is under way: hours it took wait for their slice. */
+  get compacting(): boolean {
+    return this.compaction?.underWay ?? false;
   }
 
   async stop(): Promise<void> {
-    if (this.compaction) clearImmediate(this.compaction);
-    this.compaction = null;
+    this.compaction?.cancel();
     try {
       if (this.db) this.settle();
     } catch {
@@ -141,18 +156,7 @@ export class SqliteStore implements Store {
     }
     const { inserted, commit } = written!;
     commit();
-    if (this.writer.pendingSamples >= (this.options.compactAt ?? COMPACT_AT) && !this.compaction) {
-      // After this write's acks (they go out in promise callbacks, before an immediate runs).
-      this.compaction = setImmediate(() => {
-        this.compaction = null;
-        try {
-          if (this.db) this.settle();
-        } catch {
-          // Left appended: the next write past COMPACT_AT or the next read compacts again, and a
-          // read reports the failure.
-        }
-      });
-    }
+    this.compaction.afterWrite();
     return { inserted, duplicates: batch.readings.length - inserted };
   }
 
@@ -334,7 +338,7 @@ export class SqliteStore implements Store {
   /** Compacts what is appended, so segments and hour summaries hold every stored sample. */
   private settle(): void {
     this.open_();
-    if (this.writer.pendingSamples > 0) this.writer.compact();
+    this.compaction.settle();
   }
 
   private open_(): Database {

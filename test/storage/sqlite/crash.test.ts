@@ -1,5 +1,5 @@
-// A store process SIGKILLed while it writes: between a write and its compaction, or in the middle
-// of either. Reopened, the store must hold every reading it acked, none twice, with hour summaries
+// A store process SIGKILLed while it writes: between a write and its compaction, in the middle of
+// either, or between two slices of a compaction pass. Reopened, the store must hold every reading it acked, none twice, with hour summaries
 // that agree with the samples; resending everything then stores only what was missing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,9 +12,18 @@ import { CRASH_BATCH, CRASH_T0, crashBatch, crashIndex } from './crash-data.js';
 
 const WRITER = fileURLToPath(new URL('./crash-writer.ts', import.meta.url));
 
+interface Kill {
+  compactAt: number;
+  compactSlice: number;
+  killAfter: number;
+  /** The writer kills itself between two slices of a pass, once it acked `killAfter` batches. */
+  midPass?: boolean;
+}
+
 /** Runs the writer until it has acked `killAfter` batches, kills it, and returns the last batch it acked. */
-async function writeUntilKilled(dir: string, compactAt: number, killAfter: number): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir, String(compactAt)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function writeUntilKilled(dir: string, { compactAt, compactSlice, killAfter, midPass }: Kill): Promise<number> {
+  const args = [WRITER, dir, String(compactAt), String(compactSlice), ...(midPass ? [String(killAfter)] : [])];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let acked = -1;
   let buffered = '';
   child.stdout.setEncoding('utf8');
@@ -23,7 +32,7 @@ async function writeUntilKilled(dir: string, compactAt: number, killAfter: numbe
     const lines = buffered.split('\n');
     buffered = lines.pop()!;
     for (const line of lines) acked = Math.max(acked, Number(line));
-    if (acked + 1 >= killAfter) child.kill('SIGKILL');
+    if (acked + 1 >= killAfter && !midPass) child.kill('SIGKILL');
   });
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
     child.on('close', (c, s) => resolve([c, s])),
@@ -54,16 +63,21 @@ async function checkStored(store: SqliteStore, acked: number, label: string): Pr
   return readings.length;
 }
 
-for (const { compactAt, killAfter } of [
+const kills: Kill[] = [
   // Compacting every few batches, so a kill often lands in or just after a compaction.
-  { compactAt: 3_500, killAfter: 5 + Math.floor(Math.random() * 40) },
-  { compactAt: 3_500, killAfter: 5 + Math.floor(Math.random() * 40) },
+  { compactAt: 3_500, compactSlice: 4_000, killAfter: 5 + Math.floor(Math.random() * 40) },
+  { compactAt: 3_500, compactSlice: 4_000, killAfter: 5 + Math.floor(Math.random() * 40) },
+  // Passes of several slices (about one hour each), killed between two of them.
+  { compactAt: 3_500, compactSlice: 500, killAfter: 5 + Math.floor(Math.random() * 40), midPass: true },
   // The hub's own threshold: everything written since start waits in `appended`.
-  { compactAt: 50_000, killAfter: 5 + Math.floor(Math.random() * 40) },
-]) {
-  test(`killed after ${killAfter} acked batches (compaction every ${compactAt} samples): nothing acked lost, nothing twice`, async (t) => {
+  { compactAt: 50_000, compactSlice: 4_000, killAfter: 5 + Math.floor(Math.random() * 40) },
+];
+for (const kill of kills) {
+  const { compactAt, compactSlice, killAfter, midPass } = kill;
+  const when = midPass ? 'between two slices of a pass, ' : '';
+  test(`killed ${when}after ${killAfter} acked batches (compaction every ${compactAt} samples, slices of ${compactSlice}): nothing acked lost, nothing twice`, async (t) => {
     const dir = tempDir(t, 'sqlite-crash-');
-    const acked = await writeUntilKilled(dir, compactAt, killAfter);
+    const acked = await writeUntilKilled(dir, kill);
     assert.ok(acked + 1 >= killAfter, `the writer acked ${acked + 1} batches`);
 
     const store = new SqliteStore(dir);
