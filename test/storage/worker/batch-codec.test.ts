@@ -19,11 +19,27 @@ test('a packed batch unpacks to the same readings, heads and last-seen times', (
   };
   const { packed, transfer } = packBatch(batch);
   assert.deepEqual(packed.names, ['meter-1', 'power', 'meter-2', 'energy'], 'each name once, shared by devices and metrics');
-  assert.deepEqual(transfer, [packed.keys.buffer, packed.numbers.buffer]);
+  assert.deepEqual(transfer, [packed.keys.buffer, packed.numbers.buffer, packed.heads.buffer, packed.lastSeen.buffer]);
   assert.deepEqual(unpackBatch(structuredClone(packed, { transfer })), batch);
 });
 
 test('an empty batch (a head moved over a declared loss) packs and unpacks', () => {
   const batch: WriteBatch = { readings: [], heads: [{ deviceId: 'd', h: 7 }], lastSeen: [] };
   assert.deepEqual(unpackBatch(packBatch(batch).packed), batch);
+});
+
+test('heads and last-seen times of devices without readings in the batch keep their device ids', () => {
+  const batch: WriteBatch = {
+    readings: [{ deviceId: 'a', metric: 'x', ts: 1, value: 2 }],
+    heads: [
+      { deviceId: 'b', h: 0 },
+      { deviceId: 'a', h: 12 },
+    ],
+    lastSeen: [
+      { deviceId: 'c', ts: 1_764_000_000_000 },
+      { deviceId: 'b', ts: 5 },
+    ],
+  };
+  const { packed, transfer } = packBatch(batch);
+  assert.deepEqual(unpackBatch(structuredClone(packed, { transfer })), batch);
 });
