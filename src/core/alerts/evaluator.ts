@@ -21,8 +21,10 @@ export interface EvaluatorDeps {
 export class AlertEvaluator {
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: Array<() => void> = [];
-  /** Hub time data last came from a device, and from a device's metric. */
+  /** Hub time data last came from a device. */
   private readonly heard = new Map<string, number>();
+  /** Per device, the hub time data last came for each metric (no key string built per reading). */
+  private readonly heardMetric = new Map<string, Map<string, number>>();
   /** Newest reading time judged per rule and device: an older reading arriving later is history. */
   private readonly judgedUpTo = new Map<string, number>();
   private startedAt = 0;
@@ -44,7 +46,7 @@ export class AlertEvaluator {
     for (const r of latest) {
       const at = Math.min(r.ts, now);
       if (at > (this.heard.get(r.deviceId) ?? Number.NEGATIVE_INFINITY)) this.heard.set(r.deviceId, at);
-      this.heard.set(metricKey(r.deviceId, r.metric), at);
+      this.metricsHeard(r.deviceId).set(r.metric, at);
     }
   }
 
@@ -69,7 +71,8 @@ export class AlertEvaluator {
   private onReadings(deviceId: string, readings: Reading[]): void {
     const now = this.now();
     this.heard.set(deviceId, now);
-    for (const r of readings) this.heard.set(metricKey(deviceId, r.metric), now);
+    const metrics = this.metricsHeard(deviceId);
+    for (const r of readings) metrics.set(r.metric, now);
     const device = this.deps.devices.get(deviceId);
     for (const rule of this.deps.rules.list()) {
       if (!device || !inScope(rule, device)) continue;
@@ -118,9 +121,15 @@ export class AlertEvaluator {
     }
   }
 
+  private metricsHeard(deviceId: string): Map<string, number> {
+    let metrics = this.heardMetric.get(deviceId);
+    if (!metrics) this.heardMetric.set(deviceId, (metrics = new Map()));
+    return metrics;
+  }
+
   private checkAbsence(rule: AlertRule, device: Device, now: number): void {
     if (this.deps.book.activeFor(rule.id, device.id)) return;
-    const last = this.heard.get(rule.metric === undefined ? device.id : metricKey(device.id, rule.metric));
+    const last = rule.metric === undefined ? this.heard.get(device.id) : this.heardMetric.get(device.id)?.get(rule.metric);
     const since = last ?? this.startedAt;
     if (now - since < rule.durationMs) return;
     const values = { silentMs: now - since, ...(rule.metric !== undefined && { metric: rule.metric }) };
@@ -153,6 +162,3 @@ function watchedStates(rule: AlertRule): string[] {
   return rule.states ?? [...WATCHED_PRESENCE];
 }
 
-function metricKey(deviceId: string, metric: string): string {
-  return `${deviceId}\u0000${metric}`;
-}
