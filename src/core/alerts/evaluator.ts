@@ -161,4 +161,3 @@ function inScope(rule: AlertRule, device: Device): boolean {
 function watchedStates(rule: AlertRule): string[] {
   return rule.states ?? [...WATCHED_PRESENCE];
 }
-
