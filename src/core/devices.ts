@@ -103,11 +103,11 @@ export class DeviceRegistry implements Stage {
   }
 
   /** admitMetrics() for the metric names of a message's readings, in their order. */
-  admitReadings(id: string, readings: ReadonlyArray<{ metric: string }>): ReadonlySet<string> {
+  admitReadings(id: string, metrics: readonly string[]): ReadonlySet<string> {
     const admitted = this.admittedOf(id);
     // Called for every message: nothing is allocated unless a name is over the limit.
     let over: Set<string> | null = null;
-    for (let i = 0; i < readings.length; i++) over = this.admit(admitted, readings[i]!.metric, over);
+    for (let i = 0; i < metrics.length; i++) over = this.admit(admitted, metrics[i]!, over);
     return over ?? NONE;
   }
 
@@ -125,17 +125,17 @@ export class DeviceRegistry implements Stage {
   }
 
   /**
-   * Adds to the device's description the metric names of `readings` it lacks. Runs for every
+   * Adds to the device's description the names in `metrics` (a message's readings') it lacks. Runs for every
    * message, so the usual case (every name known) allocates nothing and answers null; a promise
    * only when there is something to write.
    */
-  noteMetrics(id: string, readings: ReadonlyArray<{ metric: string }>): Promise<unknown> | null {
+  noteMetrics(id: string, metrics: readonly string[]): Promise<unknown> | null {
     const device = this.devices.get(id);
     if (!device) return null;
     const known = knownNames(device.metrics);
     let fresh: Set<string> | null = null;
-    for (let i = 0; i < readings.length; i++) {
-      const name = readings[i]!.metric;
+    for (let i = 0; i < metrics.length; i++) {
+      const name = metrics[i]!;
       if (!known.has(name)) (fresh ??= new Set()).add(name);
     }
     if (!fresh) return null;

@@ -7,7 +7,7 @@
 // `maxPending` readings new messages are refused so devices keep them and resend later.
 // Sequence rules (in order, no holes but those the device declares) live in streams.ts.
 import type { EventBus } from './events.js';
-import { checkMetricName, checkTimestamp, checkValue, type Reading } from './model.js';
+import { checkMetricName, checkTimestamp, checkValue } from './model.js';
 import type { IngestRefusalCode, ReadingRefusalCode, Refusal, SeqNoticeCode } from './refusals.js';
 import { SeqBehindNotices } from './seq-behind.js';
 import type { DeviceRegistry } from './devices.js';
@@ -147,21 +147,35 @@ export class Ingest implements Stage {
     if (msg.seq !== undefined) this.deps.streams.accept(msg.deviceId, msg.seq, msg.first);
     if (order.lost) this.noteLoss(msg, order.lost);
 
-    const { readings, refused } = this.validate(msg, now);
-    let resolveDurable!: () => void;
-    const durable = new Promise<{ h: number | null }>((resolve) => {
-      resolveDurable = () => resolve({ h: this.deps.streams.head(msg.deviceId) });
-    });
-    const entry: PendingEntry = { deviceId: msg.deviceId, readings, seenAt: now, waiters: [resolveDurable] };
-    if (msg.seq !== undefined) entry.head = { deviceId: msg.deviceId, h: msg.seq };
+    const { metrics, numbers, refused } = this.validate(msg, now);
+    const { durable, resolveDurable } = this.durablePromise(msg.deviceId);
+    const entry: PendingEntry = { deviceId: msg.deviceId, metrics, numbers, seenAt: now, waiters: [resolveDurable] };
+    if (msg.seq !== undefined) entry.h = msg.seq;
     this.pending.add(entry);
     this.deps.devices.touch(msg.deviceId, now);
-    this.deps.devices
-      .noteMetrics(msg.deviceId, readings)
-      ?.catch((err) => this.deps.log.error({ err, deviceId: msg.deviceId }, 'could not record new metrics'));
+    this.noteMetrics(msg.deviceId, metrics);
 
     this.schedule();
-    return { status: 'accepted', accepted: readings.length, refused, durable, ...(order.lost && { lost: order.lost }) };
+    return { status: 'accepted', accepted: metrics.length, refused, durable, ...(order.lost && { lost: order.lost }) };
+  }
+
+  /**
+   * A message's `durable` promise and what resolves it. Made here, not inline in submit(): its
+   * closures would share submit()'s scope and keep the whole message (every input reading)
+   * alive for as long as it waits to be written.
+   */
+  private durablePromise(deviceId: string): { durable: Promise<{ h: number | null }>; resolveDurable: () => void } {
+    let resolveDurable!: () => void;
+    const durable = new Promise<{ h: number | null }>((resolve) => {
+      resolveDurable = () => resolve({ h: this.deps.streams.head(deviceId) });
+    });
+    return { durable, resolveDurable };
+  }
+
+  private noteMetrics(deviceId: string, metrics: readonly string[]): void {
+    this.deps.devices
+      .noteMetrics(deviceId, metrics)
+      ?.catch((err) => this.deps.log.error({ err, deviceId }, 'could not record new metrics'));
   }
 
   private refuse(msg: IngestMessage, code: IngestRefusalCode, detail: string): IngestOutcome {
@@ -187,7 +201,7 @@ export class Ingest implements Stage {
     if (!lost) return null;
     this.noteLoss({ deviceId, source }, lost);
     // The head moves over the loss once what is pending before it is durable, and is stored then.
-    this.pending.add({ deviceId, readings: [], head: { deviceId, h: lost.to }, waiters: [] });
+    this.pending.add({ deviceId, metrics: [], numbers: [], h: lost.to, waiters: [] });
     this.schedule();
     return lost;
   }
@@ -217,8 +231,9 @@ export class Ingest implements Stage {
    * Checks each reading; stamps those without a time with the receive time, strictly after the
    * last time stamped for the device, so untimed readings never collapse into one.
    */
-  private validate(msg: IngestMessage, now: number): { readings: Reading[]; refused: IngestOutcome['refused'] } {
-    let readings: Reading[] = [];
+  private validate(msg: IngestMessage, now: number): Pick<PendingEntry, 'metrics' | 'numbers'> & { refused: IngestOutcome['refused'] } {
+    let metrics: string[] = [];
+    let numbers: number[] = [];
     const refused: IngestOutcome['refused'] = [];
     // Only messages with untimed readings need it: most carry times, and this runs per message.
     let stamps: Map<number, number> | null = null;
@@ -235,18 +250,30 @@ export class Ingest implements Stage {
       }
       const refusal = this.checkReading(input, ts, now);
       if (refusal) refused.push({ metric: String(input.metric), ...refusal });
-      else readings.push({ deviceId: msg.deviceId, metric: input.metric, ts, value: input.value });
+      else {
+        metrics.push(input.metric);
+        numbers.push(ts, input.value);
+      }
     }
     if (stamps) this.lastStamp.set(msg.deviceId, last);
     // Only names that passed their checks take a place among the device's metrics.
-    const overLimit = this.deps.devices.admitReadings(msg.deviceId, readings);
+    const overLimit = this.deps.devices.admitReadings(msg.deviceId, metrics);
     if (overLimit.size > 0) {
       const detail = `too many metrics: the device has ${this.deps.devices.maxMetrics}, the most one device may have (HUB_MAX_METRICS_PER_DEVICE)`;
-      for (const r of readings) if (overLimit.has(r.metric)) refused.push({ metric: r.metric, code: 'too_many_metrics', detail });
-      readings = readings.filter((r) => !overLimit.has(r.metric));
+      const kept: string[] = [];
+      const keptNumbers: number[] = [];
+      for (let i = 0; i < metrics.length; i++) {
+        if (overLimit.has(metrics[i]!)) refused.push({ metric: metrics[i]!, code: 'too_many_metrics', detail });
+        else {
+          kept.push(metrics[i]!);
+          keptNumbers.push(numbers[2 * i]!, numbers[2 * i + 1]!);
+        }
+      }
+      metrics = kept;
+      numbers = keptNumbers;
     }
     if (refused.length > 0) this.noteRefused(msg, refused);
-    return { readings, refused };
+    return { metrics, numbers, refused };
   }
 
   private noteRefused(msg: IngestMessage, refused: IngestOutcome['refused']): void {

@@ -2,14 +2,22 @@
 // a write can take a bounded prefix: after an outage the backlog goes out in writes of a bounded
 // size (a store transaction has size and time limits) instead of one write that never fits.
 // A waiter joins the last entry: it is woken once everything taken before it is durable.
+//
+// An entry keeps its readings as two arrays (names, and times and values as unboxed doubles), not
+// as an object per reading: when the store falls behind, the backlog lives for several young
+// generation collections, and each one copies every object still alive. Reading objects are made
+// when a write takes the entry, and die with the write.
 import type { Reading } from './model.js';
 import type { StreamHead, WriteBatch } from './store.js';
 
 export interface PendingEntry {
   deviceId: string;
-  readings: Reading[];
+  /** Each reading's metric name, in order. */
+  metrics: string[];
+  /** Each reading's time then value, in the order of `metrics` (2 numbers per reading). */
+  numbers: number[];
   /** The stream head this entry moves the device to, written in the same transaction. */
-  head?: StreamHead;
+  h?: number;
   /** When the device was heard (a message); absent for a head moved over a declared loss. */
   seenAt?: number;
   waiters: Array<() => void>;
@@ -37,14 +45,14 @@ export class PendingQueue {
 
   add(entry: PendingEntry): void {
     this.entries.push(entry);
-    this.readingCount += entry.readings.length;
+    this.readingCount += entry.metrics.length;
   }
 
   /** Wakes `waiter` once everything queued now is durable (an empty write if nothing is). */
   addWaiter(deviceId: string, waiter: () => void): void {
     const last = this.entries.at(-1);
     if (last) last.waiters.push(waiter);
-    else this.add({ deviceId, readings: [], waiters: [waiter] });
+    else this.add({ deviceId, metrics: [], numbers: [], waiters: [waiter] });
   }
 
   /**
@@ -55,7 +63,7 @@ export class PendingQueue {
     let count = 0;
     let n = 0;
     while (n < this.entries.length) {
-      const size = this.entries[n]!.readings.length;
+      const size = this.entries[n]!.metrics.length;
       if (n > 0 && count + size > maxReadings) break;
       count += size;
       n += 1;
@@ -68,7 +76,7 @@ export class PendingQueue {
   /** A failed write's entries go back in front of what queued meanwhile, to be written first. */
   putBack(write: PendingWrite): void {
     this.entries.unshift(...write.entries);
-    for (const e of write.entries) this.readingCount += e.readings.length;
+    for (const e of write.entries) this.readingCount += e.metrics.length;
   }
 }
 
@@ -82,17 +90,25 @@ function toWrite(entries: PendingEntry[]): PendingWrite {
   const headAt = new Map<string, number>();
   const seenAt = new Map<string, number>();
   for (const e of entries) {
-    for (const r of e.readings) write.batch.readings.push(r);
-    if (e.head) keepLatest(write.batch.heads, headAt, e.deviceId, e.head);
+    const readings = readingsOf(e);
+    for (let i = 0; i < readings.length; i++) write.batch.readings.push(readings[i]!);
+    if (e.h !== undefined) keepLatest(write.batch.heads, headAt, e.deviceId, { deviceId: e.deviceId, h: e.h });
     if (e.seenAt !== undefined) {
       const at = seenAt.get(e.deviceId);
       if (at === undefined) seenAt.set(e.deviceId, write.batch.lastSeen.push({ deviceId: e.deviceId, ts: e.seenAt }) - 1);
       else if (e.seenAt > write.batch.lastSeen[at]!.ts) write.batch.lastSeen[at]!.ts = e.seenAt;
     }
-    if (e.readings.length > 0) write.messages.push({ deviceId: e.deviceId, readings: e.readings });
+    if (readings.length > 0) write.messages.push({ deviceId: e.deviceId, readings });
     for (const w of e.waiters) write.waiters.push(w);
   }
   return write;
+}
+
+function readingsOf(e: PendingEntry): Reading[] {
+  const { deviceId, metrics, numbers } = e;
+  const readings: Reading[] = new Array(metrics.length);
+  for (let i = 0; i < metrics.length; i++) readings[i] = { deviceId, metric: metrics[i]!, ts: numbers[2 * i]!, value: numbers[2 * i + 1]! };
+  return readings;
 }
 
 function keepLatest(heads: StreamHead[], at: Map<string, number>, deviceId: string, head: StreamHead): void {
