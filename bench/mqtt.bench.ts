@@ -10,14 +10,16 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { DeviceCredentials } from '../src/core/credentials.js';
 import { DEFAULT_KEY_CHECK_LIMITS } from '../src/core/key-checks.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
-import { median, report } from './stats.js';
+import { median, processCpuMs, report } from './stats.js';
 import { startHubProcess } from '../test/helpers/hub-process.js';
 import { startMosquitto } from './mosquitto.js';
 
 const DEVICES = 100;
 const MESSAGES_PER_DEVICE = 100;
 const READINGS_PER_MESSAGE = 10;
-const RUNS = 3;
+/** QoS 1 messages a device has sent and not yet had PUBACKed, at most. */
+const IN_FLIGHT = 10;
+const RUNS = 7;
 const KEY_CHECKS_PER_ADDRESS = DEFAULT_KEY_CHECK_LIMITS.perCaller;
 
 interface Target {
@@ -57,14 +59,19 @@ async function loadRun(target: Target, run: number): Promise<number> {
           }),
         )
       : null;
-    const pubacks: Promise<unknown>[] = [];
-    for (let i = 0; i < MESSAGES_PER_DEVICE; i++) {
+    const publish = (i: number) => {
       const batch = Array.from({ length: READINGS_PER_MESSAGE }, (_, k) => ({
         ts: base + i * READINGS_PER_MESSAGE + k,
         readings: { power: 100 + k },
       }));
-      pubacks.push(client.publishAsync(topic, JSON.stringify({ seq: seqBase + i, batch }), { qos: 1 }));
-    }
+      return client.publishAsync(topic, JSON.stringify({ seq: seqBase + i, batch }), { qos: 1 });
+    };
+    // IN_FLIGHT lanes per device: each publishes its next message when its last one's PUBACK is in.
+    let next = 0;
+    const lane = async () => {
+      while (next < MESSAGES_PER_DEVICE) await publish(next++);
+    };
+    const pubacks = Array.from({ length: IN_FLIGHT }, lane);
     done.push(Promise.all(pubacks).then(() => acked ?? undefined));
   });
   await Promise.all(done);
@@ -73,17 +80,31 @@ async function loadRun(target: Target, run: number): Promise<number> {
   return seconds;
 }
 
-/** A first run warms up both sides (JIT, key checks) and is not counted. */
-async function measure(target: Target): Promise<number[]> {
-  const seconds: number[] = [];
-  for (let run = 0; run <= RUNS; run++) {
-    const s = await loadRun(target, run);
-    if (run > 0) seconds.push(s);
-  }
-  return seconds;
+interface Side {
+  target: Target;
+  /** The broker's process, whose CPU time each run reads. */
+  pid: number;
+  seconds: number[];
+  cpuMsPerRun: number[];
 }
 
-async function benchHub(): Promise<number[]> {
+/**
+ * Both brokers are up and the runs take turns, hub then mosquitto, so a slow stretch of the shared
+ * machine falls on both. Each side's first run warms it up (JIT, key checks) and is not counted.
+ */
+async function measure(sides: Side[]): Promise<void> {
+  for (let run = 0; run <= RUNS; run++) {
+    for (const side of sides) {
+      const cpu = processCpuMs(side.pid);
+      const s = await loadRun(side.target, run);
+      if (run === 0) continue;
+      side.seconds.push(s);
+      side.cpuMsPerRun.push(processCpuMs(side.pid) - cpu);
+    }
+  }
+}
+
+async function startHub(): Promise<{ side: Side; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-mqtt-hub-'));
   const keys = new Map<string, string>();
   const store = new SqliteStore(dir);
@@ -94,36 +115,40 @@ async function benchHub(): Promise<number[]> {
   );
   await store.stop();
   const hub = await startHubProcess({ built: true, dataDir: dir });
-  try {
-    return await measure({ url: hub.mqttUrl, keys, waitForHubAck: true });
-  } finally {
-    await hub.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function benchMosquitto(): Promise<number[]> {
-  const broker = await startMosquitto();
-  try {
-    return await measure({ url: broker.url, waitForHubAck: false });
-  } finally {
-    await broker.stop();
-  }
+  return {
+    side: { target: { url: hub.mqttUrl, keys, waitForHubAck: true }, pid: hub.child.pid!, seconds: [], cpuMsPerRun: [] },
+    async stop() {
+      await hub.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 const messages = DEVICES * MESSAGES_PER_DEVICE;
 const readings = messages * READINGS_PER_MESSAGE;
-const hubSeconds = await benchHub();
-const mosquittoSeconds = await benchMosquitto();
-const figures = (seconds: number[]) => ({
-  runs: seconds.length,
-  medianSeconds: Math.round(median(seconds) * 1000) / 1000,
-  messagesPerSecond: Math.round(messages / median(seconds)),
-  readingsPerSecond: Math.round(readings / median(seconds)),
+const hub = await startHub();
+const broker = await startMosquitto();
+const reference: Side = { target: { url: broker.url, waitForHubAck: false }, pid: broker.pid, seconds: [], cpuMsPerRun: [] };
+try {
+  await measure([hub.side, reference]);
+} finally {
+  await broker.stop();
+  await hub.stop();
+}
+const figures = (side: Side) => ({
+  runs: side.seconds.length,
+  medianSeconds: Math.round(median(side.seconds) * 1000) / 1000,
+  messagesPerSecond: Math.round(messages / median(side.seconds)),
+  readingsPerSecond: Math.round(readings / median(side.seconds)),
+  /** The broker process's CPU time (all threads) per message: steadier than wall time on a shared machine. */
+  brokerCpuMicrosPerMessage: Math.round((median(side.cpuMsPerRun) * 1000) / messages),
 });
-const hub = figures(hubSeconds);
-const mosquitto = figures(mosquittoSeconds);
-const load = { devices: DEVICES, qos: 1, messagesPerRun: messages, readingsPerMessage: READINGS_PER_MESSAGE };
-report('mqtt-ingest-hub', { ...load, ackAfter: 'durable in SQLite', ...hub });
+const hubFigures = figures(hub.side);
+const mosquitto = figures(reference);
+const load = { devices: DEVICES, qos: 1, inFlightPerDevice: IN_FLIGHT, messagesPerRun: messages, readingsPerMessage: READINGS_PER_MESSAGE };
+report('mqtt-ingest-hub', { ...load, ackAfter: 'durable in SQLite', ...hubFigures });
 report('mqtt-ingest-mosquitto', { ...load, ackAfter: 'PUBACK, no persistence', ...mosquitto });
-report('mqtt-ingest-ratio', { hubToMosquittoMessages: Math.round((hub.messagesPerSecond / mosquitto.messagesPerSecond) * 1000) / 1000 });
+report('mqtt-ingest-ratio', {
+  hubToMosquittoMessages: Math.round((hubFigures.messagesPerSecond / mosquitto.messagesPerSecond) * 1000) / 1000,
+  runRatios: hub.side.seconds.map((s, i) => Math.round((reference.seconds[i]! / s) * 1000) / 1000),
+});

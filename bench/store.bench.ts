@@ -1,5 +1,5 @@
-// Embedded store: ingest throughput through the real pipeline (Ingest, DeviceRegistry and a
-// SqliteStore with synchronous=FULL in one process), the latency of store writes under a steady
+// Embedded store: ingest throughput through the real pipeline (Ingest, DeviceRegistry and the
+// SQLite store with synchronous=FULL, in one process), the latency of store writes under a steady
 // feed, and query latency of raw pages and aggregates.
 //
 // Ingest runs two workloads of 20 devices × 3 metrics, each message carrying one reading per metric:
@@ -8,13 +8,17 @@
 //   buckets (every compaction opens thousands of new hours).
 // - live: one message per device and second of device time, ending now: 1 Hz per series, few
 //   hours, each compaction extends the open segments of the current hours.
+// Devices send ahead of their durable acks up to a window of messages, as a device with a send
+// buffer does, so the hub holds a backlog of unwritten readings while the store writes. Each
+// workload is fed three ways (FEEDS): the store on its own thread as the hub runs it by default,
+// on the event loop (HUB_STORE_THREAD=main), and on its thread with a ten times deeper backlog.
 // Each run writes RUN_READINGS readings into a new data directory, after one untimed warm-up run
-// of each workload in the same process, so the figures are the JIT-warm steady state. Each
-// figure gives readings/s (wall time) and the process's CPU time per reading, all threads
-// included (on a shared machine CPU time varies less than wall time). The reference, in the same run and taking turns with the hub: a bare better-sqlite3 loop inserting
-// the same readings as plain rows (WAL, synchronous=FULL, transactions of HUB_BATCH_SIZE rows),
-// what SQLite does with no buckets, dedupe or stream heads. What the sync per commit costs is
-// store-sync.bench.ts's subject.
+// of each in the same process, so the figures are the JIT-warm steady state. Each figure gives
+// readings/s (wall time) and the process's CPU time per reading, all threads included (on a
+// shared machine CPU time varies less than wall time). The reference, in the same run and taking
+// turns with the hub: a bare better-sqlite3 loop inserting the same readings as plain rows (WAL,
+// synchronous=FULL, transactions of HUB_BATCH_SIZE rows), what SQLite does with no buckets,
+// dedupe or stream heads. What the sync per commit costs is store-sync.bench.ts's subject.
 //
 // store.write-latency feeds a store on its thread (WorkerStore, as the hub runs it) 10,000
 // readings/s, one writeBatch every 10 ms without waiting for the one before, and times each call
@@ -63,9 +67,24 @@ interface Rate {
   cpuMicrosPerReading: number;
 }
 
-async function ingestRun(workload: Workload, readings: number): Promise<Rate & { store: SqliteStore; dir: string }> {
+/**
+ * How a run feeds the hub. `placement`: where the store runs, as HUB_STORE_THREAD says (its own
+ * thread, the default, or the event loop). `window`: the messages each device sends ahead of its
+ * durable acks, as a device with a send buffer does; the hub holds up to DEVICES × window
+ * messages unwritten (its backlog), within the default HUB_MAX_PENDING.
+ */
+interface Feed {
+  placement: 'worker' | 'main';
+  window: number;
+}
+
+async function ingestRun(
+  workload: Workload,
+  readings: number,
+  feed: Feed,
+): Promise<Rate & { store: SqliteStore | WorkerStore; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-store-'));
-  const store = new SqliteStore(dir);
+  const store = feed.placement === 'worker' ? new WorkerStore(dir) : new SqliteStore(dir);
   await store.start();
   const bus = new EventBus();
   const streams = new StreamLedger();
@@ -73,15 +92,21 @@ async function ingestRun(workload: Workload, readings: number): Promise<Rate & {
   for (let d = 0; d < DEVICES; d++) await devices.register({ id: `d${d}`, name: `d${d}`, transport: 'mqtt' });
   const ingest = new Ingest(
     { store, devices, streams, bus, metrics: new HubMetrics(), log: createLogger('silent') },
-    { batchSize: SETTINGS.batchSize.default, flushIntervalMs: SETTINGS.flushIntervalMs.default, maxPending: 10_000_000 },
+    { batchSize: SETTINGS.batchSize.default, flushIntervalMs: SETTINGS.flushIntervalMs.default, maxPending: SETTINGS.maxPending.default },
   );
   ingest.start();
   const messages = Math.ceil(readings / (DEVICES * METRICS.length));
   const now = Date.now();
   const began = performance.now();
   const cpu = process.cpuUsage();
-  const pending: Promise<unknown>[] = [];
+  // Per round of messages (one from each device), the last one's durable ack: writes are in order,
+  // so it stands for the whole round.
+  const rounds: Array<Promise<unknown> | undefined> = new Array(messages);
   for (let i = 0; i < messages; i++) {
+    if (i >= feed.window) {
+      await rounds[i - feed.window];
+      rounds[i - feed.window] = undefined;
+    }
     for (let d = 0; d < DEVICES; d++) {
       const ts = messageTime(workload, messages, i, d, now);
       const outcome = ingest.submit({
@@ -90,11 +115,12 @@ async function ingestRun(workload: Workload, readings: number): Promise<Rate & {
         source: 'bench',
         readings: METRICS.map((metric, k) => ({ metric, value: Math.sin(i / 10 + k), ts })),
       });
-      pending.push(outcome.durable);
+      if (outcome.status !== 'accepted') throw new Error(`message ${i} of d${d}: ${outcome.status} ${outcome.detail ?? ''}`);
+      if (d === DEVICES - 1) rounds[i] = outcome.durable;
     }
     if (i % 50 === 0) await new Promise((r) => setImmediate(r));
   }
-  await Promise.all(pending);
+  await rounds[messages - 1];
   const rate = rateSince(began, cpu, messages * DEVICES * METRICS.length);
   await ingest.stop();
   return { ...rate, store, dir };
@@ -209,27 +235,60 @@ const figures = (rates: Rate[]) => ({
   cpuMicrosPerReadingMedian: +median(rates.map((r) => r.cpuMicrosPerReading)).toFixed(2),
 });
 
-let kept: { store: SqliteStore; dir: string } | null = null;
+/** The hub's ways of being fed, each reported as store.ingest-<workload><suffix>. */
+const FEEDS: Array<Feed & { suffix: string; store: string; backlog: string }> = [
+  { suffix: '', placement: 'worker', window: 100, store: 'on its own thread (the default)', backlog: 'up to 6,000 readings' },
+  {
+    suffix: '-event-loop',
+    placement: 'main',
+    window: 100,
+    store: 'on the event loop (HUB_STORE_THREAD=main)',
+    backlog: 'up to 6,000 readings',
+  },
+  {
+    suffix: '-deep-backlog',
+    placement: 'worker',
+    window: 1_000,
+    store: 'on its own thread (the default)',
+    backlog: 'up to 60,000 readings',
+  },
+];
+
+let kept: { store: SqliteStore | WorkerStore; dir: string } | null = null;
 for (const workload of ['backfill', 'live'] as const) {
-  const warm = await ingestRun(workload, 200_000);
-  await warm.store.stop();
-  rmSync(warm.dir, { recursive: true, force: true });
+  for (const feed of FEEDS) {
+    const warm = await ingestRun(workload, 200_000, feed);
+    await warm.store.stop();
+    rmSync(warm.dir, { recursive: true, force: true });
+  }
   referenceRun(workload, 200_000);
-  const hub: Rate[] = [];
+  const hub: Rate[][] = FEEDS.map(() => []);
   const bare: Rate[] = [];
+  // They take turns, so a slow stretch of the shared machine falls on each of them.
   for (let i = 0; i < RUNS; i++) {
-    const r = await ingestRun(workload, RUN_READINGS);
-    hub.push(r);
-    if (kept || workload !== 'backfill') {
-      await r.store.stop();
-      rmSync(r.dir, { recursive: true, force: true });
-    } else kept = r;
+    for (const [f, feed] of FEEDS.entries()) {
+      const r = await ingestRun(workload, RUN_READINGS, feed);
+      hub[f]!.push(r);
+      if (kept || workload !== 'backfill' || feed.placement !== 'main') {
+        await r.store.stop();
+        rmSync(r.dir, { recursive: true, force: true });
+      } else kept = r;
+    }
     bare.push(referenceRun(workload, RUN_READINGS));
   }
-  report(`store.ingest-${workload}`, { devices: DEVICES, readingsPerRun: RUN_READINGS, ...figures(hub) });
+  const bareMedian = median(bare.map((r) => r.readingsPerSecond));
+  for (const [f, feed] of FEEDS.entries()) {
+    report(`store.ingest-${workload}${feed.suffix}`, {
+      devices: DEVICES,
+      readingsPerRun: RUN_READINGS,
+      store: feed.store,
+      messagesAheadPerDevice: feed.window,
+      backlog: feed.backlog,
+      ...figures(hub[f]!),
+      toBareSqlite: +(median(hub[f]!.map((r) => r.readingsPerSecond)) / bareMedian).toFixed(3),
+    });
+  }
   report(`store.ingest-${workload}-reference-sqlite`, figures(bare));
-  const ratio = median(hub.map((r) => r.readingsPerSecond)) / median(bare.map((r) => r.readingsPerSecond));
-  report(`store.ingest-${workload}-ratio`, { hubToBareSqlite: +ratio.toFixed(3) });
 }
 
 {
