@@ -1,10 +1,16 @@
 // When the embedded store compacts (bucket-writer.ts): a pass starts soon after a write once
 // `compactAt` samples wait, and moves the hours waiting at its start a slice at a time (about
-// `sliceSamples` samples per transaction), each slice in an immediate of its own. Between slices
-// the thread's queue runs, so a write that arrived meanwhile (a port message on the store thread,
-// a promise callback in the hub's process) is committed and acked after one slice, not after the
-// whole pass. A read, start and stop compact everything at once (settle()): queries only ever see
-// segments and summaries.
+// `sliceSamples` samples per transaction). Between slices the thread's queue runs, so a write that
+// arrived meanwhile (a port message on the store thread, a promise callback in the hub's process)
+// is committed and acked after one slice, not after the whole pass.
+//
+// Each slice waits `gapMs` after the last write or slice. Ingest sends its next write as soon as
+// it hears the last one is durable (group commit), a millisecond or so later: started at once, the
+// next slice would be there first, and under a steady feed every write would wait for a whole
+// slice (up to 20 ms when its commit checkpoints), and a message that missed one write for two.
+// With the gap the write goes first and a slice delays at most the write that arrives during it.
+// A read, start and stop compact everything at once (settle()): queries only ever see segments
+// and summaries.
 //
 // Compaction commits with synchronous=NORMAL: it stores no new sample, it moves samples from
 // `appended` into segments and deletes them from `appended` in the same transaction. Unsynced, a
@@ -33,6 +39,8 @@ export const WRITE_CHECKPOINT_PAGES = 10_000;
 export interface CompactionOptions {
   compactAt: number;
   sliceSamples: number;
+  /** The wait before each slice, after the last write or slice; 0 runs it at the next turn. */
+  gapMs: number;
   /** The connection's synchronous level, restored after each compaction transaction. */
   synchronous: 'FULL' | 'NORMAL';
 }
@@ -40,7 +48,9 @@ export interface CompactionOptions {
 export class Compaction {
   /** The hours the pass under way took at its start, and the index of the next one to move. */
   private pass: { keys: string[]; next: number } | null = null;
-  private timer: NodeJS.Immediate | null = null;
+  private timer: { cancel(): void } | null = null;
+  /** The next slice was moved back by a write already. */
+  private deferred = false;
 
   constructor(
     private readonly db: Database,
@@ -55,11 +65,19 @@ export class Compaction {
     return this.pass !== null;
   }
 
-  /** After a write committed: starts a pass when enough samples wait. */
+  /** After a write committed: starts a pass when enough samples wait, or moves the next slice back once. */
   afterWrite(): void {
-    if (this.pass || this.writer.pendingSamples < this.options.compactAt) return;
+    if (this.pass) {
+      // The next write is likely on its way: the slice waits another gap, but only once, so a
+      // feed of back-to-back writes cannot hold compaction off for good.
+      if (this.timer && !this.deferred) {
+        this.deferred = true;
+        this.schedule();
+      }
+      return;
+    }
+    if (this.writer.pendingSamples < this.options.compactAt) return;
     this.pass = { keys: this.writer.pendingHours(), next: 0 };
-    // After this write's acks (they go out in promise callbacks, before an immediate runs).
     this.schedule();
   }
 
@@ -72,16 +90,26 @@ export class Compaction {
 
   /** Ends the pass under way; what it did not move stays appended. */
   cancel(): void {
-    if (this.timer) clearImmediate(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     this.pass = null;
   }
 
+  /** (Re)arms the next slice, `gapMs` from now. */
   private schedule(): void {
-    this.timer = setImmediate(() => {
+    this.timer?.cancel();
+    const run = () => {
       this.timer = null;
+      this.deferred = false;
       this.slice();
-    });
+    };
+    if (this.options.gapMs === 0) {
+      const immediate = setImmediate(run);
+      this.timer = { cancel: () => clearImmediate(immediate) };
+    } else {
+      const timeout = setTimeout(run, this.options.gapMs);
+      this.timer = { cancel: () => clearTimeout(timeout) };
+    }
   }
 
   private slice(): void {

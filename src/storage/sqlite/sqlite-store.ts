@@ -44,6 +44,8 @@ import { SCHEMA } from './schema.js';
 export const COMPACT_AT = 50_000;
 /** Samples per compaction transaction: a write waits for one slice at most, a few ms. */
 export const COMPACT_SLICE = 2_000;
+/** The wait before each compaction slice, after the last write or slice, so a write due next goes first. */
+export const COMPACT_GAP_MS = 5;
 
 export interface SqliteStoreOptions {
   /**
@@ -55,6 +57,8 @@ export interface SqliteStoreOptions {
   compactAt?: number;
   /** Samples per compaction transaction (COMPACT_SLICE); tests lower it to cut passes in many slices. */
   compactSlice?: number;
+  /** The wait before each slice (COMPACT_GAP_MS); 0 runs slices at the next turn, as tests that count turns do. */
+  compactGapMs?: number;
 }
 
 export class SqliteStore implements Store {
@@ -94,6 +98,7 @@ export class SqliteStore implements Store {
     this.compaction = new Compaction(db, this.writer, {
       compactAt: this.options.compactAt ?? COMPACT_AT,
       sliceSamples: this.options.compactSlice ?? COMPACT_SLICE,
+      gapMs: this.options.compactGapMs ?? COMPACT_GAP_MS,
       synchronous: this.options.synchronous ?? 'FULL',
     });
     // What a previous life appended and did not compact (it crashed, or its disk failed at stop).

@@ -103,7 +103,7 @@ test('a timestamp is stored once, whether its first copy waits in `appended` or 
 
 test('compaction after a write keeps summaries whole while writes go on', async (t) => {
   const dir = tempDir(t, 'sqlite-append-');
-  const store = new SqliteStore(dir, { compactAt: 120 });
+  const store = new SqliteStore(dir, { compactAt: 120, compactGapMs: 0 });
   await store.start();
   for (let i = 0; i < 700; i += 50) {
     await store.writeBatch(batch(range(i, i + 50)));

@@ -30,8 +30,9 @@ async function countsPerHour(store: SqliteStore, metric: string, hours: number):
 
 test('a pass moves a slice of hours per turn; writes between slices go in, and a read sees every sample once', async (t) => {
   const dir = tempDir(t, 'sqlite-compaction-');
-  // 100 hours of two series, six samples each: a pass of 1,200 samples in slices of about 30.
-  const store = new SqliteStore(dir, { compactAt: 1_000, compactSlice: 30 });
+  // 100 hours of two series, six samples each: a pass of 1,200 samples in slices of about 30, one
+  // per turn (no gap), so the test can count them.
+  const store = new SqliteStore(dir, { compactAt: 1_000, compactSlice: 30, compactGapMs: 0 });
   await store.start();
   await store.writeBatch(batch([...range(0, 600), ...range(0, 600, 'other')]));
   assert.equal(store.compacting, true, 'a pass starts after the write that passed compactAt');
@@ -51,6 +52,30 @@ test('a pass moves a slice of hours per turn; writes between slices go in, and a
   assert.deepEqual(await countsPerHour(store, 'other', 102), Array(101).fill(6).concat(4));
   assert.equal(appendedRows(dir), 0, 'the read compacted the rest');
   assert.deepEqual(await store.writeBatch(batch(range(0, 700))), { inserted: 0, duplicates: 700 });
+  await store.stop();
+});
+
+test('a slice waits its gap after a write or slice; a write moves the next slice back once, not for good', async (t) => {
+  const dir = tempDir(t, 'sqlite-compaction-');
+  // Timers fire late under load, never early: every "not yet" below is certain; each "by now"
+  // has 150 ms of slack.
+  const store = new SqliteStore(dir, { compactAt: 100, compactSlice: 30, compactGapMs: 300 });
+  await store.start();
+  const started = performance.now();
+  const at = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, started + ms - performance.now())));
+  await store.writeBatch(batch(range(0, 120)));
+  const rows = appendedRows(dir);
+  assert.equal(store.compacting, true);
+  await at(150);
+  assert.equal(appendedRows(dir), rows, 'no slice before its gap');
+  await store.writeBatch(batch(range(120, 121))); // moves the slice from 300 to 450
+  const withWrite = appendedRows(dir);
+  await at(400);
+  assert.equal(appendedRows(dir), withWrite, 'the write moved the slice back');
+  await store.writeBatch(batch(range(121, 122))); // may not move it again: the slice stays at 450
+  const beforeSlice = appendedRows(dir);
+  await at(600);
+  assert.ok(appendedRows(dir) < beforeSlice, 'a second write did not hold the slice off');
   await store.stop();
 });
 

@@ -8,7 +8,8 @@ import { SqliteStore } from '../../../src/storage/sqlite/sqlite-store.js';
 import { CRASH_BATCH, crashBatch } from './crash-data.js';
 
 const [dir, compactAt, compactSlice, killMidPass] = process.argv.slice(2);
-const store = new SqliteStore(dir!, { compactAt: Number(compactAt), compactSlice: Number(compactSlice) });
+// Slices at the next turn (no gap): this writer counts turns to land a kill between two of them.
+const store = new SqliteStore(dir!, { compactAt: Number(compactAt), compactSlice: Number(compactSlice), compactGapMs: 0 });
 await store.start();
 for (let n = 0; n < CRASH_BATCH.count; n++) {
   await store.writeBatch(crashBatch(n));
