@@ -14,6 +14,7 @@ import type { DeviceRegistry } from './devices.js';
 import type { StreamLedger, StreamLoss } from './streams.js';
 import type { Store } from './store.js';
 import { PendingQueue, type PendingEntry, type PendingWrite } from './pending.js';
+import { Accepted, DurableTicket } from './durable.js';
 import type { HubLogger } from './logger.js';
 import type { IngestMetrics } from './metrics.js';
 import type { Stage } from './stage.js';
@@ -121,7 +122,11 @@ export class Ingest implements Stage {
     return this.pending.readings;
   }
 
-  submit(msg: IngestMessage): IngestOutcome {
+  /**
+   * Takes a message. `onDurable`, when given, is called once its readings are durable: the same
+   * moment `durable` resolves, without a promise per message for callers that need none.
+   */
+  submit(msg: IngestMessage, onDurable?: () => void): IngestOutcome {
     const now = (this.deps.clock ?? Date.now)();
     if (this.stopped) return this.refuse(msg, 'stopping', 'hub is shutting down; resend later');
     if (!this.deps.devices.get(msg.deviceId)) return this.refuse(msg, 'unknown_device', `unknown device ${msg.deviceId}`);
@@ -130,7 +135,9 @@ export class Ingest implements Stage {
       case 'duplicate': {
         this.deps.metrics.duplicateMessages(msg.source);
         const behind = this.noteBehind(msg, now);
-        return { status: 'duplicate', accepted: 0, refused: [], durable: this.afterFlush(msg.deviceId), ...(behind && { behind }) };
+        const durable = this.afterFlush(msg.deviceId);
+        if (onDurable) durable.then(onDurable, () => {});
+        return { status: 'duplicate', accepted: 0, refused: [], durable, ...(behind && { behind }) };
       }
       case 'gap':
         return this.refuse(
@@ -148,28 +155,15 @@ export class Ingest implements Stage {
     if (order.lost) this.noteLoss(msg, order.lost);
 
     const { metrics, numbers, refused } = this.validate(msg, now);
-    const { durable, resolveDurable } = this.durablePromise(msg.deviceId);
-    const entry: PendingEntry = { deviceId: msg.deviceId, metrics, numbers, seenAt: now, waiters: [resolveDurable] };
+    const ticket = new DurableTicket(this.deps.streams, msg.deviceId, onDurable);
+    const entry: PendingEntry = { deviceId: msg.deviceId, metrics, numbers, seenAt: now, waiters: [ticket] };
     if (msg.seq !== undefined) entry.h = msg.seq;
     this.pending.add(entry);
     this.deps.devices.touch(msg.deviceId, now);
     this.noteMetrics(msg.deviceId, metrics);
 
     this.schedule();
-    return { status: 'accepted', accepted: metrics.length, refused, durable, ...(order.lost && { lost: order.lost }) };
-  }
-
-  /**
-   * A message's `durable` promise and what resolves it. Made here, not inline in submit(): its
-   * closures would share submit()'s scope and keep the whole message (every input reading)
-   * alive for as long as it waits to be written.
-   */
-  private durablePromise(deviceId: string): { durable: Promise<{ h: number | null }>; resolveDurable: () => void } {
-    let resolveDurable!: () => void;
-    const durable = new Promise<{ h: number | null }>((resolve) => {
-      resolveDurable = () => resolve({ h: this.deps.streams.head(deviceId) });
-    });
-    return { durable, resolveDurable };
+    return new Accepted(metrics.length, refused, ticket, order.lost);
   }
 
   private noteMetrics(deviceId: string, metrics: readonly string[]): void {
@@ -342,12 +336,12 @@ export class Ingest implements Stage {
     }
     for (const head of current.batch.heads) this.deps.streams.durable(head.deviceId, head.h);
     for (const m of current.messages) this.deps.bus.emit('readings', m);
-    for (const resolve of current.waiters) resolve();
+    for (const waiter of current.waiters) waiter.wake();
   }
 
   private afterFlush(deviceId: string): Promise<{ h: number | null }> {
     return new Promise((resolve) => {
-      this.pending.addWaiter(deviceId, () => resolve({ h: this.deps.streams.head(deviceId) }));
+      this.pending.addWaiter(deviceId, { wake: () => resolve({ h: this.deps.streams.head(deviceId) }) });
       this.schedule();
     });
   }

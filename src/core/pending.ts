@@ -10,6 +10,11 @@
 import type { Reading } from './model.js';
 import type { StreamHead, WriteBatch } from './store.js';
 
+/** Woken once everything taken before it, and its own entry, is durable. */
+export interface Waiter {
+  wake(): void;
+}
+
 export interface PendingEntry {
   deviceId: string;
   /** Each reading's metric name, in order. */
@@ -20,14 +25,14 @@ export interface PendingEntry {
   h?: number;
   /** When the device was heard (a message); absent for a head moved over a declared loss. */
   seenAt?: number;
-  waiters: Array<() => void>;
+  waiters: Waiter[];
 }
 
 /** One write's worth of entries, and what to do once it is durable. */
 export interface PendingWrite {
   batch: WriteBatch;
   messages: Array<{ deviceId: string; readings: Reading[] }>;
-  waiters: Array<() => void>;
+  waiters: Waiter[];
   entries: PendingEntry[];
 }
 
@@ -49,7 +54,7 @@ export class PendingQueue {
   }
 
   /** Wakes `waiter` once everything queued now is durable (an empty write if nothing is). */
-  addWaiter(deviceId: string, waiter: () => void): void {
+  addWaiter(deviceId: string, waiter: Waiter): void {
     const last = this.entries.at(-1);
     if (last) last.waiters.push(waiter);
     else this.add({ deviceId, metrics: [], numbers: [], waiters: [waiter] });

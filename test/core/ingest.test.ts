@@ -154,6 +154,29 @@ test('durable resolves only after the batch is committed, with the new stream he
   assert.equal(device.streamH, 7, 'the head is stored with the readings');
 });
 
+test('onDurable is called once the message is durable; durable asked for only after the write still resolves, with the head', async (t) => {
+  const h = await setup(t, { flushIntervalMs: 200, batchSize: 1_000 });
+  const calls: number[] = [];
+  const first = h.ingest.submit({ deviceId: 'dev-1', seq: 7, source: 'test', readings: [{ metric: 't', value: 1, ts: NOW }] }, () =>
+    calls.push(h.streams.head('dev-1') ?? -1),
+  );
+  assert.equal(first.status, 'accepted');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(calls.length, 0, 'called before the flush');
+  await h.ingest.flush();
+  assert.deepEqual(calls, [7], 'called once, after the commit, with the head stored');
+  assert.equal((await h.stored()).length, 1);
+  assert.deepEqual(await first.durable, { h: 7 }, 'a promise made after the write resolves at once');
+  // A resend of the same seq is a duplicate: its callback runs once what is pending is durable.
+  const again = h.ingest.submit({ deviceId: 'dev-1', seq: 7, source: 'test', readings: [{ metric: 't', value: 1, ts: NOW }] }, () =>
+    calls.push(-7),
+  );
+  assert.equal(again.status, 'duplicate');
+  await again.durable;
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(calls, [7, -7]);
+});
+
 test('a full batch is flushed at once without waiting for the interval', async (t) => {
   const h = await setup(t, { flushIntervalMs: 60_000, batchSize: 5 });
   const outcome = h.ingest.submit({

@@ -11,13 +11,13 @@ const none = { metrics: [], numbers: [] };
 test('a write carries every reading, and one head and one time heard per device, the latest', () => {
   const queue = new PendingQueue();
   const woken: number[] = [];
-  queue.add({ deviceId: 'a', ...readings(1), h: 4_294_967_295, seenAt: 10, waiters: [() => woken.push(1)] });
-  queue.add({ deviceId: 'b', ...readings(2), h: 7, seenAt: 30, waiters: [() => woken.push(2)] });
+  queue.add({ deviceId: 'a', ...readings(1), h: 4_294_967_295, seenAt: 10, waiters: [{ wake: () => woken.push(1) }] });
+  queue.add({ deviceId: 'b', ...readings(2), h: 7, seenAt: 30, waiters: [{ wake: () => woken.push(2) }] });
   // The seq wrapped: the head taken later is the newer one.
-  queue.add({ deviceId: 'a', ...readings(3), h: 0, seenAt: 20, waiters: [() => woken.push(3)] });
+  queue.add({ deviceId: 'a', ...readings(3), h: 0, seenAt: 20, waiters: [{ wake: () => woken.push(3) }] });
   // A head moved over a declared loss carries no time heard; an earlier time does not win.
   queue.add({ deviceId: 'b', ...none, h: 9, waiters: [] });
-  queue.add({ deviceId: 'b', ...readings(4, 5), seenAt: 25, waiters: [() => woken.push(4)] });
+  queue.add({ deviceId: 'b', ...readings(4, 5), seenAt: 25, waiters: [{ wake: () => woken.push(4) }] });
 
   const write = queue.take(100);
   assert.deepEqual(write.batch.readings, [
@@ -44,7 +44,7 @@ test('a write carries every reading, and one head and one time heard per device,
     { deviceId: 'a', ts: 20 },
     { deviceId: 'b', ts: 30 },
   ]);
-  for (const wake of write.waiters) wake();
+  for (const waiter of write.waiters) waiter.wake();
   assert.deepEqual(woken, [1, 2, 3, 4]);
   assert.equal(queue.isEmpty, true);
 });

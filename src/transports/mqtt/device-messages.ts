@@ -147,16 +147,14 @@ export class DeviceMessages {
         false,
       );
     }
-    const outcome = this.deps.ctx.ingest.submit({ deviceId, seq, first, readings, source: 'mqtt' });
+    // The ack goes out from a callback: a promise per message would live as long as the message
+    // waits to be written.
+    const outcome = this.deps.ctx.ingest.submit({ deviceId, seq, first, readings, source: 'mqtt' }, () => this.deps.outbox.ack(deviceId));
     if (outcome.status === 'refused') {
       const { code, detail } = outcome;
       if (!PASSING_REFUSALS.has(code)) return { ok: false, code, detail, seq, counted: true };
       return this.pushBack(client, code, detail, seq, true);
     }
-    outcome.durable.then(
-      () => this.deps.outbox.ack(deviceId),
-      () => {},
-    );
     // A resend far behind the stream: ingest counted it; the device hears why its readings are ignored.
     if (outcome.status === 'duplicate' && outcome.behind)
       this.deps.refusals.refuse({ deviceId, topic: `devices/${deviceId}/telemetry`, seq, ...outcome.behind, count: false });
