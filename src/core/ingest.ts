@@ -7,7 +7,6 @@
 // `maxPending` readings new messages are refused so devices keep them and resend later.
 // Sequence rules (in order, no holes but those the device declares) live in streams.ts.
 import type { EventBus } from './events.js';
-import { checkMetricName, checkTimestamp, checkValue } from './model.js';
 import type { IngestRefusalCode, ReadingRefusalCode, Refusal, SeqNoticeCode } from './refusals.js';
 import { SeqBehindNotices } from './seq-behind.js';
 import type { DeviceRegistry } from './devices.js';
@@ -15,6 +14,7 @@ import type { StreamLedger, StreamLoss } from './streams.js';
 import type { Store } from './store.js';
 import { PendingQueue, type PendingEntry, type PendingWrite } from './pending.js';
 import { Accepted, DurableTicket } from './durable.js';
+import { ReadingChecks } from './reading-checks.js';
 import type { HubLogger } from './logger.js';
 import type { IngestMetrics } from './metrics.js';
 import type { Stage } from './stage.js';
@@ -67,9 +67,6 @@ export interface IngestOptions {
   maxPending: number;
 }
 
-/** Distinct valid metric names remembered before the set starts over. */
-const MAX_REMEMBERED_NAMES = 10_000;
-
 interface Timer {
   readonly delayMs: number;
   cancel(): void;
@@ -84,11 +81,8 @@ export class Ingest implements Stage {
   /** How long the last write held the event loop before it returned, in ms. */
   private lastBlockingMs = 0;
   private stopped = true;
-  /** The last receive time stamped on an untimed reading, per device. */
-  private readonly lastStamp = new Map<string, number>();
   private readonly seqBehind = new SeqBehindNotices();
-  /** Metric names that passed checkMetricName (checkReading). */
-  private readonly validNames = new Set<string>();
+  private readonly checks: ReadingChecks;
 
   constructor(
     private readonly deps: {
@@ -101,7 +95,9 @@ export class Ingest implements Stage {
       clock?: () => number;
     },
     private readonly options: IngestOptions,
-  ) {}
+  ) {
+    this.checks = new ReadingChecks(deps.devices);
+  }
 
   async start(): Promise<void> {
     this.stopped = false;
@@ -154,7 +150,8 @@ export class Ingest implements Stage {
     if (msg.seq !== undefined) this.deps.streams.accept(msg.deviceId, msg.seq, msg.first);
     if (order.lost) this.noteLoss(msg, order.lost);
 
-    const { metrics, numbers, refused } = this.validate(msg, now);
+    const { metrics, numbers, refused } = this.checks.check(msg, now);
+    if (refused.length > 0) this.noteRefused(msg, refused);
     const ticket = new DurableTicket(this.deps.streams, msg.deviceId, onDurable);
     const entry: PendingEntry = { deviceId: msg.deviceId, metrics, numbers, seenAt: now, waiters: [ticket] };
     if (msg.seq !== undefined) entry.h = msg.seq;
@@ -221,55 +218,6 @@ export class Ingest implements Stage {
     );
   }
 
-  /**
-   * Checks each reading; stamps those without a time with the receive time, strictly after the
-   * last time stamped for the device, so untimed readings never collapse into one.
-   */
-  private validate(msg: IngestMessage, now: number): Pick<PendingEntry, 'metrics' | 'numbers'> & { refused: IngestOutcome['refused'] } {
-    let metrics: string[] = [];
-    let numbers: number[] = [];
-    const refused: IngestOutcome['refused'] = [];
-    // Only messages with untimed readings need it: most carry times, and this runs per message.
-    let stamps: Map<number, number> | null = null;
-    let last = this.lastStamp.get(msg.deviceId) ?? -Infinity;
-    for (let i = 0; i < msg.readings.length; i++) {
-      const input = msg.readings[i]!;
-      let ts = input.ts;
-      if (ts === undefined) {
-        // The readings of one sample share a time; each further sample gets a later one.
-        const group = input.group ?? 0;
-        stamps ??= new Map();
-        ts = stamps.get(group);
-        if (ts === undefined) stamps.set(group, (ts = last = Math.max(now, last + 1)));
-      }
-      const refusal = this.checkReading(input, ts, now);
-      if (refusal) refused.push({ metric: String(input.metric), ...refusal });
-      else {
-        metrics.push(input.metric);
-        numbers.push(ts, input.value);
-      }
-    }
-    if (stamps) this.lastStamp.set(msg.deviceId, last);
-    // Only names that passed their checks take a place among the device's metrics.
-    const overLimit = this.deps.devices.admitReadings(msg.deviceId, metrics);
-    if (overLimit.size > 0) {
-      const detail = `too many metrics: the device has ${this.deps.devices.maxMetrics}, the most one device may have (HUB_MAX_METRICS_PER_DEVICE)`;
-      const kept: string[] = [];
-      const keptNumbers: number[] = [];
-      for (let i = 0; i < metrics.length; i++) {
-        if (overLimit.has(metrics[i]!)) refused.push({ metric: metrics[i]!, code: 'too_many_metrics', detail });
-        else {
-          kept.push(metrics[i]!);
-          keptNumbers.push(numbers[2 * i]!, numbers[2 * i + 1]!);
-        }
-      }
-      metrics = kept;
-      numbers = keptNumbers;
-    }
-    if (refused.length > 0) this.noteRefused(msg, refused);
-    return { metrics, numbers, refused };
-  }
-
   private noteRefused(msg: IngestMessage, refused: IngestOutcome['refused']): void {
     for (const r of refused) {
       this.deps.metrics.refused(msg.source, r.code, 1);
@@ -281,23 +229,6 @@ export class Ingest implements Stage {
       });
     }
     this.deps.log.warn({ deviceId: msg.deviceId, refused }, 'readings refused');
-  }
-
-  /**
-   * A reading's checks. Metric names repeat in every message of a device, so the ones that passed
-   * are remembered (a bounded set) and not matched against the pattern again.
-   */
-  private checkReading(input: ReadingInput, ts: number, now: number): Refusal<ReadingRefusalCode> | null {
-    if (!this.validNames.has(input.metric)) {
-      const metric = checkMetricName(input.metric);
-      if (metric) return { code: 'bad_metric', detail: metric };
-      if (this.validNames.size >= MAX_REMEMBERED_NAMES) this.validNames.clear();
-      this.validNames.add(input.metric);
-    }
-    const value = checkValue(input.value);
-    if (value) return { code: 'bad_value', detail: value };
-    const time = checkTimestamp(ts, now);
-    return time ? { code: 'bad_timestamp', detail: time } : null;
   }
 
   /** Writes what is pending now, up to `batchSize` readings; resolves when that write (and any before it) is done. */
