@@ -12,14 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import {
-  FINISHED_COMMAND_STATES,
-  type Command,
-  type CommandState,
-  type Device,
-  type PresenceChange,
-  type Reading,
-} from '../../core/model.js';
+import type { Command, CommandState, Device, PresenceChange, Reading } from '../../core/model.js';
 import { HOUR_MS } from '../buckets.js';
 import type {
   AggregatePoint,
@@ -34,6 +27,7 @@ import type {
   WriteBatch,
   WriteResult,
 } from '../../core/store.js';
+import { SqliteCatalog } from './catalog.js';
 import { BucketWriter, type WriteOutcome } from './bucket-writer.js';
 import { Compaction } from './compaction.js';
 import { SqliteQueries } from './queries.js';
@@ -68,6 +62,7 @@ export class SqliteStore implements Store {
   private writer!: BucketWriter;
   private queries!: SqliteQueries;
   private compaction!: Compaction;
+  private catalog!: SqliteCatalog;
 
   /** `dataDir` null keeps everything in memory (tests of pure logic only). */
   constructor(
@@ -95,6 +90,7 @@ export class SqliteStore implements Store {
     this.db = db;
     this.writer = new BucketWriter(db);
     this.queries = new SqliteQueries(db);
+    this.catalog = new SqliteCatalog(db);
     this.compaction = new Compaction(db, this.writer, {
       compactAt: this.options.compactAt ?? COMPACT_AT,
       sliceSamples: this.options.compactSlice ?? COMPACT_SLICE,
@@ -189,64 +185,6 @@ export class SqliteStore implements Store {
     return dropped;
   }
 
-  async pruneHistoryBefore(cutoff: number): Promise<HistoryPruned> {
-    const dropPresence = this.statement('DELETE FROM presence WHERE ts < ?');
-    const states = FINISHED_COMMAND_STATES.map(() => '?').join(', ');
-    const dropCommands = this.statement(`DELETE FROM commands WHERE state IN (${states}) AND updated < ?`);
-    return this.open_().transaction(() => ({
-      presence: dropPresence.run(cutoff).changes,
-      commands: dropCommands.run(...FINISHED_COMMAND_STATES, cutoff).changes,
-    }))();
-  }
-
-  async loadDevices(): Promise<StoredDevice[]> {
-    const rows = this.statement('SELECT doc, stream_h, last_seen FROM devices ORDER BY id').all() as Array<{
-      doc: string;
-      stream_h: number | null;
-      last_seen: number | null;
-    }>;
-    return rows.map((r) => {
-      const device = JSON.parse(r.doc) as Device;
-      return { ...device, lastSeen: r.last_seen ?? device.lastSeen, streamH: r.stream_h };
-    });
-  }
-
-  async saveDevice(device: Device): Promise<void> {
-    await this.saveDevices([device]);
-  }
-
-  async saveDevices(devices: Device[]): Promise<void> {
-    const upsert = this.statement(`INSERT INTO devices (id, doc, last_seen) VALUES (?, ?, ?)
-        ON CONFLICT (id) DO UPDATE SET doc = excluded.doc,
-          last_seen = MAX(COALESCE(devices.last_seen, 0), COALESCE(excluded.last_seen, 0))`);
-    this.open_().transaction(() => {
-      for (const d of devices) upsert.run(d.id, JSON.stringify(d), d.lastSeen);
-    })();
-  }
-
-  async removeDevice(deviceId: string, options: { purge: boolean }): Promise<DeviceRemoved> {
-    if (options.purge) this.settle();
-    const dropDevice = this.statement('DELETE FROM devices WHERE id = ?');
-    const dropSegments = this.statement('DELETE FROM buckets WHERE device = ?');
-    const dropHours = this.statement('DELETE FROM hours WHERE device = ?');
-    const dropPresence = this.statement('DELETE FROM presence WHERE device = ?');
-    const dropCommands = this.statement('DELETE FROM commands WHERE device = ?');
-    const removed = this.open_().transaction((): DeviceRemoved => {
-      const device = dropDevice.run(deviceId).changes > 0;
-      if (!options.purge) return { device, buckets: 0, presence: 0, commands: 0 };
-      dropHours.run(deviceId);
-      return {
-        device,
-        buckets: dropSegments.run(deviceId).changes,
-        presence: dropPresence.run(deviceId).changes,
-        commands: dropCommands.run(deviceId).changes,
-      };
-    })();
-    // The writer remembers stored timestamps per hour; a purged hour must not look still full.
-    if (options.purge) this.writer.forget();
-    return removed;
-  }
-
   async latestReadings(): Promise<Reading[]> {
     this.settle();
     // The newest hour of each series holds its newest reading as last_t/last_v; SQLite takes the
@@ -262,74 +200,62 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ deviceId: r.device, metric: r.metric, ts: r.last_t, value: r.last_v }));
   }
 
+  // Devices, presence, commands and records: plain rows, kept by the catalog.
+
+  async pruneHistoryBefore(cutoff: number): Promise<HistoryPruned> {
+    return this.catalog_().pruneHistoryBefore(cutoff);
+  }
+
+  async loadDevices(): Promise<StoredDevice[]> {
+    return this.catalog_().loadDevices();
+  }
+
+  async saveDevice(device: Device): Promise<void> {
+    this.catalog_().saveDevices([device]);
+  }
+
+  async saveDevices(devices: Device[]): Promise<void> {
+    this.catalog_().saveDevices(devices);
+  }
+
+  async removeDevice(deviceId: string, options: { purge: boolean }): Promise<DeviceRemoved> {
+    if (options.purge) this.settle();
+    const removed = this.catalog_().removeDevice(deviceId, options.purge);
+    // The writer remembers stored timestamps per hour; a purged hour must not look still full.
+    if (options.purge) this.writer.forget();
+    return removed;
+  }
+
   async appendPresence(changes: PresenceChange[]): Promise<void> {
-    // One transaction, so one sync of the log for a whole group of changes.
-    const insert = this.statement('INSERT INTO presence (device, ts, state, previous, reason) VALUES (?, ?, ?, ?, ?)');
-    this.open_().transaction(() => {
-      for (const c of changes) insert.run(c.deviceId, c.ts, c.state, c.previous, c.reason);
-    })();
+    this.catalog_().appendPresence(changes);
   }
 
   async presenceHistory(deviceId: string, limit: number): Promise<PresenceChange[]> {
-    const rows = this.statement(
-      'SELECT device, ts, state, previous, reason FROM presence WHERE device = ? ORDER BY ts DESC, rowid DESC LIMIT ?',
-    ).all(deviceId, limit) as Array<{ device: string; ts: number; state: string; previous: string; reason: string }>;
-    return rows.map((r) => ({
-      deviceId: r.device,
-      ts: r.ts,
-      reason: r.reason,
-      state: r.state as PresenceChange['state'],
-      previous: r.previous as PresenceChange['previous'],
-    }));
+    return this.catalog_().presenceHistory(deviceId, limit);
   }
 
   async saveCommand(command: Command): Promise<void> {
-    this.statement(`INSERT INTO commands (id, device, state, updated, doc) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated = excluded.updated, doc = excluded.doc`).run(
-      command.id,
-      command.deviceId,
-      command.state,
-      command.updatedAt,
-      JSON.stringify(command),
-    );
+    this.catalog_().saveCommand(command);
   }
 
   async loadCommands(filter: { deviceId?: string; states?: CommandState[]; limit?: number }): Promise<Command[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.deviceId !== undefined) {
-      where.push('device = ?');
-      args.push(filter.deviceId);
-    }
-    if (filter.states?.length) {
-      where.push(`state IN (${filter.states.map(() => '?').join(', ')})`);
-      args.push(...filter.states);
-    }
-    const sql = `SELECT doc FROM commands ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated DESC LIMIT ?`;
-    const rows = this.statement(sql).all(...args, filter.limit ?? 1000) as Array<{ doc: string }>;
-    return rows.map((r) => JSON.parse(r.doc) as Command);
+    return this.catalog_().loadCommands(filter);
   }
 
   async putRecord(kind: string, id: string, doc: Record<string, unknown>): Promise<void> {
-    this.statement('INSERT INTO records (kind, id, doc) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc').run(
-      kind,
-      id,
-      JSON.stringify(doc),
-    );
+    this.catalog_().putRecord(kind, id, doc);
   }
 
   async getRecord(kind: string, id: string): Promise<Record<string, unknown> | null> {
-    const row = this.statement('SELECT doc FROM records WHERE kind = ? AND id = ?').get(kind, id) as { doc: string } | undefined;
-    return row ? (JSON.parse(row.doc) as Record<string, unknown>) : null;
+    return this.catalog_().getRecord(kind, id);
   }
 
   async deleteRecord(kind: string, id: string): Promise<boolean> {
-    return this.statement('DELETE FROM records WHERE kind = ? AND id = ?').run(kind, id).changes > 0;
+    return this.catalog_().deleteRecord(kind, id);
   }
 
   async listRecords(kind: string): Promise<Array<{ id: string; doc: Record<string, unknown> }>> {
-    const rows = this.statement('SELECT id, doc FROM records WHERE kind = ? ORDER BY id').all(kind) as Array<{ id: string; doc: string }>;
-    return rows.map((r) => ({ id: r.id, doc: JSON.parse(r.doc) as Record<string, unknown> }));
+    return this.catalog_().listRecords(kind);
   }
 
   private readonly statements = new Map<string, Statement>();
@@ -344,6 +270,11 @@ export class SqliteStore implements Store {
   private settle(): void {
     this.open_();
     this.compaction.settle();
+  }
+
+  private catalog_(): SqliteCatalog {
+    this.open_();
+    return this.catalog;
   }
 
   private open_(): Database {
