@@ -8,7 +8,7 @@
 // Sequence rules (in order, no holes but those the device declares) live in streams.ts.
 import type { EventBus } from './events.js';
 import type { IngestRefusalCode, ReadingRefusalCode, Refusal, SeqNoticeCode } from './refusals.js';
-import { SeqBehindNotices } from './seq-behind.js';
+import { IngestNotices } from './ingest-notices.js';
 import type { DeviceRegistry } from './devices.js';
 import type { StreamLedger, StreamLoss } from './streams.js';
 import type { Store } from './store.js';
@@ -81,8 +81,8 @@ export class Ingest implements Stage {
   /** How long the last write held the event loop before it returned, in ms. */
   private lastBlockingMs = 0;
   private stopped = true;
-  private readonly seqBehind = new SeqBehindNotices();
   private readonly checks: ReadingChecks;
+  private readonly notices: IngestNotices;
 
   constructor(
     private readonly deps: {
@@ -97,6 +97,7 @@ export class Ingest implements Stage {
     private readonly options: IngestOptions,
   ) {
     this.checks = new ReadingChecks(deps.devices);
+    this.notices = new IngestNotices(deps);
   }
 
   async start(): Promise<void> {
@@ -130,7 +131,7 @@ export class Ingest implements Stage {
     switch (order.verdict) {
       case 'duplicate': {
         this.deps.metrics.duplicateMessages(msg.source);
-        const behind = this.noteBehind(msg, now);
+        const behind = this.notices.behind(msg, now);
         const durable = this.afterFlush(msg.deviceId);
         if (onDurable) durable.then(onDurable, () => {});
         return { status: 'duplicate', accepted: 0, refused: [], durable, ...(behind && { behind }) };
@@ -148,10 +149,10 @@ export class Ingest implements Stage {
       return this.refuse(msg, 'busy', 'hub is buffering too many unwritten readings; resend later');
     }
     if (msg.seq !== undefined) this.deps.streams.accept(msg.deviceId, msg.seq, msg.first);
-    if (order.lost) this.noteLoss(msg, order.lost);
+    if (order.lost) this.notices.loss(msg, order.lost);
 
     const { metrics, numbers, refused } = this.checks.check(msg, now);
-    if (refused.length > 0) this.noteRefused(msg, refused);
+    if (refused.length > 0) this.notices.readingsRefused(msg, refused);
     const ticket = new DurableTicket(this.deps.streams, msg.deviceId, onDurable);
     const entry: PendingEntry = { deviceId: msg.deviceId, metrics, numbers, seenAt: now, waiters: [ticket] };
     if (msg.seq !== undefined) entry.h = msg.seq;
@@ -170,8 +171,7 @@ export class Ingest implements Stage {
   }
 
   private refuse(msg: IngestMessage, code: IngestRefusalCode, detail: string): IngestOutcome {
-    this.deps.metrics.refused(msg.source, code, msg.readings.length || 1);
-    this.deps.bus.emit('refusal', { deviceId: msg.deviceId, source: msg.source, code, detail });
+    this.notices.messageRefused(msg, code, detail);
     return silence({ status: 'refused', accepted: 0, refused: [], code, detail, durable: Promise.reject(new Error(detail)) });
   }
 
@@ -190,45 +190,11 @@ export class Ingest implements Stage {
   declareOldest(deviceId: string, first: number, source: string): StreamLoss | null {
     const lost = this.deps.streams.declareOldest(deviceId, first);
     if (!lost) return null;
-    this.noteLoss({ deviceId, source }, lost);
+    this.notices.loss({ deviceId, source }, lost);
     // The head moves over the loss once what is pending before it is durable, and is stored then.
     this.pending.add({ deviceId, metrics: [], numbers: [], h: lost.to, waiters: [] });
     this.schedule();
     return lost;
-  }
-
-  /** A duplicate far behind the stream: counted, reported and logged once a minute per device. */
-  private noteBehind(msg: IngestMessage, now: number): Refusal<SeqNoticeCode> | null {
-    const accepted = this.deps.streams.expected(msg.deviceId);
-    if (msg.seq === undefined || accepted === null) return null;
-    const behind = this.seqBehind.check(msg.deviceId, msg.seq, (accepted - 1 + 2 ** 32) % 2 ** 32, now);
-    if (!behind) return null;
-    this.deps.metrics.refused(msg.source, behind.code, msg.readings.length || 1);
-    this.deps.bus.emit('refusal', { deviceId: msg.deviceId, source: msg.source, ...behind });
-    this.deps.log.warn({ deviceId: msg.deviceId, seq: msg.seq, detail: behind.detail }, 'seq far behind the stream; readings ignored');
-    return behind;
-  }
-
-  private noteLoss(msg: { deviceId: string; source: string }, lost: StreamLoss): void {
-    this.deps.metrics.lost(msg.source, lost.count);
-    this.deps.bus.emit('streamLoss', { deviceId: msg.deviceId, source: msg.source, ...lost });
-    this.deps.log.warn(
-      { deviceId: msg.deviceId, from: lost.from, to: lost.to, count: lost.count },
-      'device no longer holds these messages; the stream goes on after them',
-    );
-  }
-
-  private noteRefused(msg: IngestMessage, refused: IngestOutcome['refused']): void {
-    for (const r of refused) {
-      this.deps.metrics.refused(msg.source, r.code, 1);
-      this.deps.bus.emit('refusal', {
-        deviceId: msg.deviceId,
-        source: msg.source,
-        code: r.code,
-        detail: `${r.detail} (metric ${r.metric})`,
-      });
-    }
-    this.deps.log.warn({ deviceId: msg.deviceId, refused }, 'readings refused');
   }
 
   /** Writes what is pending now, up to `batchSize` readings; resolves when that write (and any before it) is done. */
