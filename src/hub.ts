@@ -3,7 +3,7 @@
 // (store → core → transports → live out/HTTP); stop() runs the same list in reverse.
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { SETTINGS, type Config } from './config/settings.js';
+import type { Config } from './config/settings.js';
 import { describeStore } from './commands/with-store.js';
 import { chooseDialect } from './transports/mqtt/dialects/provision.js';
 import { startBanner } from './http/start-banner.js';
@@ -14,12 +14,8 @@ import { Ingest } from './core/ingest.js';
 import { LatestReadings } from './core/latest.js';
 import { PresenceService } from './core/presence.js';
 import { StreamLedger } from './core/streams.js';
-import { HttpServer, route } from './http/server.js';
-import { deviceRoutes, deviceView } from './http/routes/devices.js';
-import { healthRoutes, type HealthCheck } from './http/routes/health.js';
-import { readingRoutes } from './http/routes/readings.js';
-import { energyRoutes } from './http/routes/energy.js';
-import { energyPricesOf } from './config/energy-prices.js';
+import { HttpServer } from './http/server.js';
+import { hubRoutes } from './http/hub-routes.js';
 import { HubMetrics } from './observability/hub-metrics.js';
 import { createStore } from './storage/create-store.js';
 import { Retention } from './storage/retention.js';
@@ -29,34 +25,24 @@ import type { TransportContext } from './transports/context.js';
 import { Simulator } from './transports/simulator/simulator.js';
 import { SerialStage } from './transports/serial/serial-stage.js';
 import { VERSION } from './version.js';
-// MQTT devices: embedded broker, device keys, MQTT over WebSocket.
+// MQTT devices: embedded broker and device keys.
 import { DeviceCredentials } from './core/credentials.js';
 import { DEFAULT_KEY_CHECK_LIMITS, KeyChecks } from './core/key-checks.js';
 import { MqttBroker } from './transports/mqtt/broker.js';
-import { mqttWebSocketRoute } from './transports/mqtt/websocket-route.js';
-import { deviceAdminRoutes } from './http/routes/device-admin.js';
 import { DeviceLifecycle } from './core/device-lifecycle.js';
 import { RefusalHistory } from './core/refusal-history.js';
-// Live push and API auth.
+// Live push and API auth (the routes each HTTP part gets are in http/hub-routes.ts).
 import { AuthBootstrap, TokenService } from './http/auth-tokens.js';
-import { authPlugin } from './http/auth.js';
 import { TokenConnections } from './http/token-connections.js';
-import { tokenAdminRoutes } from './http/routes/token-admin.js';
 import { AuthFailureLimiter } from './core/auth-failure-limiter.js';
-import { controlRoutes } from './live/control-route.js';
 import { LiveService } from './live/live-service.js';
-import { pollRoutes } from './live/poll-route.js';
-import { sseRoutes } from './live/sse-route.js';
-// The browser dashboard (built into dashboard/dist), served at /.
-import { dashboardRoutes, DEFAULT_DASHBOARD_DIR } from './http/routes/dashboard.js';
-// Alerts: rules judged from the bus, webhooks.
+// Alerts: rules judged from the bus.
 import { AlertService } from './core/alerts/alert-service.js';
-import { alertRoutes } from './http/routes/alerts.js';
-import { WebhookSender } from './integrations/alert-webhooks/webhook-sender.js';
-import { AlertPublisher } from './integrations/alert-mqtt/alert-publisher.js';
-// Integrations: the hub's devices published to other systems.
-import { HomeAssistantBridge } from './integrations/home-assistant/bridge.js';
-import { checkTopicRoot } from './integrations/home-assistant/topics.js';
+// Integrations: alerts and devices published to other systems (built in integrations.ts).
+import { integrations } from './integrations/integrations.js';
+import type { WebhookSender } from './integrations/alert-webhooks/webhook-sender.js';
+import type { AlertPublisher } from './integrations/alert-mqtt/alert-publisher.js';
+import type { HomeAssistantBridge } from './integrations/home-assistant/bridge.js';
 
 export class Hub {
   readonly bus: EventBus;
@@ -117,20 +103,12 @@ export class Hub {
     this.latest = new LatestReadings(this.bus, store);
     this.refusals = new RefusalHistory(this.bus);
 
-    const keyDerivations = this.metrics.registry.counter(
-      'hub_key_derivations_total',
-      'Device key checks that ran scrypt, by lane (normal, penalty).',
-    );
-    const keyChecksBusy = this.metrics.registry.counter(
-      'hub_key_checks_busy_total',
-      'Device logins refused because too many key checks were running or queued, by reason.',
-    );
     this.credentials = new DeviceCredentials(
       store,
       Date.now,
       new KeyChecks(DEFAULT_KEY_CHECK_LIMITS, {
-        derived: (penalised) => keyDerivations.inc({ lane: penalised ? 'penalty' : 'normal' }),
-        busy: (reason) => keyChecksBusy.inc({ reason }),
+        derived: (penalised) => this.metrics.keyDerived(penalised),
+        busy: (reason) => this.metrics.keyCheckBusy(reason),
       }),
     );
     const transportContext = (name: string): TransportContext => ({
@@ -207,122 +185,16 @@ export class Hub {
       // With auth off every caller is the same admin: count per remote address instead.
       connectionsBy: config.auth === 'off' ? 'address' : 'token',
     });
-    this.homeAssistant = config.haMqttUrl
-      ? new HomeAssistantBridge(
-          {
-            bus: this.bus,
-            devices: this.devices,
-            commands: this.commands,
-            log: log.child({ stage: 'home-assistant' }),
-            registry: this.metrics.registry,
-            alerts: { rules: () => this.alerts.rules.list(), active: () => this.alerts.alerts.activeAlerts() },
-          },
-          {
-            url: config.haMqttUrl,
-            username: config.haMqttUsername,
-            password: config.haMqttPassword,
-            discoveryPrefix: checkTopicRoot(SETTINGS.haDiscoveryPrefix.env, config.haDiscoveryPrefix),
-            baseTopic: checkTopicRoot(SETTINGS.haBaseTopic.env, config.haBaseTopic),
-            stateIntervalMs: config.haStateIntervalMs,
-            commandTimeoutMs: 10_000,
-            version: VERSION,
-          },
-        )
-      : null;
-    const homeAssistant = this.homeAssistant;
     this.alerts = new AlertService(
       { store, bus: this.bus, devices: this.devices, log: coreLog.child({ part: 'alerts' }) },
       { maxDevices: config.alertMaxDevices, checkIntervalMs: config.alertCheckMs, retentionDays: config.alertRetentionDays },
     );
-    const webhookAttempts = this.metrics.registry.counter(
-      'hub_alert_webhook_attempts_total',
-      'Alert webhook deliveries tried, by outcome (delivered, failed).',
-    );
-    this.webhooks = new WebhookSender(
-      {
-        bus: this.bus,
-        record: (id, attempt) => {
-          webhookAttempts.inc({ outcome: attempt.ok ? 'delivered' : 'failed' });
-          return this.alerts.recordDelivery(id, attempt);
-        },
-        stored: () => this.alerts.alerts.list(),
-        running: () => this.running,
-        rule: (id) => this.alerts.rules.get(id),
-        log: log.child({ stage: 'alert-webhooks' }),
-      },
-      {
-        attempts: 4,
-        firstRetryMs: config.alertWebhookRetryMs,
-        timeoutMs: 10_000,
-        link: (alert) => `${this.http.url}/api/alerts/${alert.id}`,
-      },
-    );
-    this.alertPublisher = new AlertPublisher(
-      {
-        bus: this.bus,
-        broker: this.mqtt,
-        active: () => this.alerts.alerts.activeAlerts(),
-        rule: (id) => this.alerts.rules.get(id),
-        log: log.child({ stage: 'alert-mqtt' }),
-      },
-      { link: (alert) => `${this.http.url}/api/alerts/${alert.id}` },
-    );
-    const healthChecks: HealthCheck[] = [
-      { name: 'store', check: () => store.health() },
-      { name: 'broker', check: () => this.mqtt.health() },
-      ...(homeAssistant ? [{ name: 'homeAssistant', check: async () => homeAssistant.health() }] : []),
-    ];
-    const routes = [
-      // first: its hook guards every route registered after it
-      route(authPlugin, {
-        mode: config.auth === 'off' ? 'off' : 'on',
-        tokens: this.tokens,
-        log: authLog,
-        limiter: authFailures,
-        registry: this.metrics.registry,
-        connections: this.tokenConnections,
-      }),
-      route(tokenAdminRoutes, { tokens: this.tokens }),
-      route(healthRoutes, {
-        checks: healthChecks,
-        version: VERSION,
-        startedAt,
-        renderMetrics: () => this.metrics.registry.render(),
-        metricsRole: config.metricsAuth === 'viewer' ? 'viewer' : 'public',
-      }),
-      route(deviceRoutes, {
-        devices: this.devices,
-        latest: this.latest,
-        refusals: this.refusals,
-        // Through presence: its history then holds every change the hub has already emitted.
-        store: { presenceHistory: (id, limit) => this.presence.historyOf(id, limit) },
-      }),
-      route(readingRoutes, { devices: this.devices, store, maxSamples: config.queryMaxSamples }),
-      route(energyRoutes, { prices: energyPricesOf(config) }),
-      route(deviceAdminRoutes, {
-        lifecycle: this.lifecycle,
-        view: deviceView({ latest: this.latest, refusals: this.refusals }),
-        broker: () => ({ port: this.mqtt.port, tls: this.mqtt.tls }),
-      }),
-      route(alertRoutes, { alerts: this.alerts }),
-      route(sseRoutes, { live: this.live }),
-      route(pollRoutes, { live: this.live }),
-      route(controlRoutes, {
-        commands: this.commands,
-        tracker: this.live.commandTracker,
-        bus: this.bus,
-        log: log.child({ stage: 'control' }),
-        registry: this.metrics.registry,
-        keepaliveMs: config.liveHeartbeatMs,
-        allowedOrigins: config.liveAllowedOrigins
-          .split(',')
-          .map((o) => o.trim())
-          .filter(Boolean),
-      }),
-      route(mqttWebSocketRoute, { broker: this.mqtt }),
-      // last: its catch-all GET answers every path no other route claims
-      route(dashboardRoutes, { root: DEFAULT_DASHBOARD_DIR }),
-    ];
+    // Alert webhooks, alerts on MQTT and the Home Assistant bridge.
+    const outputs = integrations(this, { apiUrl: () => this.http.url, running: () => this.running });
+    this.webhooks = outputs.webhooks;
+    this.alertPublisher = outputs.alertPublisher;
+    this.homeAssistant = outputs.homeAssistant;
+    const routes = hubRoutes(this, { log: authLog, limiter: authFailures }, startedAt);
     this.http = new HttpServer(
       {
         host: config.httpHost,
@@ -333,28 +205,14 @@ export class Hub {
       },
       routes,
     );
-    this.metrics.registry.gauge(
-      'hub_key_checks_in_flight',
-      'Device key checks running or queued now.',
-      () => this.credentials.checks.inFlight,
-    );
-    this.metrics.registry.gauge('hub_pending_readings', 'Readings accepted but not yet written.', () => this.ingest.pendingReadings);
-    this.metrics.registry.gauge('hub_connections', 'Open connections by kind: MQTT clients (TCP and WebSocket) and SSE streams.', () => [
-      { labels: { kind: 'mqtt' }, value: this.mqtt.clientCount },
-      { labels: { kind: 'sse' }, value: this.live.clientCount },
-    ]);
-    this.metrics.registry.gauge('hub_alerts_active', 'Active alerts by state (pending, firing).', () =>
-      countBy(
-        this.alerts.alerts.activeAlerts().map((a) => a.state),
-        'state',
-      ),
-    );
-    this.metrics.registry.gauge('hub_devices', 'Known devices by presence.', () =>
-      countBy(
-        this.devices.list().map((d) => d.presence),
-        'presence',
-      ),
-    );
+    this.metrics.watch({
+      keyChecksInFlight: () => this.credentials.checks.inFlight,
+      pendingReadings: () => this.ingest.pendingReadings,
+      mqttClients: () => this.mqtt.clientCount,
+      sseClients: () => this.live.clientCount,
+      alertStates: () => this.alerts.alerts.activeAlerts().map((a) => a.state),
+      devicePresences: () => this.devices.list().map((d) => d.presence),
+    });
 
     this.authBootstrap = new AuthBootstrap(this.tokens, {
       mode: config.auth === 'off' ? 'off' : 'on',
@@ -434,10 +292,4 @@ export class Hub {
     }
     this.started = [];
   }
-}
-
-function countBy(values: string[], label: string): Array<{ labels: Record<string, string>; value: number }> {
-  const counts = new Map<string, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return [...counts].map(([v, n]) => ({ labels: { [label]: v }, value: n }));
 }

@@ -1,9 +1,22 @@
-// The hub's Prometheus series. Stages get the narrow interfaces they report through; the HTTP
-// layer renders the registry at /metrics.
+// The hub's Prometheus series. Stages get the narrow interfaces they report through; gauges read
+// the hub's state when scraped (watch); the HTTP layer renders the registry at /metrics.
 import type { IngestMetrics, TransportMetrics } from '../core/metrics.js';
 import type { PresenceLogMetrics } from '../core/presence-log.js';
+import type { KeyCheckBusyError } from '../core/key-checks.js';
 import type { RefusalCode } from '../core/refusals.js';
 import { MetricsRegistry } from './prometheus.js';
+
+/** What the gauges read at each scrape. */
+export interface GaugeSources {
+  keyChecksInFlight(): number;
+  pendingReadings(): number;
+  mqttClients(): number;
+  sseClients(): number;
+  /** The state of each active alert (pending, firing). */
+  alertStates(): string[];
+  /** The presence of each known device. */
+  devicePresences(): string[];
+}
 
 export class HubMetrics implements IngestMetrics, TransportMetrics, PresenceLogMetrics {
   readonly registry = new MetricsRegistry();
@@ -70,4 +83,49 @@ export class HubMetrics implements IngestMetrics, TransportMetrics, PresenceLogM
   frameRefused(transport: string, code: RefusalCode): void {
     this.framesRefused.inc({ transport, reason: code });
   }
+
+  // Device key checks (scrypt runs are the costly part of a login).
+  readonly keyDerivations = this.registry.counter(
+    'hub_key_derivations_total',
+    'Device key checks that ran scrypt, by lane (normal, penalty).',
+  );
+  readonly keyChecksBusy = this.registry.counter(
+    'hub_key_checks_busy_total',
+    'Device logins refused because too many key checks were running or queued, by reason.',
+  );
+
+  keyDerived(penalised: boolean): void {
+    this.keyDerivations.inc({ lane: penalised ? 'penalty' : 'normal' });
+  }
+
+  keyCheckBusy(reason: KeyCheckBusyError['reason']): void {
+    this.keyChecksBusy.inc({ reason });
+  }
+
+  readonly webhookAttempts = this.registry.counter(
+    'hub_alert_webhook_attempts_total',
+    'Alert webhook deliveries tried, by outcome (delivered, failed).',
+  );
+
+  webhookAttempted(ok: boolean): void {
+    this.webhookAttempts.inc({ outcome: ok ? 'delivered' : 'failed' });
+  }
+
+  /** Registers the gauges, read from `sources` at each scrape. */
+  watch(sources: GaugeSources): void {
+    this.registry.gauge('hub_key_checks_in_flight', 'Device key checks running or queued now.', sources.keyChecksInFlight);
+    this.registry.gauge('hub_pending_readings', 'Readings accepted but not yet written.', sources.pendingReadings);
+    this.registry.gauge('hub_connections', 'Open connections by kind: MQTT clients (TCP and WebSocket) and SSE streams.', () => [
+      { labels: { kind: 'mqtt' }, value: sources.mqttClients() },
+      { labels: { kind: 'sse' }, value: sources.sseClients() },
+    ]);
+    this.registry.gauge('hub_alerts_active', 'Active alerts by state (pending, firing).', () => countBy(sources.alertStates(), 'state'));
+    this.registry.gauge('hub_devices', 'Known devices by presence.', () => countBy(sources.devicePresences(), 'presence'));
+  }
+}
+
+function countBy(values: string[], label: string): Array<{ labels: Record<string, string>; value: number }> {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].map(([v, n]) => ({ labels: { [label]: v }, value: n }));
 }
